@@ -1,0 +1,214 @@
+package io.mlcycle.ingestion;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Splits an HTTP request body into its events: one JSON object, a JSON array of values, or NDJSON (one value per
+ * line). Each event keeps its exact original text so a rejected event can be quarantined as it was sent. The body
+ * is parsed completely before anything is produced, so a malformed body is refused as a whole
+ * ({@link MalformedBodyException}, naming line and column) and never half-ingested.
+ */
+final class EventBody {
+
+    /** Media types accepted by {@code POST /v1/pipelines/{p}/events}. */
+    enum Format {
+        JSON("application/json"),
+        NDJSON("application/x-ndjson");
+
+        private final String mediaType;
+
+        Format(String mediaType) {
+            this.mediaType = mediaType;
+        }
+
+        String mediaType() {
+            return mediaType;
+        }
+
+        /**
+         * The format named by a Content-Type header value (parameters such as charset=utf-8 allowed), or null if
+         * it is missing, another media type, or names a charset other than UTF-8.
+         */
+        static Format of(String contentType) {
+            if (contentType == null) {
+                return null;
+            }
+            String[] parts = contentType.split(";");
+            String type = parts[0].trim().toLowerCase(Locale.ROOT);
+            for (int i = 1; i < parts.length; i++) {
+                String[] param = parts[i].trim().split("=", 2);
+                if (param.length == 2 && param[0].trim().equalsIgnoreCase("charset")
+                        && !param[1].trim().replace("\"", "").equalsIgnoreCase("utf-8")) {
+                    return null;
+                }
+            }
+            for (Format format : values()) {
+                if (format.mediaType.equals(type)) {
+                    return format;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * One event of the body.
+     *
+     * @param index position in the body, from 0
+     * @param json  the parsed value (usually an object; anything else is rejected by the converter)
+     * @param text  the event's original text
+     */
+    record Event(int index, JsonNode json, String text) {
+        Event {
+            Objects.requireNonNull(json, "json");
+            Objects.requireNonNull(text, "text");
+        }
+    }
+
+    /** The body is not valid JSON (or NDJSON); the message names where. */
+    static final class MalformedBodyException extends Exception {
+        MalformedBodyException(String message) {
+            super(message);
+        }
+    }
+
+    private final ObjectMapper mapper = JsonMapper.builder().build();
+
+    /**
+     * Parses a body that is known to be non-empty.
+     *
+     * @throws MalformedBodyException when the body is not valid JSON/NDJSON, or JSON that is neither an object nor
+     *                                an array
+     */
+    List<Event> parse(byte[] body, Format format) throws MalformedBodyException {
+        return format == Format.NDJSON ? parseNdjson(body) : parseJson(body);
+    }
+
+    /** True when the body has no bytes or only whitespace. */
+    static boolean isBlank(byte[] body) {
+        if (body == null) {
+            return true;
+        }
+        for (byte b : body) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private List<Event> parseJson(byte[] body) throws MalformedBodyException {
+        List<Event> events = new ArrayList<>();
+        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+            JsonToken first = parser.nextToken();
+            if (first == JsonToken.START_OBJECT) {
+                long start = parser.currentTokenLocation().getByteOffset();
+                JsonNode node = mapper.readTree(parser);
+                events.add(new Event(0, node, text(body, start, parser.currentLocation().getByteOffset(), node)));
+            } else if (first == JsonToken.START_ARRAY) {
+                int index = 0;
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    long start = parser.currentTokenLocation().getByteOffset();
+                    JsonNode node = mapper.readTree(parser);
+                    events.add(new Event(index++, node, text(body, start, parser.currentLocation().getByteOffset(), node)));
+                }
+            } else {
+                throw new MalformedBodyException("the body must be a JSON object or an array of objects, but it starts"
+                        + " with " + describe(first) + " at line 1");
+            }
+            JsonToken trailing = parser.nextToken();
+            if (trailing != null) {
+                JsonLocation where = parser.currentTokenLocation();
+                throw new MalformedBodyException("unexpected content after the JSON value at line " + where.getLineNr()
+                        + ", column " + where.getColumnNr() + " (for one event per line use Content-Type "
+                        + Format.NDJSON.mediaType() + ")");
+            }
+        } catch (JsonProcessingException e) {
+            throw malformed(e, 0);
+        } catch (IOException e) {
+            throw new MalformedBodyException("the body could not be read as JSON: " + e.getMessage());
+        }
+        return events;
+    }
+
+    private List<Event> parseNdjson(byte[] body) throws MalformedBodyException {
+        List<Event> events = new ArrayList<>();
+        int lineStart = 0;
+        int lineNumber = 0;
+        while (lineStart <= body.length) {
+            int lineEnd = lineStart;
+            while (lineEnd < body.length && body[lineEnd] != '\n') {
+                lineEnd++;
+            }
+            lineNumber++;
+            int end = lineEnd;
+            if (end > lineStart && body[end - 1] == '\r') {
+                end--;
+            }
+            if (!isBlank(java.util.Arrays.copyOfRange(body, lineStart, end))) {
+                try (JsonParser parser = mapper.getFactory().createParser(body, lineStart, end - lineStart)) {
+                    JsonNode node = mapper.readTree(parser);
+                    if (parser.nextToken() != null) {
+                        JsonLocation where = parser.currentTokenLocation();
+                        throw new MalformedBodyException("line " + lineNumber + ", column " + where.getColumnNr()
+                                + ": unexpected content after the JSON value (NDJSON needs one value per line)");
+                    }
+                    String text = new String(body, lineStart, end - lineStart, StandardCharsets.UTF_8).trim();
+                    events.add(new Event(events.size(), node, text));
+                } catch (JsonProcessingException e) {
+                    throw malformed(e, lineNumber);
+                } catch (IOException e) {
+                    throw new MalformedBodyException("line " + lineNumber + " could not be read: " + e.getMessage());
+                }
+            }
+            lineStart = lineEnd + 1;
+        }
+        return events;
+    }
+
+    private static String text(byte[] body, long start, long end, JsonNode node) {
+        if (start >= 0 && end > start && end <= body.length) {
+            return new String(body, (int) start, (int) (end - start), StandardCharsets.UTF_8);
+        }
+        return node.toString();
+    }
+
+    /** A message naming the line (the NDJSON line when {@code ndjsonLine > 0}) and column. */
+    private static MalformedBodyException malformed(JsonProcessingException e, int ndjsonLine) {
+        JsonLocation where = e.getLocation();
+        String position;
+        if (where == null) {
+            position = ndjsonLine > 0 ? "line " + ndjsonLine : "unknown position";
+        } else if (ndjsonLine > 0) {
+            position = "line " + ndjsonLine + ", column " + where.getColumnNr();
+        } else {
+            position = "line " + where.getLineNr() + ", column " + where.getColumnNr();
+        }
+        return new MalformedBodyException("malformed JSON at " + position + ": " + e.getOriginalMessage());
+    }
+
+    private static String describe(JsonToken token) {
+        if (token == null) {
+            return "nothing";
+        }
+        return switch (token) {
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> token.asString() == null ? token.name() : "'" + token.asString() + "'";
+        };
+    }
+}

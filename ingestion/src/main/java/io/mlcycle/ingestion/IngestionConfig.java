@@ -1,0 +1,121 @@
+package io.mlcycle.ingestion;
+
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.mlcore.spec.PipelineSpecParser;
+import io.mlcycle.mlcore.spec.SpecException;
+import io.mlcycle.platform.config.ConfigException;
+import io.mlcycle.platform.config.ConfigSource;
+import io.mlcycle.platform.config.PlatformConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The ingestion service's settings: the shared {@link PlatformConfig}, the parsed pipeline spec, and the service's
+ * own keys (defaults in one place, below).
+ *
+ * @param platform          shared settings ({@code http.port} defaults to {@value #DEFAULT_HTTP_PORT})
+ * @param spec              the pipeline spec named by {@code pipeline.spec}
+ * @param maxBodyBytes      {@value #MAX_BODY_BYTES}: larger request bodies get 413 (default 10 MiB)
+ * @param ackTimeout        {@value #ACK_TIMEOUT}: how long a request waits for Kafka's acknowledgements before
+ *                          answering 503 (default 10 s)
+ * @param retryAfterSeconds {@value #RETRY_AFTER_SECONDS}: the Retry-After of a 503 (default 5)
+ * @param httpThreads       {@value #HTTP_THREADS}: request handler threads (default 4)
+ */
+public record IngestionConfig(PlatformConfig platform, PipelineSpec spec, int maxBodyBytes, Duration ackTimeout,
+                              int retryAfterSeconds, int httpThreads) {
+
+    public static final String SERVICE_NAME = "ingestion";
+    public static final int DEFAULT_HTTP_PORT = 8180;
+
+    public static final String MAX_BODY_BYTES = "ingestion.max.body.bytes";
+    public static final String ACK_TIMEOUT = "ingestion.ack.timeout";
+    public static final String RETRY_AFTER_SECONDS = "ingestion.retry.after.seconds";
+    public static final String HTTP_THREADS = "ingestion.http.threads";
+
+    public static final int DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+    public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_RETRY_AFTER_SECONDS = 5;
+    public static final int DEFAULT_HTTP_THREADS = 4;
+
+    public IngestionConfig {
+        Objects.requireNonNull(platform, "platform");
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(ackTimeout, "ackTimeout");
+        if (maxBodyBytes < 1) {
+            throw new ConfigException("Invalid value " + maxBodyBytes + " for configuration '" + MAX_BODY_BYTES
+                    + "': expected a positive number of bytes");
+        }
+        if (ackTimeout.isNegative() || ackTimeout.isZero()) {
+            throw new ConfigException("Invalid value " + ackTimeout + " for configuration '" + ACK_TIMEOUT
+                    + "': expected a positive duration");
+        }
+        if (retryAfterSeconds < 1) {
+            throw new ConfigException("Invalid value " + retryAfterSeconds + " for configuration '"
+                    + RETRY_AFTER_SECONDS + "': expected a positive number of seconds");
+        }
+        if (httpThreads < 1) {
+            throw new ConfigException("Invalid value " + httpThreads + " for configuration '" + HTTP_THREADS
+                    + "': expected at least 1");
+        }
+    }
+
+    /**
+     * Reads and validates every setting; the spec file is parsed here.
+     *
+     * @throws ConfigException naming every bad key (an invalid spec is reported under {@code pipeline.spec})
+     */
+    public static IngestionConfig from(ConfigSource source) {
+        PlatformConfig platform = PlatformConfig.from(source, DEFAULT_HTTP_PORT);
+        List<String> problems = new ArrayList<>();
+        int maxBody = read(problems, () -> source.getInt(MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE - 1),
+                DEFAULT_MAX_BODY_BYTES);
+        Duration ackTimeout = read(problems, () -> source.getDuration(ACK_TIMEOUT, DEFAULT_ACK_TIMEOUT),
+                DEFAULT_ACK_TIMEOUT);
+        int retryAfter = read(problems, () -> source.getInt(RETRY_AFTER_SECONDS, DEFAULT_RETRY_AFTER_SECONDS, 1, 3600),
+                DEFAULT_RETRY_AFTER_SECONDS);
+        int threads = read(problems, () -> source.getInt(HTTP_THREADS, DEFAULT_HTTP_THREADS, 1, 256),
+                DEFAULT_HTTP_THREADS);
+        PipelineSpec spec = null;
+        try {
+            spec = parseSpec(platform.requirePipelineSpec());
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new IngestionConfig(platform, spec, maxBody, ackTimeout, retryAfter, threads);
+    }
+
+    /** A copy with another HTTP port (0 = ephemeral, for tests and the all-in-one CLI). */
+    public IngestionConfig withHttpPort(int port) {
+        return new IngestionConfig(platform.withHttpPort(port), spec, maxBodyBytes, ackTimeout, retryAfterSeconds,
+                httpThreads);
+    }
+
+    /** The pipeline this service ingests for. */
+    public String pipeline() {
+        return spec.pipeline();
+    }
+
+    static PipelineSpec parseSpec(Path path) {
+        try {
+            return PipelineSpecParser.parse(path);
+        } catch (SpecException e) {
+            throw new ConfigException("Invalid pipeline spec " + path + " (configuration '"
+                    + PlatformConfig.PIPELINE_SPEC + "'):\n" + e.getMessage());
+        }
+    }
+
+    private static <T> T read(List<String> problems, java.util.function.Supplier<T> reader, T fallback) {
+        try {
+            return reader.get();
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.mlcycle.ingestion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlcycle.avro.QuarantineReason;
+import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.avro.QuarantineStage;
+import io.mlcycle.localstack.LocalStack;
+import io.mlcycle.platform.config.ConfigSource;
+import io.mlcycle.platform.registry.RestSchemaRegistryClient;
+import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Ingestion against a real broker and schema registry: every posted event is accounted for. */
+class IngestionServiceIT {
+
+    private static LocalStack stack;
+    private static IngestionService service;
+    private static PipelineSerdes serdes;
+
+    @TempDir
+    static Path stateDir;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        stack = LocalStack.ephemeral();
+        Path spec = Path.of(IngestionServiceIT.class.getResource("/loans.yaml").toURI());
+        IngestionConfig config = IngestionConfig.from(ConfigSource.of(Map.of(
+                "bootstrap.servers", stack.bootstrapServers(),
+                "schema.registry.url", stack.registryUrl(),
+                "pipeline.spec", spec.toString(),
+                "http.port", "0",
+                "state.dir", stateDir.toString())));
+        service = IngestionService.start(config);
+        serdes = new PipelineSerdes(RestSchemaRegistryClient.forUrls(stack.registryUrl()), AvroSerdeConfig.defaults(),
+                "loans", config.spec().dataSchema());
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (service != null) {
+            service.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void everyPostedEventEndsInRawOrQuarantineWithItsReasons() throws Exception {
+        StringBuilder ndjson = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            ndjson.append("{\"event_id\":\"good-").append(i).append("\",\"application_id\":\"a-").append(i)
+                    .append("\",\"applied_at\":1700000000000,\"age\":").append(30 + i)
+                    .append(",\"income\":\"2500.5\",\"employment\":\"employed\"}\n");
+        }
+        ndjson.append("{\"event_id\":\"bad-type\",\"application_id\":\"b-1\",\"age\":\"old\"}\n");
+        ndjson.append("{\"event_id\":\"bad-field\",\"application_id\":\"b-2\",\"age\":50,\"shoe_size\":44}\n");
+        ndjson.append("[1, 2, 3]\n");
+
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        service.httpBaseUrl().resolve("/v1/pipelines/loans/events"))
+                .header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson.toString(), StandardCharsets.UTF_8)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = new ObjectMapper().readTree(response.body());
+        assertThat(body.get("accepted").asInt()).isEqualTo(6);
+        assertThat(body.get("rejected").asInt()).isEqualTo(3);
+        String arrayEventId = body.at("/results/8/event_id").asText();
+
+        Map<String, GenericRecord> raw = new HashMap<>();
+        Map<String, QuarantineRecord> quarantined = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of("loans.data.raw", "loans.data.quarantine")) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    String key = new String(record.key(), StandardCharsets.UTF_8);
+                    if (record.topic().equals("loans.data.raw")) {
+                        raw.put(key, serdes.valueSerde(Topics.DATA_RAW).deserializer()
+                                .deserialize(record.topic(), record.value()));
+                    } else {
+                        quarantined.put(key, serdes.valueSerde(Topics.DATA_QUARANTINE).deserializer()
+                                .deserialize(record.topic(), record.value()));
+                    }
+                }
+                return raw.size() + quarantined.size() >= 9;
+            });
+        }
+
+        assertThat(raw.keySet()).containsExactlyInAnyOrder("good-0", "good-1", "good-2", "good-3", "good-4", "good-5");
+        assertThat(raw.get("good-3").get("age")).isEqualTo(33);
+        assertThat(raw.get("good-3").get("income")).isEqualTo(2500.5);
+        assertThat(quarantined.keySet()).containsExactlyInAnyOrder("bad-type", "bad-field", arrayEventId);
+        assertThat(quarantined.values()).allSatisfy(q -> {
+            assertThat(q.getStage()).isEqualTo(QuarantineStage.INGESTION);
+            assertThat(q.getPipeline()).isEqualTo("loans");
+            assertThat(q.getOriginalText()).isNotBlank();
+        });
+        assertThat(quarantined.get("bad-type").getReasons()).extracting(QuarantineReason::getCode,
+                QuarantineReason::getField).containsExactly(org.assertj.core.groups.Tuple.tuple("WRONG_TYPE", "age"));
+        assertThat(quarantined.get("bad-type").getOriginalText()).contains("\"age\":\"old\"");
+        assertThat(quarantined.get("bad-field").getReasons()).extracting(QuarantineReason::getCode)
+                .containsExactly("UNKNOWN_FIELD");
+        assertThat(quarantined.get(arrayEventId).getReasons()).extracting(QuarantineReason::getCode)
+                .containsExactly("MALFORMED_JSON");
+        assertThat(quarantined.get(arrayEventId).getOriginalText()).isEqualTo("[1, 2, 3]");
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+}

@@ -1,0 +1,160 @@
+package io.mlcycle.mlcore.eval;
+
+import io.mlcycle.mlcore.spec.ObjectiveMetric;
+import io.mlcycle.mlcore.spec.ObjectiveSpec;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.mlcore.spec.PromotionSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides whether a candidate model may be promoted, from the spec's objective and promotion policy. Gates, in order:
+ * <ol>
+ * <li>{@code beats_baseline}: one-sided DeLong p (candidate AUC > baseline AUC) below {@code significance}, and the
+ * objective metric improves on the class-prior baseline by at least {@code min_lift};</li>
+ * <li>{@code non_inferior_to_champion} (only when a champion exists): the candidate's objective metric is at most
+ * {@code non_inferiority_margin} worse than the champion's on the same holdout;</li>
+ * <li>{@code latency_p99}: measured single-record scoring p99 within {@code latency_p99_ms};</li>
+ * <li>{@code artifact_size}: artifact bytes within {@code artifact_max_bytes}.</li>
+ * </ol>
+ * Immutable and thread-safe.
+ */
+public final class PromotionGates {
+    public static final String BEATS_BASELINE = "beats_baseline";
+    public static final String NON_INFERIOR_TO_CHAMPION = "non_inferior_to_champion";
+    public static final String LATENCY_P99 = "latency_p99";
+    public static final String ARTIFACT_SIZE = "artifact_size";
+
+    private final ObjectiveSpec objective;
+    private final PromotionSpec promotion;
+
+    public PromotionGates(ObjectiveSpec objective, PromotionSpec promotion) {
+        this.objective = Objects.requireNonNull(objective, "objective");
+        this.promotion = Objects.requireNonNull(promotion, "promotion");
+    }
+
+    public PromotionGates(PipelineSpec spec) {
+        this(spec.objective(), spec.promotion());
+    }
+
+    /**
+     * Evaluates a candidate on a holdout.
+     *
+     * @param labels           holdout labels
+     * @param candidateScores  candidate scores on the holdout
+     * @param baselineScores   class-prior baseline scores on the same holdout
+     * @param championScores   the current champion's scores on the same holdout, or null when there is none
+     * @param latencyP99Micros measured p99 single-record scoring latency (see {@link LatencyProbe})
+     * @param artifactBytes    artifact size in bytes
+     */
+    public Evaluation evaluate(boolean[] labels, double[] candidateScores, double[] baselineScores,
+                               double[] championScores, double latencyP99Micros, long artifactBytes) {
+        double threshold = objective.decisionThreshold();
+        ObjectiveMetric metric = objective.metric();
+        BinaryMetrics candidate = BinaryMetrics.compute(labels, candidateScores, threshold);
+        BinaryMetrics baseline = BinaryMetrics.compute(labels, baselineScores, threshold);
+        DeLongResult versusBaseline = DeLongTest.compare(labels, candidateScores, baselineScores);
+        List<GateCheck> checks = new ArrayList<>();
+        checks.add(beatsBaseline(metric, candidate, baseline, versusBaseline));
+
+        Optional<BinaryMetrics> champion = Optional.empty();
+        Optional<DeLongResult> versusChampion = Optional.empty();
+        if (championScores != null) {
+            BinaryMetrics championMetrics = BinaryMetrics.compute(labels, championScores, threshold);
+            DeLongResult test = DeLongTest.compare(labels, candidateScores, championScores);
+            champion = Optional.of(championMetrics);
+            versusChampion = Optional.of(test);
+            checks.add(nonInferior(metric, candidate, championMetrics, test));
+        }
+        checks.add(latency(latencyP99Micros));
+        checks.add(artifactSize(artifactBytes));
+        return new Evaluation(candidate, baseline, champion, versusBaseline, versusChampion, GateReport.of(checks));
+    }
+
+    private GateCheck beatsBaseline(ObjectiveMetric metric, BinaryMetrics candidate, BinaryMetrics baseline,
+                                    DeLongResult test) {
+        double lift = metric.improvement(candidate.value(metric), baseline.value(metric));
+        double alpha = promotion.significance();
+        double minLift = promotion.minLift();
+        boolean significant = test.pValueOneSided() < alpha;
+        boolean enoughLift = lift >= minLift;
+        String name = metricName(metric);
+        String comparison = name + " " + fmt(candidate.value(metric)) + " vs the class-prior baseline "
+                + fmt(baseline.value(metric));
+        String evidence = "DeLong p = " + p(test.pValueOneSided());
+        String explanation;
+        if (significant && enoughLift) {
+            explanation = name + " " + fmt(candidate.value(metric)) + " beats the class-prior baseline "
+                    + fmt(baseline.value(metric)) + " by " + fmt(lift) + " (" + evidence + " < " + fmt(alpha)
+                    + (minLift > 0 ? "; required lift " + fmt(minLift) : "") + ")";
+        } else if (!significant) {
+            explanation = comparison + ": the ROC AUC gain over the baseline (" + fmt(test.aucA()) + " vs "
+                    + fmt(test.aucB()) + ") is not significant (" + evidence + " >= " + fmt(alpha)
+                    + "); the model is no better than always predicting the training positive rate";
+        } else {
+            explanation = comparison + ": the improvement " + fmt(lift) + " is below the required lift "
+                    + fmt(minLift) + " (although significant, " + evidence + ")";
+        }
+        return new GateCheck(BEATS_BASELINE, lift, minLift, significant && enoughLift, explanation);
+    }
+
+    private GateCheck nonInferior(ObjectiveMetric metric, BinaryMetrics candidate, BinaryMetrics champion,
+                                  DeLongResult test) {
+        double margin = promotion.nonInferiorityMargin();
+        double championValue = champion.value(metric);
+        double bound = metric.higherIsBetter() ? championValue - margin : championValue + margin;
+        double value = candidate.value(metric);
+        boolean passed = metric.higherIsBetter() ? value >= bound : value <= bound;
+        String name = metricName(metric);
+        String direction = metric.higherIsBetter() ? "at least " : "at most ";
+        String explanation = name + " " + fmt(value) + (passed ? " is within " : " is worse than allowed by ")
+                + "the margin " + fmt(margin) + " of the champion's " + fmt(championValue) + " on the same holdout ("
+                + direction + fmt(bound) + " required; AUC difference " + fmt(test.difference()) + ", DeLong two-sided p = "
+                + p(test.pValueTwoSided()) + ")";
+        return new GateCheck(NON_INFERIOR_TO_CHAMPION, value, bound, passed, explanation);
+    }
+
+    private GateCheck latency(double p99Micros) {
+        double millis = p99Micros / 1000.0;
+        double budget = objective.latencyP99Ms();
+        boolean passed = millis <= budget;
+        String explanation = "single-record scoring p99 is " + fmt(millis) + " ms, "
+                + (passed ? "within" : "over") + " the budget of " + fmt(budget) + " ms";
+        return new GateCheck(LATENCY_P99, millis, budget, passed, explanation);
+    }
+
+    private GateCheck artifactSize(long bytes) {
+        long budget = objective.artifactMaxBytes();
+        boolean passed = bytes <= budget;
+        String explanation = "the model artifact is " + bytes + " bytes, " + (passed ? "within" : "over")
+                + " the budget of " + budget + " bytes";
+        return new GateCheck(ARTIFACT_SIZE, bytes, budget, passed, explanation);
+    }
+
+    static String metricName(ObjectiveMetric metric) {
+        return switch (metric) {
+            case ROC_AUC -> "ROC AUC";
+            case PR_AUC -> "PR AUC";
+            case LOG_LOSS -> "log loss";
+            case BRIER -> "Brier score";
+        };
+    }
+
+    static String fmt(double value) {
+        if (value == 0 || (Math.abs(value) >= 0.001 && Math.abs(value) < 1e6)) {
+            String s = String.format(Locale.ROOT, "%.3f", value);
+            return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+        }
+        return String.format(Locale.ROOT, "%.2g", value);
+    }
+
+    static String p(double pValue) {
+        if (pValue < 0.001) {
+            return pValue == 0 ? "< 1e-300" : String.format(Locale.ROOT, "%.1e", pValue).replace("e-0", "e-");
+        }
+        return String.format(Locale.ROOT, "%.3f", pValue);
+    }
+}

@@ -1,0 +1,30 @@
+package io.mlcycle.mlcore.gates;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * The outcome of the record gates for one record.
+ *
+ * @param record     the normalised record in the spec's data schema (present even when violations exist, so
+ *                   callers can show what was understood)
+ * @param violations every failed rule; empty when the record passed
+ */
+public record GateResult(GenericRecord record, List<Violation> violations) {
+    public GateResult {
+        violations = List.copyOf(violations);
+    }
+
+    public boolean passed() {
+        return violations.isEmpty();
+    }
+
+    /** The distinct reason codes, in enum order. */
+    public Set<ReasonCode> reasonCodes() {
+        Set<ReasonCode> codes = EnumSet.noneOf(ReasonCode.class);
+        violations.forEach(v -> codes.add(v.code()));
+        return codes;
+    }
+}

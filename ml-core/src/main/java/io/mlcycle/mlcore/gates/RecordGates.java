@@ -1,0 +1,206 @@
+package io.mlcycle.mlcore.gates;
+
+import io.mlcycle.mlcore.spec.DataSpec;
+import io.mlcycle.mlcore.spec.FieldSpec;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * The per-record gates of a pipeline, built from its spec: normalises a record (trims text, maps category values
+ * to their declared spelling, drops missing-value markers) and checks types, required fields, ranges, allowed
+ * values, patterns, finiteness, event-time sanity and the label domain. Used by validation (stream) and serving
+ * (request checks). Immutable, thread-safe and reusable.
+ */
+public final class RecordGates {
+    private final PipelineSpec spec;
+    private final Schema schema;
+    private final Map<String, Pattern> patterns = new HashMap<>();
+    private final Set<String> declared = new HashSet<>();
+    private final Set<String> missingMarkers;
+    private final LabelCodec labelCodec;
+    private final Optional<Duration> maxFuture;
+
+    public RecordGates(PipelineSpec spec) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.schema = spec.dataSchema();
+        DataSpec data = spec.data();
+        for (FieldSpec field : data.fields()) {
+            declared.add(field.name());
+            if (field.pattern() != null) {
+                patterns.put(field.name(), Pattern.compile(field.pattern()));
+            }
+        }
+        this.missingMarkers = Set.copyOf(data.missingValues());
+        this.labelCodec = new LabelCodec(spec);
+        this.maxFuture = data.maxFuture();
+    }
+
+    /** The data schema every normalised record has. */
+    public Schema schema() {
+        return schema;
+    }
+
+    public PipelineSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Normalises and checks one record. The input may use any schema (e.g. an older writer schema); fields are
+     * matched by name. Never throws on bad data.
+     *
+     * @param record the record as received
+     * @param now    the current time, for the event-time check
+     */
+    public GateResult check(GenericRecord record, Instant now) {
+        Objects.requireNonNull(record, "record");
+        List<Violation> violations = new ArrayList<>();
+        GenericData.Record out = new GenericData.Record(schema);
+        Schema inputSchema = record.getSchema();
+        for (Schema.Field inputField : inputSchema.getFields()) {
+            if (!declared.contains(inputField.name()) && record.get(inputField.pos()) != null) {
+                violations.add(new Violation(ReasonCode.UNKNOWN_FIELD, inputField.name(), "the field '"
+                        + inputField.name() + "' is not declared in the pipeline spec '" + spec.pipeline() + "'"));
+            }
+        }
+        for (FieldSpec field : spec.data().fields()) {
+            Schema.Field inputField = inputSchema.getField(field.name());
+            Object raw = inputField == null ? null : record.get(inputField.pos());
+            Object value = normalise(field, raw, violations);
+            if (value == null && field.required() && !hasViolation(violations, field.name())) {
+                violations.add(new Violation(ReasonCode.MISSING_REQUIRED, field.name(),
+                        field.name() + " is required but has no value"));
+            }
+            if (value != null) {
+                value = checkRules(field, value, now, violations);
+            }
+            out.put(field.name(), value);
+        }
+        return new GateResult(out, violations);
+    }
+
+    private static boolean hasViolation(List<Violation> violations, String field) {
+        return violations.stream().anyMatch(v -> field.equals(v.field()));
+    }
+
+    /** Converts the raw value to the field's Java type (String, Integer, Long, Double, Boolean) or reports. */
+    private Object normalise(FieldSpec field, Object raw, List<Violation> violations) {
+        if (raw == null) {
+            return null;
+        }
+        String name = field.name();
+        switch (field.type()) {
+            case STRING, CATEGORY -> {
+                if (!(raw instanceof CharSequence text)) {
+                    return wrongType(field, raw, "text", violations);
+                }
+                String trimmed = text.toString().trim();
+                return missingMarkers.contains(trimmed) ? null : trimmed;
+            }
+            case INT -> {
+                if (raw instanceof Integer || raw instanceof Short || raw instanceof Byte) {
+                    return ((Number) raw).intValue();
+                }
+                if (raw instanceof Long l) {
+                    if (l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) {
+                        return l.intValue();
+                    }
+                    violations.add(new Violation(ReasonCode.WRONG_TYPE, name,
+                            name + " = " + l + " is outside the range of a 32-bit whole number"));
+                    return null;
+                }
+                return wrongType(field, raw, "a whole number", violations);
+            }
+            case LONG, TIMESTAMP -> {
+                if (raw instanceof Integer || raw instanceof Long || raw instanceof Short || raw instanceof Byte) {
+                    return ((Number) raw).longValue();
+                }
+                if (raw instanceof Instant instant) {
+                    return instant.toEpochMilli();
+                }
+                return wrongType(field, raw, field.type() == io.mlcycle.mlcore.spec.FieldType.TIMESTAMP
+                        ? "a timestamp (epoch milliseconds)" : "a whole number", violations);
+            }
+            case DOUBLE -> {
+                if (raw instanceof Double || raw instanceof Float || raw instanceof Integer || raw instanceof Long) {
+                    double d = ((Number) raw).doubleValue();
+                    if (!Double.isFinite(d)) {
+                        violations.add(new Violation(ReasonCode.NOT_FINITE, name,
+                                name + " = " + d + " is not a finite number"));
+                        return null;
+                    }
+                    return d;
+                }
+                return wrongType(field, raw, "a number", violations);
+            }
+            case BOOLEAN -> {
+                if (raw instanceof Boolean b) {
+                    return b;
+                }
+                return wrongType(field, raw, "true or false", violations);
+            }
+            default -> throw new IllegalStateException("unhandled field type " + field.type());
+        }
+    }
+
+    private static Object wrongType(FieldSpec field, Object raw, String expected, List<Violation> violations) {
+        violations.add(new Violation(ReasonCode.WRONG_TYPE, field.name(), field.name() + " should be " + expected
+                + " but is " + Values.typeWord(raw) + " (" + Values.show(raw) + ")"));
+        return null;
+    }
+
+    /** Range, category, pattern, event-time and label rules on a normalised non-null value. */
+    private Object checkRules(FieldSpec field, Object value, Instant now, List<Violation> violations) {
+        String name = field.name();
+        boolean isLabel = name.equals(spec.label().field());
+        if (value instanceof Number number && field.type().isNumeric()) {
+            double d = number.doubleValue();
+            if (field.min() != null && d < field.min()) {
+                violations.add(new Violation(ReasonCode.OUT_OF_RANGE, name,
+                        name + " = " + Values.show(value) + " is below the minimum " + Values.number(field.min())));
+            } else if (field.max() != null && d > field.max()) {
+                violations.add(new Violation(ReasonCode.OUT_OF_RANGE, name,
+                        name + " = " + Values.show(value) + " is above the maximum " + Values.number(field.max())));
+            }
+        }
+        if (field.type() == io.mlcycle.mlcore.spec.FieldType.CATEGORY) {
+            String text = (String) value;
+            Optional<String> declaredValue = field.values().stream().filter(v -> v.equalsIgnoreCase(text)).findFirst();
+            if (declaredValue.isPresent()) {
+                value = declaredValue.get();
+            } else if (!isLabel) {
+                violations.add(new Violation(ReasonCode.NOT_ALLOWED, name, name + " = " + Values.show(text)
+                        + " is not an allowed value (allowed: " + String.join(", ", field.values()) + ")"));
+            }
+        }
+        Pattern pattern = patterns.get(name);
+        if (pattern != null && !pattern.matcher((String) value).matches()) {
+            violations.add(new Violation(ReasonCode.PATTERN_MISMATCH, name, name + " = " + Values.show(value)
+                    + " does not match the expected pattern " + field.pattern()));
+        }
+        if (name.equals(spec.data().eventTime()) && maxFuture.isPresent() && value instanceof Long millis) {
+            Instant eventTime = Instant.ofEpochMilli(millis);
+            Instant latest = now.plus(maxFuture.get());
+            if (eventTime.isAfter(latest)) {
+                violations.add(new Violation(ReasonCode.EVENT_TIME_IN_FUTURE, name, name + " = " + eventTime
+                        + " is in the future: more than " + maxFuture.get() + " after now (" + now + ")"));
+            }
+        }
+        if (isLabel) {
+            labelCodec.validate(value).ifPresent(violations::add);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,22 @@
+package io.mlcycle.mlcore.gates;
+
+import java.util.Objects;
+
+/**
+ * One failed rule for one record.
+ *
+ * @param code   stable reason code
+ * @param field  the field concerned, or null when the problem concerns the whole record
+ * @param detail what is wrong, in words a data owner understands, e.g. "age = 7 is below the minimum 18"
+ */
+public record Violation(ReasonCode code, String field, String detail) {
+    public Violation {
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(detail, "detail");
+    }
+
+    @Override
+    public String toString() {
+        return code + (field == null ? "" : "(" + field + ")") + ": " + detail;
+    }
+}

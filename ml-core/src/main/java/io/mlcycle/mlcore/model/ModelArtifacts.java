@@ -1,0 +1,212 @@
+package io.mlcycle.mlcore.model;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.mlcycle.mlcore.features.EncodedFeature;
+import io.mlcycle.mlcore.features.FeatureEncoder;
+import io.mlcycle.mlcore.features.FeatureKind;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads and writes model artifacts. Format {@value LinearModel#FORMAT_ID}: canonical JSON in UTF-8, no whitespace,
+ * object keys sorted, doubles in their shortest round-trip form (Jackson's Schubfach writer, identical on every JDK).
+ * The same model therefore always gives the same bytes and the same SHA-256. Stateless and thread-safe.
+ */
+public final class ModelArtifacts {
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .build();
+    private static final ObjectMapper READER = JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private ModelArtifacts() {
+    }
+
+    /** Lower-case hex SHA-256 of the artifact bytes, as recorded in lineage and checked before loading. */
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    /**
+     * Loads an artifact into a scorer.
+     *
+     * @throws ModelArtifactException when the bytes are corrupt or of an unknown format
+     */
+    public static Scorer load(byte[] bytes) {
+        return loadLinear(bytes);
+    }
+
+    /** Reads the format id without loading; throws {@link ModelArtifactException} when unreadable. */
+    public static String formatId(byte[] bytes) {
+        JsonNode root = parse(bytes);
+        JsonNode format = root.get("format");
+        if (format == null || !format.isTextual()) {
+            throw new ModelArtifactException("corrupt model artifact: no 'format' id");
+        }
+        return format.textValue();
+    }
+
+    /** Loads an artifact of format {@value LinearModel#FORMAT_ID}. */
+    public static LinearModel loadLinear(byte[] bytes) {
+        JsonNode root = parse(bytes);
+        String format = formatId(bytes);
+        if (!LinearModel.FORMAT_ID.equals(format)) {
+            throw new ModelArtifactException("unknown model artifact format '" + format + "'; this build reads "
+                    + LinearModel.FORMAT_ID);
+        }
+        try {
+            List<EncodedFeature> features = new ArrayList<>();
+            for (JsonNode f : array(root, "features")) {
+                List<String> categories = new ArrayList<>();
+                for (JsonNode c : array(f, "categories")) {
+                    categories.add(c.textValue());
+                }
+                FeatureKind kind = FeatureKind.valueOf(text(f, "kind").toUpperCase(Locale.ROOT));
+                features.add(new EncodedFeature(text(f, "name"), kind, categories, number(f, "center"), number(f, "scale")));
+            }
+            FeatureEncoder encoder = new FeatureEncoder(features);
+            List<String> columns = new ArrayList<>();
+            array(root, "columns").forEach(c -> columns.add(c.textValue()));
+            if (!columns.equals(encoder.columns())) {
+                throw new ModelArtifactException("corrupt model artifact: columns " + columns
+                        + " do not match the features' encoding " + encoder.columns());
+            }
+            JsonNode weightsNode = array(root, "weights");
+            double[] weights = new double[weightsNode.size()];
+            for (int i = 0; i < weights.length; i++) {
+                JsonNode w = weightsNode.get(i);
+                if (!w.isNumber()) {
+                    throw new ModelArtifactException("corrupt model artifact: weight " + i + " is not a number");
+                }
+                weights[i] = w.doubleValue();
+            }
+            Map<String, String> metadata = new TreeMap<>();
+            JsonNode meta = root.get("metadata");
+            if (meta != null && meta.isObject()) {
+                Iterator<Map.Entry<String, JsonNode>> it = meta.fields();
+                while (it.hasNext()) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    metadata.put(e.getKey(), e.getValue().asText());
+                }
+            }
+            return new LinearModel(encoder, weights, number(root, "intercept"), metadata);
+        } catch (ModelArtifactException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelArtifactException("corrupt model artifact: " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] write(LinearModel model) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            // keys in alphabetical order at every level: columns, features, format, intercept, metadata, weights
+            g.writeStartObject();
+            g.writeArrayFieldStart("columns");
+            for (String column : model.encoder().columns()) {
+                g.writeString(column);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("features");
+            for (EncodedFeature f : model.encoder().features()) {
+                g.writeStartObject();
+                g.writeArrayFieldStart("categories");
+                for (String c : f.categories()) {
+                    g.writeString(c);
+                }
+                g.writeEndArray();
+                g.writeNumberField("center", f.center());
+                g.writeStringField("kind", f.kind().name().toLowerCase(Locale.ROOT));
+                g.writeStringField("name", f.name());
+                g.writeNumberField("scale", f.scale());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeStringField("format", LinearModel.FORMAT_ID);
+            g.writeNumberField("intercept", model.intercept());
+            g.writeObjectFieldStart("metadata");
+            for (Map.Entry<String, String> e : model.metadata().entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeArrayFieldStart("weights");
+            for (double w : model.weights()) {
+                g.writeNumber(w);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static JsonNode parse(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new ModelArtifactException("corrupt model artifact: it is empty");
+        }
+        try {
+            JsonNode root = READER.readTree(bytes);
+            if (root == null || !root.isObject()) {
+                throw new ModelArtifactException("corrupt model artifact: not a JSON object");
+            }
+            return root;
+        } catch (IOException e) {
+            throw new ModelArtifactException("corrupt model artifact: not readable as JSON (" + firstLine(e.getMessage())
+                    + ")", e);
+        }
+    }
+
+    private static JsonNode array(JsonNode node, String key) {
+        JsonNode value = node.get(key);
+        if (value == null || !value.isArray()) {
+            throw new ModelArtifactException("corrupt model artifact: '" + key + "' is missing or not a list");
+        }
+        return value;
+    }
+
+    private static String text(JsonNode node, String key) {
+        JsonNode value = node.get(key);
+        if (value == null || !value.isTextual()) {
+            throw new ModelArtifactException("corrupt model artifact: '" + key + "' is missing or not text");
+        }
+        return value.textValue();
+    }
+
+    private static double number(JsonNode node, String key) {
+        JsonNode value = node.get(key);
+        if (value == null || !value.isNumber()) {
+            throw new ModelArtifactException("corrupt model artifact: '" + key + "' is missing or not a number");
+        }
+        return value.doubleValue();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,28 @@
+package io.mlcycle.mlcore.spec;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The {@code training} section.
+ *
+ * @param trainer         trainer name ({@code logistic_regression})
+ * @param seed            random seed, recorded in lineage
+ * @param holdoutFraction newest fraction of examples (by event time) held out for evaluation
+ * @param minExamples     labeled examples needed before the bootstrap run
+ * @param hyperparameters trainer hyper-parameters as text, sorted by key
+ */
+public record TrainingSpec(String trainer, long seed, double holdoutFraction, int minExamples,
+                           Map<String, String> hyperparameters) {
+    public static final String LOGISTIC_REGRESSION = "logistic_regression";
+    public static final long DEFAULT_SEED = 42;
+    public static final double DEFAULT_HOLDOUT_FRACTION = 0.2;
+    public static final int DEFAULT_MIN_EXAMPLES = 1000;
+
+    public TrainingSpec {
+        Objects.requireNonNull(trainer, "trainer");
+        hyperparameters = Collections.unmodifiableMap(new TreeMap<>(hyperparameters == null ? Map.of() : hyperparameters));
+    }
+}

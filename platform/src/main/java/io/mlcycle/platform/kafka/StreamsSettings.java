@@ -1,0 +1,33 @@
+package io.mlcycle.platform.kafka;
+
+import io.mlcycle.platform.config.PlatformConfig;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Kafka Streams properties for an mlcycle service: exactly-once v2, 100 ms commits, one stream thread, the
+ * configured state directory and replication factor, a logging production exception handler, and the
+ * {@code kafka.*} passthrough. Default serdes are deliberately not set: every topology passes its serdes explicitly.
+ */
+public final class StreamsSettings {
+
+    private StreamsSettings() {
+    }
+
+    public static Properties forApplication(PlatformConfig config, String applicationId) {
+        if (applicationId == null || applicationId.isBlank()) {
+            throw new IllegalArgumentException("applicationId must not be blank");
+        }
+        Properties props = KafkaClients.commonProperties(config, applicationId + "-" + config.instanceId());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(config.replicationFactor()));
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionExceptionHandler.class.getName());
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        return KafkaClients.withPassthrough(props, config);
+    }
+}

@@ -1,0 +1,60 @@
+package io.mlcycle.platform.lifecycle;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Time-ordered event ids: UUID version 7 (RFC 9562) strings whose lexical order follows creation order within this
+ * JVM (monotonic even within one millisecond and across clock steps back), globally unique by 62 random bits.
+ */
+public final class EventIds {
+
+    // Monotonic ordering needs one shared last-issued value per JVM; this is the only state and it is guarded.
+    private static final Object LOCK = new Object();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static long lastMillis = -1;
+    private static int counter;
+
+    private EventIds() {
+    }
+
+    /** A new UUIDv7 string, e.g. {@code 0190f5d2-8a3b-7c21-9e4f-5a6b7c8d9e0f}. */
+    public static String newTimeOrderedId() {
+        return newTimeOrderedUuid().toString();
+    }
+
+    /** A new UUIDv7. */
+    public static UUID newTimeOrderedUuid() {
+        long millis;
+        int sequence;
+        synchronized (LOCK) {
+            long now = System.currentTimeMillis();
+            if (now > lastMillis) {
+                lastMillis = now;
+                // Start the 12-bit counter in its lower half so at least 2048 ids fit in one millisecond.
+                counter = RANDOM.nextInt(0x800);
+            } else if (counter < 0xFFF) {
+                counter++;
+            } else {
+                // Counter exhausted (or the clock went back): borrow the next millisecond to stay monotonic.
+                lastMillis++;
+                counter = RANDOM.nextInt(0x800);
+            }
+            millis = lastMillis;
+            sequence = counter;
+        }
+        long mostSignificant = (millis << 16) | 0x7000L | sequence;
+        long leastSignificant = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(mostSignificant, leastSignificant);
+    }
+
+    /** The creation time embedded in a UUIDv7 string. */
+    public static Instant timestampOf(String id) {
+        UUID uuid = UUID.fromString(id);
+        if (uuid.version() != 7) {
+            throw new IllegalArgumentException("Not a UUIDv7: " + id);
+        }
+        return Instant.ofEpochMilli(uuid.getMostSignificantBits() >>> 16);
+    }
+}

@@ -1,0 +1,381 @@
+package io.mlcycle.platform.serde;
+
+import io.mlcycle.platform.registry.AvroCompatibility;
+import io.mlcycle.platform.registry.IncompatibleSchemaException;
+import io.mlcycle.platform.registry.RegistryClientSettings;
+import io.mlcycle.platform.registry.RestSchemaRegistryClient;
+import io.mlcycle.platform.registry.SchemaMetadata;
+import io.mlcycle.platform.registry.SchemaNotFoundException;
+import io.mlcycle.platform.registry.SchemaRegistryClient;
+import io.mlcycle.platform.registry.SchemaRegistryException;
+import io.mlcycle.platform.registry.SubjectNotFoundException;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.AvroTypeException;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericContainer;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The Confluent wire format: magic byte 0, the schema id as 4 bytes big-endian, then the Avro binary encoding of the
+ * value with the writer's schema; {@code byte[]}/{@code ByteBuffer} values ("bytes" schema) are written raw, without an
+ * Avro length prefix, exactly as Confluent's serializer does. Thread-safe; shared by the serializer and deserializer.
+ */
+final class AvroWireCodec {
+
+    static final byte MAGIC_BYTE = 0x0;
+    static final int HEADER_SIZE = 5;
+
+    private static final Map<Class<?>, Schema> PRIMITIVE_SCHEMAS = Map.of(
+            Boolean.class, Schema.create(Schema.Type.BOOLEAN),
+            Integer.class, Schema.create(Schema.Type.INT),
+            Long.class, Schema.create(Schema.Type.LONG),
+            Float.class, Schema.create(Schema.Type.FLOAT),
+            Double.class, Schema.create(Schema.Type.DOUBLE),
+            String.class, Schema.create(Schema.Type.STRING),
+            byte[].class, Schema.create(Schema.Type.BYTES));
+    private static final Schema STRING_SCHEMA = Schema.create(Schema.Type.STRING);
+    private static final Schema BYTES_SCHEMA = Schema.create(Schema.Type.BYTES);
+
+    private record SubjectSchema(String subject, Schema schema) {
+    }
+
+    private record WriterKey(Schema schema, boolean specific) {
+    }
+
+    private record TimedMetadata(SchemaMetadata metadata, long fetchedAtNanos) {
+    }
+
+    /** How to read one writer schema id: a ready reader, or why it cannot be read. */
+    private record ReadPlan(DatumReader<Object> reader, String mismatch) {
+    }
+
+    private final SchemaRegistryClient registry;
+    private final AvroSerdeConfig config;
+    private final boolean isKey;
+    private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
+    private final Map<WriterKey, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    private final Map<Integer, ReadPlan> readPlans = new ConcurrentHashMap<>();
+    private final Map<String, TimedMetadata> latestBySubject = new ConcurrentHashMap<>();
+
+    AvroWireCodec(SchemaRegistryClient registry, AvroSerdeConfig config, boolean isKey) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.config = Objects.requireNonNull(config, "config");
+        this.isKey = isKey;
+    }
+
+    /**
+     * The codec a {@code configure(configs, isKey)} call yields: an existing (programmatically built) codec keeps its
+     * registry and settings and only takes {@code isKey}; otherwise one is built from Confluent property names.
+     */
+    static AvroWireCodec configured(AvroWireCodec existing, Map<String, ?> configs, boolean isKey) {
+        if (existing != null) {
+            return existing.isKey == isKey ? existing : new AvroWireCodec(existing.registry, existing.config, isKey);
+        }
+        try {
+            SchemaRegistryClient registry = new RestSchemaRegistryClient(RegistryClientSettings.fromConfluentProperties(configs));
+            return new AvroWireCodec(registry, AvroSerdeConfig.fromConfluentProperties(configs, isKey), isKey);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    AvroSerdeConfig config() {
+        return config;
+    }
+
+    boolean isKey() {
+        return isKey;
+    }
+
+    // ---------------------------------------------------------------- serialise
+
+    byte[] serialize(String topic, Object value) {
+        if (value == null) {
+            return null;
+        }
+        Schema schema = schemaOf(topic, value);
+        String subject = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
+        Object datum = value;
+        Schema writeSchema = schema;
+        int id;
+        if (config.useLatestVersion()) {
+            SchemaMetadata latest = latestVersion(topic, subject);
+            if (!latest.schema().equals(schema)) {
+                datum = convertToLatest(topic, subject, value, schema, latest);
+                writeSchema = latest.schema();
+            }
+            id = latest.id();
+        } else {
+            id = schemaId(topic, subject, schema);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        out.write(MAGIC_BYTE);
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
+        if (datum instanceof byte[] bytes) {
+            out.writeBytes(bytes);
+        } else if (datum instanceof ByteBuffer buffer) {
+            ByteBuffer view = buffer.duplicate();
+            byte[] bytes = new byte[view.remaining()];
+            view.get(bytes);
+            out.writeBytes(bytes);
+        } else {
+            writeAvro(topic, subject, datum, writeSchema, out);
+        }
+        return out.toByteArray();
+    }
+
+    private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, ByteArrayOutputStream out) {
+        DatumWriter<Object> writer = writers.computeIfAbsent(new WriterKey(writeSchema, datum instanceof SpecificRecord),
+                key -> key.specific() ? new SpecificDatumWriter<>(key.schema()) : new GenericDatumWriter<>(key.schema()));
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        try {
+            writer.write(datum, encoder);
+            encoder.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new AvroSerdeException(SerdeFailure.INVALID_VALUE, topic, "Cannot serialise " + side() + " of type "
+                    + writeSchema.getFullName() + " for topic '" + topic + "' (subject '" + subject + "'): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private int schemaId(String topic, String subject, Schema schema) {
+        SubjectSchema key = new SubjectSchema(subject, schema);
+        Integer cached = idsBySubjectSchema.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        int id;
+        try {
+            if (config.autoRegisterSchemas()) {
+                id = registry.register(subject, schema);
+            } else {
+                id = registry.lookup(subject, schema).id();
+            }
+        } catch (SubjectNotFoundException | SchemaNotFoundException e) {
+            throw new SchemaNotRegisteredException(topic, "Schema of record " + schema.getFullName()
+                    + " is not registered under subject '" + subject + "' (topic '" + topic
+                    + "') and auto.register.schemas is false; register it first: " + e.getMessage(), e);
+        } catch (IncompatibleSchemaException e) {
+            throw new AvroSerdeException(SerdeFailure.INCOMPATIBLE_SCHEMA, topic, "The registry refused schema "
+                    + schema.getFullName() + " for subject '" + subject + "' (topic '" + topic + "'): " + e.getMessage(), e);
+        } catch (SchemaRegistryException e) {
+            throw registryError(topic, "registering/looking up the schema of " + schema.getFullName()
+                    + " under subject '" + subject + "'", e);
+        }
+        idsBySubjectSchema.putIfAbsent(key, id);
+        return id;
+    }
+
+    private SchemaMetadata latestVersion(String topic, String subject) {
+        TimedMetadata cached = latestBySubject.get(subject);
+        long now = System.nanoTime();
+        if (cached != null && now - cached.fetchedAtNanos() < config.latestVersionCacheTtl().toNanos()) {
+            return cached.metadata();
+        }
+        try {
+            SchemaMetadata latest = registry.getLatestSchemaMetadata(subject);
+            latestBySubject.put(subject, new TimedMetadata(latest, now));
+            return latest;
+        } catch (SubjectNotFoundException e) {
+            throw new SchemaNotRegisteredException(topic, "use.latest.version is set but subject '" + subject
+                    + "' (topic '" + topic + "') has no registered version", e);
+        } catch (SchemaRegistryException e) {
+            throw registryError(topic, "fetching the latest version of subject '" + subject + "'", e);
+        }
+    }
+
+    /** Re-encodes a value written with its own schema as a datum of the subject's latest schema (Avro resolution). */
+    private Object convertToLatest(String topic, String subject, Object value, Schema own, SchemaMetadata latest) {
+        String incompatibility = AvroCompatibility.explain(latest.schema(), own);
+        if (incompatibility != null) {
+            throw new SchemaMismatchException(topic, "use.latest.version: " + side() + " of type " + own.getFullName()
+                    + " cannot be written as version " + latest.version() + " (id " + latest.id() + ") of subject '"
+                    + subject + "' for topic '" + topic + "': " + incompatibility);
+        }
+        if (value instanceof byte[] || value instanceof ByteBuffer) {
+            return value;
+        }
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        writeAvro(topic, subject, value, own, buffer);
+        try {
+            return new GenericDatumReader<>(own, latest.schema())
+                    .read(null, DecoderFactory.get().binaryDecoder(buffer.toByteArray(), null));
+        } catch (IOException | RuntimeException e) {
+            throw new SchemaMismatchException(topic, "use.latest.version: cannot convert " + own.getFullName()
+                    + " to version " + latest.version() + " of subject '" + subject + "': " + e.getMessage(), e);
+        }
+    }
+
+    private Schema schemaOf(String topic, Object value) {
+        if (value instanceof GenericContainer container) {
+            return container.getSchema();
+        }
+        if (value instanceof CharSequence) {
+            return STRING_SCHEMA;
+        }
+        if (value instanceof ByteBuffer) {
+            return BYTES_SCHEMA;
+        }
+        Schema primitive = PRIMITIVE_SCHEMAS.get(value.getClass());
+        if (primitive == null) {
+            throw new AvroSerdeException(SerdeFailure.UNSUPPORTED_TYPE, topic, "Cannot serialise a "
+                    + value.getClass().getName() + " as Avro for topic '" + topic
+                    + "': expected an Avro record (SpecificRecord/GenericRecord), enum, fixed, array, or one of "
+                    + "Boolean, Integer, Long, Float, Double, String, byte[]");
+        }
+        return primitive;
+    }
+
+    // ---------------------------------------------------------------- deserialise
+
+    Object deserialize(String topic, byte[] data) {
+        if (data == null) {
+            return null;
+        }
+        if (data.length == 0) {
+            throw new TruncatedRecordException(topic, "Record for topic '" + topic + "' (" + side()
+                    + ") is truncated: 0 bytes, the Confluent header alone needs " + HEADER_SIZE);
+        }
+        if (data[0] != MAGIC_BYTE) {
+            throw new BadMagicByteException(topic, "Unknown magic byte " + data[0] + " in " + side() + " of topic '"
+                    + topic + "' (expected " + MAGIC_BYTE + ": not Confluent Avro wire format, " + data.length + " bytes)");
+        }
+        if (data.length < HEADER_SIZE) {
+            throw new TruncatedRecordException(topic, "Record for topic '" + topic + "' (" + side() + ") is truncated: "
+                    + data.length + " bytes, the Confluent header alone needs " + HEADER_SIZE);
+        }
+        int id = ByteBuffer.wrap(data, 1, 4).getInt();
+        Schema writer = writerSchema(topic, id);
+        int length = data.length - HEADER_SIZE;
+        if (writer.getType() == Schema.Type.BYTES) {
+            byte[] bytes = new byte[length];
+            System.arraycopy(data, HEADER_SIZE, bytes, 0, length);
+            return bytes;
+        }
+        ReadPlan plan = readPlans.computeIfAbsent(id, ignored -> planRead(writer));
+        if (plan.mismatch() != null) {
+            throw new SchemaMismatchException(topic, "Cannot read " + side() + " of topic '" + topic + "' written with schema id "
+                    + id + " (" + writer.getFullName() + "): " + plan.mismatch());
+        }
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER_SIZE, length, null);
+        Object result;
+        try {
+            result = plan.reader().read(null, decoder);
+        } catch (EOFException e) {
+            throw new TruncatedRecordException(topic, "Record for topic '" + topic + "' (" + side() + ", schema id " + id
+                    + ", " + writer.getFullName() + ") is truncated: the Avro datum ends early (" + length + " body bytes)", e);
+        } catch (AvroTypeException e) {
+            throw new SchemaMismatchException(topic, "Cannot resolve " + side() + " of topic '" + topic + "' written with schema id "
+                    + id + " (" + writer.getFullName() + "): " + e.getMessage(), e);
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
+                 | ClassCastException | IllegalArgumentException e) {
+            throw new AvroSerdeException(SerdeFailure.MALFORMED_RECORD, topic, "Malformed Avro " + side() + " in topic '"
+                    + topic + "' (schema id " + id + ", " + writer.getFullName() + "): " + e, e);
+        } catch (OutOfMemoryError e) {
+            // A corrupt length prefix can ask for a huge allocation; that is the record's fault, not the heap's.
+            throw new AvroSerdeException(SerdeFailure.MALFORMED_RECORD, topic, "Malformed Avro " + side() + " in topic '"
+                    + topic + "' (schema id " + id + "): a length prefix is impossibly large", null);
+        }
+        if (writer.getType() == Schema.Type.STRING && result instanceof CharSequence text) {
+            return text.toString();
+        }
+        return result;
+    }
+
+    private Schema writerSchema(String topic, int id) {
+        try {
+            return registry.getSchemaById(id);
+        } catch (SchemaNotFoundException e) {
+            throw new UnknownSchemaIdException(topic, "Unknown schema id " + id + " in " + side() + " of topic '" + topic
+                    + "': the registry has no such schema", e);
+        } catch (SchemaRegistryException e) {
+            throw registryError(topic, "fetching schema id " + id, e);
+        }
+    }
+
+    private ReadPlan planRead(Schema writer) {
+        boolean primitive = writer.getType() != Schema.Type.RECORD && writer.getType() != Schema.Type.ENUM
+                && writer.getType() != Schema.Type.FIXED;
+        if (config.specificAvroReader() && !(primitive && config.specificReaderClass().isEmpty())) {
+            Class<?> type;
+            if (config.specificReaderClass().isPresent()) {
+                type = config.specificReaderClass().get();
+            } else {
+                Optional<Class<?>> named = generatedClassFor(writer);
+                if (named.isEmpty()) {
+                    return new ReadPlan(null, "no generated class " + SpecificData.getClassName(writer)
+                            + " on the classpath for specific.avro.reader");
+                }
+                type = named.get();
+            }
+            SpecificData data = SpecificData.getForClass(type);
+            Schema reader = data.getSchema(type);
+            String mismatch = incompatibility(reader, writer);
+            return mismatch != null ? new ReadPlan(null, mismatch)
+                    : new ReadPlan(new SpecificDatumReader<>(writer, reader, data), null);
+        }
+        if (config.readerSchema().isPresent()) {
+            Schema reader = config.readerSchema().get();
+            String mismatch = incompatibility(reader, writer);
+            return mismatch != null ? new ReadPlan(null, mismatch) : new ReadPlan(new GenericDatumReader<>(writer, reader), null);
+        }
+        return new ReadPlan(new GenericDatumReader<>(writer), null);
+    }
+
+    private static String incompatibility(Schema reader, Schema writer) {
+        String why = AvroCompatibility.explain(reader, writer);
+        return why == null ? null : "reader schema " + reader.getFullName() + " cannot read it: " + why;
+    }
+
+    private static Optional<Class<?>> generatedClassFor(Schema writer) {
+        String className = SpecificData.getClassName(writer);
+        for (ClassLoader loader : new ClassLoader[] {Thread.currentThread().getContextClassLoader(),
+                AvroWireCodec.class.getClassLoader()}) {
+            if (loader == null) {
+                continue;
+            }
+            try {
+                Class<?> type = Class.forName(className, true, loader);
+                if (SpecificRecord.class.isAssignableFrom(type) || type.isEnum()
+                        || org.apache.avro.generic.GenericFixed.class.isAssignableFrom(type)) {
+                    return Optional.of(type);
+                }
+            } catch (ClassNotFoundException | LinkageError e) {
+                // try the next loader
+            }
+        }
+        return Optional.empty();
+    }
+
+    private AvroSerdeException registryError(String topic, String action, SchemaRegistryException e) {
+        return new AvroSerdeException(SerdeFailure.REGISTRY_ERROR, topic, "Schema registry failure while " + action
+                + " for topic '" + topic + "': " + e.getMessage(), e);
+    }
+
+    private String side() {
+        return isKey ? "key" : "value";
+    }
+}

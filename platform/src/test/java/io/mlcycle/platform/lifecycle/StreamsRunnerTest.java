@@ -1,0 +1,106 @@
+package io.mlcycle.platform.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+
+class StreamsRunnerTest {
+
+    /** A clock the test moves by hand. */
+    static final class ManualClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private final KafkaStreams streams = mock(KafkaStreams.class);
+    private final ManualClock clock = new ManualClock();
+    private final StreamsRunner runner = StreamsRunner.wrap("test", streams,
+            new StreamsRunner.Options(3, Duration.ofMinutes(10), Duration.ofSeconds(5)), clock);
+
+    @Test
+    void replacesFailedThreadsUpToTheLimitThenShutsDown() {
+        RuntimeException boom = new RuntimeException("boom");
+
+        assertThat(runner.onUncaughtException(boom)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(runner.onUncaughtException(boom)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(runner.onUncaughtException(boom)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(runner.onUncaughtException(boom)).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+    }
+
+    @Test
+    void replacementsOutsideTheWindowAreForgotten() {
+        RuntimeException boom = new RuntimeException("boom");
+        for (int i = 0; i < 3; i++) {
+            assertThat(runner.onUncaughtException(boom)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        }
+
+        clock.advance(Duration.ofMinutes(11));
+
+        assertThat(runner.onUncaughtException(boom)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+    }
+
+    @Test
+    void readyWhenRunningAndDuringRebalancesAfterHavingRun() {
+        ArgumentCaptor<KafkaStreams.StateListener> listener = ArgumentCaptor.forClass(KafkaStreams.StateListener.class);
+        verify(streams).setStateListener(listener.capture());
+        verify(streams).setUncaughtExceptionHandler(any(org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.class));
+
+        when(streams.state()).thenReturn(KafkaStreams.State.REBALANCING);
+        assertThat(runner.isReady()).as("first rebalance: not ready yet").isFalse();
+
+        listener.getValue().onChange(KafkaStreams.State.RUNNING, KafkaStreams.State.REBALANCING);
+        when(streams.state()).thenReturn(KafkaStreams.State.RUNNING);
+        assertThat(runner.isReady()).isTrue();
+
+        listener.getValue().onChange(KafkaStreams.State.REBALANCING, KafkaStreams.State.RUNNING);
+        when(streams.state()).thenReturn(KafkaStreams.State.REBALANCING);
+        assertThat(runner.isReady()).isTrue();
+
+        listener.getValue().onChange(KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.REBALANCING);
+        when(streams.state()).thenReturn(KafkaStreams.State.ERROR);
+        assertThat(runner.isReady()).isFalse();
+        assertThat(runner.terminated().toCompletableFuture()).isCompletedWithValue(KafkaStreams.State.PENDING_ERROR);
+    }
+
+    @Test
+    void closeUsesTheTimeoutAndIsNotATermination() {
+        ArgumentCaptor<KafkaStreams.StateListener> listener = ArgumentCaptor.forClass(KafkaStreams.StateListener.class);
+        verify(streams).setStateListener(listener.capture());
+        when(streams.close(Duration.ofSeconds(5))).thenReturn(true);
+
+        runner.close();
+        listener.getValue().onChange(KafkaStreams.State.NOT_RUNNING, KafkaStreams.State.PENDING_SHUTDOWN);
+
+        verify(streams).close(Duration.ofSeconds(5));
+        assertThat(runner.terminated().toCompletableFuture()).isNotDone();
+    }
+}

@@ -1,0 +1,149 @@
+package io.mlcycle.serving;
+
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.avro.QuarantineStage;
+import io.mlcycle.mlcore.gates.ReasonCode;
+import io.mlcycle.platform.serde.AvroSerdeException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Base of the three processors of the serving topology: access to the join store and its expiry index, decoding
+ * with quarantine on failure, and the join itself (emit a labeled example once event and feedback are both known).
+ */
+abstract class JoinProcessor implements Processor<byte[], byte[], String, Object> {
+    protected final JoinSettings settings;
+    protected final ServingMetrics metrics;
+    protected ProcessorContext<String, Object> context;
+    protected KeyValueStore<String, JoinState> joinStore;
+    protected KeyValueStore<String, String> expiryIndex;
+
+    JoinProcessor(JoinSettings settings, ServingMetrics metrics) {
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.joinStore = context.getStateStore(ServingTopology.JOIN_STORE);
+        this.expiryIndex = context.getStateStore(ServingTopology.EXPIRY_STORE);
+    }
+
+    /** The event id of a record: its key, as UTF-8 text; null when absent or blank. */
+    static String eventId(Record<byte[], byte[]> record) {
+        if (record.key() == null || record.key().length == 0) {
+            return null;
+        }
+        String key = new String(record.key(), StandardCharsets.UTF_8).trim();
+        return key.isEmpty() ? null : key;
+    }
+
+    /**
+     * Decodes a value; an undecodable one is quarantined (stage DESERIALIZATION) and empty is returned. Failures of
+     * the environment (registry unreachable) are rethrown: the record may be fine, so it must not be quarantined.
+     */
+    protected <T> Optional<T> decode(Record<byte[], byte[]> record, Deserializer<T> deserializer, String eventId) {
+        if (record.value() == null) {
+            return Optional.empty();
+        }
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
+        try {
+            return Optional.ofNullable(deserializer.deserialize(topic, record.headers(), record.value()));
+        } catch (AvroSerdeException e) {
+            if (!e.failure().isRecordFault()) {
+                throw e;
+            }
+            quarantine(record, QuarantineStage.DESERIALIZATION, reasonOf(e), null, e.getMessage(), eventId);
+        } catch (RuntimeException e) {
+            quarantine(record, QuarantineStage.DESERIALIZATION, ReasonCode.DESERIALIZATION_FAILED, null,
+                    String.valueOf(e.getMessage()), eventId);
+        }
+        return Optional.empty();
+    }
+
+    private static ReasonCode reasonOf(AvroSerdeException e) {
+        return switch (e.failure()) {
+            case BAD_MAGIC_BYTE -> ReasonCode.BAD_MAGIC_BYTE;
+            case UNKNOWN_SCHEMA_ID -> ReasonCode.UNKNOWN_SCHEMA_ID;
+            case TRUNCATED_RECORD -> ReasonCode.TRUNCATED_RECORD;
+            case SCHEMA_MISMATCH -> ReasonCode.SCHEMA_MISMATCH;
+            default -> ReasonCode.DESERIALIZATION_FAILED;
+        };
+    }
+
+    protected void quarantine(Record<byte[], byte[]> record, QuarantineStage stage, ReasonCode code, String field,
+                              String detail, String eventId) {
+        Optional<RecordMetadata> metadata = context.recordMetadata();
+        Records.Source source = new Records.Source(metadata.map(RecordMetadata::topic).orElse(null),
+                metadata.map(RecordMetadata::partition).orElse(null),
+                metadata.map(RecordMetadata::offset).orElse(null),
+                record.key(), record.value(), record.headers());
+        QuarantineRecord quarantined = Records.quarantine(settings.pipeline(), settings.spec().sha256(), stage, code,
+                field, detail, eventId, source, Instant.ofEpochMilli(now()));
+        metrics.quarantined(code.name());
+        context.forward(new Record<String, Object>(eventId, quarantined, record.timestamp()),
+                ServingTopology.QUARANTINE_SINK);
+    }
+
+    protected long now() {
+        return context.currentSystemTimeMs();
+    }
+
+    /** The state of an event id, creating (and indexing for expiry) a fresh one when unknown. */
+    protected JoinState loadOrCreate(String eventId) {
+        JoinState state = joinStore.get(eventId);
+        if (state != null) {
+            return state;
+        }
+        JoinState fresh = JoinState.empty(now());
+        expiryIndex.put(expiryKey(fresh.firstSeenAtMs(), eventId), eventId);
+        return fresh;
+    }
+
+    static String expiryKey(long firstSeenAtMs, String eventId) {
+        return String.format("%019d|%s", firstSeenAtMs, eventId);
+    }
+
+    static long expiryTime(String expiryKey) {
+        return Long.parseLong(expiryKey.substring(0, 19));
+    }
+
+    /** Emits the labeled example when the state is ready, saves the state, and returns it. */
+    protected JoinState joinAndSave(String eventId, JoinState state, long timestamp) {
+        JoinState result = state;
+        if (state.readyToEmit()) {
+            LabeledExample example = example(eventId, state);
+            context.forward(new Record<String, Object>(eventId, example, timestamp), ServingTopology.EXAMPLES_SINK);
+            metrics.feedbackJoined();
+            result = state.markLabeled();
+        }
+        joinStore.put(eventId, result);
+        return result;
+    }
+
+    private LabeledExample example(String eventId, JoinState state) {
+        JoinState.EventInfo event = state.event();
+        JoinState.PendingFeedback feedback = state.feedback();
+        boolean positive = settings.labelCodec().isPositive(feedback.label()).orElse(false);
+        return LabeledExample.newBuilder()
+                .setEventId(eventId)
+                .setPipeline(settings.pipeline())
+                .setEntityKey(event.entityKey())
+                .setFeatures(event.features())
+                .setLabel(feedback.label())
+                .setPositive(positive)
+                .setEventTime(Instant.ofEpochMilli(event.eventTimeMs()))
+                .setObservedAt(Instant.ofEpochMilli(feedback.observedAtMs()))
+                .setPredictions(state.predictions())
+                .build();
+    }
+}

@@ -1,0 +1,49 @@
+package io.mlcycle.serving;
+
+import io.mlcycle.mlcore.model.Scorer;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A model version that passed the SHA-256 check and warm-up and is ready to score. Immutable: serving swaps whole
+ * instances atomically, so a request sees either the old or the new model, never a mix.
+ *
+ * @param version        registry version, e.g. {@code credit-v3}
+ * @param versionNumber  numeric part of the version
+ * @param artifactSha256 SHA-256 of the artifact bytes, verified before loading
+ * @param artifactFormat artifact format id, e.g. {@code mlcycle.logistic.v1}
+ * @param scorer         thread-safe scorer built from the artifact
+ * @param threshold      decision threshold (the spec's {@code objective.decision_threshold})
+ * @param loadedAt       when this instance finished loading and warming up
+ * @param offlineMetrics the version's offline metrics on its holdout, as registered
+ */
+public record LoadedModel(String version, int versionNumber, String artifactSha256, String artifactFormat,
+                          Scorer scorer, double threshold, Instant loadedAt, Map<String, Double> offlineMetrics) {
+
+    public LoadedModel {
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(artifactSha256, "artifactSha256");
+        Objects.requireNonNull(scorer, "scorer");
+        Objects.requireNonNull(loadedAt, "loadedAt");
+        offlineMetrics = offlineMetrics == null ? Map.of() : Map.copyOf(offlineMetrics);
+    }
+
+    /** Scores one feature map and times it. */
+    public Scored score(Map<String, Object> features) {
+        long start = System.nanoTime();
+        double score = scorer.score(features);
+        long micros = (System.nanoTime() - start) / 1_000L;
+        return new Scored(score, score >= threshold, micros);
+    }
+
+    /**
+     * One scoring result.
+     *
+     * @param score         probability of the positive class
+     * @param decision      {@code score >= threshold}
+     * @param latencyMicros time spent in the scorer
+     */
+    public record Scored(double score, boolean decision, long latencyMicros) {
+    }
+}

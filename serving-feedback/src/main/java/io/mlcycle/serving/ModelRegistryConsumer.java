@@ -1,0 +1,152 @@
+package io.mlcycle.serving;
+
+import io.mlcycle.avro.ModelVersion;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the model registry {@code <p>.models} from the beginning with its own consumer (manually assigned, no group,
+ * no commits: every instance needs the whole registry) and feeds a {@link ModelRegistryWatcher}, on one daemon
+ * thread. Reports when the topic has been replayed up to the end it had at start, which is part of readiness.
+ */
+public final class ModelRegistryConsumer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRegistryConsumer.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    private final Consumer<String, ModelVersion> consumer;
+    private final String topic;
+    private final ModelRegistryWatcher watcher;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile boolean replayed;
+    private boolean started;
+
+    /**
+     * @param consumer a consumer (read_committed, String keys, ModelVersion values) this object takes ownership of
+     * @param topic    the registry topic, {@code <p>.models}
+     * @param watcher  the watcher to feed
+     */
+    public ModelRegistryConsumer(Consumer<String, ModelVersion> consumer, String topic, ModelRegistryWatcher watcher) {
+        this.consumer = Objects.requireNonNull(consumer, "consumer");
+        this.topic = Objects.requireNonNull(topic, "topic");
+        this.watcher = Objects.requireNonNull(watcher, "watcher");
+        this.thread = new Thread(this::run, "model-registry-" + topic);
+        this.thread.setDaemon(true);
+    }
+
+    public synchronized ModelRegistryConsumer start() {
+        started = true;
+        thread.start();
+        return this;
+    }
+
+    /** True once every record present when the consumer started has been applied. */
+    public boolean isReplayed() {
+        return replayed;
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = awaitPartitions();
+            if (partitions.isEmpty()) {
+                return;
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> endAtStart = new HashMap<>(consumer.endOffsets(partitions));
+            while (running) {
+                ConsumerRecords<String, ModelVersion> records;
+                try {
+                    records = consumer.poll(POLL);
+                } catch (RecordDeserializationException e) {
+                    LOG.error("Skipping undecodable record {} at offset {} of the model registry: {}",
+                            e.topicPartition(), e.offset(), e.getMessage());
+                    consumer.seek(e.topicPartition(), e.offset() + 1);
+                    continue;
+                }
+                for (ConsumerRecord<String, ModelVersion> record : records) {
+                    watcher.record(record.key(), record.value());
+                }
+                if (!records.isEmpty() || !replayed) {
+                    watcher.reconcile();
+                }
+                if (!replayed && caughtUp(endAtStart)) {
+                    replayed = true;
+                    LOG.info("Model registry {} replayed; champion: {}", topic,
+                            watcher.champion().map(LoadedModel::version).orElse("none"));
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                LOG.error("Model registry consumer of {} woken up unexpectedly", topic, e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Model registry consumer of {} failed; serving keeps its current model", topic, e);
+        } finally {
+            try {
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+            } catch (RuntimeException e) {
+                LOG.debug("closing the model registry consumer failed", e);
+            }
+            stopped.countDown();
+        }
+    }
+
+    private List<TopicPartition> awaitPartitions() {
+        while (running) {
+            List<PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                infos = List.of();
+            }
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            }
+            LOG.info("Waiting for the model registry topic {} to exist", topic);
+        }
+        return List.of();
+    }
+
+    private boolean caughtUp(Map<TopicPartition, Long> endAtStart) {
+        for (Map.Entry<TopicPartition, Long> end : endAtStart.entrySet()) {
+            if (consumer.position(end.getKey()) < end.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        if (!started) {
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
+            return;
+        }
+        consumer.wakeup();
+        try {
+            if (!stopped.await(10, TimeUnit.SECONDS)) {
+                LOG.warn("Model registry consumer of {} did not stop within 10 s", topic);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

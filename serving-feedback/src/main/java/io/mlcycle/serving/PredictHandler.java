@@ -1,0 +1,183 @@
+package io.mlcycle.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.Variant;
+import io.mlcycle.mlcore.features.FeatureExtractor;
+import io.mlcycle.mlcore.gates.Conversion;
+import io.mlcycle.mlcore.gates.GateResult;
+import io.mlcycle.mlcore.gates.JsonRecordConverter;
+import io.mlcycle.mlcore.gates.ReasonCode;
+import io.mlcycle.mlcore.gates.RecordGates;
+import io.mlcycle.mlcore.gates.Violation;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.platform.http.Handler;
+import io.mlcycle.platform.http.HttpProblem;
+import io.mlcycle.platform.http.Request;
+import io.mlcycle.platform.http.Response;
+import io.mlcycle.platform.lifecycle.EventIds;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * {@code POST /v1/pipelines/{pipeline}/predict}: scores one JSON record, a JSON array, or {@code {"records": [...]}}
+ * with the champion. Each record passes the very same conversion and record gates as validation (ml-core's
+ * {@link JsonRecordConverter} and {@link RecordGates}); if any record is invalid the request is answered 422 with
+ * the reasons per record and nothing is scored. Every prediction is logged to {@code <p>.predictions} (source
+ * "http"), keyed by the record's {@code event_id}, the {@code Idempotency-Key} header, or a generated id.
+ */
+public final class PredictHandler implements Handler {
+    static final String SOURCE_HTTP = "http";
+    static final String EVENT_ID_FIELD = "event_id";
+    private static final String BATCH_FIELD = "records";
+
+    private final PipelineSpec spec;
+    private final JsonRecordConverter converter;
+    private final RecordGates gates;
+    private final FeatureExtractor features;
+    private final Supplier<Optional<LoadedModel>> champion;
+    private final PredictionLog predictionLog;
+    private final ServingMetrics metrics;
+    private final Clock clock;
+    private final int maxRecords;
+    private final boolean eventIdIsDataField;
+
+    public PredictHandler(PipelineSpec spec, Supplier<Optional<LoadedModel>> champion, PredictionLog predictionLog,
+                          ServingMetrics metrics, Clock clock, int maxRecords) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.converter = new JsonRecordConverter(spec);
+        this.gates = new RecordGates(spec);
+        this.features = new FeatureExtractor(spec);
+        this.champion = Objects.requireNonNull(champion, "champion");
+        this.predictionLog = Objects.requireNonNull(predictionLog, "predictionLog");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.maxRecords = maxRecords;
+        this.eventIdIsDataField = spec.field(EVENT_ID_FIELD).isPresent();
+    }
+
+    @Override
+    public Response handle(Request request) {
+        HttpRequests.requirePipeline(request, spec.pipeline());
+        HttpRequests.Body body = HttpRequests.records(request, BATCH_FIELD, maxRecords);
+        Optional<String> idempotencyKey = request.header("Idempotency-Key").map(String::trim).filter(s -> !s.isEmpty());
+        Instant now = clock.instant();
+
+        List<Checked> checked = new ArrayList<>();
+        for (int i = 0; i < body.items().size(); i++) {
+            checked.add(check(body.items().get(i), i, body.batch(), idempotencyKey, now));
+        }
+        if (checked.stream().anyMatch(c -> !c.violations().isEmpty())) {
+            return Response.status(422, invalid(checked, body.batch()));
+        }
+        LoadedModel model = champion.get().orElseThrow(() -> new HttpProblem(503, "no_model",
+                "Pipeline '" + spec.pipeline() + "' has no champion model loaded yet; retry once one is promoted"));
+
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (Checked record : checked) {
+            results.add(score(model, record));
+        }
+        return Response.ok(body.batch() ? Map.of("predictions", results) : results.get(0));
+    }
+
+    private Checked check(JsonNode item, int index, boolean batch, Optional<String> idempotencyKey, Instant now) {
+        String eventId = null;
+        JsonNode input = item;
+        if (item.isObject() && !eventIdIsDataField && item.has(EVENT_ID_FIELD)) {
+            JsonNode id = item.get(EVENT_ID_FIELD);
+            if (id.isTextual() && !id.textValue().isBlank()) {
+                eventId = id.textValue().trim();
+            } else if (id.isIntegralNumber()) {
+                eventId = id.asText();
+            } else if (!id.isNull()) {
+                return new Checked(index, null, null, List.of(new Violation(ReasonCode.WRONG_TYPE, EVENT_ID_FIELD,
+                        "event_id must be a non-blank string")));
+            }
+            ObjectNode copy = ((ObjectNode) item).deepCopy();
+            copy.remove(EVENT_ID_FIELD);
+            input = copy;
+        }
+        if (eventId == null && idempotencyKey.isPresent()) {
+            eventId = batch ? idempotencyKey.get() + "-" + index : idempotencyKey.get();
+        }
+        if (eventId == null) {
+            eventId = EventIds.newTimeOrderedId();
+        }
+        Conversion conversion = converter.convert(input);
+        if (!conversion.ok() || conversion.record() == null) {
+            return new Checked(index, eventId, null, conversion.violations());
+        }
+        GateResult gated = gates.check(conversion.record(), now);
+        return new Checked(index, eventId, gated.record(), gated.violations());
+    }
+
+    private Map<String, Object> score(LoadedModel model, Checked record) {
+        Map<String, Object> featureValues = FeatureValues.normalise(features.features(record.record()));
+        LoadedModel.Scored scored = model.score(featureValues);
+        Object key = record.record().get(spec.data().key());
+        Object eventTime = record.record().get(spec.data().eventTime());
+        Prediction prediction = Prediction.newBuilder()
+                .setPredictionId(EventIds.newTimeOrderedId())
+                .setEventId(record.eventId())
+                .setPipeline(spec.pipeline())
+                .setEntityKey(key == null ? null : key.toString())
+                .setModelVersion(model.version())
+                .setVariant(Variant.CHAMPION)
+                .setServed(true)
+                .setScore(scored.score())
+                .setDecision(scored.decision())
+                .setThreshold(model.threshold())
+                .setLatencyMicros(scored.latencyMicros())
+                .setFeatures(featureValues)
+                .setEventTime(eventTime instanceof Long millis ? Instant.ofEpochMilli(millis)
+                        : eventTime instanceof Instant instant ? instant : null)
+                .setPredictedAt(clock.instant())
+                .setSource(SOURCE_HTTP)
+                .build();
+        predictionLog.log(prediction);
+        metrics.prediction(Variant.CHAMPION, SOURCE_HTTP);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("event_id", prediction.getEventId());
+        result.put("prediction_id", prediction.getPredictionId());
+        result.put("model_version", model.version());
+        result.put("score", scored.score());
+        result.put("decision", scored.decision());
+        result.put("threshold", model.threshold());
+        return result;
+    }
+
+    private Map<String, Object> invalid(List<Checked> checked, boolean batch) {
+        List<Map<String, Object>> records = new ArrayList<>();
+        long invalidCount = 0;
+        for (Checked record : checked) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("index", record.index());
+            entry.put("event_id", record.eventId());
+            entry.put("valid", record.violations().isEmpty());
+            entry.put("reasons", HttpRequests.reasons(record.violations()));
+            records.add(entry);
+            if (!record.violations().isEmpty()) {
+                invalidCount++;
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "invalid_records");
+        body.put("message", invalidCount + " of " + checked.size() + " record(s) failed the pipeline's record gates"
+                + (batch ? "; nothing was scored" : ""));
+        body.put("status", 422);
+        body.put("records", records);
+        return body;
+    }
+
+    private record Checked(int index, String eventId, GenericRecord record, List<Violation> violations) {
+    }
+}

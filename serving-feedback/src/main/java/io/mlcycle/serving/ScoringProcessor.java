@@ -1,0 +1,137 @@
+package io.mlcycle.serving;
+
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.PredictionSummary;
+import io.mlcycle.avro.QuarantineStage;
+import io.mlcycle.avro.Variant;
+import io.mlcycle.mlcore.gates.ReasonCode;
+import io.mlcycle.platform.lifecycle.EventIds;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scores each validated event with the current champion (when there is one), logs the prediction to
+ * {@code <p>.predictions}, and remembers the event and its prediction for the feedback join.
+ */
+final class ScoringProcessor extends JoinProcessor {
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringProcessor.class);
+    static final String SOURCE_STREAM = "stream";
+
+    private final Supplier<Optional<LoadedModel>> champion;
+    private long lastFailureLogMs = Long.MIN_VALUE;
+
+    ScoringProcessor(JoinSettings settings, Supplier<Optional<LoadedModel>> champion, ServingMetrics metrics) {
+        super(settings, metrics);
+        this.champion = champion;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String eventId = eventId(record);
+        if (eventId == null) {
+            quarantine(record, QuarantineStage.SERVING, ReasonCode.MISSING_REQUIRED, "event_id",
+                    "a validated event has no key; the key must be the event id", null);
+            return;
+        }
+        Optional<GenericRecord> decoded = decode(record, settings.serdes().validated().deserializer(), eventId);
+        if (decoded.isEmpty()) {
+            return;
+        }
+        GenericRecord event = decoded.get();
+        JoinState state = loadOrCreate(eventId);
+        if (state.event() != null && state.event().fromValidated()) {
+            metrics.duplicateEvent();
+            return;
+        }
+        Map<String, Object> features = FeatureValues.normalise(settings.featureExtractor().features(event));
+        String entityKey = text(field(event, settings.spec().data().key()));
+        Long eventTime = millis(field(event, settings.spec().data().eventTime()));
+        long eventTimeMs = eventTime == null ? record.timestamp() : eventTime;
+
+        state = state.withEvent(new JoinState.EventInfo(entityKey, features, eventTimeMs, true));
+        Optional<LoadedModel> model = champion.get();
+        if (model.isPresent()) {
+            Prediction prediction = score(model.get(), eventId, entityKey, features, eventTime);
+            if (prediction != null) {
+                context.forward(new Record<String, Object>(eventId, prediction, record.timestamp()),
+                        ServingTopology.PREDICTIONS_SINK);
+                metrics.prediction(Variant.CHAMPION, SOURCE_STREAM);
+                state = state.withPrediction(summary(prediction));
+            }
+        } else {
+            metrics.predictionSkipped("no_model");
+        }
+        joinAndSave(eventId, state, record.timestamp());
+    }
+
+    private Prediction score(LoadedModel model, String eventId, String entityKey, Map<String, Object> features,
+                             Long eventTime) {
+        LoadedModel.Scored scored;
+        try {
+            scored = model.score(features);
+        } catch (RuntimeException e) {
+            metrics.scoringFailure();
+            long now = now();
+            // One line per minute at most: a broken model would otherwise flood the log, the counter has the count.
+            if (now - lastFailureLogMs > 60_000L) {
+                lastFailureLogMs = now;
+                LOG.warn("Model {} failed to score event {}: {}", model.version(), eventId, e.toString());
+            }
+            return null;
+        }
+        return Prediction.newBuilder()
+                .setPredictionId(EventIds.newTimeOrderedId())
+                .setEventId(eventId)
+                .setPipeline(settings.pipeline())
+                .setEntityKey(entityKey)
+                .setModelVersion(model.version())
+                .setVariant(Variant.CHAMPION)
+                .setServed(true)
+                .setScore(scored.score())
+                .setDecision(scored.decision())
+                .setThreshold(model.threshold())
+                .setLatencyMicros(scored.latencyMicros())
+                .setFeatures(features)
+                .setEventTime(eventTime == null ? null : Instant.ofEpochMilli(eventTime))
+                .setPredictedAt(Instant.ofEpochMilli(now()))
+                .setSource(SOURCE_STREAM)
+                .build();
+    }
+
+    static PredictionSummary summary(Prediction prediction) {
+        return PredictionSummary.newBuilder()
+                .setPredictionId(prediction.getPredictionId())
+                .setModelVersion(prediction.getModelVersion())
+                .setVariant(prediction.getVariant())
+                .setScore(prediction.getScore())
+                .setDecision(prediction.getDecision())
+                .build();
+    }
+
+    private static Object field(GenericRecord record, String name) {
+        return record.getSchema().getField(name) == null ? null : record.get(name);
+    }
+
+    private static String text(Object value) {
+        return value == null ? null : value.toString();
+    }
+
+    private static Long millis(Object value) {
+        if (value instanceof Long l) {
+            return l;
+        }
+        if (value instanceof Instant instant) {
+            return instant.toEpochMilli();
+        }
+        if (value instanceof Number n) {
+            return n.longValue();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,137 @@
+package io.mlcycle.serving;
+
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.mlcore.spec.PipelineSpecParser;
+import io.mlcycle.mlcore.spec.SpecException;
+import io.mlcycle.platform.config.ConfigException;
+import io.mlcycle.platform.config.ConfigSource;
+import io.mlcycle.platform.config.PlatformConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The serving-feedback service's settings: the shared {@link PlatformConfig}, the parsed pipeline spec and the
+ * service's own keys. Immutable; every key, default and environment variable lives here.
+ *
+ * <table>
+ *   <caption>Service keys (environment: MLCYCLE_ + upper case, dots as underscores)</caption>
+ *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@value #JOIN_WINDOW}</td><td>the spec's label.delay</td><td>how long events and early feedback wait
+ *       for each other (wall-clock, from when the join first saw the event id)</td></tr>
+ *   <tr><td>{@value #PUNCTUATE_INTERVAL}</td><td>PT5S</td><td>how often expired join state is swept</td></tr>
+ *   <tr><td>{@value #UNMATCHED_ALERT_INTERVAL}</td><td>PT1M</td><td>at most one FEEDBACK_UNMATCHED alert per task
+ *       per interval</td></tr>
+ *   <tr><td>{@value #PREDICT_MAX_RECORDS}</td><td>1000</td><td>records per predict or feedback request</td></tr>
+ *   <tr><td>{@value #SEND_TIMEOUT}</td><td>PT10S</td><td>how long an HTTP feedback request waits for Kafka</td></tr>
+ * </table>
+ *
+ * @param platform               shared settings (bootstrap servers, registry, HTTP host/port, state dir, ...)
+ * @param spec                   the pipeline spec
+ * @param joinWindow             feedback join window
+ * @param punctuateInterval      expiry sweep interval
+ * @param unmatchedAlertInterval debounce of FEEDBACK_UNMATCHED alerts
+ * @param maxRecordsPerRequest   upper bound of records in one HTTP request
+ * @param sendTimeout            how long HTTP feedback waits for the broker's acknowledgement
+ */
+public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, Duration joinWindow,
+                                    Duration punctuateInterval, Duration unmatchedAlertInterval,
+                                    int maxRecordsPerRequest, Duration sendTimeout) {
+
+    public static final String SERVICE_NAME = "serving-feedback";
+    public static final int DEFAULT_HTTP_PORT = 8182;
+
+    public static final String JOIN_WINDOW = "serving.join.window";
+    public static final String PUNCTUATE_INTERVAL = "serving.join.punctuate.interval";
+    public static final String UNMATCHED_ALERT_INTERVAL = "serving.feedback.unmatched.alert.interval";
+    public static final String PREDICT_MAX_RECORDS = "serving.http.max.records";
+    public static final String SEND_TIMEOUT = "serving.http.send.timeout";
+
+    public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_UNMATCHED_ALERT_INTERVAL = Duration.ofMinutes(1);
+    public static final int DEFAULT_MAX_RECORDS = 1000;
+    public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
+
+    public ServingFeedbackConfig {
+        Objects.requireNonNull(platform, "platform");
+        Objects.requireNonNull(spec, "spec");
+        requirePositive(JOIN_WINDOW, joinWindow);
+        requirePositive(PUNCTUATE_INTERVAL, punctuateInterval);
+        requirePositive(UNMATCHED_ALERT_INTERVAL, unmatchedAlertInterval);
+        requirePositive(SEND_TIMEOUT, sendTimeout);
+        if (maxRecordsPerRequest < 1) {
+            throw new ConfigException("Invalid value '" + maxRecordsPerRequest + "' for configuration '"
+                    + PREDICT_MAX_RECORDS + "': expected at least 1");
+        }
+    }
+
+    /**
+     * Reads the configuration: the shared keys, the spec at {@code pipeline.spec}, and the service keys.
+     *
+     * @throws ConfigException naming every bad key (a spec that does not parse is reported under pipeline.spec)
+     */
+    public static ServingFeedbackConfig from(ConfigSource source) {
+        PlatformConfig platform = PlatformConfig.from(source, DEFAULT_HTTP_PORT);
+        Path specPath = platform.requirePipelineSpec();
+        PipelineSpec spec;
+        try {
+            spec = PipelineSpecParser.parse(specPath);
+        } catch (SpecException e) {
+            throw new ConfigException("Invalid pipeline spec for configuration '" + PlatformConfig.PIPELINE_SPEC
+                    + "' (" + specPath + "): " + e.getMessage());
+        }
+        return from(platform, spec);
+    }
+
+    /** The service keys read from the platform config's source, for an already parsed spec. */
+    public static ServingFeedbackConfig from(PlatformConfig platform, PipelineSpec spec) {
+        ConfigSource source = platform.source();
+        List<String> problems = new ArrayList<>();
+        Duration window = read(problems, () -> source.getDuration(JOIN_WINDOW, spec.label().delay()), spec.label().delay());
+        Duration punctuate = read(problems, () -> source.getDuration(PUNCTUATE_INTERVAL, DEFAULT_PUNCTUATE_INTERVAL),
+                DEFAULT_PUNCTUATE_INTERVAL);
+        Duration alertInterval = read(problems, () -> source.getDuration(UNMATCHED_ALERT_INTERVAL,
+                DEFAULT_UNMATCHED_ALERT_INTERVAL), DEFAULT_UNMATCHED_ALERT_INTERVAL);
+        int maxRecords = read(problems, () -> source.getInt(PREDICT_MAX_RECORDS, DEFAULT_MAX_RECORDS, 1, 1_000_000),
+                DEFAULT_MAX_RECORDS);
+        Duration sendTimeout = read(problems, () -> source.getDuration(SEND_TIMEOUT, DEFAULT_SEND_TIMEOUT),
+                DEFAULT_SEND_TIMEOUT);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new ServingFeedbackConfig(platform, spec, window, punctuate, alertInterval, maxRecords, sendTimeout);
+    }
+
+    /** Kafka Streams application id: {@code mlcycle-<pipeline>-serving-feedback}. */
+    public String applicationId() {
+        return "mlcycle-" + spec.pipeline() + "-" + SERVICE_NAME;
+    }
+
+    /** This instance's Kafka Streams state directory: {@code state.dir/serving-feedback-<instance>}. */
+    public Path stateDir() {
+        return platform.stateDir().resolve(SERVICE_NAME + "-" + platform.instanceId());
+    }
+
+    /** The pipeline name. */
+    public String pipeline() {
+        return spec.pipeline();
+    }
+
+    private static void requirePositive(String key, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new ConfigException("Invalid value '" + value + "' for configuration '" + key
+                    + "': expected a positive duration such as PT5S");
+        }
+    }
+
+    private static <T> T read(List<String> problems, java.util.function.Supplier<T> reader, T fallback) {
+        try {
+            return reader.get();
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return fallback;
+        }
+    }
+}

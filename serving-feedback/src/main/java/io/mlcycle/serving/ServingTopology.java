@@ -1,0 +1,143 @@
+package io.mlcycle.serving;
+
+import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.Feedback;
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The serving-feedback Kafka Streams topology: stream scoring, the prediction log and the feedback join, in one
+ * sub-topology so the three event-id-keyed inputs share the join store (they are co-partitioned:
+ * {@link Topics#EVENT_PARTITIONS} partitions each, keyed by event id).
+ *
+ * <pre>
+ * &lt;p&gt;.data.validated --score--> &lt;p&gt;.predictions (CHAMPION, source "stream"); event remembered
+ * &lt;p&gt;.predictions    --collect-> predictions remembered per event (also the HTTP path's)
+ * &lt;p&gt;.feedback       --join----> &lt;p&gt;.examples.labeled | &lt;p&gt;.data.quarantine (INVALID_LABEL)
+ * wall-clock punctuator: expires state older than the label-delay window; unmatched feedback is counted and
+ * alerted (FEEDBACK_UNMATCHED) to &lt;p&gt;.monitoring.alerts
+ * </pre>
+ *
+ * Inputs are read as bytes and decoded inside the processors, so undecodable records are quarantined with their
+ * original bytes instead of stopping the application.
+ */
+public final class ServingTopology {
+    static final String JOIN_STORE = "serving-join";
+    static final String EXPIRY_STORE = "serving-join-expiry";
+
+    static final String VALIDATED_SOURCE = "validated-source";
+    static final String PREDICTIONS_SOURCE = "predictions-source";
+    static final String FEEDBACK_SOURCE = "feedback-source";
+    static final String SCORE = "score";
+    static final String COLLECT_PREDICTIONS = "collect-predictions";
+    static final String JOIN_FEEDBACK = "join-feedback";
+    static final String PREDICTIONS_SINK = "predictions-sink";
+    static final String EXAMPLES_SINK = "examples-sink";
+    static final String QUARANTINE_SINK = "quarantine-sink";
+    static final String ALERTS_SINK = "alerts-sink";
+
+    private ServingTopology() {
+    }
+
+    /**
+     * The serdes of every topic the topology touches.
+     *
+     * @param validated  the pipeline's data records
+     * @param prediction {@code <p>.predictions}
+     * @param feedback   {@code <p>.feedback}
+     * @param example    {@code <p>.examples.labeled}
+     * @param quarantine {@code <p>.data.quarantine}
+     * @param alert      {@code <p>.monitoring.alerts}
+     */
+    public record TopologySerdes(Serde<GenericRecord> validated, Serde<Prediction> prediction, Serde<Feedback> feedback,
+                                 Serde<LabeledExample> example, Serde<QuarantineRecord> quarantine,
+                                 Serde<Alert> alert) {
+        public TopologySerdes {
+            Objects.requireNonNull(validated, "validated");
+            Objects.requireNonNull(prediction, "prediction");
+            Objects.requireNonNull(feedback, "feedback");
+            Objects.requireNonNull(example, "example");
+            Objects.requireNonNull(quarantine, "quarantine");
+            Objects.requireNonNull(alert, "alert");
+        }
+
+        /** The serdes of a pipeline's topics, as the platform builds them. */
+        public static TopologySerdes from(PipelineSerdes serdes) {
+            return new TopologySerdes(serdes.valueSerde(Topics.DATA_VALIDATED), serdes.valueSerde(Topics.PREDICTIONS),
+                    serdes.valueSerde(Topics.FEEDBACK), serdes.valueSerde(Topics.EXAMPLES_LABELED),
+                    serdes.valueSerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.MONITORING_ALERTS));
+        }
+    }
+
+    /** The topology with counters kept in memory only (tools and tests that do not export metrics). */
+    public static Topology buildTopology(ServingFeedbackConfig config, PipelineSerdes serdes,
+                                         Supplier<Optional<LoadedModel>> champion) {
+        return buildTopology(config, serdes, champion, ServingMetrics.inMemory(config.pipeline()));
+    }
+
+    /** {@link #buildTopology(ServingFeedbackConfig, TopologySerdes, Supplier, ServingMetrics)} with a pipeline's serdes. */
+    public static Topology buildTopology(ServingFeedbackConfig config, PipelineSerdes serdes,
+                                         Supplier<Optional<LoadedModel>> champion, ServingMetrics metrics) {
+        return buildTopology(config, TopologySerdes.from(serdes), champion, metrics);
+    }
+
+    /**
+     * Builds the topology. Pure: everything it depends on is passed in.
+     *
+     * @param config   service configuration (spec, join window, punctuation interval, alert debounce)
+     * @param serdes   serdes of the topics
+     * @param champion the model to score with right now, read per record (empty until a champion is loaded)
+     * @param metrics  counters to update
+     */
+    public static Topology buildTopology(ServingFeedbackConfig config, TopologySerdes serdes,
+                                         Supplier<Optional<LoadedModel>> champion, ServingMetrics metrics) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(serdes, "serdes");
+        Objects.requireNonNull(champion, "champion");
+        Objects.requireNonNull(metrics, "metrics");
+        String pipeline = config.spec().pipeline();
+        String validatedTopic = Topics.DATA_VALIDATED.name(pipeline);
+        String predictionsTopic = Topics.PREDICTIONS.name(pipeline);
+        String feedbackTopic = Topics.FEEDBACK.name(pipeline);
+        JoinSettings settings = new JoinSettings(config.spec(), config.joinWindow(), config.punctuateInterval(),
+                config.unmatchedAlertInterval(), serdes);
+
+        Topology topology = new Topology();
+        topology.addSource(VALIDATED_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), validatedTopic);
+        topology.addSource(PREDICTIONS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                predictionsTopic);
+        topology.addSource(FEEDBACK_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), feedbackTopic);
+
+        topology.addProcessor(SCORE, () -> new ScoringProcessor(settings, champion, metrics), VALIDATED_SOURCE);
+        topology.addProcessor(COLLECT_PREDICTIONS, () -> new PredictionCollector(settings, metrics),
+                PREDICTIONS_SOURCE);
+        topology.addProcessor(JOIN_FEEDBACK, () -> new FeedbackProcessor(settings, metrics), FEEDBACK_SOURCE);
+
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_STORE),
+                Serdes.String(), new JoinStateSerde()), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE),
+                Serdes.String(), Serdes.String()), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
+
+        topology.addSink(PREDICTIONS_SINK, predictionsTopic, Serdes.String().serializer(),
+                serdes.prediction().serializer(), SCORE);
+        topology.addSink(EXAMPLES_SINK, Topics.EXAMPLES_LABELED.name(pipeline), Serdes.String().serializer(),
+                serdes.example().serializer(), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
+        topology.addSink(QUARANTINE_SINK, Topics.DATA_QUARANTINE.name(pipeline), Serdes.String().serializer(),
+                serdes.quarantine().serializer(), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
+        topology.addSink(ALERTS_SINK, Topics.MONITORING_ALERTS.name(pipeline), Serdes.String().serializer(),
+                serdes.alert().serializer(), JOIN_FEEDBACK);
+        return topology;
+    }
+}

@@ -1,0 +1,381 @@
+package io.mlcycle.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.AlertType;
+import io.mlcycle.avro.Feedback;
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.avro.QuarantineStage;
+import io.mlcycle.avro.Variant;
+import io.mlcycle.mlcore.model.ModelArtifacts;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.platform.registry.InMemorySchemaRegistryClient;
+import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServingTopologyTest {
+    private static final PipelineSpec SPEC = TestFixtures.spec();
+    private static final Duration WINDOW = Duration.ofMinutes(10);
+
+    @TempDir
+    Path stateDir;
+
+    private final AtomicReference<LoadedModel> champion = new AtomicReference<>();
+    private ServingMetrics metrics;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, GenericRecord> validated;
+    private TestInputTopic<String, Feedback> feedback;
+    private TestInputTopic<String, byte[]> rawFeedback;
+    private TestInputTopic<String, Prediction> predictionsIn;
+    private TestOutputTopic<String, Prediction> predictions;
+    private TestOutputTopic<String, LabeledExample> examples;
+    private TestOutputTopic<String, QuarantineRecord> quarantine;
+    private TestOutputTopic<String, Alert> alerts;
+
+    @BeforeEach
+    void setUp() {
+        PipelineSerdes serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
+                SPEC.pipeline(), SPEC.dataSchema());
+        metrics = ServingMetrics.inMemory(SPEC.pipeline());
+        ServingFeedbackConfig config = TestFixtures.config(SPEC, Map.of(
+                ServingFeedbackConfig.PUNCTUATE_INTERVAL, "PT5S",
+                ServingFeedbackConfig.UNMATCHED_ALERT_INTERVAL, "PT1M"));
+        assertThat(config.joinWindow()).isEqualTo(WINDOW);
+
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "serving-topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(ServingTopology.buildTopology(config, serdes,
+                () -> Optional.ofNullable(champion.get()), metrics), props, TestFixtures.T0);
+
+        String p = SPEC.pipeline();
+        StringSerializer keys = new StringSerializer();
+        StringDeserializer keysOut = new StringDeserializer();
+        validated = driver.createInputTopic(Topics.DATA_VALIDATED.name(p), keys,
+                serdes.valueSerde(Topics.DATA_VALIDATED).serializer());
+        feedback = driver.createInputTopic(Topics.FEEDBACK.name(p), keys, serdes.valueSerde(Topics.FEEDBACK).serializer());
+        rawFeedback = driver.createInputTopic(Topics.FEEDBACK.name(p), keys, new ByteArraySerializer());
+        predictionsIn = driver.createInputTopic(Topics.PREDICTIONS.name(p), keys,
+                serdes.valueSerde(Topics.PREDICTIONS).serializer());
+        predictions = driver.createOutputTopic(Topics.PREDICTIONS.name(p), keysOut,
+                serdes.valueSerde(Topics.PREDICTIONS).deserializer());
+        examples = driver.createOutputTopic(Topics.EXAMPLES_LABELED.name(p), keysOut,
+                serdes.valueSerde(Topics.EXAMPLES_LABELED).deserializer());
+        quarantine = driver.createOutputTopic(Topics.DATA_QUARANTINE.name(p), keysOut,
+                serdes.valueSerde(Topics.DATA_QUARANTINE).deserializer());
+        alerts = driver.createOutputTopic(Topics.MONITORING_ALERTS.name(p), keysOut,
+                serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer());
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+    }
+
+    private static LoadedModel model(String version, double intercept) {
+        byte[] artifact = TestFixtures.artifact(SPEC, intercept, 1.0);
+        return new LoadedModel(version, 1, ModelArtifacts.sha256(artifact), "mlcycle.logistic.v1",
+                ModelArtifacts.load(artifact), SPEC.objective().decisionThreshold(), TestFixtures.T0, Map.of());
+    }
+
+    private void pipeEvent(String eventId, int age) {
+        validated.pipeInput(eventId, TestFixtures.event(SPEC, "app-" + eventId, age, 5000.0, "employed",
+                TestFixtures.T0.minusSeconds(60)));
+    }
+
+    private void pipeFeedback(String eventId, String label) {
+        feedback.pipeInput(eventId, Feedback.newBuilder().setEventId(eventId).setLabel(label)
+                .setObservedAt(TestFixtures.T0.plusSeconds(30)).setSource("test").build());
+    }
+
+    @Test
+    void scoresValidatedEventsWithTheChampion() {
+        champion.set(model("credit-v1", 0.5));
+
+        pipeEvent("e1", 60);
+
+        List<Prediction> logged = predictions.readValuesToList();
+        assertThat(logged).hasSize(1);
+        Prediction prediction = logged.get(0);
+        double expected = TestFixtures.expectedScore(0.5, 1.0, 60);
+        assertThat(prediction.getEventId()).isEqualTo("e1");
+        assertThat(prediction.getEntityKey()).isEqualTo("app-e1");
+        assertThat(prediction.getModelVersion()).isEqualTo("credit-v1");
+        assertThat(prediction.getVariant()).isEqualTo(Variant.CHAMPION);
+        assertThat(prediction.getServed()).isTrue();
+        assertThat(prediction.getScore()).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(prediction.getDecision()).isEqualTo(expected >= 0.5);
+        assertThat(prediction.getThreshold()).isEqualTo(0.5);
+        assertThat(prediction.getSource()).isEqualTo("stream");
+        assertThat(prediction.getFeatures()).containsEntry("age", 60).containsEntry("income", 5000.0)
+                .containsEntry("employment", "employed");
+        assertThat(prediction.getEventTime()).isEqualTo(TestFixtures.T0.minusSeconds(60));
+        assertThat(prediction.getPredictedAt()).isEqualTo(TestFixtures.T0);
+        assertThat(prediction.getPredictionId()).isNotBlank();
+        assertThat(metrics.count(ServingMetrics.PREDICTIONS, "variant", "CHAMPION", "source", "stream")).isEqualTo(1);
+    }
+
+    @Test
+    void withoutChampionNoPredictionIsMadeButTheEventIsCountedAndStillJoinable() {
+        pipeEvent("e1", 30);
+
+        assertThat(predictions.isEmpty()).isTrue();
+        assertThat(metrics.count(ServingMetrics.PREDICTIONS_SKIPPED, "reason", "no_model")).isEqualTo(1);
+
+        pipeFeedback("e1", "true");
+        LabeledExample example = examples.readValue();
+        assertThat(example.getPredictions()).isEmpty();
+        assertThat(example.getFeatures()).containsEntry("age", 30);
+    }
+
+    @Test
+    void joinsFeedbackArrivingAfterItsEvent() {
+        champion.set(model("credit-v1", 0.0));
+        pipeEvent("e1", 50);
+        Prediction prediction = predictions.readValue();
+
+        pipeFeedback("e1", "TRUE");
+
+        List<LabeledExample> labeled = examples.readValuesToList();
+        assertThat(labeled).hasSize(1);
+        LabeledExample example = labeled.get(0);
+        assertThat(example.getEventId()).isEqualTo("e1");
+        assertThat(example.getPipeline()).isEqualTo("credit");
+        assertThat(example.getEntityKey()).isEqualTo("app-e1");
+        assertThat(example.getLabel()).isEqualTo("TRUE");
+        assertThat(example.getPositive()).isTrue();
+        assertThat(example.getFeatures()).containsEntry("age", 50).containsEntry("employment", "employed");
+        assertThat(example.getEventTime()).isEqualTo(TestFixtures.T0.minusSeconds(60));
+        assertThat(example.getObservedAt()).isEqualTo(TestFixtures.T0.plusSeconds(30));
+        assertThat(example.getPredictions()).hasSize(1);
+        assertThat(example.getPredictions().get(0).getPredictionId()).isEqualTo(prediction.getPredictionId());
+        assertThat(example.getPredictions().get(0).getModelVersion()).isEqualTo("credit-v1");
+        assertThat(example.getPredictions().get(0).getScore()).isEqualTo(prediction.getScore());
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_JOINED)).isEqualTo(1);
+    }
+
+    @Test
+    void buffersFeedbackArrivingBeforeItsEventAndEmitsWhenTheEventArrives() {
+        champion.set(model("credit-v1", 0.0));
+        pipeFeedback("e2", "no");
+        assertThat(examples.isEmpty()).isTrue();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(5));
+        pipeEvent("e2", 45);
+
+        LabeledExample example = examples.readValue();
+        assertThat(example.getEventId()).isEqualTo("e2");
+        assertThat(example.getLabel()).isEqualTo("no");
+        assertThat(example.getPositive()).isFalse();
+        assertThat(example.getPredictions()).extracting(p -> p.getModelVersion()).containsExactly("credit-v1");
+        assertThat(examples.isEmpty()).isTrue();
+    }
+
+    @Test
+    void feedbackThatNeverMeetsItsEventWithinTheWindowIsCountedAndAlerted() {
+        pipeFeedback("ghost", "true");
+        driver.advanceWallClockTime(WINDOW.minusSeconds(10));
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isZero();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(20));
+
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isEqualTo(1);
+        List<Alert> raised = alerts.readValuesToList();
+        assertThat(raised).hasSize(1);
+        assertThat(raised.get(0).getType()).isEqualTo(AlertType.FEEDBACK_UNMATCHED);
+        assertThat(raised.get(0).getEvidence()).containsEntry("unmatched", "1")
+                .containsEntry("sample_event_ids", "ghost");
+        // The state is gone: the event arriving now finds no feedback to join.
+        pipeEvent("ghost", 40);
+        assertThat(examples.isEmpty()).isTrue();
+    }
+
+    @Test
+    void feedbackArrivingAfterTheEventExpiredIsCountedAsUnmatched() {
+        pipeEvent("e3", 40);
+        driver.advanceWallClockTime(WINDOW.plusSeconds(10));
+        pipeFeedback("e3", "true");
+        assertThat(examples.isEmpty()).isTrue();
+
+        driver.advanceWallClockTime(WINDOW.plusSeconds(10));
+
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isEqualTo(1);
+        assertThat(examples.isEmpty()).isTrue();
+    }
+
+    @Test
+    void unmatchedAlertsAreDebounced() {
+        pipeFeedback("x", "true");
+        driver.advanceWallClockTime(Duration.ofSeconds(30));
+        pipeFeedback("y", "true");
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        pipeFeedback("z", "true");
+
+        driver.advanceWallClockTime(WINDOW.minusSeconds(35));
+        assertThat(alerts.readValuesToList()).extracting(a -> a.getEvidence().get("unmatched")).containsExactly("1");
+
+        driver.advanceWallClockTime(Duration.ofSeconds(40));
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isEqualTo(3);
+        assertThat(alerts.isEmpty()).as("second alert held back within the debounce interval").isTrue();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(30));
+        List<Alert> later = alerts.readValuesToList();
+        assertThat(later).extracting(a -> a.getEvidence().get("unmatched")).containsExactly("2");
+        assertThat(later.get(0).getEvidence().get("sample_event_ids")).isEqualTo("y,z");
+    }
+
+    @Test
+    void feedbackWithALabelOutsideTheDomainIsQuarantined() {
+        pipeEvent("e4", 40);
+
+        pipeFeedback("e4", "maybe");
+
+        assertThat(examples.isEmpty()).isTrue();
+        QuarantineRecord record = quarantine.readValue();
+        assertThat(record.getStage()).isEqualTo(QuarantineStage.VALIDATION);
+        assertThat(record.getEventId()).isEqualTo("e4");
+        assertThat(record.getReasons()).hasSize(1);
+        assertThat(record.getReasons().get(0).getCode()).isEqualTo("INVALID_LABEL");
+        assertThat(record.getReasons().get(0).getField()).isEqualTo("defaulted");
+        assertThat(record.getSourceTopic()).isEqualTo("credit.feedback");
+        assertThat(record.getOriginalValue()).isNotNull();
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_INVALID_LABEL)).isEqualTo(1);
+
+        // A valid label afterwards still joins: the invalid one did not count as the first.
+        pipeFeedback("e4", "false");
+        assertThat(examples.readValue().getLabel()).isEqualTo("false");
+    }
+
+    @Test
+    void duplicateFeedbackIsCountedAndTheFirstWins() {
+        pipeEvent("e5", 40);
+        pipeFeedback("e5", "true");
+        pipeFeedback("e5", "false");
+
+        List<LabeledExample> labeled = examples.readValuesToList();
+        assertThat(labeled).hasSize(1);
+        assertThat(labeled.get(0).getLabel()).isEqualTo("true");
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_DUPLICATE)).isEqualTo(1);
+    }
+
+    @Test
+    void duplicateFeedbackWhileBufferedKeepsTheFirst() {
+        pipeFeedback("e6", "1");
+        pipeFeedback("e6", "0");
+        pipeEvent("e6", 40);
+
+        List<LabeledExample> labeled = examples.readValuesToList();
+        assertThat(labeled).extracting(LabeledExample::getLabel).containsExactly("1");
+        assertThat(labeled.get(0).getPositive()).isTrue();
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_DUPLICATE)).isEqualTo(1);
+    }
+
+    @Test
+    void httpPredictionsAreAttachedAndSupplyTheEventWhenNoValidatedEventExists() {
+        Prediction http = Prediction.newBuilder()
+                .setPredictionId("p-http-1")
+                .setEventId("h1")
+                .setPipeline("credit")
+                .setEntityKey("app-h1")
+                .setModelVersion("credit-v7")
+                .setVariant(Variant.CHAMPION)
+                .setServed(true)
+                .setScore(0.9)
+                .setDecision(true)
+                .setThreshold(0.5)
+                .setLatencyMicros(12)
+                .setFeatures(Map.of("age", 33, "income", 1200.0, "employment", "student"))
+                .setEventTime(TestFixtures.T0.minusSeconds(5))
+                .setPredictedAt(TestFixtures.T0)
+                .setSource("http")
+                .build();
+        predictionsIn.pipeInput("h1", http);
+
+        pipeFeedback("h1", "true");
+
+        LabeledExample example = examples.readValue();
+        assertThat(example.getEntityKey()).isEqualTo("app-h1");
+        assertThat(example.getFeatures()).containsEntry("age", 33).containsEntry("employment", "student");
+        assertThat(example.getEventTime()).isEqualTo(TestFixtures.T0.minusSeconds(5));
+        assertThat(example.getPredictions()).hasSize(1);
+        assertThat(example.getPredictions().get(0).getPredictionId()).isEqualTo("p-http-1");
+        assertThat(example.getPredictions().get(0).getModelVersion()).isEqualTo("credit-v7");
+    }
+
+    @Test
+    void streamPredictionsReadBackFromTheLogAreNotAttachedTwice() {
+        champion.set(model("credit-v1", 0.0));
+        pipeEvent("e7", 40);
+        Prediction logged = predictions.readValue();
+        // What the broker would deliver back to the collector: the same prediction id.
+        predictionsIn.pipeInput("e7", logged);
+
+        pipeFeedback("e7", "true");
+
+        assertThat(examples.readValue().getPredictions()).hasSize(1);
+    }
+
+    @Test
+    void undecodableFeedbackIsQuarantinedWithItsBytes() {
+        byte[] garbage = {7, 7, 7};
+        rawFeedback.pipeInput("e8", garbage);
+
+        QuarantineRecord record = quarantine.readValue();
+        assertThat(record.getStage()).isEqualTo(QuarantineStage.DESERIALIZATION);
+        assertThat(record.getReasons().get(0).getCode()).isEqualTo("BAD_MAGIC_BYTE");
+        assertThat(record.getEventId()).isEqualTo("e8");
+        assertThat(record.getOriginalValue().array()).containsExactly(garbage);
+        assertThat(record.getSourceOffset()).isNotNull();
+    }
+
+    @Test
+    void stateIsBoundedByTheWindow() {
+        champion.set(model("credit-v1", 0.0));
+        for (int i = 0; i < 20; i++) {
+            pipeEvent("bulk-" + i, 40);
+        }
+        assertThat(countEntries(ServingTopology.JOIN_STORE)).isEqualTo(20);
+
+        driver.advanceWallClockTime(WINDOW.plusSeconds(10));
+
+        assertThat(countEntries(ServingTopology.JOIN_STORE)).isZero();
+        assertThat(countEntries(ServingTopology.EXPIRY_STORE)).isZero();
+    }
+
+    private long countEntries(String store) {
+        long n = 0;
+        try (var it = driver.getKeyValueStore(store).all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,235 @@
+package io.mlcycle.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.avro.GateCheck;
+import io.mlcycle.avro.Lineage;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.OffsetRange;
+import io.mlcycle.avro.StageTransition;
+import io.mlcycle.avro.TrainingRun;
+import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.platform.http.HttpProblem;
+import io.mlcycle.platform.http.Request;
+import io.mlcycle.platform.http.Response;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.apache.kafka.common.KafkaException;
+
+/**
+ * The orchestrator's HTTP API (JSON): request a retrain, list model versions, show one version's lineage and gate
+ * report (never the artifact bytes), list recent runs. Handlers answer 4xx with a JSON problem, never a stack trace.
+ */
+final class OrchestratorHttp {
+
+    static final String RETRAIN = "/v1/pipelines/{pipeline}/retrain";
+    static final String MODELS = "/v1/pipelines/{pipeline}/models";
+    static final String MODEL = "/v1/pipelines/{pipeline}/models/{version}";
+    static final String RUNS = "/v1/pipelines/{pipeline}/runs";
+
+    private static final int MAX_TEXT = 1000;
+
+    private final String pipeline;
+    private final TrainingCoordinator coordinator;
+    private final ModelRegistry registry;
+    private final RunTracker runs;
+
+    OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs) {
+        this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.runs = Objects.requireNonNull(runs, "runs");
+    }
+
+    /** {@code POST /v1/pipelines/{p}/retrain} {"reason": "...", "requested_by": "..."} -> 202 with the trigger id. */
+    Response retrain(Request request) {
+        requirePipeline(request);
+        String reason = "manual retrain";
+        String requestedBy = "http";
+        if (request.bodyLength() > 0) {
+            request.requireContentType("application/json");
+            JsonNode body = request.bodyAs(JsonNode.class);
+            if (!body.isObject()) {
+                throw HttpProblem.badRequest("invalid_request", "The body must be a JSON object like "
+                        + "{\"reason\": \"...\", \"requested_by\": \"...\"}");
+            }
+            reason = text(body, "reason", reason);
+            requestedBy = text(body, "requested_by", requestedBy);
+        }
+        TrainingTrigger trigger;
+        try {
+            trigger = coordinator.requestManual(reason, requestedBy);
+        } catch (KafkaException e) {
+            throw HttpProblem.unavailable("The trigger could not be stored in Kafka: " + e.getMessage());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("trigger_id", trigger.getTriggerId());
+        body.put("pipeline", pipeline);
+        body.put("reason", "MANUAL");
+        body.put("note", reason);
+        body.put("requested_by", requestedBy);
+        body.put("status", "accepted");
+        return Response.accepted(body);
+    }
+
+    /** {@code GET /v1/pipelines/{p}/models}: every version with stage and key metrics, newest first. */
+    Response models(Request request) {
+        requirePipeline(request);
+        List<Map<String, Object>> versions = registry.all().stream()
+                .sorted((a, b) -> Integer.compare(b.getVersionNumber(), a.getVersionNumber()))
+                .map(OrchestratorHttp::summary)
+                .toList();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("pipeline", pipeline);
+        body.put("champion", registry.champion().map(ModelVersion::getVersion).orElse(null));
+        body.put("versions", versions);
+        return Response.ok(body);
+    }
+
+    /** {@code GET /v1/pipelines/{p}/models/{version}}: lineage, metrics, gate report and history. */
+    Response model(Request request) {
+        requirePipeline(request);
+        String version = request.pathParam("version");
+        ModelVersion model = registry.get(version)
+                .orElseThrow(() -> HttpProblem.notFound("Pipeline '" + pipeline + "' has no model version '"
+                        + version + "'"));
+        Map<String, Object> body = summary(model);
+        body.put("artifact_format", model.getArtifactFormat());
+        body.put("artifact_sha256", model.getArtifactSha256());
+        body.put("artifact_size_bytes", model.getArtifactSizeBytes());
+        body.put("decision_threshold", model.getDecisionThreshold());
+        body.put("baseline_metrics", new TreeMap<>(model.getBaselineMetrics()));
+        body.put("champion_metrics", model.getChampionMetrics() == null ? null
+                : new TreeMap<>(model.getChampionMetrics()));
+        body.put("gate_report", model.getGateReport().stream().map(OrchestratorHttp::gate).toList());
+        body.put("lineage", lineage(model.getLineage()));
+        body.put("history", model.getHistory().stream().map(OrchestratorHttp::transition).toList());
+        body.put("reference_profile_records", model.getReferenceProfile().getRecordCount());
+        body.put("reference_profile_features", model.getReferenceProfile().getFeatures().size());
+        return Response.ok(body);
+    }
+
+    /** {@code GET /v1/pipelines/{p}/runs}: recent runs handled by this instance, newest first. */
+    Response runs(Request request) {
+        requirePipeline(request);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("pipeline", pipeline);
+        body.put("runs", runs.recent().stream().map(OrchestratorHttp::run).toList());
+        return Response.ok(body);
+    }
+
+    private void requirePipeline(Request request) {
+        String requested = request.pathParam("pipeline");
+        if (!pipeline.equals(requested)) {
+            throw HttpProblem.notFound("Unknown pipeline '" + requested + "'; this orchestrator serves '"
+                    + pipeline + "'");
+        }
+    }
+
+    private static String text(JsonNode body, String field, String fallback) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isTextual()) {
+            throw HttpProblem.badRequest("invalid_request", "Field '" + field + "' must be a string");
+        }
+        String value = node.asText().trim();
+        if (value.length() > MAX_TEXT) {
+            throw HttpProblem.badRequest("invalid_request", "Field '" + field + "' is longer than " + MAX_TEXT
+                    + " characters");
+        }
+        return value.isEmpty() ? fallback : value;
+    }
+
+    static Map<String, Object> summary(ModelVersion model) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("version", model.getVersion());
+        view.put("version_number", model.getVersionNumber());
+        view.put("stage", model.getStage().name());
+        view.put("gates_passed", model.getGatesPassed());
+        view.put("offline_metrics", new TreeMap<>(model.getOfflineMetrics()));
+        view.put("trigger_reason", model.getLineage().getTriggerReason().name());
+        view.put("parent_version", model.getLineage().getParentVersion());
+        view.put("created_at", time(model.getCreatedAt()));
+        view.put("updated_at", time(model.getUpdatedAt()));
+        return view;
+    }
+
+    static Map<String, Object> lineage(Lineage lineage) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("dataset", lineage.getDataset().stream().map(OrchestratorHttp::range).toList());
+        view.put("schema_ids", new TreeMap<>(lineage.getSchemaIds()));
+        view.put("spec_sha256", lineage.getSpecSha256());
+        view.put("code_version", lineage.getCodeVersion());
+        view.put("trainer", lineage.getTrainer());
+        view.put("hyperparameters", new TreeMap<>(lineage.getHyperparameters()));
+        view.put("seed", lineage.getSeed());
+        view.put("trained_at", time(lineage.getTrainedAt()));
+        view.put("training_duration_ms", lineage.getTrainingDurationMs());
+        view.put("run_id", lineage.getRunId());
+        view.put("trigger_id", lineage.getTriggerId());
+        view.put("trigger_reason", lineage.getTriggerReason().name());
+        view.put("train_examples", lineage.getTrainExamples());
+        view.put("holdout_examples", lineage.getHoldoutExamples());
+        view.put("holdout_start_event_time", lineage.getHoldoutStartEventTime() == null ? null
+                : time(Instant.ofEpochMilli(lineage.getHoldoutStartEventTime())));
+        view.put("parent_version", lineage.getParentVersion());
+        return view;
+    }
+
+    static Map<String, Object> run(TrainingRun run) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("run_id", run.getRunId());
+        view.put("trigger_id", run.getTriggerId());
+        view.put("trigger_reason", run.getTriggerReason().name());
+        view.put("status", run.getStatus().name());
+        view.put("progress", run.getProgress());
+        view.put("message", run.getMessage());
+        view.put("dataset", run.getDataset().stream().map(OrchestratorHttp::range).toList());
+        view.put("train_examples", run.getTrainExamples());
+        view.put("holdout_examples", run.getHoldoutExamples());
+        view.put("metrics", new TreeMap<>(run.getMetrics()));
+        view.put("gates", run.getGates().stream().map(OrchestratorHttp::gate).toList());
+        view.put("model_version", run.getModelVersion());
+        view.put("started_at", time(run.getStartedAt()));
+        view.put("updated_at", time(run.getUpdatedAt()));
+        return view;
+    }
+
+    private static Map<String, Object> range(OffsetRange range) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("topic", range.getTopic());
+        view.put("partition", range.getPartition());
+        view.put("start_offset", range.getStartOffset());
+        view.put("end_offset", range.getEndOffset());
+        return view;
+    }
+
+    private static Map<String, Object> gate(GateCheck gate) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", gate.getName());
+        view.put("value", gate.getValue());
+        view.put("threshold", gate.getThreshold());
+        view.put("passed", gate.getPassed());
+        view.put("explanation", gate.getExplanation());
+        return view;
+    }
+
+    private static Map<String, Object> transition(StageTransition transition) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("from", transition.getFromStage() == null ? null : transition.getFromStage().name());
+        view.put("to", transition.getToStage().name());
+        view.put("at", time(transition.getAt()));
+        view.put("by", transition.getBy());
+        view.put("reason", transition.getReason());
+        return view;
+    }
+
+    private static String time(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+}

@@ -1,0 +1,117 @@
+package io.mlcycle.orchestrator;
+
+import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.TrainingRun;
+import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.platform.config.PlatformConfig;
+import io.mlcycle.platform.registry.RestSchemaRegistryClient;
+import io.mlcycle.platform.registry.SchemaRegistryClient;
+import io.mlcycle.platform.registry.SchemaRegistryException;
+import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.TopicDescriptor;
+import io.mlcycle.schemas.Topics;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The serializers the orchestrator's clients use, from platform's {@link PipelineSerdes}: string keys and
+ * Confluent-wire-format Avro values of the generated contract classes. Also looks up the schema ids recorded in
+ * lineage.
+ */
+final class OrchestratorSerdes implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrchestratorSerdes.class);
+
+    private final SchemaRegistryClient registry;
+    private final PipelineSerdes serdes;
+    private final boolean ownsRegistry;
+
+    OrchestratorSerdes(SchemaRegistryClient registry, PipelineSpec spec, boolean ownsRegistry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults(), spec.pipeline(), spec.dataSchema());
+        this.ownsRegistry = ownsRegistry;
+    }
+
+    static OrchestratorSerdes create(PlatformConfig platform, PipelineSpec spec) {
+        return new OrchestratorSerdes(new RestSchemaRegistryClient(platform.registryClientSettings()), spec, true);
+    }
+
+    /** Registers the value schema of every pipeline topic (idempotent), so readers and writers agree from the start. */
+    void registerSchemas() {
+        serdes.registerSchemas();
+    }
+
+    /**
+     * The schema ids in use, by subject, for lineage: the labeled examples' value schema (what the dataset was read
+     * with) and the pipeline's data schema. Subjects the registry does not know are left out.
+     */
+    Map<String, Integer> schemaIds() {
+        Map<String, Integer> ids = new TreeMap<>();
+        for (TopicDescriptor<?, ?> topic : List.of(Topics.EXAMPLES_LABELED, Topics.DATA_VALIDATED)) {
+            String subject = serdes.valueSubject(topic);
+            try {
+                ids.put(subject, registry.lookup(subject, serdes.valueSchema(topic)).id());
+            } catch (SchemaRegistryException e) {
+                LOG.debug("No schema id for subject {}: {}", subject, e.getMessage());
+            }
+        }
+        return ids;
+    }
+
+    Serializer<String> keySerializer() {
+        return serdes.keySerde(Topics.MODELS).serializer();
+    }
+
+    Deserializer<String> keyDeserializer() {
+        return serdes.keySerde(Topics.MODELS).deserializer();
+    }
+
+    Serializer<TrainingTrigger> triggerSerializer() {
+        return serdes.valueSerde(Topics.TRAINING_TRIGGERS).serializer();
+    }
+
+    Serializer<TrainingRun> runSerializer() {
+        return serdes.valueSerde(Topics.TRAINING_RUNS).serializer();
+    }
+
+    Serializer<ModelVersion> modelSerializer() {
+        return serdes.valueSerde(Topics.MODELS).serializer();
+    }
+
+    Serializer<Alert> alertSerializer() {
+        return serdes.valueSerde(Topics.MONITORING_ALERTS).serializer();
+    }
+
+    Deserializer<TrainingTrigger> triggerDeserializer() {
+        return serdes.valueSerde(Topics.TRAINING_TRIGGERS).deserializer();
+    }
+
+    Deserializer<ModelVersion> modelDeserializer() {
+        return serdes.valueSerde(Topics.MODELS).deserializer();
+    }
+
+    Deserializer<LabeledExample> labeledDeserializer() {
+        return serdes.valueSerde(Topics.EXAMPLES_LABELED).deserializer();
+    }
+
+    @Override
+    public void close() {
+        if (ownsRegistry && registry instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.debug("Closing the registry client failed: {}", e.getMessage());
+            }
+        }
+    }
+}

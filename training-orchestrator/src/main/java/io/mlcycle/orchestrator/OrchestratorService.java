@@ -1,0 +1,404 @@
+package io.mlcycle.orchestrator;
+
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.OffsetRange;
+import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.platform.config.PlatformConfig;
+import io.mlcycle.platform.http.HttpServerHost;
+import io.mlcycle.platform.kafka.KafkaClients;
+import io.mlcycle.platform.kafka.TopicAdmin;
+import io.mlcycle.schemas.Topics;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training orchestrator: turns training triggers into training runs and runs into registered, gated model
+ * versions.
+ *
+ * <p>Inputs: {@code <p>.training.triggers} (TrainingTrigger, from anyone; consumed in the group
+ * {@code mlcycle-<p>-training-orchestrator}), {@code <p>.examples.labeled} (LabeledExample; counted continuously for
+ * the bootstrap and volume triggers, read by offsets for datasets), {@code <p>.models} (ModelVersion; replayed from
+ * the start on startup to know the champion and the highest version number, then followed).
+ * Outputs: {@code <p>.training.triggers} (its own BOOTSTRAP, VOLUME and HTTP MANUAL triggers), {@code <p>.training.runs}
+ * (run progress, keyed by run id), {@code <p>.models} (versions and stage changes, keyed by version, transactional),
+ * {@code <p>.monitoring.alerts} (GATE_FAILURE).
+ *
+ * <p>Threads: one control loop (the three consumers, trigger decisions, the volume check every
+ * {@code orchestrator.volume.check.interval}), one worker (training runs, one at a time), and the HTTP host.
+ * Ready once the models topic has been replayed.
+ */
+public final class OrchestratorService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrchestratorService.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
+
+    private final OrchestratorConfig config;
+    private final String pipeline;
+    private final OrchestratorSerdes serdes;
+    private final ModelRegistry registry;
+    private final RunTracker runs;
+    private final EventPublisher publisher;
+    private final ModelRegistryWriter registryWriter;
+    private final TrainingCoordinator coordinator;
+    private final LabeledVolumeTracker volume = new LabeledVolumeTracker();
+    private final ConcurrentLinkedQueue<Map<Integer, Long>> baselineUpdates = new ConcurrentLinkedQueue<>();
+    private final KafkaConsumer<String, TrainingTrigger> triggerConsumer;
+    private final KafkaConsumer<String, ModelVersion> modelsConsumer;
+    private final KafkaConsumer<byte[], byte[]> labeledCounter;
+    private final HttpServerHost http;
+    private final Thread controlThread;
+    private final CountDownLatch controlStopped = new CountDownLatch(1);
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private volatile boolean running = true;
+    private volatile boolean modelsReplayed;
+    private volatile boolean controlAlive = true;
+
+    private OrchestratorService(OrchestratorConfig config) {
+        this.config = config;
+        this.pipeline = config.pipeline();
+        PlatformConfig platform = config.platform();
+        try {
+            this.serdes = OrchestratorSerdes.create(platform, config.spec());
+            closeables.add(serdes);
+            try (Admin admin = Admin.create(KafkaClients.adminProperties(platform))) {
+                List<String> created = TopicAdmin.ensureTopics(admin, pipeline, Topics.all(),
+                        platform.replicationFactor(), config.kafkaTimeout());
+                if (!created.isEmpty()) {
+                    LOG.info("Created topics {}", created);
+                }
+            }
+            serdes.registerSchemas();
+
+            this.registry = new ModelRegistry(pipeline);
+            this.publisher = new EventPublisher(
+                    new KafkaProducer<>(KafkaClients.producerProperties(platform, "orchestrator-events"),
+                            new ByteArraySerializer(), new ByteArraySerializer()),
+                    Topics.TRAINING_TRIGGERS.name(pipeline), Topics.TRAINING_RUNS.name(pipeline),
+                    serdes.keySerializer(), serdes.triggerSerializer(), serdes.runSerializer(),
+                    config.kafkaTimeout());
+            closeables.add(publisher);
+            this.runs = new RunTracker(pipeline, publisher::publishRun, config.runsHistory(), Clock.systemUTC());
+
+            Properties registryProducer = KafkaClients.producerProperties(platform, "orchestrator-registry");
+            registryProducer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.applicationId() + "-registry");
+            registryProducer.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+            this.registryWriter = new ModelRegistryWriter(
+                    new KafkaProducer<>(registryProducer, new ByteArraySerializer(), new ByteArraySerializer()),
+                    Topics.MODELS.name(pipeline), Topics.MONITORING_ALERTS.name(pipeline), serdes.keySerializer(),
+                    serdes.modelSerializer(), serdes.alertSerializer(), config.kafkaTimeout());
+            closeables.add(registryWriter);
+
+            DatasetReader reader = new DatasetReader(config.datasetTimeout());
+            String labeledTopic = Topics.EXAMPLES_LABELED.name(pipeline);
+            TrainingCoordinator.DatasetSource datasets = TrainingCoordinator.datasetSource(
+                    this::newDatasetConsumer, reader, labeledTopic);
+            this.coordinator = new TrainingCoordinator(pipeline, TriggerPolicy.fromSpec(config.spec()), registry,
+                    runs, new TrainingRunner(config.spec(), Clock.systemUTC()), datasets, registryWriter,
+                    publisher::publishTrigger, serdes::schemaIds, baselineUpdates::add, config.codeVersion(),
+                    Clock.systemUTC());
+            closeables.add(coordinator);
+
+            this.triggerConsumer = new KafkaConsumer<>(
+                    KafkaClients.consumerProperties(platform, config.applicationId(), "orchestrator-triggers"),
+                    serdes.keyDeserializer(), serdes.triggerDeserializer());
+            closeables.add(triggerConsumer);
+            this.modelsConsumer = new KafkaConsumer<>(
+                    KafkaClients.consumerProperties(platform, null, "orchestrator-models"),
+                    serdes.keyDeserializer(), serdes.modelDeserializer());
+            closeables.add(modelsConsumer);
+            this.labeledCounter = new KafkaConsumer<>(
+                    KafkaClients.consumerProperties(platform, null, "orchestrator-volume"),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            closeables.add(labeledCounter);
+
+            this.http = HttpServerHost.create(platform, OrchestratorConfig.SERVICE_NAME);
+            closeables.add(http);
+            OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs);
+            http.route("POST", OrchestratorHttp.RETRAIN, api::retrain)
+                    .route("GET", OrchestratorHttp.MODELS, api::models)
+                    .route("GET", OrchestratorHttp.MODEL, api::model)
+                    .route("GET", OrchestratorHttp.RUNS, api::runs)
+                    .readinessCheck("models-replayed", () -> modelsReplayed)
+                    .readinessCheck("control-loop", () -> controlAlive);
+            http.bindKafkaConsumer(triggerConsumer);
+
+            this.controlThread = new Thread(this::controlLoop, "orchestrator-" + pipeline + "-control");
+            this.controlThread.setDaemon(true);
+        } catch (RuntimeException e) {
+            closeAll();
+            throw e;
+        }
+    }
+
+    /** Creates the topics, registers the schemas, starts the control loop, the worker and the HTTP host. */
+    public static OrchestratorService start(OrchestratorConfig config) {
+        OrchestratorService service = new OrchestratorService(config);
+        try {
+            service.http.start();
+            service.controlThread.start();
+        } catch (RuntimeException e) {
+            service.close();
+            throw e;
+        }
+        LOG.info("Training orchestrator for pipeline {} started: HTTP {}, spec sha256 {}", service.pipeline,
+                service.http.baseUrl(), config.spec().sha256());
+        return service;
+    }
+
+    /** Ready once the model registry topic has been replayed and the control loop runs. */
+    public boolean isReady() {
+        return modelsReplayed && controlAlive && running;
+    }
+
+    public URI httpBaseUrl() {
+        return http.baseUrl();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public OrchestratorConfig config() {
+        return config;
+    }
+
+    private KafkaConsumer<String, LabeledExample> newDatasetConsumer() {
+        Properties props = KafkaClients.consumerProperties(config.platform(), null, "orchestrator-dataset");
+        return new KafkaConsumer<>(props, serdes.keyDeserializer(), serdes.labeledDeserializer());
+    }
+
+    // ---------------------------------------------------------------- control loop
+
+    private void controlLoop() {
+        try {
+            startUp();
+            triggerConsumer.subscribe(List.of(Topics.TRAINING_TRIGGERS.name(pipeline)));
+            Instant nextCheck = Instant.now();
+            while (running) {
+                try {
+                    pollModels(Duration.ZERO);
+                    pollTriggers();
+                    pollLabeled();
+                    Map<Integer, Long> baseline;
+                    while ((baseline = baselineUpdates.poll()) != null) {
+                        volume.setBaseline(baseline);
+                    }
+                    if (!Instant.now().isBefore(nextCheck)) {
+                        coordinator.checkAutomaticTriggers(volume.newExamples());
+                        nextCheck = Instant.now().plus(config.volumeCheckInterval());
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (KafkaException | IllegalStateException e) {
+                    LOG.warn("Control loop error, retrying in {}: {}", RETRY_BACKOFF, e.getMessage());
+                    backOff();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                LOG.error("Control loop woken up unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("The orchestrator's control loop stopped: {}", e.getMessage(), e);
+        } finally {
+            controlAlive = false;
+            controlStopped.countDown();
+        }
+    }
+
+    /** Replays the registry and positions the volume counter, retrying while the broker is unreachable. */
+    private void startUp() {
+        while (running) {
+            try {
+                replayModels();
+                startCounting();
+                return;
+            } catch (WakeupException e) {
+                throw e;
+            } catch (KafkaException | IllegalStateException e) {
+                LOG.warn("Start-up reading of {} failed, retrying in {}: {}", Topics.MODELS.name(pipeline),
+                        RETRY_BACKOFF, e.getMessage());
+                backOff();
+            }
+        }
+    }
+
+    private void backOff() {
+        try {
+            // a pause between retries against an unavailable broker, not a synchronisation device
+            TimeUnit.MILLISECONDS.sleep(RETRY_BACKOFF.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    /** Reads the compacted models topic from the start up to its current end; then the registry view is complete. */
+    private void replayModels() {
+        List<TopicPartition> partitions = partitions(modelsConsumer, Topics.MODELS.name(pipeline));
+        modelsConsumer.assign(partitions);
+        modelsConsumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = modelsConsumer.endOffsets(partitions, config.kafkaTimeout());
+        long records = 0;
+        while (running && partitions.stream().anyMatch(p -> modelsConsumer.position(p) < end.get(p))) {
+            records += pollModels(POLL);
+        }
+        modelsReplayed = true;
+        LOG.info("Model registry replayed: {} records, {} versions, champion {}, next version {}", records,
+                registry.all().size(), registry.champion().map(ModelVersion::getVersion).orElse("none"),
+                ModelRegistry.versionId(pipeline, registry.nextVersionNumber()));
+    }
+
+    /** Starts counting labeled examples after the last registered version's dataset (or from the beginning). */
+    private void startCounting() {
+        String labeledTopic = Topics.EXAMPLES_LABELED.name(pipeline);
+        List<TopicPartition> partitions = partitions(labeledCounter, labeledTopic);
+        labeledCounter.assign(partitions);
+        labeledCounter.seekToBeginning(partitions);
+        Map<Integer, Long> baseline = new HashMap<>();
+        registry.latest().ifPresent(latest -> {
+            for (OffsetRange range : latest.getLineage().getDataset()) {
+                if (range.getTopic().equals(labeledTopic)) {
+                    baseline.put(range.getPartition(), range.getEndOffset());
+                }
+            }
+        });
+        volume.setBaseline(baseline);
+        for (TopicPartition partition : partitions) {
+            Long from = baseline.get(partition.partition());
+            if (from != null) {
+                labeledCounter.seek(partition, from);
+            }
+        }
+    }
+
+    private int pollModels(Duration timeout) {
+        ConsumerRecords<String, ModelVersion> records;
+        try {
+            records = modelsConsumer.poll(timeout);
+        } catch (RecordDeserializationException e) {
+            LOG.warn("Unreadable registry record at {} offset {} is ignored: {}", e.topicPartition(), e.offset(),
+                    e.getMessage());
+            modelsConsumer.seek(e.topicPartition(), e.offset() + 1);
+            return 0;
+        }
+        for (ConsumerRecord<String, ModelVersion> record : records) {
+            registry.apply(record.key(), record.value());
+        }
+        return records.count();
+    }
+
+    private void pollTriggers() {
+        ConsumerRecords<String, TrainingTrigger> records;
+        try {
+            records = triggerConsumer.poll(POLL);
+        } catch (RecordDeserializationException e) {
+            LOG.warn("Unreadable trigger at {} offset {} is ignored: {}", e.topicPartition(), e.offset(),
+                    e.getMessage());
+            triggerConsumer.seek(e.topicPartition(), e.offset() + 1);
+            return;
+        }
+        if (records.isEmpty()) {
+            return;
+        }
+        for (ConsumerRecord<String, TrainingTrigger> record : records) {
+            if (record.value() == null) {
+                continue;
+            }
+            try {
+                coordinator.onTrigger(record.value());
+            } catch (RuntimeException e) {
+                LOG.error("Trigger at {}-{} offset {} could not be handled: {}", record.topic(), record.partition(),
+                        record.offset(), e.getMessage(), e);
+            }
+        }
+        try {
+            triggerConsumer.commitSync(config.kafkaTimeout());
+        } catch (KafkaException e) {
+            LOG.warn("Committing trigger offsets failed (they may be handled again after a restart): {}",
+                    e.getMessage());
+        }
+    }
+
+    private void pollLabeled() {
+        ConsumerRecords<byte[], byte[]> records = labeledCounter.poll(Duration.ZERO);
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            volume.record(record.partition(), record.offset());
+        }
+    }
+
+    private List<TopicPartition> partitions(Consumer<?, ?> consumer, String topic) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, config.kafkaTimeout());
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " has no partitions");
+        }
+        return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /** Stops the control loop and the worker (bounded), then closes the clients and the HTTP host. */
+    @Override
+    public void close() {
+        running = false;
+        if (controlThread != null && controlThread.isAlive()) {
+            triggerConsumer.wakeup();
+            modelsConsumer.wakeup();
+            labeledCounter.wakeup();
+            try {
+                if (!controlStopped.await(config.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("The control loop did not stop within {}", config.kafkaTimeout());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeAll();
+        LOG.info("Training orchestrator for pipeline {} stopped", pipeline);
+    }
+
+    private void closeAll() {
+        List<AutoCloseable> reversed = new ArrayList<>(closeables);
+        java.util.Collections.reverse(reversed);
+        for (AutoCloseable closeable : reversed) {
+            try {
+                if (closeable instanceof KafkaConsumer<?, ?> consumer) {
+                    consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(config.kafkaTimeout()));
+                } else {
+                    closeable.close();
+                }
+            } catch (Exception e) {
+                LOG.warn("Closing {} failed: {}", closeable.getClass().getSimpleName(), e.getMessage());
+            }
+        }
+        closeables.clear();
+    }
+}

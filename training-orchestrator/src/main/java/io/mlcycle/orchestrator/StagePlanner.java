@@ -1,0 +1,129 @@
+package io.mlcycle.orchestrator;
+
+import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.AlertType;
+import io.mlcycle.avro.GateCheck;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.Severity;
+import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.StageTransition;
+import io.mlcycle.platform.lifecycle.EventIds;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The foundation promotion policy, as a pure function: a registered candidate whose gates pass becomes CHAMPION
+ * directly and the previous champion is RETIRED; a candidate whose gates fail is REJECTED and a GATE_FAILURE alert
+ * explains why. Every stage change is appended to the version's history with who and why.
+ *
+ * <p>The roadmap's staged policy (shadow, then canary, then champion on online evidence) replaces {@link #plan}
+ * without changing the registry records.
+ */
+public final class StagePlanner {
+
+    /** Who the transitions are attributed to. */
+    public static final String ACTOR = "training-orchestrator";
+
+    /**
+     * The records to write, together (one transaction).
+     *
+     * @param versions model version updates, keyed by version when written
+     * @param alert    an alert to raise, if the candidate was rejected
+     */
+    public record RegistryUpdate(List<ModelVersion> versions, Optional<Alert> alert) {
+        public RegistryUpdate {
+            versions = List.copyOf(versions);
+            alert = alert == null ? Optional.empty() : alert;
+        }
+
+        /** The candidate after the decision (always the first record). */
+        public ModelVersion candidate() {
+            return versions.get(0);
+        }
+    }
+
+    private StagePlanner() {
+    }
+
+    /** Starts a version's history: registered as CANDIDATE by a run. */
+    public static StageTransition registered(Instant at, String runId) {
+        return new StageTransition(null, Stage.CANDIDATE, at, ACTOR, "registered by training run " + runId);
+    }
+
+    /**
+     * Decides the candidate's stage from its gate report and plans the champion's retirement.
+     *
+     * @param candidate a version in stage CANDIDATE with its gate report filled
+     * @param champion  the current champion, if any
+     * @param now       time of the decision
+     */
+    public static RegistryUpdate plan(ModelVersion candidate, Optional<ModelVersion> champion, Instant now) {
+        Objects.requireNonNull(candidate, "candidate");
+        List<ModelVersion> writes = new ArrayList<>();
+        if (candidate.getGatesPassed()) {
+            String reason = "all promotion gates passed"
+                    + champion.map(c -> "; replaces champion " + c.getVersion()).orElse("; first champion")
+                    + " (foundation policy: direct promotion)";
+            writes.add(transition(candidate, Stage.CHAMPION, now, reason));
+            champion.filter(c -> !c.getVersion().equals(candidate.getVersion()))
+                    .ifPresent(c -> writes.add(transition(c, Stage.RETIRED, now,
+                            "superseded by " + candidate.getVersion())));
+            return new RegistryUpdate(writes, Optional.empty());
+        }
+        String failures = failedGates(candidate.getGateReport());
+        writes.add(transition(candidate, Stage.REJECTED, now, "promotion gates failed: " + failures));
+        return new RegistryUpdate(writes, Optional.of(gateFailureAlert(candidate, failures, now)));
+    }
+
+    /** A copy of {@code version} moved to {@code to}, with the transition appended to its history. */
+    public static ModelVersion transition(ModelVersion version, Stage to, Instant at, String reason) {
+        List<StageTransition> history = new ArrayList<>(version.getHistory());
+        history.add(new StageTransition(version.getStage(), to, at, ACTOR, reason));
+        return ModelVersion.newBuilder(version)
+                .setStage(to)
+                .setHistory(history)
+                .setUpdatedAt(at)
+                .build();
+    }
+
+    /** The explanations of the failed gates, joined; "none" when all passed. */
+    public static String failedGates(List<GateCheck> gates) {
+        String joined = gates.stream()
+                .filter(g -> !g.getPassed())
+                .map(g -> g.getName() + ": " + g.getExplanation())
+                .collect(Collectors.joining("; "));
+        return joined.isEmpty() ? "none" : joined;
+    }
+
+    private static Alert gateFailureAlert(ModelVersion candidate, String failures, Instant now) {
+        Map<String, String> evidence = new LinkedHashMap<>();
+        candidate.getGateReport().stream().filter(g -> !g.getPassed()).forEach(g -> {
+            evidence.put(g.getName(), g.getExplanation());
+            if (g.getValue() != null) {
+                evidence.put(g.getName() + ".value", Double.toString(g.getValue()));
+            }
+            if (g.getThreshold() != null) {
+                evidence.put(g.getName() + ".threshold", Double.toString(g.getThreshold()));
+            }
+        });
+        evidence.put("run_id", candidate.getLineage().getRunId());
+        evidence.put("trigger_id", candidate.getLineage().getTriggerId());
+        return Alert.newBuilder()
+                .setAlertId(EventIds.newTimeOrderedId())
+                .setPipeline(candidate.getPipeline())
+                .setType(AlertType.GATE_FAILURE)
+                .setSeverity(Severity.WARNING)
+                .setSourceService(ACTOR)
+                .setSubject(candidate.getVersion())
+                .setMessage("Model " + candidate.getVersion() + " was rejected: " + failures)
+                .setEvidence(evidence)
+                .setRaisedAt(now)
+                .build();
+    }
+}

@@ -1,0 +1,277 @@
+package io.mlcycle.orchestrator;
+
+import io.mlcycle.avro.DataProfile;
+import io.mlcycle.avro.GateCheck;
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.Lineage;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.OffsetRange;
+import io.mlcycle.avro.RunStatus;
+import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.mlcore.eval.BinaryMetrics;
+import io.mlcycle.mlcore.eval.ClassPriorBaseline;
+import io.mlcycle.mlcore.eval.Evaluation;
+import io.mlcycle.mlcore.eval.LatencyProbe;
+import io.mlcycle.mlcore.eval.PromotionGates;
+import io.mlcycle.mlcore.features.FeatureDefinition;
+import io.mlcycle.mlcore.model.ModelArtifacts;
+import io.mlcycle.mlcore.model.Scorer;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.mlcore.spec.TrainingSpec;
+import io.mlcycle.mlcore.train.Example;
+import io.mlcycle.mlcore.train.LogisticRegressionTrainer;
+import io.mlcycle.mlcore.train.TimeOrderedSplit;
+import io.mlcycle.mlcore.train.TrainedModel;
+import io.mlcycle.mlcore.train.Trainer;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One training run as a pure computation: labeled examples, the spec and the current champion in; a registered
+ * CANDIDATE {@link ModelVersion} out, with its artifact, lineage, offline metrics, baseline and champion metrics on
+ * the same time-ordered holdout, the gate report, and the training data's reference profile. No Kafka here.
+ *
+ * <p>Steps: map to ml-core examples; split by time (the newest {@code holdout_fraction} is held out); train the spec's
+ * trainer with its hyper-parameters and seed; score the holdout with the candidate, the class-prior baseline (fitted
+ * on the training part) and the champion; measure scoring latency; apply ml-core's {@link PromotionGates}.
+ */
+public final class TrainingRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRunner.class);
+
+    /** Receives progress as the run moves through its phases. */
+    @FunctionalInterface
+    public interface Progress {
+        void report(RunStatus status, double progress, String message);
+
+        Progress NONE = (status, progress, message) -> { };
+    }
+
+    /**
+     * What a run knows besides its data.
+     *
+     * @param runId         the run's id
+     * @param trigger       the trigger that caused it
+     * @param versionNumber the number the candidate gets
+     * @param codeVersion   code version for lineage
+     * @param schemaIds     schema ids in use, by subject
+     */
+    public record RunContext(String runId, TrainingTrigger trigger, int versionNumber, String codeVersion,
+                             Map<String, Integer> schemaIds) {
+        public RunContext {
+            Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(trigger, "trigger");
+            Objects.requireNonNull(codeVersion, "codeVersion");
+            schemaIds = schemaIds == null ? Map.of() : Map.copyOf(schemaIds);
+            if (versionNumber < 1) {
+                throw new IllegalArgumentException("versionNumber must be >= 1");
+            }
+        }
+    }
+
+    /**
+     * A run's outcome.
+     *
+     * @param candidate       the version, stage CANDIDATE, gate report filled
+     * @param trainExamples   examples in the training part
+     * @param holdoutExamples examples in the holdout
+     * @param gates           the gate checks (also in the candidate)
+     * @param gatesPassed     whether every gate passed
+     */
+    public record RunResult(ModelVersion candidate, int trainExamples, int holdoutExamples, List<GateCheck> gates,
+                            boolean gatesPassed) {
+        public RunResult {
+            Objects.requireNonNull(candidate, "candidate");
+            gates = List.copyOf(gates);
+        }
+    }
+
+    private final PipelineSpec spec;
+    private final Clock clock;
+    private final PromotionGates promotionGates;
+
+    public TrainingRunner(PipelineSpec spec, Clock clock) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.promotionGates = new PromotionGates(spec);
+    }
+
+    /**
+     * Trains and evaluates.
+     *
+     * @param labeled  the dataset's records
+     * @param dataset  the offset ranges they were read from (lineage)
+     * @param champion the current champion, compared on the same holdout
+     * @throws IllegalArgumentException when the data cannot make a model (too few examples, one class), with a
+     *                                  message saying so
+     */
+    public RunResult run(List<LabeledExample> labeled, List<OffsetRange> dataset, RunContext context,
+                         Optional<ModelVersion> champion, Progress progress) {
+        Instant startedAt = clock.instant();
+        long started = System.nanoTime();
+        TrainingSpec training = spec.training();
+        List<Example> examples = labeled.stream()
+                .filter(e -> spec.pipeline().equals(e.getPipeline()))
+                .map(ExampleMapper::toExample)
+                .toList();
+        if (examples.size() < 2) {
+            throw new IllegalArgumentException("the dataset has " + examples.size()
+                    + " labeled example(s) of pipeline " + spec.pipeline() + "; at least 2 are needed");
+        }
+        TimeOrderedSplit.Split split = TimeOrderedSplit.split(examples, training.holdoutFraction());
+        List<Example> train = split.training();
+        List<Example> holdout = split.holdout();
+
+        progress.report(RunStatus.TRAINING, 0.4, "training " + training.trainer() + " on " + train.size()
+                + " examples (" + holdout.size() + " newest held out)");
+        Trainer trainer = trainer(training.trainer());
+        TrainedModel model = trainer.train(train, training.hyperparameters(), training.seed());
+
+        progress.report(RunStatus.EVALUATING, 0.7, "evaluating on " + holdout.size()
+                + " held-out examples against the class-prior baseline"
+                + champion.map(c -> " and champion " + c.getVersion()).orElse(""));
+        boolean[] labels = new boolean[holdout.size()];
+        double[] candidateScores = new double[holdout.size()];
+        List<Map<String, Object>> holdoutFeatures = new ArrayList<>(holdout.size());
+        for (int i = 0; i < holdout.size(); i++) {
+            Example example = holdout.get(i);
+            labels[i] = example.label();
+            candidateScores[i] = model.scorer().score(example.features());
+            holdoutFeatures.add(example.features());
+        }
+        ClassPriorBaseline baseline = ClassPriorBaseline.fit(train);
+        double[] baselineScores = baseline.scores(holdout.size());
+        ChampionScores championScores = champion.map(c -> scoreChampion(c, holdout))
+                .orElse(ChampionScores.NONE);
+        double latencyP99Micros = LatencyProbe.p99Micros(model.scorer(), holdoutFeatures);
+        Evaluation evaluation = promotionGates.evaluate(labels, candidateScores, baselineScores,
+                championScores.scores(), latencyP99Micros, model.artifactSize());
+
+        List<GateCheck> gates = new ArrayList<>();
+        evaluation.gates().checks().forEach(check -> gates.add(toAvro(check)));
+        championScores.problem().ifPresent(problem -> gates.add(1, new GateCheck(
+                PromotionGates.NON_INFERIOR_TO_CHAMPION, null, null, true,
+                "the champion " + champion.orElseThrow().getVersion() + " could not score the holdout (" + problem
+                        + "), so the comparison was skipped")));
+        boolean passed = gates.stream().allMatch(GateCheck::getPassed);
+
+        Instant trainedAt = clock.instant();
+        Lineage lineage = Lineage.newBuilder()
+                .setDataset(dataset)
+                .setSchemaIds(new TreeMap<>(context.schemaIds()))
+                .setSpecSha256(spec.sha256())
+                .setCodeVersion(context.codeVersion())
+                .setTrainer(model.trainer())
+                .setHyperparameters(new TreeMap<>(model.hyperparameters()))
+                .setSeed(model.seed())
+                .setTrainedAt(trainedAt)
+                .setTrainingDurationMs(model.trainingDuration().toMillis())
+                .setRunId(context.runId())
+                .setTriggerId(context.trigger().getTriggerId())
+                .setTriggerReason(context.trigger().getReason())
+                .setTrainExamples((long) train.size())
+                .setHoldoutExamples((long) holdout.size())
+                .setHoldoutStartEventTime(holdout.isEmpty() ? null : holdout.get(0).eventTimeMillis())
+                .setParentVersion(champion.map(ModelVersion::getVersion).orElse(null))
+                .build();
+        Map<String, Map<String, Double>> baselineMetrics = new TreeMap<>();
+        baselineMetrics.put(ClassPriorBaseline.NAME, metrics(evaluation.baseline()));
+        Map<String, Double> offline = metrics(evaluation.candidate());
+        offline.put("latency_p99_ms", latencyP99Micros / 1000.0);
+
+        byte[] artifact = model.artifact();
+        ModelVersion candidate = ModelVersion.newBuilder()
+                .setPipeline(spec.pipeline())
+                .setVersion(ModelRegistry.versionId(spec.pipeline(), context.versionNumber()))
+                .setVersionNumber(context.versionNumber())
+                .setStage(Stage.CANDIDATE)
+                .setHistory(List.of(StagePlanner.registered(trainedAt, context.runId())))
+                .setArtifactFormat(model.formatId())
+                .setArtifact(ByteBuffer.wrap(artifact))
+                .setArtifactSha256(model.sha256())
+                .setArtifactSizeBytes((long) artifact.length)
+                .setLineage(lineage)
+                .setOfflineMetrics(offline)
+                .setBaselineMetrics(baselineMetrics)
+                .setChampionMetrics(evaluation.champion().map(TrainingRunner::metrics).orElse(null))
+                .setGateReport(gates)
+                .setGatesPassed(passed)
+                .setReferenceProfile(referenceProfile(train))
+                .setDecisionThreshold(spec.objective().decisionThreshold())
+                .setCreatedAt(startedAt)
+                .setUpdatedAt(trainedAt)
+                .build();
+        LOG.debug("Run {} evaluated in {} ms: gates {}", context.runId(), (System.nanoTime() - started) / 1_000_000,
+                passed ? "passed" : "failed");
+        return new RunResult(candidate, train.size(), holdout.size(), gates, passed);
+    }
+
+    /** The trainer the spec names. Only logistic regression exists in the foundation. */
+    private Trainer trainer(String name) {
+        if (TrainingSpec.LOGISTIC_REGRESSION.equals(name)) {
+            return new LogisticRegressionTrainer(FeatureDefinition.fromSpec(spec));
+        }
+        throw new IllegalArgumentException("unknown trainer '" + name + "' (available: "
+                + TrainingSpec.LOGISTIC_REGRESSION + ")");
+    }
+
+    /** The champion's scores on the holdout, or why there are none. */
+    private record ChampionScores(double[] scores, Optional<String> problem) {
+        static final ChampionScores NONE = new ChampionScores(null, Optional.empty());
+    }
+
+    private static ChampionScores scoreChampion(ModelVersion champion, List<Example> holdout) {
+        try {
+            byte[] bytes = bytes(champion.getArtifact());
+            String sha = ModelArtifacts.sha256(bytes);
+            if (!sha.equals(champion.getArtifactSha256())) {
+                return new ChampionScores(null, Optional.of("its artifact SHA-256 " + sha
+                        + " does not match the registered " + champion.getArtifactSha256()));
+            }
+            Scorer scorer = ModelArtifacts.load(bytes);
+            double[] scores = new double[holdout.size()];
+            for (int i = 0; i < holdout.size(); i++) {
+                scores[i] = scorer.score(holdout.get(i).features());
+            }
+            return new ChampionScores(scores, Optional.empty());
+        } catch (RuntimeException e) {
+            LOG.warn("Champion {} cannot score the holdout: {}", champion.getVersion(), e.getMessage());
+            return new ChampionScores(null, Optional.of(e.getMessage()));
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return bytes;
+    }
+
+    private static Map<String, Double> metrics(BinaryMetrics metrics) {
+        return new LinkedHashMap<>(metrics.toMap());
+    }
+
+    private static GateCheck toAvro(io.mlcycle.mlcore.eval.GateCheck check) {
+        return new GateCheck(check.name(), finiteOrNull(check.value()), finiteOrNull(check.threshold()),
+                check.passed(), check.explanation());
+    }
+
+    private static Double finiteOrNull(double value) {
+        return Double.isFinite(value) ? value : null;
+    }
+
+    private DataProfile referenceProfile(List<Example> train) {
+        return ProfileMapper.profile(spec, train);
+    }
+}

@@ -1,0 +1,67 @@
+package io.mlcycle.orchestrator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mlcycle.avro.AlertType;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.StageTransition;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class StagePlannerTest {
+
+    private static final Instant NOW = Instant.parse("2025-02-01T00:00:00Z");
+
+    @Test
+    void passingCandidateBecomesChampionAndRetiresThePreviousOne() {
+        ModelVersion champion = StagePlanner.transition(
+                Fixtures.version("credit", 1, Stage.CANDIDATE, List.of(Fixtures.gate("beats_baseline", true, "ok"))),
+                Stage.CHAMPION, Fixtures.T0, "first");
+        ModelVersion candidate = Fixtures.version("credit", 2, Stage.CANDIDATE,
+                List.of(Fixtures.gate("beats_baseline", true, "ok")));
+
+        StagePlanner.RegistryUpdate update = StagePlanner.plan(candidate, Optional.of(champion), NOW);
+
+        assertThat(update.alert()).isEmpty();
+        assertThat(update.versions()).extracting(ModelVersion::getVersion, ModelVersion::getStage)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("credit-v2", Stage.CHAMPION),
+                        org.assertj.core.groups.Tuple.tuple("credit-v1", Stage.RETIRED));
+        StageTransition promoted = last(update.candidate());
+        assertThat(promoted.getFromStage()).isEqualTo(Stage.CANDIDATE);
+        assertThat(promoted.getToStage()).isEqualTo(Stage.CHAMPION);
+        assertThat(promoted.getBy()).isEqualTo("training-orchestrator");
+        assertThat(promoted.getReason()).contains("replaces champion credit-v1");
+        assertThat(update.candidate().getHistory()).hasSize(2);
+        StageTransition retired = last(update.versions().get(1));
+        assertThat(retired.getFromStage()).isEqualTo(Stage.CHAMPION);
+        assertThat(retired.getReason()).contains("superseded by credit-v2");
+        assertThat(update.versions().get(1).getUpdatedAt()).isEqualTo(NOW);
+    }
+
+    @Test
+    void failingCandidateIsRejectedWithAnAlertNamingTheFailedGates() {
+        ModelVersion candidate = Fixtures.version("credit", 3, Stage.CANDIDATE, List.of(
+                Fixtures.gate("beats_baseline", false, "ROC AUC 0.51 does not beat the class prior 0.50"),
+                Fixtures.gate("latency_p99", true, "fast")));
+
+        StagePlanner.RegistryUpdate update = StagePlanner.plan(candidate, Optional.empty(), NOW);
+
+        assertThat(update.versions()).singleElement().satisfies(v -> {
+            assertThat(v.getStage()).isEqualTo(Stage.REJECTED);
+            assertThat(last(v).getReason()).contains("beats_baseline").doesNotContain("latency_p99");
+        });
+        assertThat(update.alert()).hasValueSatisfying(alert -> {
+            assertThat(alert.getType()).isEqualTo(AlertType.GATE_FAILURE);
+            assertThat(alert.getSubject()).isEqualTo("credit-v3");
+            assertThat(alert.getMessage()).contains("does not beat the class prior");
+            assertThat(alert.getEvidence()).containsKey("beats_baseline").containsEntry("run_id", "run-3");
+        });
+    }
+
+    private static StageTransition last(ModelVersion version) {
+        return version.getHistory().get(version.getHistory().size() - 1);
+    }
+}

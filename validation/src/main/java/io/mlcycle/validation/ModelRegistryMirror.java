@@ -1,0 +1,90 @@
+package io.mlcycle.validation;
+
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.Stage;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A global store mirroring the model registry topic {@code <p>.models} byte for byte, and the lookup of the current
+ * champion in it. The store holds the topic's raw key and value bytes, so restoring it from the topic (which Kafka
+ * Streams does by copying bytes) and updating it through {@link Updater} give the same content; values are decoded
+ * only when the champion is looked up, and a value that cannot be decoded is skipped, never fatal.
+ */
+final class ModelRegistryMirror {
+
+    /** Name of the global store. */
+    static final String STORE = "models-registry";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRegistryMirror.class);
+
+    private final String modelsTopic;
+    private final Deserializer<ModelVersion> deserializer;
+
+    ModelRegistryMirror(String modelsTopic, Deserializer<ModelVersion> deserializer) {
+        this.modelsTopic = modelsTopic;
+        this.deserializer = deserializer;
+    }
+
+    /**
+     * The champion: among versions whose current stage is CHAMPION, the one with the highest version number (two
+     * champions can coexist for a moment while a promotion's records are being written).
+     */
+    Optional<ModelVersion> champion(KeyValueStore<Bytes, byte[]> store) {
+        ModelVersion best = null;
+        try (KeyValueIterator<Bytes, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<Bytes, byte[]> entry = all.next();
+                ModelVersion version = decode(entry.value);
+                if (version != null && version.getStage() == Stage.CHAMPION
+                        && (best == null || version.getVersionNumber() > best.getVersionNumber())) {
+                    best = version;
+                }
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private ModelVersion decode(byte[] value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return deserializer.deserialize(modelsTopic, value);
+        } catch (RuntimeException e) {
+            LOG.warn("Skipping an undecodable model version on {}: {}", modelsTopic, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Keeps the global store equal to the topic: put raw bytes, delete on tombstones. */
+    static final class Updater implements Processor<Bytes, byte[], Void, Void> {
+        private KeyValueStore<Bytes, byte[]> store;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(STORE);
+        }
+
+        @Override
+        public void process(Record<Bytes, byte[]> record) {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
+    }
+}

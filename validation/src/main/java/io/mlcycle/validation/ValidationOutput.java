@@ -1,0 +1,57 @@
+package io.mlcycle.validation;
+
+import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.QualityReport;
+import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.avro.TrainingTrigger;
+import java.util.Objects;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * What the validation processors emit; the topology routes each kind to its topic. One sealed type lets a single
+ * processor produce several outputs in one exactly-once transaction without a repartition between them.
+ */
+sealed interface ValidationOutput {
+
+    /** A record that passed the gates, normalised: goes to {@code <p>.data.validated}. */
+    record Validated(GenericRecord record) implements ValidationOutput {
+        public Validated {
+            Objects.requireNonNull(record, "record");
+        }
+    }
+
+    /** A record that failed (deserialisation or gates): goes to {@code <p>.data.quarantine}. */
+    record Quarantined(QuarantineRecord record) implements ValidationOutput {
+        public Quarantined {
+            Objects.requireNonNull(record, "record");
+        }
+    }
+
+    /** The quality report of a closed window: goes to {@code <p>.quality.reports}. */
+    record Report(QualityReport report) implements ValidationOutput {
+        public Report {
+            Objects.requireNonNull(report, "report");
+        }
+    }
+
+    /** A drift crossing seen by one stream task, not yet debounced: goes through the single-partition debouncer. */
+    record DriftFinding(Alert alert) implements ValidationOutput {
+        public DriftFinding {
+            Objects.requireNonNull(alert, "alert");
+        }
+    }
+
+    /** A debounced drift alert: goes to {@code <p>.monitoring.alerts}. */
+    record DriftAlert(Alert alert) implements ValidationOutput {
+        public DriftAlert {
+            Objects.requireNonNull(alert, "alert");
+        }
+    }
+
+    /** A debounced drift training trigger: goes to {@code <p>.training.triggers}. */
+    record DriftTrigger(TrainingTrigger trigger) implements ValidationOutput {
+        public DriftTrigger {
+            Objects.requireNonNull(trigger, "trigger");
+        }
+    }
+}

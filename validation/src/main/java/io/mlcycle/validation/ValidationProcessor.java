@@ -1,0 +1,140 @@
+package io.mlcycle.validation;
+
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.avro.QuarantineStage;
+import io.mlcycle.mlcore.gates.GateResult;
+import io.mlcycle.mlcore.gates.ReasonCode;
+import io.mlcycle.mlcore.gates.RecordGates;
+import io.mlcycle.mlcore.gates.Violation;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The heart of validation: reads one raw record as bytes and emits exactly one of {@link ValidationOutput.Validated}
+ * or {@link ValidationOutput.Quarantined} for it, plus, when the record completes its task's quality window, the
+ * window's {@link ValidationOutput.Report} and possibly a {@link ValidationOutput.DriftFinding}.
+ *
+ * <p>Order of checks: a record without a key (event id) is quarantined (stage VALIDATION, MISSING_REQUIRED on field
+ * "key") without decoding; then the value is decoded with the pipeline's data serde (failures that are the record's
+ * fault are quarantined at stage DESERIALIZATION with the serde's reason code; failures of the environment, such as
+ * an unreachable registry, are rethrown so the record is retried rather than wrongly quarantined); then the record
+ * gates run. Every quarantine record carries the original key and value bytes, the headers and the source
+ * topic/partition/offset.
+ */
+final class ValidationProcessor extends ContextualProcessor<byte[], byte[], String, ValidationOutput> {
+
+    private final PipelineSpec spec;
+    private final RecordGates gates;
+    private final Deserializer<String> keyDeserializer;
+    private final Deserializer<GenericRecord> valueDeserializer;
+    private final String rawTopic;
+    private final ModelRegistryMirror registry;
+    private final QualityReporter reporter;
+
+    private QualityWindow window;
+    private KeyValueStore<Bytes, byte[]> models;
+
+    ValidationProcessor(PipelineSpec spec, RecordGates gates, Deserializer<String> keyDeserializer,
+                        Deserializer<GenericRecord> valueDeserializer, String rawTopic, ModelRegistryMirror registry,
+                        QualityReporter reporter) {
+        this.spec = spec;
+        this.gates = gates;
+        this.keyDeserializer = keyDeserializer;
+        this.valueDeserializer = valueDeserializer;
+        this.rawTopic = rawTopic;
+        this.registry = registry;
+        this.reporter = reporter;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, ValidationOutput> context) {
+        super.init(context);
+        window = new QualityWindow(context.getStateStore(QualityWindow.COUNTERS_STORE),
+                context.getStateStore(QualityWindow.RECORDS_STORE), gates.schema(), spec.drift().windowRecords());
+        models = context.getStateStore(ModelRegistryMirror.STORE);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Instant now = Instant.ofEpochMilli(context().currentSystemTimeMs());
+        route(record, now);
+        closeWindowIfFull(record, now);
+    }
+
+    /** Emits the record's one Validated or Quarantined output and counts it in the window. */
+    private void route(Record<byte[], byte[]> record, Instant now) {
+        String eventId;
+        try {
+            eventId = record.key() == null ? null : keyDeserializer.deserialize(rawTopic, record.headers(), record.key());
+        } catch (RuntimeException e) {
+            if (!DeserializationFailures.isRecordFault(e)) {
+                throw e;
+            }
+            quarantine(record, null, QuarantineStage.DESERIALIZATION, List.of(new Violation(
+                    DeserializationFailures.reasonCode(e), "key", "the key could not be decoded: "
+                    + DeserializationFailures.detail(e))), now);
+            return;
+        }
+        if (eventId == null || eventId.isBlank()) {
+            quarantine(record, null, QuarantineStage.VALIDATION, List.of(new Violation(ReasonCode.MISSING_REQUIRED,
+                    "key", "the record has no key; every record of " + rawTopic + " must be keyed by its event id")),
+                    now);
+            return;
+        }
+        if (record.value() == null) {
+            quarantine(record, eventId, QuarantineStage.DESERIALIZATION, List.of(new Violation(
+                    ReasonCode.DESERIALIZATION_FAILED, null, "the record has no value (a tombstone)")), now);
+            return;
+        }
+        GenericRecord decoded;
+        try {
+            decoded = valueDeserializer.deserialize(rawTopic, record.headers(), record.value());
+        } catch (RuntimeException e) {
+            if (!DeserializationFailures.isRecordFault(e)) {
+                throw e;
+            }
+            quarantine(record, eventId, QuarantineStage.DESERIALIZATION, List.of(new Violation(
+                    DeserializationFailures.reasonCode(e), null, DeserializationFailures.detail(e))), now);
+            return;
+        }
+        GateResult result = gates.check(decoded, now);
+        if (result.passed()) {
+            context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())));
+            window.passed(record.timestamp(), result.record());
+        } else {
+            quarantine(record, eventId, QuarantineStage.VALIDATION, result.violations(), now);
+        }
+    }
+
+    private void quarantine(Record<byte[], byte[]> record, String eventId, QuarantineStage stage,
+                            List<Violation> violations, Instant now) {
+        QuarantineRecord quarantine = Quarantines.of(spec.pipeline(), stage, violations, eventId, record.key(),
+                record.value(), record.headers(), context().recordMetadata(), spec.sha256(), now);
+        context().forward(record.withKey(eventId).withValue(new ValidationOutput.Quarantined(quarantine)));
+        window.quarantined(record.timestamp(), violations.stream().map(Violation::code).toList());
+    }
+
+    private void closeWindowIfFull(Record<byte[], byte[]> record, Instant now) {
+        if (!window.isFull()) {
+            return;
+        }
+        QualityWindow.Closed closed = window.close();
+        String taskId = context().taskId().toString();
+        Optional<ModelVersion> champion = registry.champion(models);
+        QualityReporter.WindowResult result = reporter.report(taskId, closed, champion, now);
+        context().forward(new Record<>(result.report().getWindowId(), new ValidationOutput.Report(result.report()),
+                record.timestamp()));
+        result.driftFinding().ifPresent(alert -> context().forward(
+                new Record<>(spec.pipeline(), new ValidationOutput.DriftFinding(alert), record.timestamp())));
+    }
+}
