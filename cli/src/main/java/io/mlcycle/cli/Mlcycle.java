@@ -1,5 +1,6 @@
 package io.mlcycle.cli;
 
+import io.mlcycle.platform.lifecycle.JulBridge;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,6 +24,7 @@ public final class Mlcycle implements Runnable {
     }
 
     public static void main(String[] args) {
+        JulBridge.install();
         System.exit(commandLine().execute(args));
     }
 

@@ -4,10 +4,8 @@ import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.platform.config.PlatformConfig;
 import io.mlcycle.platform.http.HttpServerHost;
 import io.mlcycle.platform.kafka.KafkaClients;
-import io.mlcycle.platform.kafka.TopicAdmin;
+import io.mlcycle.platform.kafka.PipelineBootstrap;
 import io.mlcycle.platform.lifecycle.EventIds;
-import io.mlcycle.platform.registry.RestSchemaRegistryClient;
-import io.mlcycle.platform.serde.AvroSerdeConfig;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.net.URI;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -67,14 +64,7 @@ public final class IngestionService implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         PlatformConfig platform = config.platform();
         String pipeline = config.pipeline();
-        try (Admin admin = Admin.create(KafkaClients.adminProperties(platform))) {
-            TopicAdmin.ensureTopics(admin, pipeline, Topics.all(), platform.replicationFactor(),
-                    TopicAdmin.DEFAULT_TIMEOUT);
-        }
-        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(platform.registryClientSettings());
-        PipelineSerdes serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults(), pipeline,
-                config.spec().dataSchema());
-        serdes.registerSchemas();
+        PipelineSerdes serdes = PipelineBootstrap.prepare(platform, pipeline, config.spec().dataSchema()).serdes();
         Properties props = KafkaClients.producerProperties(platform, IngestionConfig.SERVICE_NAME);
         // A request must not block longer than it may wait for acknowledgements (metadata of a down broker).
         if (!platform.kafkaProperties().containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {

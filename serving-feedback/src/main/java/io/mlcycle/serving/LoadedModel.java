@@ -1,5 +1,9 @@
 package io.mlcycle.serving;
 
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.Variant;
+import io.mlcycle.platform.lifecycle.EventIds;
+
 import io.mlcycle.mlcore.model.Scorer;
 import java.time.Instant;
 import java.util.Map;
@@ -35,6 +39,34 @@ public record LoadedModel(String version, int versionNumber, String artifactSha2
         double score = scorer.score(features);
         long micros = (System.nanoTime() - start) / 1_000L;
         return new Scored(score, score >= threshold, micros);
+    }
+
+    /**
+     * Scores one event and describes it as the prediction record logged to {@code <p>.predictions} (variant
+     * CHAMPION, returned to the caller): the one place both the stream and the HTTP path build it.
+     *
+     * @param source {@code stream} or {@code http}
+     */
+    public Prediction predict(String pipeline, String eventId, String entityKey, Map<String, Object> features,
+                              Instant eventTime, Instant predictedAt, String source) {
+        Scored scored = score(features);
+        return Prediction.newBuilder()
+                .setPredictionId(EventIds.newTimeOrderedId())
+                .setEventId(eventId)
+                .setPipeline(pipeline)
+                .setEntityKey(entityKey)
+                .setModelVersion(version)
+                .setVariant(Variant.CHAMPION)
+                .setServed(true)
+                .setScore(scored.score())
+                .setDecision(scored.decision())
+                .setThreshold(threshold)
+                .setLatencyMicros(scored.latencyMicros())
+                .setFeatures(features)
+                .setEventTime(eventTime)
+                .setPredictedAt(predictedAt)
+                .setSource(source)
+                .build();
     }
 
     /**

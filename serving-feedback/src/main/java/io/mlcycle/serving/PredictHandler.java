@@ -122,35 +122,20 @@ public final class PredictHandler implements Handler {
 
     private Map<String, Object> score(LoadedModel model, Checked record) {
         Map<String, Object> featureValues = FeatureValues.normalise(features.features(record.record()));
-        LoadedModel.Scored scored = model.score(featureValues);
         Object key = record.record().get(spec.data().key());
         Object eventTime = record.record().get(spec.data().eventTime());
-        Prediction prediction = Prediction.newBuilder()
-                .setPredictionId(EventIds.newTimeOrderedId())
-                .setEventId(record.eventId())
-                .setPipeline(spec.pipeline())
-                .setEntityKey(key == null ? null : key.toString())
-                .setModelVersion(model.version())
-                .setVariant(Variant.CHAMPION)
-                .setServed(true)
-                .setScore(scored.score())
-                .setDecision(scored.decision())
-                .setThreshold(model.threshold())
-                .setLatencyMicros(scored.latencyMicros())
-                .setFeatures(featureValues)
-                .setEventTime(eventTime instanceof Long millis ? Instant.ofEpochMilli(millis)
-                        : eventTime instanceof Instant instant ? instant : null)
-                .setPredictedAt(clock.instant())
-                .setSource(SOURCE_HTTP)
-                .build();
+        Prediction prediction = model.predict(spec.pipeline(), record.eventId(), key == null ? null : key.toString(),
+                featureValues, eventTime instanceof Long millis ? Instant.ofEpochMilli(millis)
+                        : eventTime instanceof Instant instant ? instant : null,
+                clock.instant(), SOURCE_HTTP);
         predictionLog.log(prediction);
         metrics.prediction(Variant.CHAMPION, SOURCE_HTTP);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("event_id", prediction.getEventId());
         result.put("prediction_id", prediction.getPredictionId());
         result.put("model_version", model.version());
-        result.put("score", scored.score());
-        result.put("decision", scored.decision());
+        result.put("score", prediction.getScore());
+        result.put("decision", prediction.getDecision());
         result.put("threshold", model.threshold());
         return result;
     }

@@ -5,7 +5,6 @@ import io.mlcycle.avro.PredictionSummary;
 import io.mlcycle.avro.QuarantineStage;
 import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.gates.ReasonCode;
-import io.mlcycle.platform.lifecycle.EventIds;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -72,9 +71,10 @@ final class ScoringProcessor extends JoinProcessor {
 
     private Prediction score(LoadedModel model, String eventId, String entityKey, Map<String, Object> features,
                              Long eventTime) {
-        LoadedModel.Scored scored;
         try {
-            scored = model.score(features);
+            return model.predict(settings.pipeline(), eventId, entityKey, features,
+                    eventTime == null ? null : Instant.ofEpochMilli(eventTime), Instant.ofEpochMilli(now()),
+                    SOURCE_STREAM);
         } catch (RuntimeException e) {
             metrics.scoringFailure();
             long now = now();
@@ -85,23 +85,6 @@ final class ScoringProcessor extends JoinProcessor {
             }
             return null;
         }
-        return Prediction.newBuilder()
-                .setPredictionId(EventIds.newTimeOrderedId())
-                .setEventId(eventId)
-                .setPipeline(settings.pipeline())
-                .setEntityKey(entityKey)
-                .setModelVersion(model.version())
-                .setVariant(Variant.CHAMPION)
-                .setServed(true)
-                .setScore(scored.score())
-                .setDecision(scored.decision())
-                .setThreshold(model.threshold())
-                .setLatencyMicros(scored.latencyMicros())
-                .setFeatures(features)
-                .setEventTime(eventTime == null ? null : Instant.ofEpochMilli(eventTime))
-                .setPredictedAt(Instant.ofEpochMilli(now()))
-                .setSource(SOURCE_STREAM)
-                .build();
     }
 
     static PredictionSummary summary(Prediction prediction) {

@@ -1,26 +1,18 @@
 package io.mlcycle.serving;
 
-import io.mlcycle.platform.config.ConfigSource;
 import io.mlcycle.platform.lifecycle.ServiceMain;
-import java.nio.file.Path;
-import java.util.Map;
 
 /**
- * Starts the serving-feedback service: configuration from defaults, an optional file (first argument or
- * {@code MLCYCLE_CONFIG_FILE}) and {@code MLCYCLE_*} environment variables.
+ * Runs the serving-feedback service as its own process. Configuration: built-in defaults &lt; the file named by the first argument
+ * or by {@code MLCYCLE_CONFIG_FILE} (.properties or .yaml) &lt; {@code MLCYCLE_*} environment variables.
  */
 public final class ServingFeedbackMain {
+
     private ServingFeedbackMain() {
     }
 
     public static void main(String[] args) {
-        ConfigSource.Builder builder = ConfigSource.builder().defaults(Map.of());
-        String file = args.length > 0 ? args[0] : System.getenv("MLCYCLE_CONFIG_FILE");
-        if (file != null && !file.isBlank()) {
-            builder.file(Path.of(file));
-        }
-        ConfigSource source = builder.environment(System.getenv()).build();
-        System.exit(ServiceMain.run(ServingFeedbackConfig.SERVICE_NAME,
-                () -> ServingFeedbackService.start(ServingFeedbackConfig.from(source))));
+        System.exit(ServiceMain.run(ServingFeedbackConfig.SERVICE_NAME, args,
+                configuration -> ServingFeedbackService.start(ServingFeedbackConfig.from(configuration))));
     }
 }

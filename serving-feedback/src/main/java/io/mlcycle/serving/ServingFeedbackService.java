@@ -7,13 +7,10 @@ import io.mlcycle.avro.Prediction;
 import io.mlcycle.platform.config.PlatformConfig;
 import io.mlcycle.platform.http.HttpServerHost;
 import io.mlcycle.platform.kafka.KafkaClients;
+import io.mlcycle.platform.kafka.PipelineBootstrap;
 import io.mlcycle.platform.kafka.StreamsSettings;
-import io.mlcycle.platform.kafka.TopicAdmin;
 import io.mlcycle.platform.lifecycle.StreamsRunner;
 import io.mlcycle.platform.lifecycle.Terminating;
-import io.mlcycle.platform.registry.RestSchemaRegistryClient;
-import io.mlcycle.platform.registry.SchemaRegistryClient;
-import io.mlcycle.platform.serde.AvroSerdeConfig;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.net.URI;
@@ -25,7 +22,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -78,22 +74,13 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
         this.metrics = metrics;
     }
 
-    /** Creates the pipeline's topics, starts the registry watcher, the streams application and the HTTP host. */
+    /** Creates the pipeline's topics and registers its schemas, starts the registry watcher, the streams application and the HTTP host. */
     public static ServingFeedbackService start(ServingFeedbackConfig config) {
         PlatformConfig platform = config.platform();
         String pipeline = config.pipeline();
         List<AutoCloseable> resources = new ArrayList<>();
         try {
-            try (Admin admin = Admin.create(KafkaClients.adminProperties(platform))) {
-                TopicAdmin.ensureTopics(admin, pipeline, Topics.all(), platform.replicationFactor(),
-                        TopicAdmin.DEFAULT_TIMEOUT);
-            }
-            SchemaRegistryClient registry = new RestSchemaRegistryClient(platform.registryClientSettings());
-            if (registry instanceof AutoCloseable closeable) {
-                resources.add(closeable);
-            }
-            PipelineSerdes serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults(), pipeline,
-                    config.spec().dataSchema());
+            PipelineSerdes serdes = PipelineBootstrap.prepare(platform, pipeline, config.spec().dataSchema()).serdes();
 
             HttpServerHost http = HttpServerHost.create(platform, ServingFeedbackConfig.SERVICE_NAME);
             resources.add(http);

@@ -3,7 +3,6 @@ package io.mlcycle.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;

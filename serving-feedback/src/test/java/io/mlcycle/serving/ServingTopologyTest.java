@@ -18,7 +18,6 @@ import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,18 +1,18 @@
 package io.mlcycle.orchestrator;
 
-import io.mlcycle.platform.config.ConfigSource;
 import io.mlcycle.platform.lifecycle.ServiceMain;
-import java.util.Map;
 
-/** Runs the training orchestrator as its own process: configuration (defaults, file, MLCYCLE_* env), start, stop. */
+/**
+ * Runs the training orchestrator as its own process. Configuration: built-in defaults &lt; the file named by the first argument
+ * or by {@code MLCYCLE_CONFIG_FILE} (.properties or .yaml) &lt; {@code MLCYCLE_*} environment variables.
+ */
 public final class OrchestratorMain {
 
     private OrchestratorMain() {
     }
 
     public static void main(String[] args) {
-        int exitCode = ServiceMain.run(OrchestratorConfig.SERVICE_NAME,
-                () -> OrchestratorService.start(OrchestratorConfig.from(ConfigSource.standard(Map.of()))));
-        System.exit(exitCode);
+        System.exit(ServiceMain.run(OrchestratorConfig.SERVICE_NAME, args,
+                configuration -> OrchestratorService.start(OrchestratorConfig.from(configuration))));
     }
 }

@@ -5,12 +5,8 @@ import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.TrainingRun;
 import io.mlcycle.avro.TrainingTrigger;
-import io.mlcycle.mlcore.spec.PipelineSpec;
-import io.mlcycle.platform.config.PlatformConfig;
-import io.mlcycle.platform.registry.RestSchemaRegistryClient;
 import io.mlcycle.platform.registry.SchemaRegistryClient;
 import io.mlcycle.platform.registry.SchemaRegistryException;
-import io.mlcycle.platform.serde.AvroSerdeConfig;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.TopicDescriptor;
 import io.mlcycle.schemas.Topics;
@@ -28,27 +24,16 @@ import org.slf4j.LoggerFactory;
  * Confluent-wire-format Avro values of the generated contract classes. Also looks up the schema ids recorded in
  * lineage.
  */
-final class OrchestratorSerdes implements AutoCloseable {
+final class OrchestratorSerdes {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrchestratorSerdes.class);
 
     private final SchemaRegistryClient registry;
     private final PipelineSerdes serdes;
-    private final boolean ownsRegistry;
 
-    OrchestratorSerdes(SchemaRegistryClient registry, PipelineSpec spec, boolean ownsRegistry) {
-        this.registry = Objects.requireNonNull(registry, "registry");
-        this.serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults(), spec.pipeline(), spec.dataSchema());
-        this.ownsRegistry = ownsRegistry;
-    }
-
-    static OrchestratorSerdes create(PlatformConfig platform, PipelineSpec spec) {
-        return new OrchestratorSerdes(new RestSchemaRegistryClient(platform.registryClientSettings()), spec, true);
-    }
-
-    /** Registers the value schema of every pipeline topic (idempotent), so readers and writers agree from the start. */
-    void registerSchemas() {
-        serdes.registerSchemas();
+    OrchestratorSerdes(PipelineSerdes serdes) {
+        this.serdes = Objects.requireNonNull(serdes, "serdes");
+        this.registry = serdes.registry();
     }
 
     /**
@@ -102,16 +87,5 @@ final class OrchestratorSerdes implements AutoCloseable {
 
     Deserializer<LabeledExample> labeledDeserializer() {
         return serdes.valueSerde(Topics.EXAMPLES_LABELED).deserializer();
-    }
-
-    @Override
-    public void close() {
-        if (ownsRegistry && registry instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                LOG.debug("Closing the registry client failed: {}", e.getMessage());
-            }
-        }
     }
 }

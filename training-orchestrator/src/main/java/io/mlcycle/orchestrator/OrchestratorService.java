@@ -7,7 +7,7 @@ import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.platform.config.PlatformConfig;
 import io.mlcycle.platform.http.HttpServerHost;
 import io.mlcycle.platform.kafka.KafkaClients;
-import io.mlcycle.platform.kafka.TopicAdmin;
+import io.mlcycle.platform.kafka.PipelineBootstrap;
 import io.mlcycle.schemas.Topics;
 import java.net.URI;
 import java.time.Clock;
@@ -21,7 +21,6 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -86,16 +85,8 @@ public final class OrchestratorService implements AutoCloseable {
         this.pipeline = config.pipeline();
         PlatformConfig platform = config.platform();
         try {
-            this.serdes = OrchestratorSerdes.create(platform, config.spec());
-            closeables.add(serdes);
-            try (Admin admin = Admin.create(KafkaClients.adminProperties(platform))) {
-                List<String> created = TopicAdmin.ensureTopics(admin, pipeline, Topics.all(),
-                        platform.replicationFactor(), config.kafkaTimeout());
-                if (!created.isEmpty()) {
-                    LOG.info("Created topics {}", created);
-                }
-            }
-            serdes.registerSchemas();
+            this.serdes = new OrchestratorSerdes(
+                    PipelineBootstrap.prepare(platform, pipeline, config.spec().dataSchema()).serdes());
 
             this.registry = new ModelRegistry(pipeline);
             this.publisher = new EventPublisher(

@@ -272,6 +272,6 @@ public final class TrainingRunner {
     }
 
     private DataProfile referenceProfile(List<Example> train) {
-        return ProfileMapper.profile(spec, train);
+        return ReferenceProfiles.fromTraining(spec, train);
     }
 }

@@ -1,5 +1,6 @@
 package io.mlcycle.validation;
 
+import io.mlcycle.mlcore.profile.AvroProfiles;
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.DriftScore;
@@ -74,7 +75,7 @@ final class QualityReporter {
         List<DriftScore> scores = new ArrayList<>();
         Alert finding = null;
         try {
-            profile = ProfileMapping.toAvro(profiler.profile(rows));
+            profile = AvroProfiles.toAvro(profiler.profile(rows));
             if (reference.isPresent() && rows.size() >= minPassedForDrift) {
                 DriftReport drift = drift(reference.get(), rows);
                 for (FeatureDrift feature : drift.features()) {
@@ -121,7 +122,7 @@ final class QualityReporter {
     }
 
     private DriftReport drift(ModelVersion champion, List<Map<String, Object>> rows) {
-        DataProfile referenceProfile = ProfileMapping.fromAvro(champion.getReferenceProfile(), definitions);
+        DataProfile referenceProfile = AvroProfiles.fromAvro(champion.getReferenceProfile(), definitions);
         WindowProfile counts = WindowProfile.against(referenceProfile);
         rows.forEach(counts::add);
         return DriftCalculator.compare(counts, psiThreshold);

@@ -1,12 +1,10 @@
 package io.mlcycle.validation;
 
-import io.mlcycle.platform.config.ConfigSource;
 import io.mlcycle.platform.lifecycle.ServiceMain;
-import java.nio.file.Path;
 
 /**
- * Runs the validation service alone. Configuration: defaults &lt; the file named by the first argument (optional)
- * &lt; environment variables {@code MLCYCLE_*}.
+ * Runs the validation service as its own process. Configuration: built-in defaults &lt; the file named by the first argument
+ * or by {@code MLCYCLE_CONFIG_FILE} (.properties or .yaml) &lt; {@code MLCYCLE_*} environment variables.
  */
 public final class ValidationMain {
 
@@ -14,12 +12,7 @@ public final class ValidationMain {
     }
 
     public static void main(String[] args) {
-        System.exit(ServiceMain.run(ValidationConfig.SERVICE_NAME, () -> {
-            ConfigSource.Builder source = ConfigSource.builder();
-            if (args.length > 0) {
-                source.file(Path.of(args[0]));
-            }
-            return ValidationService.start(ValidationConfig.from(source.environment(System.getenv()).build()));
-        }));
+        System.exit(ServiceMain.run(ValidationConfig.SERVICE_NAME, args,
+                configuration -> ValidationService.start(ValidationConfig.from(configuration))));
     }
 }

@@ -2,20 +2,16 @@ package io.mlcycle.validation;
 
 import io.mlcycle.platform.config.PlatformConfig;
 import io.mlcycle.platform.http.HttpServerHost;
-import io.mlcycle.platform.kafka.KafkaClients;
+import io.mlcycle.platform.kafka.PipelineBootstrap;
 import io.mlcycle.platform.kafka.StreamsSettings;
-import io.mlcycle.platform.kafka.TopicAdmin;
 import io.mlcycle.platform.lifecycle.StreamsRunner;
 import io.mlcycle.platform.lifecycle.Terminating;
-import io.mlcycle.platform.registry.RestSchemaRegistryClient;
-import io.mlcycle.platform.serde.AvroSerdeConfig;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.net.URI;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletionStage;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
@@ -53,13 +49,7 @@ public final class ValidationService implements AutoCloseable, Terminating {
         Objects.requireNonNull(config, "config");
         PlatformConfig platform = config.platform();
         String pipeline = config.pipeline();
-        try (Admin admin = Admin.create(KafkaClients.adminProperties(platform))) {
-            TopicAdmin.ensureTopics(admin, pipeline, Topics.all(), platform.replicationFactor(),
-                    TopicAdmin.DEFAULT_TIMEOUT);
-        }
-        PipelineSerdes serdes = new PipelineSerdes(new RestSchemaRegistryClient(platform.registryClientSettings()),
-                AvroSerdeConfig.defaults(), pipeline, config.spec().dataSchema());
-        serdes.registerSchemas();
+        PipelineSerdes serdes = PipelineBootstrap.prepare(platform, pipeline, config.spec().dataSchema()).serdes();
         Topology topology = ValidationTopology.buildTopology(config.spec(), serdes);
         Properties props = StreamsSettings.forApplication(platform, config.applicationId());
         if (!platform.kafkaProperties().containsKey(StreamsConfig.STATE_DIR_CONFIG)) {

@@ -1,5 +1,6 @@
 package io.mlcycle.validation;
 
+import io.mlcycle.mlcore.profile.AvroProfiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mlcycle.avro.Alert;
@@ -411,7 +412,7 @@ class ValidationTopologyTest {
         for (int i = 0; i < 5000; i++) {
             rows.add(extractor.features(TestPipeline.record(spec.dataSchema(), "r" + i, APPLIED, seed, 0)));
         }
-        DataProfile reference = ProfileMapping.toAvro(new DataProfiler(FeatureDefinition.fromSpec(spec)).profile(rows));
+        DataProfile reference = AvroProfiles.toAvro(new DataProfiler(FeatureDefinition.fromSpec(spec)).profile(rows));
         Lineage lineage = Lineage.newBuilder()
                 .setDataset(new ArrayList<>())
                 .setSpecSha256(spec.sha256())

@@ -1,6 +1,9 @@
 package io.mlcycle.platform.lifecycle;
 
 import io.mlcycle.platform.config.ConfigException;
+import io.mlcycle.platform.config.ConfigSource;
+import java.nio.file.Path;
+import java.util.Map;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -36,8 +39,33 @@ public final class ServiceMain {
     private ServiceMain() {
     }
 
+    /** Starts a service from its configuration; may throw (a {@link ConfigException} for bad settings). */
+    @FunctionalInterface
+    public interface Starter {
+        AutoCloseable start(ConfigSource configuration) throws Exception;
+    }
+
+    /**
+     * What every service main does: reads the configuration (built-in defaults, the file named by the first
+     * argument or by {@value ConfigSource#CONFIG_FILE_ENV}, then {@code MLCYCLE_*} environment variables), starts
+     * the service and runs it until the process is asked to stop; returns the exit code for {@code System.exit}.
+     */
+    public static int run(String serviceName, String[] args, Starter starter) {
+        return run(serviceName, () -> starter.start(configuration(args, System.getenv())));
+    }
+
+    /** The configuration a service main reads; see {@link #run(String, String[], Starter)}. */
+    public static ConfigSource configuration(String[] args, Map<String, String> environment) {
+        String file = args.length > 0 ? args[0] : environment.get(ConfigSource.CONFIG_FILE_ENV);
+        return ConfigSource.builder()
+                .file(file == null || file.isBlank() ? null : Path.of(file))
+                .environment(environment)
+                .build();
+    }
+
     /** Runs a service until the process is asked to stop; returns the exit code for {@code System.exit}. */
     public static int run(String serviceName, Callable<? extends AutoCloseable> starter) {
+        JulBridge.install();
         return run(serviceName, starter, DEFAULT_CLOSE_TIMEOUT, ServiceMain::jvmShutdownHook);
     }
 

@@ -1,9 +1,7 @@
-package io.mlcycle.validation;
+package io.mlcycle.mlcore.profile;
 
 import io.mlcycle.mlcore.features.FeatureDefinition;
 import io.mlcycle.mlcore.features.FeatureKind;
-import io.mlcycle.mlcore.profile.DataProfile;
-import io.mlcycle.mlcore.profile.FeatureProfile;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,25 +9,28 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Maps data profiles between ml-core's types and the Avro contract ({@code io.mlcycle.avro.DataProfile}).
+ * Maps data profiles between ml-core's types and the Avro contract ({@code io.mlcycle.avro.DataProfile}): the one
+ * place that knows how a profile travels, so that the orchestrator (which writes a model's reference profile) and
+ * validation (which reads it back to measure drift) cannot disagree.
  *
  * <p>Conventions of the Avro side (as its IDL documents): {@code bin_fractions} and {@code category_frequencies}
  * are fractions of the NON-missing values; ml-core's fractions are of all records (missing included). Reading is
  * tolerant: fractions that already sum to the present share are taken as they are. Categorical bins follow the
  * spec's declared values (booleans: false, true); a frequency under any other key counts in the "other" bin.
  */
-final class ProfileMapping {
+public final class AvroProfiles {
 
     /** The key of {@code category_frequencies} for values outside the declared categories. */
-    static final String OTHER = "(other)";
+    public static final String OTHER = "(other)";
 
     private static final double SUM_TOLERANCE = 1e-6;
     private static final List<String> BOOLEAN_CATEGORIES = List.of("false", "true");
 
-    private ProfileMapping() {
+    private AvroProfiles() {
     }
 
-    static io.mlcycle.avro.DataProfile toAvro(DataProfile profile) {
+    /** The Avro form of a profile, as it travels in quality reports and model versions. */
+    public static io.mlcycle.avro.DataProfile toAvro(DataProfile profile) {
         List<io.mlcycle.avro.FeatureProfile> features = new ArrayList<>();
         for (FeatureProfile feature : profile.features()) {
             features.add(toAvro(feature));
@@ -40,7 +41,8 @@ final class ProfileMapping {
                 .build();
     }
 
-    static io.mlcycle.avro.FeatureProfile toAvro(FeatureProfile feature) {
+    /** The Avro form of one feature's profile. */
+    public static io.mlcycle.avro.FeatureProfile toAvro(FeatureProfile feature) {
         double present = 1.0 - feature.missingFraction();
         List<Double> binFractions = new ArrayList<>();
         Map<String, Double> categoryFrequencies = new LinkedHashMap<>();
@@ -82,7 +84,7 @@ final class ProfileMapping {
      * The ml-core reference profile of an Avro profile, restricted to the features the spec still declares (a
      * feature the reference lacks, or whose kind changed, is left out: there is nothing to compare it with).
      */
-    static DataProfile fromAvro(io.mlcycle.avro.DataProfile avro, List<FeatureDefinition> definitions) {
+    public static DataProfile fromAvro(io.mlcycle.avro.DataProfile avro, List<FeatureDefinition> definitions) {
         List<FeatureProfile> features = new ArrayList<>();
         for (FeatureDefinition definition : definitions) {
             Optional<io.mlcycle.avro.FeatureProfile> match = avro.getFeatures().stream()

@@ -1,12 +1,9 @@
-package io.mlcycle.validation;
+package io.mlcycle.mlcore.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.mlcycle.mlcore.features.FeatureDefinition;
-import io.mlcycle.mlcore.profile.DataProfile;
-import io.mlcycle.mlcore.profile.DataProfiler;
-import io.mlcycle.mlcore.profile.FeatureProfile;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,7 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class ProfileMappingTest {
+class AvroProfilesTest {
 
     private final List<FeatureDefinition> definitions = List.of(
             FeatureDefinition.numeric("age"),
@@ -35,8 +32,8 @@ class ProfileMappingTest {
         }
         DataProfile original = new DataProfiler(definitions).profile(rows);
 
-        io.mlcycle.avro.DataProfile avro = ProfileMapping.toAvro(original);
-        DataProfile back = ProfileMapping.fromAvro(avro, definitions);
+        io.mlcycle.avro.DataProfile avro = AvroProfiles.toAvro(original);
+        DataProfile back = AvroProfiles.fromAvro(avro, definitions);
 
         assertThat(back.records()).isEqualTo(original.records());
         for (FeatureProfile feature : original.features()) {
@@ -60,9 +57,9 @@ class ProfileMappingTest {
     @Test
     void referenceFeaturesTheSpecNoLongerDeclaresAreLeftOut() {
         List<Map<String, Object>> rows = List.of(Map.of("age", 30, "employment", "employed", "owner", true));
-        io.mlcycle.avro.DataProfile avro = ProfileMapping.toAvro(new DataProfiler(definitions).profile(rows));
+        io.mlcycle.avro.DataProfile avro = AvroProfiles.toAvro(new DataProfiler(definitions).profile(rows));
 
-        DataProfile back = ProfileMapping.fromAvro(avro, List.of(FeatureDefinition.numeric("age"),
+        DataProfile back = AvroProfiles.fromAvro(avro, List.of(FeatureDefinition.numeric("age"),
                 FeatureDefinition.numeric("income")));
 
         assertThat(back.features()).extracting(FeatureProfile::feature).containsExactly("age");
