@@ -65,13 +65,18 @@ final class DemoCommand implements Callable<Integer> {
             pipeline.services().forEach(service -> out.printf("  %-22s %s%n", service.name(), service.httpBaseUrl()));
             DemoRun run = new DemoRun(pipeline.serdes(), stack.bootstrapServers(), pipeline.httpBaseUrl("ingestion"),
                     settings, out);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Thread hook = new Thread(() -> {
                 run.requestStop();
                 ShutdownHooks.awaitClosed(closed);
-            }, "mlcycle-demo-shutdown"));
-            DemoRun.Result result = run.run();
-            DemoSummary.print(out, result.sent(), result.observed(), result.elapsed());
-            return result.loopClosed() ? 0 : 2;
+            }, "mlcycle-demo-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                DemoRun.Result result = run.run();
+                DemoSummary.print(out, result.sent(), result.observed(), result.elapsed());
+                return result.loopClosed() ? 0 : 2;
+            } finally {
+                ShutdownHooks.removeQuietly(hook);
+            }
         } finally {
             closed.countDown();
             deleteQuietly(workDir);

@@ -48,12 +48,17 @@ public final class Mlcycle implements Runnable {
         return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 
-    /** The version from the jar manifest, or "dev" when run from classes. */
+    /** The project version, written into a resource at build time. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String version = Mlcycle.class.getPackage().getImplementationVersion();
-            return new String[] {"mlcycle " + (version == null ? "dev" : version)};
+        public String[] getVersion() throws java.io.IOException {
+            java.util.Properties properties = new java.util.Properties();
+            try (java.io.InputStream in = Mlcycle.class.getResourceAsStream("/mlcycle-version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"mlcycle " + properties.getProperty("version", "dev")};
         }
     }
 }

@@ -25,4 +25,13 @@ final class ShutdownHooks {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Removes a hook that is no longer needed; during shutdown there is nothing to remove. */
+    static void removeQuietly(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shutdownInProgress) {
+            // The JVM is already stopping and runs the hook.
+        }
+    }
 }

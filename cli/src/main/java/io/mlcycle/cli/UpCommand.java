@@ -45,6 +45,13 @@ final class UpCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}; 0 = ephemeral ports).")
     int httpBasePort;
 
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    /** Stops a running {@code up} as Ctrl-C would. */
+    void requestStop() {
+        stopRequested.countDown();
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
@@ -54,7 +61,6 @@ final class UpCommand implements Callable<Integer> {
         }
         LocalStackConfig stackConfig = LocalStackConfig.defaults().withDataDir(dataDir).withKafkaPort(kafkaPort)
                 .withRegistryPort(registryPort);
-        CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (LocalStack stack = LocalStack.start(stackConfig);
              PipelineStack pipeline = PipelineStack.start(new PipelineStack.Settings(spec, stack.bootstrapServers(),
@@ -69,9 +75,13 @@ final class UpCommand implements Callable<Integer> {
             out.printf("  data directory         %s%n", dataDir.toAbsolutePath());
             out.println("Press Ctrl-C to stop.");
             out.flush();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> ShutdownHooks.stopAndAwait(stopped, closed),
-                    "mlcycle-up-shutdown"));
-            stopped.await();
+            Thread hook = new Thread(() -> ShutdownHooks.stopAndAwait(stopRequested, closed), "mlcycle-up-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                stopRequested.await();
+            } finally {
+                ShutdownHooks.removeQuietly(hook);
+            }
             out.println("Stopping...");
             out.flush();
         } finally {

@@ -49,9 +49,9 @@ import org.slf4j.LoggerFactory;
  * (run progress, keyed by run id), {@code <p>.models} (versions and stage changes, keyed by version, transactional),
  * {@code <p>.monitoring.alerts} (GATE_FAILURE).
  *
- * <p>Threads: one control loop (the three consumers, trigger decisions, the volume check every
- * {@code orchestrator.volume.check.interval}), one worker (training runs, one at a time), and the HTTP host.
- * Ready once the models topic has been replayed.
+ * <p>Threads: one control loop (the three consumers, trigger decisions, starting a deferred trigger once the run
+ * and the cooldown are over, the volume check every {@code orchestrator.volume.check.interval}), one worker
+ * (training runs, one at a time), and the HTTP host. Ready once the models topic has been replayed.
  */
 public final class OrchestratorService implements AutoCloseable {
 
@@ -197,6 +197,7 @@ public final class OrchestratorService implements AutoCloseable {
                 try {
                     pollModels(Duration.ZERO);
                     pollTriggers();
+                    coordinator.startDeferredIfDue();
                     pollLabeled();
                     Map<Integer, Long> baseline;
                     while ((baseline = baselineUpdates.poll()) != null) {

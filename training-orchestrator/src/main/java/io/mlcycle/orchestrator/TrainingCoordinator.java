@@ -26,13 +26,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns trigger records into training runs, one at a time, on a single worker thread: applies the
- * {@link TriggerPolicy} (run, queue, or record a SKIPPED run), and executes each run — dataset by offsets, training
- * and evaluation by the {@link TrainingRunner}, registration by the {@link ModelRegistryWriter} — publishing its
- * progress through the {@link RunTracker}. A failing run is recorded as FAILED with its reason; nothing here throws
- * to the caller.
+ * {@link TriggerPolicy} (run, queue, defer, or record a SKIPPED run), and executes each run — dataset by offsets,
+ * training and evaluation by the {@link TrainingRunner}, registration by the {@link ModelRegistryWriter} —
+ * publishing its progress through the {@link RunTracker}. A failing run is recorded as FAILED with its reason;
+ * nothing here throws to the caller.
  *
- * <p>Trigger handling ({@link #onTrigger}) and the automatic-trigger check ({@link #checkAutomaticTriggers}) are
- * called from the service's control loop; runs execute on the worker. Shared state is guarded by this object.
+ * <p>Deferred triggers (DRIFT, DEGRADATION arriving during a run or the cooldown): at most one is kept, recorded as a
+ * QUEUED run saying until when; a newer one replaces it (the older run is recorded SKIPPED, superseded by the newer
+ * trigger). {@link #startDeferredIfDue} starts it once the run has ended and the cooldown is over, or records it
+ * SKIPPED when a newer champion was promoted since its evidence. On close, a still deferred trigger is re-published
+ * to the triggers topic so that the next instance handles it.
+ *
+ * <p>Trigger handling ({@link #onTrigger}), the deferred-trigger check ({@link #startDeferredIfDue}) and the
+ * automatic-trigger check ({@link #checkAutomaticTriggers}) are called from the service's control loop (one thread);
+ * runs execute on the worker. Shared state is guarded by this object.
  */
 final class TrainingCoordinator implements AutoCloseable {
 
@@ -41,6 +48,10 @@ final class TrainingCoordinator implements AutoCloseable {
     /** Reads the dataset for a run (opens and closes its own consumer). */
     interface DatasetSource {
         DatasetReader.Dataset read();
+    }
+
+    /** A trigger waiting for the run or the cooldown to end, the run record opened for it, and why it waits. */
+    private record Deferred(String runId, TrainingTrigger trigger, Instant since, String reason) {
     }
 
     private final String pipeline;
@@ -63,6 +74,7 @@ final class TrainingCoordinator implements AutoCloseable {
     private Instant lastRunEndedAt;
     private boolean bootstrapRequested;
     private boolean volumeRequested;
+    private Deferred deferred;
 
     TrainingCoordinator(String pipeline, TriggerPolicy policy, ModelRegistry registry, RunTracker runs,
                         TrainingRunner runner, DatasetSource datasets, ModelRegistryWriter registryWriter,
@@ -89,8 +101,13 @@ final class TrainingCoordinator implements AutoCloseable {
 
     /** A snapshot of the state the policy decides on. */
     synchronized TriggerPolicy.State state() {
-        return new TriggerPolicy.State(registry.champion().isPresent(), !registry.isEmpty(), runActive, queuedRuns,
-                Optional.ofNullable(lastRunEndedAt), bootstrapRequested, volumeRequested);
+        return state(deferred != null);
+    }
+
+    private synchronized TriggerPolicy.State state(boolean deferredPending) {
+        return new TriggerPolicy.State(registry.champion().map(ModelVersion::getVersion), !registry.isEmpty(),
+                runActive, queuedRuns, Optional.ofNullable(lastRunEndedAt), bootstrapRequested, volumeRequested,
+                deferredPending);
     }
 
     /** Whether a run is executing or waiting. */
@@ -177,7 +194,10 @@ final class TrainingCoordinator implements AutoCloseable {
         }
     }
 
-    /** Handles one trigger record from {@code <p>.training.triggers}: a run (now or queued) or a SKIPPED record. */
+    /**
+     * Handles one trigger record from {@code <p>.training.triggers}: a run (now or queued), a deferred trigger
+     * (replacing the one deferred before), or a SKIPPED record.
+     */
     void onTrigger(TrainingTrigger trigger) {
         String runId = EventIds.newTimeOrderedId();
         if (!pipeline.equals(trigger.getPipeline())) {
@@ -186,22 +206,103 @@ final class TrainingCoordinator implements AutoCloseable {
             return;
         }
         TriggerPolicy.Decision decision;
+        Deferred replaced = null;
         synchronized (this) {
             if (trigger.getReason() == TriggerReason.VOLUME
                     && OrchestratorConfig.SERVICE_NAME.equals(trigger.getRequestedBy())) {
                 volumeRequested = false;
             }
-            decision = policy.decide(trigger.getReason(), state(), clock.instant());
-            if (decision.action() != TriggerPolicy.Action.SKIP) {
-                queuedRuns++;
+            Instant now = clock.instant();
+            decision = policy.decide(trigger.getReason(), trigger.getEvidence(), state(), now);
+            switch (decision.action()) {
+                case RUN, QUEUE -> queuedRuns++;
+                case DEFER -> {
+                    replaced = deferred;
+                    deferred = new Deferred(runId, trigger, now, decision.reason());
+                }
+                default -> { }
             }
         }
-        if (decision.action() == TriggerPolicy.Action.SKIP) {
-            runs.open(runId, trigger, RunStatus.SKIPPED, decision.reason());
-            LOG.info("Trigger {} ({}) skipped: {}", trigger.getTriggerId(), trigger.getReason(), decision.reason());
-            return;
+        switch (decision.action()) {
+            case SKIP -> {
+                runs.open(runId, trigger, RunStatus.SKIPPED, decision.reason());
+                LOG.info("Trigger {} ({}) skipped: {}", trigger.getTriggerId(), trigger.getReason(),
+                        decision.reason());
+            }
+            case DEFER -> {
+                runs.open(runId, trigger, RunStatus.QUEUED, decision.reason());
+                LOG.info("Trigger {} ({}) deferred: {}", trigger.getTriggerId(), trigger.getReason(),
+                        decision.reason());
+                if (replaced != null) {
+                    String reason = "superseded by trigger " + trigger.getTriggerId() + " (" + trigger.getReason()
+                            + "), deferred in its place";
+                    deferredStatus(replaced, RunStatus.SKIPPED, 1.0, reason);
+                    LOG.info("Deferred trigger {} ({}) {}", replaced.trigger().getTriggerId(),
+                            replaced.trigger().getReason(), reason);
+                }
+            }
+            default -> {
+                runs.open(runId, trigger, RunStatus.QUEUED, decision.reason());
+                submit(runId, trigger);
+            }
         }
-        runs.open(runId, trigger, RunStatus.QUEUED, decision.reason());
+    }
+
+    /**
+     * Starts the deferred trigger once no run is active or queued and the cooldown is over, or records it SKIPPED
+     * when its evidence was measured against a champion that has been replaced since. Called by the control loop
+     * on every turn; does nothing when no trigger is deferred or it must still wait.
+     */
+    void startDeferredIfDue() {
+        Deferred due;
+        TriggerPolicy.Decision decision;
+        synchronized (this) {
+            if (deferred == null) {
+                return;
+            }
+            decision = policy.decide(deferred.trigger().getReason(), deferred.trigger().getEvidence(), state(false),
+                    clock.instant());
+            switch (decision.action()) {
+                case DEFER -> {
+                    if (decision.reason().equals(deferred.reason())) {
+                        return;
+                    }
+                    // the run it waited for has ended: the record now says when the cooldown ends
+                    deferred = new Deferred(deferred.runId(), deferred.trigger(), deferred.since(),
+                            decision.reason());
+                    due = deferred;
+                }
+                case SKIP -> {
+                    due = deferred;
+                    deferred = null;
+                }
+                default -> {
+                    due = deferred;
+                    deferred = null;
+                    queuedRuns++;
+                }
+            }
+        }
+        TrainingTrigger trigger = due.trigger();
+        switch (decision.action()) {
+            case DEFER -> deferredStatus(due, RunStatus.QUEUED, 0.0, decision.reason());
+            case SKIP -> {
+                deferredStatus(due, RunStatus.SKIPPED, 1.0, decision.reason());
+                LOG.info("Deferred trigger {} ({}) skipped: {}", trigger.getTriggerId(), trigger.getReason(),
+                        decision.reason());
+            }
+            default -> {
+                String message = "deferred since " + due.since() + ", started now that the run and the cooldown "
+                        + "are over: " + decision.reason();
+                deferredStatus(due, RunStatus.QUEUED, 0.0, message);
+                LOG.info("Deferred trigger {} ({}) started: {}", trigger.getTriggerId(), trigger.getReason(),
+                        message);
+                submit(due.runId(), trigger);
+            }
+        }
+    }
+
+    private void submit(String runId, TrainingTrigger trigger) {
         try {
             worker.execute(() -> execute(runId, trigger));
         } catch (RejectedExecutionException e) {
@@ -219,6 +320,10 @@ final class TrainingCoordinator implements AutoCloseable {
         }
         try {
             runTraining(runId, trigger);
+        } catch (UnusableDatasetException e) {
+            LOG.warn("Training run {} (trigger {} {}) cannot train: {}", runId, trigger.getTriggerId(),
+                    trigger.getReason(), e.getMessage());
+            runs.status(runId, RunStatus.FAILED, 1.0, "not enough data: " + e.getMessage());
         } catch (RuntimeException | LinkageError e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             LOG.error("Training run {} (trigger {} {}) failed: {}", runId, trigger.getTriggerId(),
@@ -283,9 +388,20 @@ final class TrainingCoordinator implements AutoCloseable {
         return text.toString();
     }
 
-    /** Stops taking runs and waits (bounded) for the current one. */
+    /**
+     * Hands a still deferred trigger over to the next instance (re-published to the triggers topic, its run here
+     * recorded SKIPPED), then stops taking runs and waits (bounded) for the current one.
+     */
     @Override
     public void close() {
+        Deferred pending;
+        synchronized (this) {
+            pending = deferred;
+            deferred = null;
+        }
+        if (pending != null) {
+            handOver(pending);
+        }
         worker.shutdownNow();
         try {
             if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {
@@ -293,6 +409,32 @@ final class TrainingCoordinator implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void handOver(Deferred pending) {
+        TrainingTrigger trigger = pending.trigger();
+        String message;
+        try {
+            triggerPublisher.accept(trigger);
+            message = "the orchestrator stopped while the trigger was deferred; it was re-published to the triggers "
+                    + "topic for the next instance";
+            LOG.info("Deferred trigger {} ({}) re-published for the next instance", trigger.getTriggerId(),
+                    trigger.getReason());
+        } catch (RuntimeException e) {
+            message = "the orchestrator stopped while the trigger was deferred, and re-publishing it failed: "
+                    + e.getMessage();
+            LOG.warn("Deferred trigger {} ({}) is lost: {}", trigger.getTriggerId(), trigger.getReason(), message);
+        }
+        deferredStatus(pending, RunStatus.SKIPPED, 1.0, message);
+    }
+
+    /** Updates a deferred trigger's run record, opening it again if the bounded history dropped it meanwhile. */
+    private void deferredStatus(Deferred pending, RunStatus status, double progress, String message) {
+        if (runs.get(pending.runId()).isPresent()) {
+            runs.status(pending.runId(), status, progress, message);
+        } else {
+            runs.open(pending.runId(), pending.trigger(), status, message);
         }
     }
 

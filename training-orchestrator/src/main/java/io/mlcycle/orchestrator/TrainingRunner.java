@@ -113,8 +113,8 @@ public final class TrainingRunner {
      * @param labeled  the dataset's records
      * @param dataset  the offset ranges they were read from (lineage)
      * @param champion the current champion, compared on the same holdout
-     * @throws IllegalArgumentException when the data cannot make a model (too few examples, one class), with a
-     *                                  message saying so
+     * @throws UnusableDatasetException when the data cannot make a model (too few examples, one class), with a
+     *                                   message saying so
      */
     public RunResult run(List<LabeledExample> labeled, List<OffsetRange> dataset, RunContext context,
                          Optional<ModelVersion> champion, Progress progress) {
@@ -126,12 +126,14 @@ public final class TrainingRunner {
                 .map(ExampleMapper::toExample)
                 .toList();
         if (examples.size() < 2) {
-            throw new IllegalArgumentException("the dataset has " + examples.size()
+            throw new UnusableDatasetException("the dataset has " + examples.size()
                     + " labeled example(s) of pipeline " + spec.pipeline() + "; at least 2 are needed");
         }
         TimeOrderedSplit.Split split = TimeOrderedSplit.split(examples, training.holdoutFraction());
         List<Example> train = split.training();
         List<Example> holdout = split.holdout();
+        requireBothClasses("training part", train);
+        requireBothClasses("holdout", holdout);
 
         progress.report(RunStatus.TRAINING, 0.4, "training " + training.trainer() + " on " + train.size()
                 + " examples (" + holdout.size() + " newest held out)");
@@ -273,5 +275,14 @@ public final class TrainingRunner {
 
     private DataProfile referenceProfile(List<Example> train) {
         return ReferenceProfiles.fromTraining(spec, train);
+    }
+
+    private static void requireBothClasses(String part, List<Example> examples) {
+        long positives = examples.stream().filter(Example::label).count();
+        if (positives == 0 || positives == examples.size()) {
+            throw new UnusableDatasetException("the " + part + " has " + examples.size() + " example(s), all "
+                    + (positives == 0 ? "negative" : "positive") + "; a model needs both outcomes to learn and to be "
+                    + "evaluated (wait for more labeled data)");
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.mlcycle.avro.TriggerReason;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -11,13 +12,31 @@ import java.util.OptionalLong;
 /**
  * The orchestrator's trigger decisions, as pure functions of the spec's trigger settings and a snapshot of the
  * orchestrator's state: when to bootstrap, when enough new data calls for a volume run, and whether a trigger record
- * starts a run, waits for the current one, or is skipped (cooldown, run in progress).
+ * starts a run, waits for the current one, is deferred until the cooldown is over, or is skipped.
  *
- * <p>Rules: BOOTSTRAP and MANUAL triggers are requests someone (or the bootstrap rule) made on purpose, so they are
- * never skipped for cooldown; while a run is active they are queued until it ends. Every other reason (VOLUME, DRIFT,
- * DEGRADATION, SCHEDULE) is skipped while a run is active or queued, and during the cooldown after the last run ended.
+ * <p>Rules, by trigger reason:
+ * <ul>
+ *   <li>BOOTSTRAP and MANUAL are requests someone (or the bootstrap rule) made on purpose, so they are never skipped
+ *       for cooldown; while a run is active or queued they are queued until it ends ({@link Action#QUEUE}).
+ *       BOOTSTRAP is skipped once a champion exists.</li>
+ *   <li>DRIFT and DEGRADATION carry evidence that is published once (validation raises one DRIFT trigger per
+ *       champion version), so they are never dropped for being early: while a run is active or queued, while another
+ *       trigger is deferred, or during the cooldown after the last run ended, they are {@link Action#DEFER deferred}
+ *       and start once the run has ended and the cooldown is over. The coordinator keeps at most one deferred
+ *       trigger: a newer one replaces (supersedes) the older one, since one run trains on all data anyway.</li>
+ *   <li>A DRIFT or DEGRADATION trigger whose evidence names a {@value #CHAMPION_VERSION} that is no longer the
+ *       current champion is skipped, when it arrives and again when a deferred one is about to start: a newer
+ *       version, trained on newer data, was promoted since the evidence, and validation re-checks against it.
+ *       Triggers without that evidence are not affected.</li>
+ *   <li>VOLUME, SCHEDULE (and unknown reasons) recur on their own, so they are skipped while a run is active or
+ *       queued and during the cooldown.</li>
+ *   <li>REPRODUCE is skipped (not supported yet).</li>
+ * </ul>
  */
 public final class TriggerPolicy {
+
+    /** Evidence key naming the champion version the evidence (e.g. drift) was measured against. */
+    public static final String CHAMPION_VERSION = "champion_version";
 
     /** What to do with a trigger record. */
     public enum Action {
@@ -25,6 +44,8 @@ public final class TriggerPolicy {
         RUN,
         /** Start a run once the active or queued runs have ended. */
         QUEUE,
+        /** Keep the trigger pending; start it once no run is active or queued and the cooldown is over. */
+        DEFER,
         /** Record a SKIPPED run with the reason; do not train. */
         SKIP
     }
@@ -40,18 +61,25 @@ public final class TriggerPolicy {
     /**
      * A snapshot of what the policy needs to know.
      *
-     * @param hasChampion         a CHAMPION version exists in the registry
+     * @param champion            the version id of the CHAMPION, if one exists in the registry
      * @param anyVersion          any version (of any stage) was ever registered
      * @param runActive           a run is executing
      * @param queuedRuns          accepted triggers waiting for the worker
      * @param lastRunEndedAt      when the last run (that trained) ended, if any
      * @param bootstrapRequested  a BOOTSTRAP trigger was already published by this instance
      * @param volumeRequested     a VOLUME trigger was published and has not been handled yet
+     * @param deferredPending     a deferred trigger waits for the run or the cooldown to end
      */
-    public record State(boolean hasChampion, boolean anyVersion, boolean runActive, int queuedRuns,
-                        Optional<Instant> lastRunEndedAt, boolean bootstrapRequested, boolean volumeRequested) {
+    public record State(Optional<String> champion, boolean anyVersion, boolean runActive, int queuedRuns,
+                        Optional<Instant> lastRunEndedAt, boolean bootstrapRequested, boolean volumeRequested,
+                        boolean deferredPending) {
         public State {
+            champion = champion == null ? Optional.empty() : champion;
             lastRunEndedAt = lastRunEndedAt == null ? Optional.empty() : lastRunEndedAt;
+        }
+
+        public boolean hasChampion() {
+            return champion.isPresent();
         }
 
         boolean busy() {
@@ -100,19 +128,30 @@ public final class TriggerPolicy {
     /**
      * The number of new examples, when a VOLUME trigger is due: the spec sets a volume, at least that many labeled
      * examples arrived since the last run's dataset end, a version already exists (before that, bootstrap applies),
-     * nothing runs, the cooldown is over, and no volume trigger is pending. Checking cooldown here keeps the
-     * orchestrator from publishing triggers it would only skip.
+     * nothing runs, the cooldown is over, and no volume or deferred trigger is pending (the deferred run trains on
+     * the new examples too). Checking cooldown here keeps the orchestrator from publishing triggers it would only
+     * skip.
      */
     public OptionalLong volumeDue(State state, long newExamples, Instant now) {
         if (volume.isEmpty() || !state.anyVersion() || state.volumeRequested() || state.busy()
+                || state.deferredPending()
                 || inCooldown(state, now) || newExamples < volume.getAsLong()) {
             return OptionalLong.empty();
         }
         return OptionalLong.of(newExamples);
     }
 
-    /** Decides what a trigger record arriving at {@code now} does. */
+    /** Decides what a trigger record without evidence arriving at {@code now} does. */
     public Decision decide(TriggerReason reason, State state, Instant now) {
+        return decide(reason, Map.of(), state, now);
+    }
+
+    /**
+     * Decides what a trigger record arriving at {@code now} does. Also decides whether a deferred trigger starts:
+     * called again with a state that does not count that trigger as pending, {@link Action#RUN} means start it now,
+     * {@link Action#DEFER} means keep waiting and {@link Action#SKIP} means it was superseded.
+     */
+    public Decision decide(TriggerReason reason, Map<String, String> evidence, State state, Instant now) {
         TriggerReason kind = reason == null ? TriggerReason.UNKNOWN : reason;
         switch (kind) {
             case BOOTSTRAP:
@@ -124,6 +163,9 @@ public final class TriggerPolicy {
                 return requested(state, "manual request");
             case REPRODUCE:
                 return new Decision(Action.SKIP, "REPRODUCE triggers are not supported yet by this orchestrator");
+            case DRIFT:
+            case DEGRADATION:
+                return withEvidence(kind, evidence == null ? Map.of() : evidence, state, now);
             default:
                 if (state.runActive()) {
                     return new Decision(Action.SKIP, kind + " trigger skipped: a training run is in progress");
@@ -133,12 +175,38 @@ public final class TriggerPolicy {
                             + " requested run(s) already queued");
                 }
                 if (inCooldown(state, now)) {
-                    Instant until = state.lastRunEndedAt().orElseThrow().plus(cooldown);
                     return new Decision(Action.SKIP, kind + " trigger skipped: cooldown " + cooldown
-                            + " after the last run, until " + until);
+                            + " after the last run, until " + cooldownEnd(state));
                 }
                 return new Decision(Action.RUN, kind + " trigger accepted");
         }
+    }
+
+    private Decision withEvidence(TriggerReason kind, Map<String, String> evidence, State state, Instant now) {
+        String measuredAgainst = evidence.get(CHAMPION_VERSION);
+        if (measuredAgainst != null && !state.champion().equals(Optional.of(measuredAgainst))) {
+            return new Decision(Action.SKIP, "superseded: champion changed from " + measuredAgainst + " to "
+                    + state.champion().orElse("none") + " since the evidence; "
+                    + (kind == TriggerReason.DRIFT ? "validation re-checks drift"
+                    : "degradation is measured again") + " against the new champion");
+        }
+        if (state.busy()) {
+            return new Decision(Action.DEFER, kind + " trigger deferred: a training run is "
+                    + (state.runActive() ? "in progress" : "queued") + "; it starts once the run has ended and the "
+                    + "cooldown " + cooldown + " after it is over");
+        }
+        if (inCooldown(state, now)) {
+            return new Decision(Action.DEFER, kind + " trigger deferred until the cooldown ends at "
+                    + cooldownEnd(state));
+        }
+        if (state.deferredPending()) {
+            return new Decision(Action.DEFER, kind + " trigger deferred: it replaces the trigger already waiting");
+        }
+        return new Decision(Action.RUN, kind + " trigger accepted");
+    }
+
+    private Instant cooldownEnd(State state) {
+        return state.lastRunEndedAt().orElseThrow().plus(cooldown);
     }
 
     /** Whether {@code now} falls inside the cooldown after the last run ended. */

@@ -55,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The orchestrator against a real broker and registry: bootstrap on enough labeled data, a promoted champion whose
- * lineage covers exactly the produced offsets, then a manual retrain over HTTP.
+ * lineage covers exactly the produced offsets, then a manual retrain over HTTP, drift evidence about a replaced
+ * champion skipped, and a restart.
  */
 class OrchestratorServiceIT {
 
@@ -168,6 +169,22 @@ class OrchestratorServiceIT {
                 assertThat(observer.latest("credit-v1").orElseThrow().getStage()).isEqualTo(Stage.CHAMPION);
             }
 
+            // 2b. drift evidence about a champion that is no longer current is skipped, not trained on
+            String champion = secondRun.getStatus() == RunStatus.PROMOTED ? "credit-v2" : "credit-v1";
+            TrainingTrigger staleDrift = TrainingTrigger.newBuilder()
+                    .setTriggerId("it-stale-drift")
+                    .setPipeline(PIPELINE)
+                    .setReason(TriggerReason.DRIFT)
+                    .setEvidence(Map.of("champion_version", "credit-v0", "feature", "income"))
+                    .setRequestedBy("validation")
+                    .setRequestedAt(java.time.Instant.now())
+                    .build();
+            publishTrigger(staleDrift);
+            TrainingRun staleRun = awaitFinished(observer, staleDrift.getTriggerId());
+            assertThat(staleRun.getStatus()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(staleRun.getMessage()).isEqualTo("superseded: champion changed from credit-v0 to " + champion
+                    + " since the evidence; validation re-checks drift against the new champion");
+
             // 3. the HTTP views agree with the registry
             JsonNode models = JSON.readTree(get("/v1/pipelines/credit/models").body());
             assertThat(models.get("versions")).hasSize(2);
@@ -225,6 +242,16 @@ class OrchestratorServiceIT {
             }
         }
         return ends;
+    }
+
+    private static void publishTrigger(TrainingTrigger trigger) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        try (KafkaProducer<String, TrainingTrigger> producer = new KafkaProducer<>(props,
+                serdes.keySerde(Topics.TRAINING_TRIGGERS).serializer(),
+                serdes.valueSerde(Topics.TRAINING_TRIGGERS).serializer())) {
+            producer.send(new ProducerRecord<>(Topics.TRAINING_TRIGGERS.name(PIPELINE), PIPELINE, trigger)).get();
+        }
     }
 
     private static List<String> ranges(ModelVersion version) {

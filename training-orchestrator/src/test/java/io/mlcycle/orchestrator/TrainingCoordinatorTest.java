@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,6 +44,7 @@ class TrainingCoordinatorTest {
     private final CountDownLatch release = new CountDownLatch(1);
     private final MockProducer<byte[], byte[]> producer =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    private final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T01:05:00Z"));
     private volatile RuntimeException datasetFailure;
     private ModelRegistry registry;
     private RunTracker runs;
@@ -70,7 +73,7 @@ class TrainingCoordinatorTest {
         };
         coordinator = new TrainingCoordinator("credit", TriggerPolicy.fromSpec(spec), registry, runs,
                 new TrainingRunner(spec, Clock.systemUTC()), datasets, writer, triggers::add,
-                () -> Map.of("credit.examples.labeled-value", 3), baselines::add, "test", Clock.systemUTC());
+                () -> Map.of("credit.examples.labeled-value", 3), baselines::add, "test", clock);
     }
 
     @AfterEach
@@ -80,7 +83,7 @@ class TrainingCoordinatorTest {
     }
 
     @Test
-    void bootstrapRunsThenSkipsAutomaticTriggersAndQueuesManualOnesWhileBusy() throws Exception {
+    void bootstrapRunsThenSkipsRecurringTriggersAndQueuesManualOnesWhileBusy() throws Exception {
         coordinator.checkAutomaticTriggers(299);
         assertThat(triggers).as("below training.min_examples").isEmpty();
         coordinator.checkAutomaticTriggers(400);
@@ -95,12 +98,12 @@ class TrainingCoordinatorTest {
         coordinator.onTrigger(bootstrap);
         assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();
 
-        TrainingTrigger drift = trigger(TriggerReason.DRIFT, "drift-1");
-        coordinator.onTrigger(drift);
+        TrainingTrigger schedule = trigger(TriggerReason.SCHEDULE, "schedule-1");
+        coordinator.onTrigger(schedule);
         TrainingTrigger manual = trigger(TriggerReason.MANUAL, "manual-1");
         coordinator.onTrigger(manual);
 
-        assertThat(runFor("drift-1")).hasValueSatisfying(run -> {
+        assertThat(runFor("schedule-1")).hasValueSatisfying(run -> {
             assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
             assertThat(run.getMessage()).contains("in progress");
         });
@@ -127,11 +130,143 @@ class TrainingCoordinatorTest {
         assertThat(producer.history()).extracting(r -> r.topic()).contains("credit.models");
         assertThat(baselines).hasSize(2).allSatisfy(b -> assertThat(b).containsEntry(0, 400L));
 
-        TrainingTrigger lateDrift = trigger(TriggerReason.DRIFT, "drift-2");
-        coordinator.onTrigger(lateDrift);
-        assertThat(runFor("drift-2")).hasValueSatisfying(run -> {
+        await().atMost(Duration.ofSeconds(30)).until(() -> !coordinator.busy());
+        TrainingTrigger lateSchedule = trigger(TriggerReason.SCHEDULE, "schedule-2");
+        coordinator.onTrigger(lateSchedule);
+        assertThat(runFor("schedule-2")).hasValueSatisfying(run -> {
             assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
             assertThat(run.getMessage()).contains("cooldown");
+        });
+    }
+
+    @Test
+    void driftInTheCooldownIsDeferredAndStartsOnceTheCooldownIsOverWhileVolumeIsStillSkipped() throws Exception {
+        coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-1"));
+        assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();
+        coordinator.onTrigger(trigger(TriggerReason.VOLUME, "volume-1"));
+        assertThat(runFor("volume-1")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(run.getMessage()).contains("in progress");
+        });
+        release.countDown();
+        awaitIdleAfter("manual-1");
+        assertThat(registry.champion()).map(ModelVersion::getVersion).hasValue("credit-v1");
+
+        // the demo: drift measured against the champion just promoted arrives in the cooldown
+        clock.advance(Duration.ofSeconds(9));
+        coordinator.onTrigger(trigger(TriggerReason.DRIFT, "drift-1", Map.of("champion_version", "credit-v1")));
+        assertThat(runFor("drift-1")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.QUEUED);
+            assertThat(run.getMessage()).isEqualTo("DRIFT trigger deferred until the cooldown ends at "
+                    + "2025-01-01T01:05:20Z");
+        });
+        coordinator.onTrigger(trigger(TriggerReason.VOLUME, "volume-2"));
+        assertThat(runFor("volume-2")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(run.getMessage()).contains("cooldown");
+        });
+
+        clock.advance(Duration.ofSeconds(10));
+        coordinator.startDeferredIfDue();
+        assertThat(statuses("drift-1")).as("still in the cooldown").containsExactly(RunStatus.QUEUED);
+        assertThat(coordinator.busy()).isFalse();
+
+        clock.advance(Duration.ofSeconds(1));
+        coordinator.startDeferredIfDue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> finished("drift-1"));
+        assertThat(published).filteredOn(r -> r.getTriggerId().equals("drift-1")).extracting(TrainingRun::getMessage)
+                .anySatisfy(m -> assertThat(m).startsWith("deferred since 2025-01-01T01:05:09Z, started now that "
+                        + "the run and the cooldown are over: DRIFT trigger accepted"));
+        assertThat(published.stream().filter(r -> r.getTriggerId().equals("drift-1")).map(TrainingRun::getRunId)
+                .distinct()).as("one run record, from deferral to the end").hasSize(1);
+        TrainingRun driftRun = runFor("drift-1").orElseThrow();
+        assertThat(driftRun.getStatus()).as(driftRun.getMessage()).isIn(RunStatus.PROMOTED, RunStatus.REJECTED);
+        assertThat(driftRun.getModelVersion()).isEqualTo("credit-v2");
+        assertThat(registry.get("credit-v2")).map(v -> v.getLineage().getTriggerId()).hasValue("drift-1");
+
+        coordinator.startDeferredIfDue();
+        assertThat(published.stream().filter(r -> r.getModelVersion() != null).map(TrainingRun::getModelVersion)
+                .distinct()).as("the drift trained once").containsExactly("credit-v1", "credit-v2");
+    }
+
+    @Test
+    void evidenceTriggersDuringARunAreCoalescedAndTheNewestStartsAfterTheCooldown() throws Exception {
+        coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-1"));
+        assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();
+        coordinator.onTrigger(trigger(TriggerReason.DRIFT, "drift-1"));
+        assertThat(runFor("drift-1")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.QUEUED);
+            assertThat(run.getMessage()).contains("deferred").contains("in progress");
+        });
+        coordinator.onTrigger(trigger(TriggerReason.DEGRADATION, "degradation-2"));
+        assertThat(runFor("drift-1")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(run.getMessage()).startsWith("superseded by trigger degradation-2");
+        });
+        assertThat(runFor("degradation-2")).map(TrainingRun::getStatus).hasValue(RunStatus.QUEUED);
+
+        release.countDown();
+        awaitIdleAfter("manual-1");
+        coordinator.startDeferredIfDue();
+        assertThat(runFor("degradation-2")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.QUEUED);
+            assertThat(run.getMessage()).as("the record now says when it starts")
+                    .isEqualTo("DEGRADATION trigger deferred until the cooldown ends at 2025-01-01T01:05:20Z");
+        });
+
+        clock.advance(Duration.ofSeconds(20));
+        coordinator.startDeferredIfDue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> finished("degradation-2"));
+        assertThat(runFor("degradation-2")).map(TrainingRun::getModelVersion).hasValue("credit-v2");
+        assertThat(statuses("drift-1")).containsExactly(RunStatus.QUEUED, RunStatus.SKIPPED);
+    }
+
+    @Test
+    void aDeferredDriftIsSkippedWhenANewerChampionWasPromotedSinceItsEvidence() throws Exception {
+        List<io.mlcycle.avro.GateCheck> passed = List.of(Fixtures.gate("beats_baseline", true, "ok"));
+        registry.apply(Fixtures.version("credit", 3, Stage.CHAMPION, passed));
+        datasetFailure = new IllegalStateException("no data this time");
+        coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-1"));
+        assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();
+        coordinator.onTrigger(trigger(TriggerReason.DRIFT, "drift-1", Map.of("champion_version", "credit-v3")));
+        assertThat(runFor("drift-1")).map(TrainingRun::getStatus).hasValue(RunStatus.QUEUED);
+
+        // credit-v4, trained on newer data, is promoted while the drift waits
+        registry.apply(Fixtures.version("credit", 3, Stage.RETIRED, passed));
+        registry.apply(Fixtures.version("credit", 4, Stage.CHAMPION, passed));
+        release.countDown();
+        awaitIdleAfter("manual-1");
+        clock.advance(Duration.ofSeconds(20));
+        coordinator.startDeferredIfDue();
+
+        assertThat(runFor("drift-1")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(run.getMessage()).isEqualTo("superseded: champion changed from credit-v3 to credit-v4 since "
+                    + "the evidence; validation re-checks drift against the new champion");
+        });
+        assertThat(coordinator.busy()).isFalse();
+
+        coordinator.onTrigger(trigger(TriggerReason.DRIFT, "drift-late", Map.of("champion_version", "credit-v3")));
+        assertThat(runFor("drift-late")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(run.getMessage()).startsWith("superseded: champion changed from credit-v3 to credit-v4");
+        });
+    }
+
+    @Test
+    void aTriggerStillDeferredAtShutdownIsRepublishedForTheNextInstance() {
+        release.countDown();
+        coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-1"));
+        awaitIdleAfter("manual-1");
+        coordinator.onTrigger(trigger(TriggerReason.DRIFT, "drift-1", Map.of("champion_version", "credit-v1")));
+        assertThat(runFor("drift-1")).map(TrainingRun::getStatus).hasValue(RunStatus.QUEUED);
+
+        coordinator.close();
+
+        assertThat(triggers).extracting(TrainingTrigger::getTriggerId).containsExactly("drift-1");
+        assertThat(runFor("drift-1")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(run.getMessage()).contains("re-published");
         });
     }
 
@@ -166,13 +301,23 @@ class TrainingCoordinatorTest {
     }
 
     private static TrainingTrigger trigger(TriggerReason reason, String id) {
+        return trigger(reason, id, Map.of());
+    }
+
+    private static TrainingTrigger trigger(TriggerReason reason, String id, Map<String, String> evidence) {
         return TrainingTrigger.newBuilder()
                 .setTriggerId(id)
                 .setPipeline("credit")
                 .setReason(reason)
+                .setEvidence(evidence)
                 .setRequestedBy("test")
                 .setRequestedAt(Instant.now())
                 .build();
+    }
+
+    /** Waits until the run for a trigger has finished and the worker is idle again (the cooldown has begun). */
+    private void awaitIdleAfter(String triggerId) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> finished(triggerId) && !coordinator.busy());
     }
 
     /** The latest state of the run for a trigger. */
@@ -192,5 +337,33 @@ class TrainingCoordinatorTest {
 
     private boolean finished(String triggerId) {
         return runFor(triggerId).map(r -> r.getProgress() >= 1.0).orElse(false);
+    }
+
+    /** A clock the test moves forward, so cooldowns pass without waiting. */
+    private static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 }

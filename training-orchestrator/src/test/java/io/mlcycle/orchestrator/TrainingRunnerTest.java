@@ -170,7 +170,18 @@ class TrainingRunnerTest {
     void aDatasetThatCannotMakeAModelIsRefusedWithAReason() {
         assertThatThrownBy(() -> runner.run(SyntheticCredit.examples(1, Concept.LEARNABLE, 1, 0), DATASET,
                 context(1, "tiny"), Optional.empty(), TrainingRunner.Progress.NONE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2");
+                .isInstanceOf(UnusableDatasetException.class).hasMessageContaining("at least 2");
+    }
+
+    @Test
+    void aDatasetWithASingleOutcomeIsRefusedWithAReason() {
+        List<LabeledExample> allNegative = SyntheticCredit.examples(200, Concept.LEARNABLE, 5, 0).stream()
+                .map(example -> LabeledExample.newBuilder(example).setLabel("false").setPositive(false).build())
+                .toList();
+        assertThatThrownBy(() -> runner.run(allNegative, DATASET, context(1, "one-class"), Optional.empty(),
+                TrainingRunner.Progress.NONE))
+                .isInstanceOf(UnusableDatasetException.class)
+                .hasMessageContaining("all negative").hasMessageContaining("both outcomes");
     }
 
     private static TrainingRunner.RunContext context(int version, String runId) {

@@ -38,8 +38,9 @@ public final class DemoSummary {
                 counts(snapshot.quarantineByReason()));
         out.printf(Locale.ROOT, "  predictions         %7d   %s%n", snapshot.predictions(),
                 counts(snapshot.predictionsByModel()));
-        out.printf(Locale.ROOT, "  outcomes sent       %7d   joined into labeled examples %d%n", sent.feedback(),
-                snapshot.labeled());
+        out.printf(Locale.ROOT, "  outcomes sent       %7d   joined into labeled examples %d; the others belong to "
+                        + "records validation held back, and are reported as unmatched when the label window "
+                        + "closes%n", sent.feedback(), snapshot.labeled());
         out.printf(Locale.ROOT, "  labeled examples carrying a prediction, by version: %s%n",
                 counts(snapshot.labeledWithPredictionsByModel()));
         out.printf(Locale.ROOT, "  quality windows     %7d   drift alerts %d%n", snapshot.qualityWindows(),
