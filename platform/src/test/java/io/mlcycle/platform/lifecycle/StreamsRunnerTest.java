@@ -10,7 +10,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.internals.CloseOptionsInternal;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
@@ -92,15 +94,18 @@ class StreamsRunnerTest {
     }
 
     @Test
-    void closeUsesTheTimeoutAndIsNotATermination() {
+    void closeUsesTheTimeoutLeavesTheGroupAndIsNotATermination() {
         ArgumentCaptor<KafkaStreams.StateListener> listener = ArgumentCaptor.forClass(KafkaStreams.StateListener.class);
         verify(streams).setStateListener(listener.capture());
-        when(streams.close(Duration.ofSeconds(5))).thenReturn(true);
+        ArgumentCaptor<CloseOptions> options = ArgumentCaptor.forClass(CloseOptions.class);
+        when(streams.close(options.capture())).thenReturn(true);
 
         runner.close();
         listener.getValue().onChange(KafkaStreams.State.NOT_RUNNING, KafkaStreams.State.PENDING_SHUTDOWN);
 
-        verify(streams).close(Duration.ofSeconds(5));
+        CloseOptionsInternal used = new CloseOptionsInternal(options.getValue());
+        assertThat(used.timeout()).contains(Duration.ofSeconds(5));
+        assertThat(used.operation()).isEqualTo(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
         assertThat(runner.terminated().toCompletableFuture()).isNotDone();
     }
 }
