@@ -121,10 +121,13 @@ public final class TrainingRunner {
         Instant startedAt = clock.instant();
         long started = System.nanoTime();
         TrainingSpec training = spec.training();
-        List<Example> examples = labeled.stream()
+        List<Example> recorded = labeled.stream()
                 .filter(e -> spec.pipeline().equals(e.getPipeline()))
                 .map(ExampleMapper::toExample)
                 .toList();
+        List<Example> examples = training.maxExamples().isPresent()
+                ? TimeOrderedSplit.newest(recorded, training.maxExamples().getAsInt())
+                : recorded;
         if (examples.size() < 2) {
             throw new UnusableDatasetException("the dataset has " + examples.size()
                     + " labeled example(s) of pipeline " + spec.pipeline() + "; at least 2 are needed");
@@ -186,6 +189,7 @@ public final class TrainingRunner {
                 .setHoldoutExamples((long) holdout.size())
                 .setHoldoutStartEventTime(holdout.isEmpty() ? null : holdout.get(0).eventTimeMillis())
                 .setParentVersion(champion.map(ModelVersion::getVersion).orElse(null))
+                .setMaxExamples(training.maxExamples().isPresent() ? training.maxExamples().getAsInt() : null)
                 .build();
         Map<String, Map<String, Double>> baselineMetrics = new TreeMap<>();
         baselineMetrics.put(ClassPriorBaseline.NAME, metrics(evaluation.baseline()));

@@ -205,8 +205,9 @@ public final class TriggerPolicy {
         return new Decision(Action.RUN, kind + " trigger accepted");
     }
 
+    /** When the cooldown ends, to the millisecond: it is shown to people in run messages. */
     private Instant cooldownEnd(State state) {
-        return state.lastRunEndedAt().orElseThrow().plus(cooldown);
+        return state.lastRunEndedAt().orElseThrow().plus(cooldown).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
 
     /** Whether {@code now} falls inside the cooldown after the last run ended. */

@@ -167,6 +167,26 @@ class TrainingRunnerTest {
     }
 
     @Test
+    void maxExamplesTrainsOnTheNewestExamplesAndSaysSoInTheLineage() throws Exception {
+        String yaml = java.nio.file.Files.readString(
+                Path.of(TrainingRunnerTest.class.getResource("/specs/credit-test.yaml").toURI()))
+                .replace("  min_examples: 300", "  min_examples: 300\n  max_examples: 500");
+        TrainingRunner windowed = new TrainingRunner(PipelineSpecParser.parse(yaml, "windowed.yaml"),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+
+        TrainingRunner.RunResult result = windowed.run(SyntheticCredit.examples(800, Concept.LEARNABLE, 1, 0), DATASET,
+                context(1, "run-window"), Optional.empty(), TrainingRunner.Progress.NONE);
+
+        Lineage lineage = result.candidate().getLineage();
+        assertThat(lineage.getMaxExamples()).isEqualTo(500);
+        assertThat(lineage.getTrainExamples() + lineage.getHoldoutExamples()).isEqualTo(500);
+        // The 300 oldest examples (one a minute from START) are left out, so training starts at the 301st.
+        assertThat(result.candidate().getReferenceProfile().getRecordCount()).isEqualTo(lineage.getTrainExamples());
+        assertThat(lineage.getHoldoutStartEventTime())
+                .isEqualTo(SyntheticCredit.START.plusSeconds(60L * (300 + lineage.getTrainExamples())).toEpochMilli());
+    }
+
+    @Test
     void aDatasetThatCannotMakeAModelIsRefusedWithAReason() {
         assertThatThrownBy(() -> runner.run(SyntheticCredit.examples(1, Concept.LEARNABLE, 1, 0), DATASET,
                 context(1, "tiny"), Optional.empty(), TrainingRunner.Progress.NONE))

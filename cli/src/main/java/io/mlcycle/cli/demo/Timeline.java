@@ -189,8 +189,8 @@ public final class Timeline implements AutoCloseable {
     private void onRun(TrainingRun run) {
         TrainingRun previous = observations.run(run);
         if (previous == null) {
-            print("training", "run %s started by %s trigger: %s", shortId(run.getRunId()), run.getTriggerReason(),
-                    run.getMessage());
+            print("training", "run %s %s, %s trigger: %s", shortId(run.getRunId()),
+                    run.getStatus().name().toLowerCase(Locale.ROOT), run.getTriggerReason(), run.getMessage());
         } else if (previous.getStatus() != run.getStatus() && isFinal(run.getStatus())) {
             print("training", "run %s %s: %s", shortId(run.getRunId()), run.getStatus(), run.getMessage());
         }

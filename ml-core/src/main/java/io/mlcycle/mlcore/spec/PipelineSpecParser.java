@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -51,7 +52,7 @@ public final class PipelineSpecParser {
     private static final Set<String> OBJECTIVE_KEYS = Set.of("metric", "decision_threshold", "budgets");
     private static final Set<String> BUDGET_KEYS = Set.of("latency_p99_ms", "artifact_max_bytes");
     private static final Set<String> TRAINING_KEYS =
-            Set.of("trainer", "seed", "holdout_fraction", "min_examples", "hyperparameters");
+            Set.of("trainer", "seed", "holdout_fraction", "min_examples", "max_examples", "hyperparameters");
     private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown");
     private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold");
     private static final Set<String> PROMOTION_KEYS = Set.of("significance", "min_lift", "non_inferiority_margin");
@@ -631,8 +632,20 @@ public final class PipelineSpecParser {
                 ctx.error(ctx.line(training, "min_examples"), "training.min_examples", "is too large");
                 minExamples = TrainingSpec.DEFAULT_MIN_EXAMPLES;
             }
+            OptionalInt maxExamples = OptionalInt.empty();
+            if (ctx.entry(training, "max_examples") != null) {
+                long max = ctx.integer(training, "training", "max_examples", Integer.MAX_VALUE, 2);
+                if (max > Integer.MAX_VALUE) {
+                    ctx.error(ctx.line(training, "max_examples"), "training.max_examples", "is too large");
+                } else if (max < minExamples) {
+                    ctx.error(ctx.line(training, "max_examples"), "training.max_examples", "is " + max
+                            + ", fewer than training.min_examples (" + minExamples + ")");
+                } else {
+                    maxExamples = OptionalInt.of((int) max);
+                }
+            }
             Map<String, String> hyperparameters = readHyperparameters(training);
-            return new TrainingSpec(trainer, seed, holdout, (int) minExamples, hyperparameters);
+            return new TrainingSpec(trainer, seed, holdout, (int) minExamples, hyperparameters, maxExamples);
         }
 
         private Map<String, String> readHyperparameters(MapNode training) {

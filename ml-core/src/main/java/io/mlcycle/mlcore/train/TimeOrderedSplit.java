@@ -24,6 +24,16 @@ public final class TimeOrderedSplit {
     private TimeOrderedSplit() {
     }
 
+    /** The newest {@code maxExamples} examples (all of them if there are fewer), in time order. */
+    public static List<Example> newest(List<Example> examples, int maxExamples) {
+        if (maxExamples < 1) {
+            throw new IllegalArgumentException("maxExamples must be at least 1, got " + maxExamples);
+        }
+        List<Example> sorted = new ArrayList<>(examples);
+        sorted.sort(TIME_ORDER);
+        return List.copyOf(sorted.subList(Math.max(0, sorted.size() - maxExamples), sorted.size()));
+    }
+
     /**
      * @param holdoutFraction in (0, 1); the holdout gets round(n * fraction) examples, at least 1 and at most n - 1
      *                        when n >= 2

@@ -86,6 +86,37 @@ class PipelineSpecParserTest {
     }
 
     @Test
+    void maxExamplesBoundsTheTrainingWindowAndMustCoverMinExamples() throws Exception {
+        String yaml = """
+                pipeline: churn
+                data:
+                  record: Customer
+                  key: id
+                  event_time: ts
+                  fields:
+                    - {name: id, type: string}
+                    - {name: ts, type: timestamp}
+                    - {name: tenure, type: long, feature: true}
+                    - {name: churned, type: int}
+                label:
+                  field: churned
+                  positive: 1
+                training:
+                  min_examples: 500
+                  max_examples: %d
+                """;
+        assertThat(PipelineSpecParser.parse(yaml.formatted(3000), "ok.yaml").training().maxExamples())
+                .hasValue(3000);
+        SpecException e = catchThrowableOfType(SpecException.class,
+                () -> PipelineSpecParser.parse(yaml.formatted(200), "small.yaml"));
+        assertThat(e.errors()).singleElement().satisfies(error -> {
+            assertThat(error.path()).isEqualTo("training.max_examples");
+            assertThat(error.line()).isEqualTo(16);
+            assertThat(error.message()).contains("is 200, fewer than training.min_examples (500)");
+        });
+    }
+
+    @Test
     void sameBytesGiveSameHashAndOneByteChangesIt() throws Exception {
         String yaml = Files.readString(TestSpecs.creditSpecPath());
         PipelineSpec a = PipelineSpecParser.parse(yaml, "a.yaml");

@@ -124,6 +124,16 @@ class LogisticRegressionTrainerTest {
         assertThat(all).hasSize(5);
     }
 
+    @Test
+    void newestKeepsTheLatestExamplesInTimeOrder() {
+        List<Example> examples = List.of(
+                new Example("b", Map.of(), true, 300), new Example("a", Map.of(), false, 300),
+                new Example("c", Map.of(), true, 100), new Example("d", Map.of(), false, 200));
+        assertThat(TimeOrderedSplit.newest(examples, 2)).extracting(Example::eventId).containsExactly("a", "b");
+        assertThat(TimeOrderedSplit.newest(examples, 10)).extracting(Example::eventId)
+                .containsExactly("c", "d", "a", "b");
+    }
+
     static boolean[] labels(List<Example> examples) {
         boolean[] labels = new boolean[examples.size()];
         for (int i = 0; i < labels.length; i++) {
