@@ -78,8 +78,9 @@ final class DemoCommand implements Callable<Integer> {
                 ShutdownHooks.removeQuietly(hook);
             }
         } finally {
-            closed.countDown();
             deleteQuietly(workDir);
+            // Last: on Ctrl-C the JVM halts as soon as the shutdown hook, which waits for this, returns.
+            closed.countDown();
         }
     }
 

@@ -88,8 +88,13 @@ public final class DemoRun {
                 scenario.requestStop();
             }
             DemoScenario.Sent sent = scenario.run();
-            timeline.print("scenario", "all %d applications and %d outcomes sent; waiting for the pipeline to settle",
-                    sent.events(), sent.feedback());
+            if (stopRequested) {
+                timeline.print("scenario", "stopped early after %d of %d applications and %d outcomes",
+                        sent.events(), settings.events(), sent.feedback());
+            } else {
+                timeline.print("scenario", "all %d applications and %d outcomes sent; waiting for the pipeline to "
+                        + "settle", sent.events(), sent.feedback());
+            }
             awaitSettled(observations, sent);
             progress.shutdownNow();
             return new Result(sent, observations.snapshot(), Duration.between(start, Instant.now()));
