@@ -70,13 +70,13 @@ public record IngestionConfig(PlatformConfig platform, PipelineSpec spec, int ma
     public static IngestionConfig from(ConfigSource source) {
         PlatformConfig platform = PlatformConfig.from(source, DEFAULT_HTTP_PORT);
         List<String> problems = new ArrayList<>();
-        int maxBody = read(problems, () -> source.getInt(MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE - 1),
+        int maxBody = ConfigException.collect(problems, () -> source.getInt(MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE - 1),
                 DEFAULT_MAX_BODY_BYTES);
-        Duration ackTimeout = read(problems, () -> source.getDuration(ACK_TIMEOUT, DEFAULT_ACK_TIMEOUT),
+        Duration ackTimeout = ConfigException.collect(problems, () -> source.getDuration(ACK_TIMEOUT, DEFAULT_ACK_TIMEOUT),
                 DEFAULT_ACK_TIMEOUT);
-        int retryAfter = read(problems, () -> source.getInt(RETRY_AFTER_SECONDS, DEFAULT_RETRY_AFTER_SECONDS, 1, 3600),
+        int retryAfter = ConfigException.collect(problems, () -> source.getInt(RETRY_AFTER_SECONDS, DEFAULT_RETRY_AFTER_SECONDS, 1, 3600),
                 DEFAULT_RETRY_AFTER_SECONDS);
-        int threads = read(problems, () -> source.getInt(HTTP_THREADS, DEFAULT_HTTP_THREADS, 1, 256),
+        int threads = ConfigException.collect(problems, () -> source.getInt(HTTP_THREADS, DEFAULT_HTTP_THREADS, 1, 256),
                 DEFAULT_HTTP_THREADS);
         PipelineSpec spec = null;
         try {
@@ -107,15 +107,6 @@ public record IngestionConfig(PlatformConfig platform, PipelineSpec spec, int ma
         } catch (SpecException e) {
             throw new ConfigException("Invalid pipeline spec " + path + " (configuration '"
                     + PlatformConfig.PIPELINE_SPEC + "'):\n" + e.getMessage());
-        }
-    }
-
-    private static <T> T read(List<String> problems, java.util.function.Supplier<T> reader, T fallback) {
-        try {
-            return reader.get();
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return fallback;
         }
     }
 }

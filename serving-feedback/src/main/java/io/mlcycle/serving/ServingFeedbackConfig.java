@@ -89,14 +89,14 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
     public static ServingFeedbackConfig from(PlatformConfig platform, PipelineSpec spec) {
         ConfigSource source = platform.source();
         List<String> problems = new ArrayList<>();
-        Duration window = read(problems, () -> source.getDuration(JOIN_WINDOW, spec.label().delay()), spec.label().delay());
-        Duration punctuate = read(problems, () -> source.getDuration(PUNCTUATE_INTERVAL, DEFAULT_PUNCTUATE_INTERVAL),
+        Duration window = ConfigException.collect(problems, () -> source.getDuration(JOIN_WINDOW, spec.label().delay()), spec.label().delay());
+        Duration punctuate = ConfigException.collect(problems, () -> source.getDuration(PUNCTUATE_INTERVAL, DEFAULT_PUNCTUATE_INTERVAL),
                 DEFAULT_PUNCTUATE_INTERVAL);
-        Duration alertInterval = read(problems, () -> source.getDuration(UNMATCHED_ALERT_INTERVAL,
+        Duration alertInterval = ConfigException.collect(problems, () -> source.getDuration(UNMATCHED_ALERT_INTERVAL,
                 DEFAULT_UNMATCHED_ALERT_INTERVAL), DEFAULT_UNMATCHED_ALERT_INTERVAL);
-        int maxRecords = read(problems, () -> source.getInt(PREDICT_MAX_RECORDS, DEFAULT_MAX_RECORDS, 1, 1_000_000),
+        int maxRecords = ConfigException.collect(problems, () -> source.getInt(PREDICT_MAX_RECORDS, DEFAULT_MAX_RECORDS, 1, 1_000_000),
                 DEFAULT_MAX_RECORDS);
-        Duration sendTimeout = read(problems, () -> source.getDuration(SEND_TIMEOUT, DEFAULT_SEND_TIMEOUT),
+        Duration sendTimeout = ConfigException.collect(problems, () -> source.getDuration(SEND_TIMEOUT, DEFAULT_SEND_TIMEOUT),
                 DEFAULT_SEND_TIMEOUT);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -123,15 +123,6 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
         if (value == null || value.isZero() || value.isNegative()) {
             throw new ConfigException("Invalid value '" + value + "' for configuration '" + key
                     + "': expected a positive duration such as PT5S");
-        }
-    }
-
-    private static <T> T read(List<String> problems, java.util.function.Supplier<T> reader, T fallback) {
-        try {
-            return reader.get();
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return fallback;
         }
     }
 }

@@ -90,13 +90,13 @@ public record OrchestratorConfig(PlatformConfig platform, PipelineSpec spec, Dur
             problems.add("Invalid pipeline spec in configuration '" + PlatformConfig.PIPELINE_SPEC + "': "
                     + e.getMessage());
         }
-        Duration interval = read(problems, () -> positive(source.getDuration(VOLUME_CHECK_INTERVAL,
+        Duration interval = ConfigException.collect(problems, () -> positive(source.getDuration(VOLUME_CHECK_INTERVAL,
                 DEFAULT_VOLUME_CHECK_INTERVAL), VOLUME_CHECK_INTERVAL), DEFAULT_VOLUME_CHECK_INTERVAL);
-        int history = read(problems, () -> source.getInt(RUNS_HISTORY, DEFAULT_RUNS_HISTORY, 1, 100_000),
+        int history = ConfigException.collect(problems, () -> source.getInt(RUNS_HISTORY, DEFAULT_RUNS_HISTORY, 1, 100_000),
                 DEFAULT_RUNS_HISTORY);
-        Duration datasetTimeout = read(problems, () -> positive(source.getDuration(DATASET_TIMEOUT,
+        Duration datasetTimeout = ConfigException.collect(problems, () -> positive(source.getDuration(DATASET_TIMEOUT,
                 DEFAULT_DATASET_TIMEOUT), DATASET_TIMEOUT), DEFAULT_DATASET_TIMEOUT);
-        Duration kafkaTimeout = read(problems, () -> positive(source.getDuration(KAFKA_TIMEOUT,
+        Duration kafkaTimeout = ConfigException.collect(problems, () -> positive(source.getDuration(KAFKA_TIMEOUT,
                 DEFAULT_KAFKA_TIMEOUT), KAFKA_TIMEOUT), DEFAULT_KAFKA_TIMEOUT);
         String codeVersion = source.find(CODE_VERSION).map(String::trim).filter(s -> !s.isEmpty())
                 .orElseGet(OrchestratorConfig::jarVersion);
@@ -118,14 +118,5 @@ public record OrchestratorConfig(PlatformConfig platform, PipelineSpec spec, Dur
                     + "': expected a positive duration");
         }
         return value;
-    }
-
-    private static <T> T read(List<String> problems, java.util.function.Supplier<T> reader, T fallback) {
-        try {
-            return reader.get();
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return fallback;
-        }
     }
 }

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * The validation service's settings: the shared {@link PlatformConfig}, the parsed pipeline spec (whose
@@ -49,7 +48,7 @@ public record ValidationConfig(PlatformConfig platform, PipelineSpec spec, Durat
     public static ValidationConfig from(ConfigSource source) {
         PlatformConfig platform = PlatformConfig.from(source, DEFAULT_HTTP_PORT);
         List<String> problems = new ArrayList<>();
-        Duration closeTimeout = read(problems, () -> source.getDuration(CLOSE_TIMEOUT, DEFAULT_CLOSE_TIMEOUT),
+        Duration closeTimeout = ConfigException.collect(problems, () -> source.getDuration(CLOSE_TIMEOUT, DEFAULT_CLOSE_TIMEOUT),
                 DEFAULT_CLOSE_TIMEOUT);
         PipelineSpec spec = null;
         try {
@@ -88,15 +87,6 @@ public record ValidationConfig(PlatformConfig platform, PipelineSpec spec, Durat
         } catch (SpecException e) {
             throw new ConfigException("Invalid pipeline spec " + path + " (configuration '"
                     + PlatformConfig.PIPELINE_SPEC + "'):\n" + e.getMessage());
-        }
-    }
-
-    private static <T> T read(List<String> problems, Supplier<T> reader, T fallback) {
-        try {
-            return reader.get();
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return fallback;
         }
     }
 }

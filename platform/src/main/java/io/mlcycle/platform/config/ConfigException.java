@@ -26,4 +26,17 @@ public class ConfigException extends RuntimeException {
     public List<String> problems() {
         return problems;
     }
+
+    /**
+     * Reads one setting for a configuration that reports every bad key at once: returns what {@code read} gives, or
+     * adds its problems to {@code problems} and returns {@code fallback} (the caller throws once all are read).
+     */
+    public static <T> T collect(List<String> problems, java.util.function.Supplier<T> read, T fallback) {
+        try {
+            return read.get();
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return fallback;
+        }
+    }
 }

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -81,9 +80,9 @@ public record PlatformConfig(ConfigSource source,
      */
     public static PlatformConfig from(ConfigSource source, int defaultHttpPort) {
         List<String> problems = new ArrayList<>();
-        Optional<Path> spec = collect(problems, () -> source.findPath(PIPELINE_SPEC), Optional.empty());
-        String bootstrap = collect(problems, () -> bootstrapServers(source), DEFAULT_BOOTSTRAP_SERVERS);
-        List<URI> registryUrls = collect(problems, () -> registryUrls(source), List.of());
+        Optional<Path> spec = ConfigException.collect(problems, () -> source.findPath(PIPELINE_SPEC), Optional.empty());
+        String bootstrap = ConfigException.collect(problems, () -> bootstrapServers(source), DEFAULT_BOOTSTRAP_SERVERS);
+        List<URI> registryUrls = ConfigException.collect(problems, () -> registryUrls(source), List.of());
         Optional<String> userInfo = source.find(SCHEMA_REGISTRY_USER_INFO).filter(s -> !s.isBlank());
         if (userInfo.isPresent() && !userInfo.get().contains(":")) {
             problems.add("Invalid value for configuration '" + SCHEMA_REGISTRY_USER_INFO + "' (from "
@@ -93,8 +92,8 @@ public record PlatformConfig(ConfigSource source,
         if (host.isEmpty()) {
             problems.add("Invalid value '' for configuration '" + HTTP_HOST + "': expected a host name or address");
         }
-        int port = collect(problems, () -> source.getInt(HTTP_PORT, defaultHttpPort, 0, 65535), defaultHttpPort);
-        Path stateDir = collect(problems, () -> source.findPath(STATE_DIR).orElse(Path.of(DEFAULT_STATE_DIR)),
+        int port = ConfigException.collect(problems, () -> source.getInt(HTTP_PORT, defaultHttpPort, 0, 65535), defaultHttpPort);
+        Path stateDir = ConfigException.collect(problems, () -> source.findPath(STATE_DIR).orElse(Path.of(DEFAULT_STATE_DIR)),
                 Path.of(DEFAULT_STATE_DIR));
         String instanceId = source.find(INSTANCE_ID).map(String::trim).filter(s -> !s.isEmpty())
                 .orElseGet(() -> "mlcycle-" + UUID.randomUUID().toString().substring(0, 8));
@@ -102,7 +101,7 @@ public record PlatformConfig(ConfigSource source,
             problems.add("Invalid value '" + instanceId + "' for configuration '" + INSTANCE_ID
                     + "': expected 1-100 letters, digits, '.', '_' or '-'");
         }
-        int replication = collect(problems, () -> source.getInt(REPLICATION_FACTOR, 1, -1, Short.MAX_VALUE), 1);
+        int replication = ConfigException.collect(problems, () -> source.getInt(REPLICATION_FACTOR, 1, -1, Short.MAX_VALUE), 1);
         if (replication == 0) {
             problems.add("Invalid value '0' for configuration '" + REPLICATION_FACTOR + "': expected -1 (broker default) or >= 1");
         }
@@ -159,14 +158,6 @@ public record PlatformConfig(ConfigSource source,
         }
     }
 
-    private static <T> T collect(List<String> problems, Supplier<T> read, T fallback) {
-        try {
-            return read.get();
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return fallback;
-        }
-    }
 
     @Override
     public String toString() {
