@@ -39,6 +39,11 @@ final class RegistryError extends RuntimeException {
         return new RegistryError(404, 40403, "Schema " + id + " not found");
     }
 
+    /** A GUID (Confluent 8.x header-based schema ids) that no schema has. */
+    static RegistryError schemaNotFound(String guid) {
+        return new RegistryError(404, 40403, "Schema " + guid + " not found");
+    }
+
     static RegistryError subjectSoftDeleted(String subject) {
         return new RegistryError(404, 40404, "Subject '" + subject + "' was soft deleted."
                 + "Set permanent=true to delete permanently");
@@ -64,6 +69,10 @@ final class RegistryError extends RuntimeException {
                 + "subject-level compatibility configured");
     }
 
+    static RegistryError subjectModeNotConfigured(String subject) {
+        return new RegistryError(404, 40409, "Subject '" + subject + "' does not have subject-level mode configured");
+    }
+
     static RegistryError incompatibleSchema(String subject, java.util.List<String> details) {
         return new RegistryError(409, 409, "Schema being registered is incompatible with an earlier schema for subject \""
                 + subject + "\", details: " + details);
@@ -81,6 +90,15 @@ final class RegistryError extends RuntimeException {
     static RegistryError invalidCompatibilityLevel() {
         return new RegistryError(422, 42203, "Invalid compatibility level. Valid values are none, backward, forward, "
                 + "full, backward_transitive, forward_transitive, and full_transitive");
+    }
+
+    static RegistryError invalidMode() {
+        return new RegistryError(422, 42204, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, "
+                + "and IMPORT");
+    }
+
+    static RegistryError operationNotPermitted(String message) {
+        return new RegistryError(422, 42205, message);
     }
 
     static RegistryError storeError(String message) {

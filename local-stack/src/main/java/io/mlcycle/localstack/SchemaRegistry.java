@@ -37,6 +37,35 @@ final class SchemaRegistry {
 
     /** One registered version of a subject. */
     record SchemaVersion(String subject, int version, int id, String schema, boolean deleted) {
+        /** Confluent's content-addressed schema GUID (see {@link SchemaRegistry#guidOf}). */
+        String guid() {
+            return guidOf(schema);
+        }
+    }
+
+    /** Which versions a listing returns: Confluent's {@code deleted} / {@code deletedOnly} query flags. */
+    enum Filter {
+        LIVE, INCLUDE_DELETED, DELETED_ONLY;
+
+        static Filter of(boolean deleted, boolean deletedOnly) {
+            return deletedOnly ? DELETED_ONLY : deleted ? INCLUDE_DELETED : LIVE;
+        }
+
+        boolean accepts(SchemaVersion v) {
+            return switch (this) {
+                case LIVE -> !v.deleted();
+                case INCLUDE_DELETED -> true;
+                case DELETED_ONLY -> v.deleted();
+            };
+        }
+    }
+
+    /**
+     * What a registration request asks for besides the schema: Confluent's optional {@code id} and
+     * {@code version} fields (null when absent or non-positive, as Confluent reads them).
+     */
+    record RegisterOptions(Integer id, Integer version) {
+        static final RegisterOptions NONE = new RegisterOptions(null, null);
     }
 
     static final String AVRO = "AVRO";
@@ -195,12 +224,33 @@ final class SchemaRegistry {
         return parsed;
     }
 
+    /**
+     * The schema GUID as Confluent computes it for a schema without references, metadata or rules:
+     * the 16 bytes of the MD5 of the canonical schema text, read as a UUID. Confluent 8.1+ producers
+     * put it in a record header instead of the 4-byte id.
+     */
+    static String guidOf(String canonicalSchema) {
+        try {
+            byte[] md5 = java.security.MessageDigest.getInstance("MD5")
+                    .digest(canonicalSchema.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(md5);
+            return new java.util.UUID(buffer.getLong(), buffer.getLong()).toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required of every JVM", e);
+        }
+    }
+
     // ---------------------------------------------------------------- subjects and versions
 
     synchronized List<String> subjects(boolean includeDeleted) {
+        return subjects(includeDeleted ? Filter.INCLUDE_DELETED : Filter.LIVE, "");
+    }
+
+    /** Subjects holding at least one version the filter accepts, whose name starts with {@code prefix}. */
+    synchronized List<String> subjects(Filter filter, String prefix) {
         List<String> names = new ArrayList<>();
         subjects.forEach((name, versions) -> {
-            if (includeDeleted || versions.values().stream().anyMatch(v -> !v.deleted())) {
+            if (name.startsWith(prefix) && versions.values().stream().anyMatch(filter::accepts)) {
                 names.add(name);
             }
         });
@@ -208,11 +258,15 @@ final class SchemaRegistry {
     }
 
     synchronized List<Integer> versions(String subject, boolean includeDeleted) {
-        List<SchemaVersion> found = versionsOf(subject, includeDeleted);
-        if (found.isEmpty()) {
+        return versions(subject, includeDeleted ? Filter.INCLUDE_DELETED : Filter.LIVE);
+    }
+
+    /** Version numbers the filter accepts; 40401 when the subject has none at all (deleted included when asked). */
+    synchronized List<Integer> versions(String subject, Filter filter) {
+        if (versionsOf(subject, filter != Filter.LIVE).isEmpty()) {
             throw RegistryError.subjectNotFound(subject);
         }
-        return found.stream().map(SchemaVersion::version).toList();
+        return all(subject).stream().filter(filter::accepts).map(SchemaVersion::version).toList();
     }
 
     /** A version ({@link #LATEST} for the latest), or 40401/40402. */
@@ -228,24 +282,51 @@ final class SchemaRegistry {
      * subject reuses that id. Incompatible schemas are refused with 409.
      */
     synchronized int register(String subject, String schema, String schemaType, List<?> references) {
+        return register(subject, schema, schemaType, references, RegisterOptions.NONE).id();
+    }
+
+    /**
+     * Registration with Confluent's optional request fields. An empty schema re-registers the
+     * subject's latest one (Confluent's way of updating metadata, which we do not keep). An explicit
+     * {@code id} is only accepted when it is the id the schema already has in this subject: other ids
+     * need IMPORT mode, which this registry does not offer (42205, Confluent's message). An explicit
+     * {@code version} must be the next one, unless the schema already lives at exactly that version.
+     */
+    synchronized SchemaVersion register(String subject, String schema, String schemaType, List<?> references,
+                                        RegisterOptions options) {
+        List<SchemaVersion> live = versionsOf(subject, false);
+        if ((schema == null || schema.isBlank()) && (references == null || references.isEmpty())) {
+            if (live.isEmpty()) {
+                throw RegistryError.invalidSchema("Empty schema");
+            }
+            schema = live.get(live.size() - 1).schema();
+        }
         Schema parsed = parse(schema, schemaType, references);
         String canonical = parsed.toString();
-        List<SchemaVersion> live = versionsOf(subject, false);
         for (SchemaVersion existing : live) {
-            if (existing.schema().equals(canonical)) {
-                return existing.id();
+            if (existing.schema().equals(canonical)
+                    && (options.id() == null || options.id() == existing.id())
+                    && (options.version() == null || options.version() == existing.version())) {
+                return existing;
             }
+        }
+        if (options.id() != null) {
+            throw RegistryError.operationNotPermitted("Subject " + subject + " is not in import mode");
         }
         List<String> problems = AvroCompatibility.check(level(subject), parsed, previous(live));
         if (!problems.isEmpty()) {
             throw RegistryError.incompatibleSchema(subject, problems);
         }
-        int id = idOf(canonical).orElse(maxId + 1);
         NavigableMap<Integer, SchemaVersion> all = subjects.get(subject);
         int version = all == null || all.isEmpty() ? 1 : all.lastKey() + 1;
-        writeSchema(new SchemaVersion(subject, version, id, canonical, false));
+        if (options.version() != null && options.version() != version) {
+            throw RegistryError.invalidSchema("Version is not one more than previous version");
+        }
+        int id = idOf(canonical).orElse(maxId + 1);
+        SchemaVersion registered = new SchemaVersion(subject, version, id, canonical, false);
+        writeSchema(registered);
         log.info("Registered schema id {} as version {} of subject {}", id, version, subject);
-        return id;
+        return registered;
     }
 
     /** The version of {@code subject} holding exactly this schema; 40401, 40403 or 42201 otherwise. */
@@ -324,6 +405,17 @@ final class SchemaRegistry {
     synchronized String schemaById(int id) {
         return allVersions().filter(v -> v.id() == id).map(SchemaVersion::schema).findFirst()
                 .orElseThrow(() -> RegistryError.schemaNotFound(id));
+    }
+
+    /** The schema with this GUID, soft-deleted versions included; 40403 "Schema GUID not found". */
+    synchronized SchemaVersion schemaByGuid(String guid) {
+        return allVersions().filter(v -> v.guid().equalsIgnoreCase(guid)).findFirst()
+                .orElseThrow(() -> RegistryError.schemaNotFound(guid));
+    }
+
+    /** The highest id ever assigned (0 when none), for Confluent's {@code fetchMaxId}. */
+    synchronized int maxId() {
+        return maxId;
     }
 
     synchronized List<SchemaVersion> versionsById(int id, boolean includeDeleted) {
@@ -412,6 +504,10 @@ final class SchemaRegistry {
 
     private boolean hasSubject(String subject, boolean includeDeleted) {
         return !versionsOf(subject, includeDeleted).isEmpty();
+    }
+
+    private List<SchemaVersion> all(String subject) {
+        return versionsOf(subject, true);
     }
 
     /** Versions of a subject in ascending order. */

@@ -63,16 +63,16 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SchemaRegistry registry;
-    private final KafkaSchemaLog schemaLog;
+    private final Runnable closeStore;
     private final HttpServer server;
     private final ExecutorService executor;
     private final int port;
     private boolean closed;
 
-    private SchemaRegistryServer(SchemaRegistry registry, KafkaSchemaLog schemaLog, HttpServer server,
+    private SchemaRegistryServer(SchemaRegistry registry, Runnable closeStore, HttpServer server,
                                  ExecutorService executor) {
         this.registry = registry;
-        this.schemaLog = schemaLog;
+        this.closeStore = closeStore;
         this.server = server;
         this.executor = executor;
         this.port = server.getAddress().getPort();
@@ -100,23 +100,38 @@ public final class SchemaRegistryServer implements AutoCloseable {
         SchemaRegistry registry = new SchemaRegistry();
         KafkaSchemaLog schemaLog = KafkaSchemaLog.open(bootstrapServers, topic, registry::apply);
         registry.attach(schemaLog);
+        SchemaRegistryServer registryServer = serve(registry, schemaLog::close, port);
+        log.info("Schema registry serving on {} (topic {}), started in {} ms",
+                registryServer.url(), topic, (System.nanoTime() - startedAt) / 1_000_000);
+        return registryServer;
+    }
+
+    /**
+     * A registry on a free port that keeps its schemas in memory only: the same HTTP API and
+     * semantics without a broker, for fast tests of the protocol. Nothing survives {@link #close}.
+     */
+    static SchemaRegistryServer startInMemory() {
+        SchemaRegistry registry = new SchemaRegistry();
+        registry.attach((key, value) -> { });
+        return serve(registry, () -> { }, 0);
+    }
+
+    private static SchemaRegistryServer serve(SchemaRegistry registry, Runnable closeStore, int port) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(Ports.LOOPBACK_HOST), port), 64);
         } catch (BindException e) {
-            schemaLog.close();
+            closeStore.run();
             throw new PortInUseException(port, "schema registry", PORT_SETTING);
         } catch (IOException e) {
-            schemaLog.close();
+            closeStore.run();
             throw new LocalStackException("The schema registry could not listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
         ExecutorService executor = Executors.newFixedThreadPool(4, daemonThreads());
-        SchemaRegistryServer registryServer = new SchemaRegistryServer(registry, schemaLog, server, executor);
+        SchemaRegistryServer registryServer = new SchemaRegistryServer(registry, closeStore, server, executor);
         server.createContext("/", registryServer::handle);
         server.setExecutor(executor);
         server.start();
-        log.info("Schema registry serving on {} (topic {}), started in {} ms",
-                registryServer.url(), topic, (System.nanoTime() - startedAt) / 1_000_000);
         return registryServer;
     }
 
@@ -146,7 +161,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             executor.shutdownNow();
         }
-        schemaLog.close();
+        closeStore.run();
         log.info("Schema registry on {} stopped", url());
     }
 
