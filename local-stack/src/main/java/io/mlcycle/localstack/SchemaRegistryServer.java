@@ -43,6 +43,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Errors are {@code {"error_code": N, "message": "..."}} with Confluent's codes and messages;
  * no stack trace ever reaches a client. Schema references, JSON Schema and Protobuf are not
  * supported (42201). One registry instance per topic: it is the only writer.
+ *
+ * <p>Requests are read as Confluent's {@code RestService} (7.x/8.x) sends them: unknown body fields
+ * and query parameters are ignored, {@code deleted}/{@code deletedOnly}/{@code subjectPrefix}/
+ * {@code fetchMaxId}/{@code defaultToGlobal} are honoured, {@code normalize} is accepted (schemas are
+ * always compared in Avro's canonical form). Each schema also has Confluent's GUID (the MD5 of its
+ * canonical text), returned on register and lookup and served at {@code /schemas/guids/{guid}}, for
+ * Confluent 8.1+ header-based schema ids. The mode is READWRITE and cannot be changed.
  */
 public final class SchemaRegistryServer implements AutoCloseable {
 
@@ -58,6 +65,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
             "application/json",
             "application/octet-stream");
     private static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    private static final String DEFAULT_CONTEXT_PREFIX = ":.:";
+    private static final String CLUSTER_ID = "mlcycle-local";
+    /** What {@code /v1/metadata/version} reports: the Confluent API level this registry follows. */
+    private static final String SERVER_VERSION = "7.9.0-mlcycle";
 
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -241,15 +252,38 @@ public final class SchemaRegistryServer implements AutoCloseable {
             return Boolean.parseBoolean(query.get(name));
         }
 
+        String param(String name, String defaultValue) {
+            String value = query.get(name);
+            return value == null ? defaultValue : value;
+        }
+
+        /** A non-negative integer query parameter (Confluent's offset/limit); {@code defaultValue} if absent or not a number. */
+        int intParam(String name, int defaultValue) {
+            try {
+                return Math.max(0, Integer.parseInt(query.getOrDefault(name, "")));
+            } catch (NumberFormatException e) {
+                return defaultValue;
+            }
+        }
+
         String segment(int index) {
             return path.get(index);
+        }
+
+        /**
+         * A subject path segment. Confluent qualifies subjects with a context, {@code :.:name} being
+         * {@code name} in the default (and here only) context, as its clients may send them.
+         */
+        String subject(int index) {
+            return unqualified(path.get(index));
         }
 
         /** The JSON object body; 415 for a foreign content type, 400 for malformed JSON. */
         ObjectNode jsonBody() {
             String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
             if (contentType != null && !contentType.isBlank()) {
-                String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+                // Some clients send a weighted list ("a, b; qs=0.9"); its first entry is the body's type.
+                String mediaType = contentType.split(",", 2)[0].split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
                 if (!ACCEPTED_CONTENT_TYPES.contains(mediaType)) {
                     throw RegistryError.unsupportedMediaType();
                 }
@@ -308,8 +342,13 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
     }
 
-    /** The body of register, lookup and compatibility requests. */
-    private record SchemaRequest(String schema, String schemaType, List<JsonNode> references) {
+    /**
+     * The body of register, lookup and compatibility requests: Confluent's RegisterSchemaRequest.
+     * Unknown fields are ignored, as Confluent does; {@code metadata} is accepted and not kept;
+     * a non-empty {@code ruleSet} is refused, since its rules would silently not be enforced.
+     */
+    private record SchemaRequest(String schema, String schemaType, List<JsonNode> references,
+                                 SchemaRegistry.RegisterOptions options) {
         static SchemaRequest from(ObjectNode body) {
             JsonNode schema = body.get("schema");
             if (schema != null && !schema.isNull() && !schema.isTextual()) {
@@ -328,8 +367,37 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 }
                 refs.forEach(references::add);
             }
+            JsonNode ruleSet = body.get("ruleSet");
+            if (ruleSet != null && ruleSet.isObject() && hasRules(ruleSet)) {
+                throw RegistryError.invalidSchema("Invalid schema: rule sets (data contract rules) are not supported "
+                        + "by the mlcycle local schema registry");
+            }
             return new SchemaRequest(schema == null || schema.isNull() ? null : schema.asText(),
-                    type == null || type.isNull() ? null : type.asText(), references);
+                    type == null || type.isNull() ? null : type.asText(), references,
+                    new SchemaRegistry.RegisterOptions(positive(body, "id", true), positive(body, "version", false)));
+        }
+
+        private static boolean hasRules(JsonNode ruleSet) {
+            for (String kind : List.of("migrationRules", "domainRules", "encodingRules")) {
+                JsonNode rules = ruleSet.get(kind);
+                if (rules != null && rules.isArray() && !rules.isEmpty()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Confluent reads an absent id as -1 and an absent version as 0: "not given". */
+        private static Integer positive(ObjectNode body, String field, boolean zeroIsValid) {
+            JsonNode node = body.get(field);
+            if (node == null || node.isNull()) {
+                return null;
+            }
+            if (!node.canConvertToInt()) {
+                throw RegistryError.badRequest("Field '" + field + "' must be an integer, was " + node);
+            }
+            int value = node.asInt();
+            return value > 0 || (zeroIsValid && value == 0) ? value : null;
         }
     }
 
@@ -341,135 +409,254 @@ public final class SchemaRegistryServer implements AutoCloseable {
         if (n == 0) {
             return only(r, "GET", () -> Response.json(Map.of()));
         }
-        switch (p.get(0)) {
-            case "subjects" -> {
-                if (n == 1) {
-                    return only(r, "GET", () -> Response.json(registry.subjects(r.flag("deleted"))));
-                }
-                String subject = r.segment(1);
-                if (n == 2) {
-                    return switch (r.method) {
-                        case "POST" -> lookup(r, subject);
-                        case "DELETE" -> Response.json(registry.deleteSubject(subject, r.flag("permanent")));
-                        default -> throw RegistryError.methodNotAllowed();
-                    };
-                }
-                if (!"versions".equals(p.get(2))) {
-                    throw RegistryError.notFound();
-                }
-                if (n == 3) {
-                    return switch (r.method) {
-                        case "GET" -> Response.json(registry.versions(subject, r.flag("deleted")));
-                        case "POST" -> register(r, subject);
-                        default -> throw RegistryError.methodNotAllowed();
-                    };
-                }
-                String version = r.segment(3);
-                if (n == 4) {
-                    return switch (r.method) {
-                        case "GET" -> Response.json(schemaVersionJson(registry.version(subject,
-                                SchemaRegistry.parseVersion(version), r.flag("deleted"))));
-                        case "DELETE" -> Response.json(registry.deleteVersion(subject, version, r.flag("permanent")));
-                        default -> throw RegistryError.methodNotAllowed();
-                    };
-                }
-                if (n == 5 && "schema".equals(p.get(4))) {
-                    return only(r, "GET", () -> Response.raw(registry.version(subject,
-                            SchemaRegistry.parseVersion(version), r.flag("deleted")).schema()));
-                }
-                if (n == 5 && "referencedby".equals(p.get(4))) {
-                    return only(r, "GET", () -> {
-                        registry.version(subject, SchemaRegistry.parseVersion(version), true);
-                        return Response.json(List.of());
-                    });
-                }
-                throw RegistryError.notFound();
-            }
-            case "schemas" -> {
-                if (n == 1) {
-                    return only(r, "GET", () -> Response.json(registry.allSchemas(r.flag("deleted")).stream()
-                            .map(SchemaRegistryServer::schemaVersionJson).toList()));
-                }
-                if (n == 2 && "types".equals(p.get(1))) {
-                    return only(r, "GET", () -> Response.json(List.of(SchemaRegistry.AVRO)));
-                }
-                if (!"ids".equals(p.get(1)) || n < 3 || n > 4) {
-                    throw RegistryError.notFound();
-                }
-                int id = schemaId(p.get(2));
-                if (n == 3) {
-                    return only(r, "GET", () -> Response.json(Map.of("schema", registry.schemaById(id))));
-                }
-                return switch (p.get(3)) {
-                    case "schema" -> only(r, "GET", () -> Response.raw(registry.schemaById(id)));
-                    case "versions" -> only(r, "GET", () -> Response.json(registry.versionsById(id, r.flag("deleted"))
-                            .stream().map(v -> orderedMap("subject", v.subject(), "version", v.version())).toList()));
-                    case "subjects" -> only(r, "GET", () -> Response.json(registry.subjectsById(id, r.flag("deleted"))));
-                    default -> throw RegistryError.notFound();
-                };
-            }
-            case "config" -> {
-                if (n == 1) {
-                    return switch (r.method) {
-                        case "GET" -> Response.json(Map.of("compatibilityLevel", registry.globalLevel().name()));
-                        case "PUT" -> {
-                            CompatibilityLevel level = requestedLevel(r);
-                            registry.setGlobalLevel(level);
-                            yield Response.json(Map.of("compatibility", level.name()));
-                        }
-                        case "DELETE" -> Response.json(Map.of("compatibilityLevel", registry.resetGlobalLevel().name()));
-                        default -> throw RegistryError.methodNotAllowed();
-                    };
-                }
-                if (n != 2) {
-                    throw RegistryError.notFound();
-                }
-                String subject = r.segment(1);
-                return switch (r.method) {
-                    case "GET" -> {
-                        CompatibilityLevel level = registry.subjectLevel(subject).orElseGet(() -> {
-                            if (r.flag("defaultToGlobal")) {
-                                return registry.globalLevel();
-                            }
-                            throw RegistryError.subjectCompatibilityNotConfigured(subject);
-                        });
-                        yield Response.json(Map.of("compatibilityLevel", level.name()));
-                    }
-                    case "PUT" -> {
-                        CompatibilityLevel level = requestedLevel(r);
-                        registry.setSubjectLevel(subject, level);
-                        yield Response.json(Map.of("compatibility", level.name()));
-                    }
-                    case "DELETE" -> Response.json(Map.of("compatibilityLevel", registry.deleteSubjectLevel(subject).name()));
-                    default -> throw RegistryError.methodNotAllowed();
-                };
-            }
+        return switch (p.get(0)) {
+            case "subjects" -> subjects(r, p, n);
+            case "schemas" -> schemas(r, p, n);
+            case "config" -> config(r, n);
             case "compatibility" -> {
+                // RestService sends ".../versions/" (trailing slash) to check against all versions.
                 if (n < 4 || !"subjects".equals(p.get(1)) || !"versions".equals(p.get(3)) || n > 5) {
                     throw RegistryError.notFound();
                 }
-                String subject = r.segment(2);
+                String subject = r.subject(2);
                 String version = n == 5 ? r.segment(4) : null;
-                return only(r, "POST", () -> compatibility(r, subject, version));
+                yield only(r, "POST", () -> compatibility(r, subject, version));
             }
-            case "mode" -> {
-                if (n <= 2) {
-                    return only(r, "GET", () -> Response.json(Map.of("mode", "READWRITE")));
+            case "mode" -> mode(r, n);
+            case "contexts" -> {
+                if (n != 1) {
+                    throw RegistryError.notFound();
                 }
-                throw RegistryError.notFound();
+                yield only(r, "GET", () -> Response.json(List.of(".")));
             }
+            case "v1" -> metadata(r, p, n);
             default -> throw RegistryError.notFound();
+        };
+    }
+
+    private Response subjects(Request r, List<String> p, int n) {
+        if (n == 1) {
+            return only(r, "GET", () -> Response.json(registry.subjects(
+                    SchemaRegistry.Filter.of(r.flag("deleted"), r.flag("deletedOnly")),
+                    unqualified(r.param("subjectPrefix", "")))));
         }
+        String subject = r.subject(1);
+        if (n == 2) {
+            return switch (r.method) {
+                case "POST" -> lookup(r, subject);
+                case "DELETE" -> Response.json(registry.deleteSubject(subject, r.flag("permanent")));
+                default -> throw RegistryError.methodNotAllowed();
+            };
+        }
+        if (n == 3 && "metadata".equals(p.get(2))) {
+            // Latest version carrying given metadata: we keep no metadata, so none ever matches.
+            return only(r, "GET", () -> {
+                registry.versions(subject, r.flag("deleted"));
+                throw RegistryError.schemaNotFound();
+            });
+        }
+        if (!"versions".equals(p.get(2))) {
+            throw RegistryError.notFound();
+        }
+        if (n == 3) {
+            return switch (r.method) {
+                case "GET" -> Response.json(registry.versions(subject,
+                        SchemaRegistry.Filter.of(r.flag("deleted"), r.flag("deletedOnly"))));
+                case "POST" -> register(r, subject);
+                default -> throw RegistryError.methodNotAllowed();
+            };
+        }
+        String version = r.segment(3);
+        if (n == 4) {
+            return switch (r.method) {
+                case "GET" -> Response.json(schemaVersionJson(registry.version(subject,
+                        SchemaRegistry.parseVersion(version), r.flag("deleted"))));
+                case "DELETE" -> Response.json(registry.deleteVersion(subject, version, r.flag("permanent")));
+                default -> throw RegistryError.methodNotAllowed();
+            };
+        }
+        if (n == 5 && "schema".equals(p.get(4))) {
+            return only(r, "GET", () -> Response.raw(registry.version(subject,
+                    SchemaRegistry.parseVersion(version), r.flag("deleted")).schema()));
+        }
+        if (n == 5 && "referencedby".equals(p.get(4))) {
+            return only(r, "GET", () -> {
+                registry.version(subject, SchemaRegistry.parseVersion(version), true);
+                return Response.json(List.of());
+            });
+        }
+        throw RegistryError.notFound();
+    }
+
+    private Response schemas(Request r, List<String> p, int n) {
+        if (n == 1) {
+            return only(r, "GET", () -> Response.json(allSchemas(r)));
+        }
+        if (n == 2 && "types".equals(p.get(1))) {
+            return only(r, "GET", () -> Response.json(List.of(SchemaRegistry.AVRO)));
+        }
+        if (n == 3 && "guids".equals(p.get(1))) {
+            return only(r, "GET", () -> {
+                SchemaRegistry.SchemaVersion found = registry.schemaByGuid(r.segment(2));
+                return Response.json(orderedMap("schema", found.schema(), "guid", found.guid()));
+            });
+        }
+        if (!"ids".equals(p.get(1)) || n < 3 || n > 4) {
+            throw RegistryError.notFound();
+        }
+        int id = schemaId(p.get(2));
+        if (n == 3) {
+            return only(r, "GET", () -> {
+                // Confluent's SchemaString; "subject", "format" and "findTags" change nothing for AVRO here.
+                Map<String, Object> body = orderedMap("schema", registry.schemaById(id));
+                if (r.flag("fetchMaxId")) {
+                    body.put("maxId", registry.maxId());
+                }
+                return Response.json(body);
+            });
+        }
+        return switch (p.get(3)) {
+            case "schema" -> only(r, "GET", () -> Response.raw(registry.schemaById(id)));
+            case "versions" -> only(r, "GET", () -> Response.json(registry.versionsById(id, r.flag("deleted"))
+                    .stream().map(v -> orderedMap("subject", v.subject(), "version", v.version())).toList()));
+            case "subjects" -> only(r, "GET", () -> Response.json(registry.subjectsById(id, r.flag("deleted"))));
+            default -> throw RegistryError.notFound();
+        };
+    }
+
+    /** {@code GET /schemas}: subjectPrefix, deleted, latestOnly, offset and limit, as Confluent reads them. */
+    private List<Map<String, Object>> allSchemas(Request r) {
+        String prefix = unqualified(r.param("subjectPrefix", ""));
+        List<SchemaRegistry.SchemaVersion> found = registry.allSchemas(r.flag("deleted")).stream()
+                .filter(v -> v.subject().startsWith(prefix)).toList();
+        if (r.flag("latestOnly")) {
+            Map<String, SchemaRegistry.SchemaVersion> latest = new LinkedHashMap<>();
+            found.forEach(v -> latest.put(v.subject(), v));
+            found = List.copyOf(latest.values());
+        }
+        int offset = Math.min(r.intParam("offset", 0), found.size());
+        int limit = r.intParam("limit", 0);
+        int to = limit > 0 ? Math.min(found.size(), offset + limit) : found.size();
+        return found.subList(offset, to).stream().map(SchemaRegistryServer::schemaVersionJson).toList();
+    }
+
+    private Response config(Request r, int n) {
+        if (n == 1) {
+            return switch (r.method) {
+                case "GET" -> Response.json(Map.of("compatibilityLevel", registry.globalLevel().name()));
+                case "PUT" -> Response.json(updateConfig(r, null));
+                case "DELETE" -> Response.json(Map.of("compatibilityLevel", registry.resetGlobalLevel().name()));
+                default -> throw RegistryError.methodNotAllowed();
+            };
+        }
+        if (n != 2) {
+            throw RegistryError.notFound();
+        }
+        String subject = r.subject(1);
+        return switch (r.method) {
+            case "GET" -> {
+                CompatibilityLevel level = registry.subjectLevel(subject).orElseGet(() -> {
+                    if (r.flag("defaultToGlobal")) {
+                        return registry.globalLevel();
+                    }
+                    throw RegistryError.subjectCompatibilityNotConfigured(subject);
+                });
+                yield Response.json(Map.of("compatibilityLevel", level.name()));
+            }
+            case "PUT" -> Response.json(updateConfig(r, subject));
+            case "DELETE" -> Response.json(Map.of("compatibilityLevel", registry.deleteSubjectLevel(subject).name()));
+            default -> throw RegistryError.methodNotAllowed();
+        };
+    }
+
+    /**
+     * PUT /config: Confluent's ConfigUpdateRequest, echoed on success. Only the compatibility level
+     * has an effect here; a request without one (e.g. only {@code "normalize": true}, or only fields
+     * Confluent does not know) changes nothing but is accepted, as Confluent's ConfigResource does.
+     */
+    private Map<String, Object> updateConfig(Request r, String subject) {
+        ObjectNode body = r.jsonBody();
+        JsonNode levelNode = body.hasNonNull("compatibility") ? body.get("compatibility") : body.get("compatibilityLevel");
+        Map<String, Object> echo = new LinkedHashMap<>();
+        if (levelNode != null && !levelNode.isNull()) {
+            if (!levelNode.isTextual()) {
+                throw RegistryError.invalidCompatibilityLevel();
+            }
+            CompatibilityLevel level = CompatibilityLevel.fromName(levelNode.asText())
+                    .orElseThrow(RegistryError::invalidCompatibilityLevel);
+            if (subject == null) {
+                registry.setGlobalLevel(level);
+            } else {
+                registry.setSubjectLevel(subject, level);
+            }
+            echo.put("compatibility", level.name());
+        }
+        if (body.has("normalize") && body.get("normalize").isBoolean()) {
+            echo.put("normalize", body.get("normalize").asBoolean());
+        }
+        return echo;
+    }
+
+    /** Only READWRITE exists here: mode changes are refused with Confluent's "mode.mutability=false" answer. */
+    private Response mode(Request r, int n) {
+        if (n > 2) {
+            throw RegistryError.notFound();
+        }
+        String subject = n == 2 ? r.subject(1) : null;
+        return switch (r.method) {
+            case "GET", "HEAD" -> {
+                if (subject != null && !r.flag("defaultToGlobal")) {
+                    throw RegistryError.subjectModeNotConfigured(subject);
+                }
+                yield Response.json(Map.of("mode", "READWRITE"));
+            }
+            case "PUT" -> {
+                JsonNode mode = r.jsonBody().get("mode");
+                String name = mode == null || !mode.isTextual() ? "" : mode.asText().toUpperCase(Locale.ROOT);
+                if (!Set.of("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT").contains(name)) {
+                    throw RegistryError.invalidMode();
+                }
+                if (!"READWRITE".equals(name)) {
+                    throw RegistryError.operationNotPermitted("Mode changes are not allowed");
+                }
+                yield Response.json(Map.of("mode", name));
+            }
+            case "DELETE" -> {
+                if (subject == null) {
+                    throw RegistryError.methodNotAllowed();
+                }
+                throw RegistryError.subjectModeNotConfigured(subject);
+            }
+            default -> throw RegistryError.methodNotAllowed();
+        };
+    }
+
+    /** {@code /v1/metadata/id} and {@code /v1/metadata/version}, which Confluent's admin clients read. */
+    private Response metadata(Request r, List<String> p, int n) {
+        if (n != 3 || !"metadata".equals(p.get(1))) {
+            throw RegistryError.notFound();
+        }
+        return switch (p.get(2)) {
+            case "id" -> only(r, "GET", () -> Response.json(orderedMap("id", CLUSTER_ID,
+                    "scope", orderedMap("path", List.of(), "clusters",
+                            orderedMap("schema-registry-cluster", "schema-registry")))));
+            case "version" -> only(r, "GET", () -> Response.json(orderedMap("version", SERVER_VERSION,
+                    "commitId", "mlcycle-local")));
+            default -> throw RegistryError.notFound();
+        };
     }
 
     private Response register(Request r, String subject) {
         SchemaRequest body = SchemaRequest.from(r.jsonBody());
-        int id = registry.register(subject, body.schema(), body.schemaType(), body.references());
-        return Response.json(Map.of("id", id));
+        SchemaRegistry.SchemaVersion registered = registry.register(subject, body.schema(), body.schemaType(),
+                body.references(), body.options());
+        // Confluent answers {"id"}; 8.x servers add the GUID, which header-id producers need.
+        return Response.json(orderedMap("id", registered.id(), "guid", registered.guid()));
     }
 
     private Response lookup(Request r, String subject) {
         SchemaRequest body = SchemaRequest.from(r.jsonBody());
+        // "normalize" changes nothing here: schemas are always compared in Avro's canonical text.
         return Response.json(schemaVersionJson(registry.lookup(subject, body.schema(), body.schemaType(),
                 body.references(), r.flag("deleted"))));
     }
@@ -503,15 +690,6 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return result;
     }
 
-    private static CompatibilityLevel requestedLevel(Request r) {
-        ObjectNode body = r.jsonBody();
-        JsonNode level = body.hasNonNull("compatibility") ? body.get("compatibility") : body.get("compatibilityLevel");
-        if (level == null || !level.isTextual()) {
-            throw RegistryError.invalidCompatibilityLevel();
-        }
-        return CompatibilityLevel.fromName(level.asText()).orElseThrow(RegistryError::invalidCompatibilityLevel);
-    }
-
     /** Jersey answers 404 when a path parameter is not an Integer; so do we. */
     private static int schemaId(String text) {
         try {
@@ -521,9 +699,18 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
     }
 
-    /** Confluent's Schema entity; {@code schemaType} is omitted for AVRO, as Confluent does. */
+    /** A subject without Confluent's default-context qualifier {@code :.:}. */
+    private static String unqualified(String subject) {
+        return subject.startsWith(DEFAULT_CONTEXT_PREFIX) ? subject.substring(DEFAULT_CONTEXT_PREFIX.length()) : subject;
+    }
+
+    /**
+     * Confluent's Schema entity; {@code schemaType} is omitted for AVRO, as Confluent does. The
+     * GUID is what Confluent 8.x clients read to put a header-based schema id on a record.
+     */
     private static Map<String, Object> schemaVersionJson(SchemaRegistry.SchemaVersion v) {
-        return orderedMap("subject", v.subject(), "version", v.version(), "id", v.id(), "schema", v.schema());
+        return orderedMap("subject", v.subject(), "version", v.version(), "id", v.id(), "guid", v.guid(),
+                "schema", v.schema());
     }
 
     private static Response only(Request r, String method, java.util.function.Supplier<Response> action) {

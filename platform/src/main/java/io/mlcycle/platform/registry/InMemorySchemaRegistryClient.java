@@ -68,6 +68,27 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
         }
     }
 
+    /** GUIDs as Confluent computes them for schemas without references or rules: the MD5 of the canonical text. */
+    @Override
+    public Schema getSchemaByGuid(String guid) {
+        synchronized (lock) {
+            return schemasById.values().stream().filter(s -> guidOf(s).equalsIgnoreCase(guid)).findFirst()
+                    .orElseThrow(() -> new SchemaNotFoundException("Schema " + guid + " not found"));
+        }
+    }
+
+    /** The GUID Confluent's registry gives this schema (no references, metadata or rules). */
+    public static String guidOf(Schema schema) {
+        try {
+            byte[] md5 = java.security.MessageDigest.getInstance("MD5")
+                    .digest(schema.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(md5);
+            return new java.util.UUID(buffer.getLong(), buffer.getLong()).toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required of every JVM", e);
+        }
+    }
+
     @Override
     public SchemaMetadata getLatestSchemaMetadata(String subject) {
         synchronized (lock) {

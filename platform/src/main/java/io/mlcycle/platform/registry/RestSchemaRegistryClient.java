@@ -47,6 +47,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private final Optional<String> authorization;
     private final AtomicInteger preferredUrl = new AtomicInteger();
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    private final Map<String, Schema> schemasByGuid = new ConcurrentHashMap<>();
     private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
     private final Map<SubjectSchema, SchemaMetadata> metadataBySubjectSchema = new ConcurrentHashMap<>();
 
@@ -90,6 +91,18 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         JsonNode answer = send("GET", "/schemas/ids/" + id, null);
         Schema schema = parseSchema(answer, "schema " + id);
         Schema previous = schemasById.putIfAbsent(id, schema);
+        return previous == null ? schema : previous;
+    }
+
+    @Override
+    public Schema getSchemaByGuid(String guid) {
+        String key = Objects.requireNonNull(guid, "guid").toLowerCase(java.util.Locale.ROOT);
+        Schema cached = schemasByGuid.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        Schema schema = parseSchema(send("GET", "/schemas/guids/" + encode(guid), null), "schema GUID " + guid);
+        Schema previous = schemasByGuid.putIfAbsent(key, schema);
         return previous == null ? schema : previous;
     }
 

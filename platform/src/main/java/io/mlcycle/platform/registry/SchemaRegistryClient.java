@@ -20,6 +20,14 @@ public interface SchemaRegistryClient {
     /** The schema with this registry-wide id; {@link SchemaNotFoundException} if there is none. */
     Schema getSchemaById(int id);
 
+    /**
+     * The schema with this GUID (Confluent 8.1+ producers may put it in a record header instead of the 4-byte id);
+     * {@link SchemaNotFoundException} if there is none. Registries without GUIDs answer not found.
+     */
+    default Schema getSchemaByGuid(String guid) {
+        throw new SchemaNotFoundException("Schema " + guid + " not found: this registry client does not resolve GUIDs");
+    }
+
     /** The latest version of a subject; {@link SubjectNotFoundException} if the subject does not exist. */
     SchemaMetadata getLatestSchemaMetadata(String subject);
 

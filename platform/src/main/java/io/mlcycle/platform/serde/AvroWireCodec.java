@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.AvroTypeException;
@@ -34,6 +35,8 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * The Confluent wire format: magic byte 0, the schema id as 4 bytes big-endian, then the Avro binary encoding of the
@@ -44,6 +47,11 @@ final class AvroWireCodec {
 
     static final byte MAGIC_BYTE = 0x0;
     static final int HEADER_SIZE = 5;
+    /** Confluent 8.1+ record headers carrying the schema id instead of the value prefix. */
+    static final String KEY_SCHEMA_ID_HEADER = "__key_schema_id";
+    static final String VALUE_SCHEMA_ID_HEADER = "__value_schema_id";
+    static final byte HEADER_GUID_VERSION = 0x1;
+    static final int GUID_SIZE = 16;
 
     private static final Map<Class<?>, Schema> PRIMITIVE_SCHEMAS = Map.of(
             Boolean.class, Schema.create(Schema.Type.BOOLEAN),
@@ -74,7 +82,8 @@ final class AvroWireCodec {
     private final boolean isKey;
     private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
     private final Map<WriterKey, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
-    private final Map<Integer, ReadPlan> readPlans = new ConcurrentHashMap<>();
+    /** Keyed by the writer's schema id (Integer) or {@code "guid:<GUID>"}. */
+    private final Map<Object, ReadPlan> readPlans = new ConcurrentHashMap<>();
     private final Map<String, TimedMetadata> latestBySubject = new ConcurrentHashMap<>();
 
     AvroWireCodec(SchemaRegistryClient registry, AvroSerdeConfig config, boolean isKey) {
@@ -252,8 +261,22 @@ final class AvroWireCodec {
     // ---------------------------------------------------------------- deserialise
 
     Object deserialize(String topic, byte[] data) {
+        return deserialize(topic, null, data);
+    }
+
+    /**
+     * Reads a record the way Confluent's 8.1+ deserializer does ({@code DualSchemaIdDeserializer}): a
+     * {@code __value_schema_id} / {@code __key_schema_id} header, when present, identifies the writer schema
+     * (version byte 1 and a 16-byte GUID, or version byte 0 and a 4-byte id) and the value is plain Avro binary;
+     * otherwise the value starts with the classic prefix, magic byte 0 and the 4-byte id.
+     */
+    Object deserialize(String topic, Headers headers, byte[] data) {
         if (data == null) {
             return null;
+        }
+        Header idHeader = headers == null ? null : headers.lastHeader(isKey ? KEY_SCHEMA_ID_HEADER : VALUE_SCHEMA_ID_HEADER);
+        if (idHeader != null && idHeader.value() != null) {
+            return deserializeWithHeaderId(topic, idHeader, data);
         }
         if (data.length == 0) {
             throw new TruncatedRecordException(topic, "Record for topic '" + topic + "' (" + side()
@@ -268,41 +291,74 @@ final class AvroWireCodec {
                     + data.length + " bytes, the Confluent header alone needs " + HEADER_SIZE);
         }
         int id = ByteBuffer.wrap(data, 1, 4).getInt();
-        Schema writer = writerSchema(topic, id);
-        int length = data.length - HEADER_SIZE;
+        return decode(topic, id, "schema id " + id, writerSchema(topic, id), data, HEADER_SIZE);
+    }
+
+    private Object deserializeWithHeaderId(String topic, Header header, byte[] data) {
+        byte[] value = header.value();
+        String headerName = header.key();
+        if (value.length >= 1 + GUID_SIZE && value[0] == HEADER_GUID_VERSION) {
+            ByteBuffer buffer = ByteBuffer.wrap(value, 1, GUID_SIZE);
+            String guid = new UUID(buffer.getLong(), buffer.getLong()).toString();
+            return decode(topic, "guid:" + guid, "schema GUID " + guid, writerSchemaByGuid(topic, guid), data, 0);
+        }
+        if (value.length >= HEADER_SIZE && value[0] == MAGIC_BYTE) {
+            int id = ByteBuffer.wrap(value, 1, 4).getInt();
+            return decode(topic, id, "schema id " + id, writerSchema(topic, id), data, 0);
+        }
+        throw new BadMagicByteException(topic, "Unreadable schema id header '" + headerName + "' on " + side()
+                + " of topic '" + topic + "': " + value.length + " bytes starting with "
+                + (value.length == 0 ? "nothing" : "version byte " + value[0])
+                + " (expected 1 + a 16-byte GUID, or 0 + a 4-byte id)");
+    }
+
+    /** Decodes the Avro body that starts at {@code offset}; {@code planKey} caches the reader per writer schema. */
+    private Object decode(String topic, Object planKey, String idText, Schema writer, byte[] data, int offset) {
+        int length = data.length - offset;
         if (writer.getType() == Schema.Type.BYTES) {
             byte[] bytes = new byte[length];
-            System.arraycopy(data, HEADER_SIZE, bytes, 0, length);
+            System.arraycopy(data, offset, bytes, 0, length);
             return bytes;
         }
-        ReadPlan plan = readPlans.computeIfAbsent(id, ignored -> planRead(writer));
+        ReadPlan plan = readPlans.computeIfAbsent(planKey, ignored -> planRead(writer));
         if (plan.mismatch() != null) {
-            throw new SchemaMismatchException(topic, "Cannot read " + side() + " of topic '" + topic + "' written with schema id "
-                    + id + " (" + writer.getFullName() + "): " + plan.mismatch());
+            throw new SchemaMismatchException(topic, "Cannot read " + side() + " of topic '" + topic + "' written with "
+                    + idText + " (" + writer.getFullName() + "): " + plan.mismatch());
         }
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER_SIZE, length, null);
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, offset, length, null);
         Object result;
         try {
             result = plan.reader().read(null, decoder);
         } catch (EOFException e) {
-            throw new TruncatedRecordException(topic, "Record for topic '" + topic + "' (" + side() + ", schema id " + id
+            throw new TruncatedRecordException(topic, "Record for topic '" + topic + "' (" + side() + ", " + idText
                     + ", " + writer.getFullName() + ") is truncated: the Avro datum ends early (" + length + " body bytes)", e);
         } catch (AvroTypeException e) {
-            throw new SchemaMismatchException(topic, "Cannot resolve " + side() + " of topic '" + topic + "' written with schema id "
-                    + id + " (" + writer.getFullName() + "): " + e.getMessage(), e);
+            throw new SchemaMismatchException(topic, "Cannot resolve " + side() + " of topic '" + topic + "' written with "
+                    + idText + " (" + writer.getFullName() + "): " + e.getMessage(), e);
         } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
                  | ClassCastException | IllegalArgumentException e) {
             throw new AvroSerdeException(SerdeFailure.MALFORMED_RECORD, topic, "Malformed Avro " + side() + " in topic '"
-                    + topic + "' (schema id " + id + ", " + writer.getFullName() + "): " + e, e);
+                    + topic + "' (" + idText + ", " + writer.getFullName() + "): " + e, e);
         } catch (OutOfMemoryError e) {
             // A corrupt length prefix can ask for a huge allocation; that is the record's fault, not the heap's.
             throw new AvroSerdeException(SerdeFailure.MALFORMED_RECORD, topic, "Malformed Avro " + side() + " in topic '"
-                    + topic + "' (schema id " + id + "): a length prefix is impossibly large", null);
+                    + topic + "' (" + idText + "): a length prefix is impossibly large", null);
         }
         if (writer.getType() == Schema.Type.STRING && result instanceof CharSequence text) {
             return text.toString();
         }
         return result;
+    }
+
+    private Schema writerSchemaByGuid(String topic, String guid) {
+        try {
+            return registry.getSchemaByGuid(guid);
+        } catch (SchemaNotFoundException e) {
+            throw new UnknownSchemaIdException(topic, "Unknown schema GUID " + guid + " in the schema id header of "
+                    + side() + " of topic '" + topic + "': the registry has no such schema", e);
+        } catch (SchemaRegistryException e) {
+            throw registryError(topic, "fetching schema GUID " + guid, e);
+        }
     }
 
     private Schema writerSchema(String topic, int id) {

@@ -190,6 +190,65 @@ class PlatformIT {
         assertThat(registry.getAllSubjects()).contains(topic + "-io.mlcycle.platform.testavro.Widget");
     }
 
+    /**
+     * A producer using Confluent 8.1+'s HeaderSchemaIdSerializer registers the schema, takes the GUID from the
+     * registry's answer, writes plain Avro and puts 0x01 + GUID in the {@code __value_schema_id} header. Our
+     * deserializer, configured from plain properties, resolves that GUID through the local registry.
+     */
+    @Test
+    void recordsWithConfluentHeaderSchemaIdsAreRead() throws Exception {
+        String topic = "header-ids-it";
+        try (Admin admin = Admin.create(KafkaClients.adminProperties(config("header-it")))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        Widget widget = Widget.newBuilder().setName("nut").setCount(3).build();
+        HttpResponse<String> registered = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(stack.registryUrl() + "/subjects/" + topic + "-value/versions?normalize=false"))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .POST(HttpRequest.BodyPublishers.ofString(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .writeValueAsString(Map.of("schemaType", "AVRO", "schema", Widget.getClassSchema().toString()))))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        java.util.UUID guid = java.util.UUID.fromString(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(registered.body()).path("guid").asText());
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(body, null);
+        new org.apache.avro.specific.SpecificDatumWriter<Widget>(Widget.getClassSchema()).write(widget, encoder);
+        encoder.flush();
+        byte[] header = java.nio.ByteBuffer.allocate(17).put((byte) 1).putLong(guid.getMostSignificantBits())
+                .putLong(guid.getLeastSignificantBits()).array();
+
+        Properties producerProps = new Properties();
+        producerProps.put("bootstrap.servers", stack.bootstrapServers());
+        producerProps.put("key.serializer", StringSerializer.class.getName());
+        producerProps.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps)) {
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, "k1", body.toByteArray());
+            record.headers().add("__value_schema_id", header);
+            producer.send(record).get();
+        }
+
+        Properties consumerProps = new Properties();
+        consumerProps.put("bootstrap.servers", stack.bootstrapServers());
+        consumerProps.put("group.id", "header-ids-it");
+        consumerProps.put("auto.offset.reset", "earliest");
+        consumerProps.put("key.deserializer", StringDeserializer.class.getName());
+        consumerProps.put("value.deserializer", ConfluentAvroDeserializer.class.getName());
+        consumerProps.put("schema.registry.url", stack.registryUrl());
+        consumerProps.put("specific.avro.reader", "true");
+        List<Object> values = new ArrayList<>();
+        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(consumerProps)) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return !values.isEmpty();
+            });
+        }
+
+        assertThat(registered.statusCode()).isEqualTo(200);
+        assertThat(values).containsExactly(widget);
+        assertThat(registry.getSchemaByGuid(guid.toString())).isEqualTo(Widget.getClassSchema());
+    }
+
     @Test
     void ensureTopicsCreatesThePipelineTopicsOnce() throws Exception {
         try (Admin admin = Admin.create(KafkaClients.adminProperties(config("topics-it")))) {

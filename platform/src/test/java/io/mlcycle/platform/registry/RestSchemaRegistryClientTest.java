@@ -232,4 +232,21 @@ class RestSchemaRegistryClientTest {
 
         assertThat(seen.peek().path()).isEqualTo("/subjects/a%20b%2Fc/versions");
     }
+
+    @Test
+    void schemaByGuidUsesTheGuidsEndpointAndIsCached() {
+        script = n -> new Answer(200, "{\"schema\":\"\\\"long\\\"\",\"guid\":\"x\",\"somethingNew\":true}");
+        RestSchemaRegistryClient client = client(url());
+        String guid = "2f6bbda4-0c9b-0e6b-b5f8-1c9d7c2c1a00";
+
+        assertThat(client.getSchemaByGuid(guid)).isEqualTo(Schema.create(Schema.Type.LONG));
+        assertThat(client.getSchemaByGuid(guid.toUpperCase())).isEqualTo(Schema.create(Schema.Type.LONG));
+
+        assertThat(calls.get()).isEqualTo(1);
+        assertThat(seen.peek().method()).isEqualTo("GET");
+        assertThat(seen.peek().path()).isEqualTo("/schemas/guids/" + guid);
+        script = n -> new Answer(404, "{\"error_code\":40403,\"message\":\"Schema x not found\"}");
+        assertThatThrownBy(() -> client.getSchemaByGuid("00000000-0000-0000-0000-000000000000"))
+                .isInstanceOf(SchemaNotFoundException.class);
+    }
 }
