@@ -44,6 +44,13 @@ final class EventIngestor {
     static final String EVENT_ID_FIELD = "event_id";
     /** Longest event id accepted from a client. */
     static final int MAX_EVENT_ID_LENGTH = 256;
+    /** Kafka's default {@code max.request.size}: the largest record the producer sends. */
+    static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+    /**
+     * At least what Kafka adds to key and value when it checks a record against {@code max.request.size} (batch
+     * header 61 bytes, record header at most 21, two length varints), so a record passing here is never refused there.
+     */
+    static final int RECORD_OVERHEAD_BYTES = 100;
 
     private final PipelineSpec spec;
     private final JsonRecordConverter converter;
@@ -55,12 +62,14 @@ final class EventIngestor {
     private final Serializer<QuarantineRecord> quarantineSerializer;
     private final Producer<byte[], byte[]> producer;
     private final Duration ackTimeout;
+    private final int maxRecordBytes;
     private final Clock clock;
     private final Supplier<String> eventIds;
 
     EventIngestor(PipelineSpec spec, String rawTopic, String quarantineTopic, Serializer<String> keySerializer,
                   Serializer<GenericRecord> dataSerializer, Serializer<QuarantineRecord> quarantineSerializer,
-                  Producer<byte[], byte[]> producer, Duration ackTimeout, Clock clock, Supplier<String> eventIds) {
+                  Producer<byte[], byte[]> producer, Duration ackTimeout, int maxRecordBytes, Clock clock,
+                  Supplier<String> eventIds) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.converter = new JsonRecordConverter(spec);
         this.schemaDeclaresEventId = spec.field(EVENT_ID_FIELD).isPresent();
@@ -71,6 +80,7 @@ final class EventIngestor {
         this.quarantineSerializer = Objects.requireNonNull(quarantineSerializer, "quarantineSerializer");
         this.producer = Objects.requireNonNull(producer, "producer");
         this.ackTimeout = Objects.requireNonNull(ackTimeout, "ackTimeout");
+        this.maxRecordBytes = maxRecordBytes;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.eventIds = Objects.requireNonNull(eventIds, "eventIds");
     }
@@ -85,11 +95,15 @@ final class EventIngestor {
      * @param events         the request's events
      * @param idempotencyKey the Idempotency-Key header (already checked: only given for a single event), or null
      * @throws KafkaUnavailableException when Kafka (or the schema registry) did not take the records in time
+     * @throws EventTooLargeException    when an event would exceed Kafka's record size limit (nothing is written)
      */
-    Outcome ingest(List<EventBody.Event> events, String idempotencyKey) throws KafkaUnavailableException {
+    Outcome ingest(List<EventBody.Event> events, String idempotencyKey)
+            throws KafkaUnavailableException, EventTooLargeException {
         List<Result> results = new ArrayList<>(events.size());
-        List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(events.size());
         try {
+            // Every record is built and checked before the first is sent, so a request refused for one of its
+            // events (too large, registry down) writes nothing instead of an unknown part of the batch.
             for (EventBody.Event event : events) {
                 Result result = prepare(event, idempotencyKey);
                 ProducerRecord<byte[], byte[]> record = null;
@@ -108,16 +122,36 @@ final class EventIngestor {
                 if (record == null) {
                     record = quarantined(result, event);
                 }
-                acks.add(producer.send(record));
+                requireSendable(event, record);
+                records.add(record);
                 results.add(result.withoutPayload());
             }
         } catch (AvroSerdeException e) {
             throw new KafkaUnavailableException("the schema registry did not serialise the records: " + e.getMessage(), e);
         } catch (KafkaException e) {
+            throw new KafkaUnavailableException("the records could not be serialised: " + e.getMessage(), e);
+        }
+        List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+        try {
+            for (ProducerRecord<byte[], byte[]> record : records) {
+                acks.add(producer.send(record));
+            }
+        } catch (KafkaException e) {
             throw new KafkaUnavailableException("Kafka did not take the records: " + e.getMessage(), e);
         }
         awaitAcks(acks);
         return new Outcome(results);
+    }
+
+    /** Refuses an event whose record Kafka would refuse for its size: retrying it could never succeed. */
+    private void requireSendable(EventBody.Event event, ProducerRecord<byte[], byte[]> record)
+            throws EventTooLargeException {
+        long size = (long) record.key().length + record.value().length + RECORD_OVERHEAD_BYTES;
+        if (size > maxRecordBytes) {
+            throw new EventTooLargeException("event " + event.index() + " makes a Kafka record of about " + size
+                    + " bytes, more than the " + maxRecordBytes + " bytes Kafka accepts (producer max.request.size);"
+                    + " nothing of this request was written");
+        }
     }
 
     private Result prepare(EventBody.Event event, String idempotencyKey) {
@@ -236,6 +270,13 @@ final class EventIngestor {
 
         long rejected() {
             return results.size() - accepted();
+        }
+    }
+
+    /** An event is too large for one Kafka record; nothing of the request was written. */
+    static final class EventTooLargeException extends Exception {
+        EventTooLargeException(String message) {
+            super(message);
         }
     }
 

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code POST /v1/pipelines/{pipeline}/events}: one JSON object, a JSON array, or NDJSON; answers 200 with
  *       each event's fate, 400 (empty or malformed body), 404 (unknown pipeline), 413 (body too large, answered by
- *       the host), 415 (other content type), 503 with Retry-After (Kafka unavailable);</li>
+ *       the host; or one event too large for a Kafka record, nothing written), 415 (other content type), 503 with Retry-After (Kafka unavailable);</li>
  *   <li>{@code GET /v1/pipelines/{pipeline}/schema}: the pipeline's Avro data schema.</li>
  * </ul>
  */
@@ -100,6 +100,8 @@ final class IngestionHttpApi {
                     + "event_id or Idempotency-Key so duplicates can be recognised.");
             problem.put("status", 503);
             return Response.status(503, problem).withHeader("Retry-After", Integer.toString(retryAfterSeconds));
+        } catch (EventIngestor.EventTooLargeException e) {
+            throw new HttpProblem(413, "event_too_large", e.getMessage());
         }
         accepted.increment(outcome.accepted());
         rejected.increment(outcome.rejected());

@@ -73,7 +73,10 @@ public final class IngestionService implements AutoCloseable {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
                 new ByteArraySerializer());
         try {
-            IngestionService service = start(config, serdes, producer);
+            Object maxRequestSize = props.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+            int maxRecordBytes = maxRequestSize == null ? EventIngestor.DEFAULT_MAX_RECORD_BYTES
+                    : Integer.parseInt(maxRequestSize.toString().trim());
+            IngestionService service = start(config, serdes, producer, maxRecordBytes);
             service.http.bindKafkaProducer(producer);
             return service;
         } catch (RuntimeException e) {
@@ -87,12 +90,18 @@ public final class IngestionService implements AutoCloseable {
      * Used by {@link #start(IngestionConfig)} and by tests with a MockProducer.
      */
     static IngestionService start(IngestionConfig config, PipelineSerdes serdes, Producer<byte[], byte[]> producer) {
+        return start(config, serdes, producer, EventIngestor.DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** As above, with the largest Kafka record the producer sends (its {@code max.request.size}). */
+    static IngestionService start(IngestionConfig config, PipelineSerdes serdes, Producer<byte[], byte[]> producer,
+                                  int maxRecordBytes) {
         Serializer<String> keys = serdes.keySerde(Topics.DATA_RAW).serializer();
         Serializer<GenericRecord> data = serdes.valueSerde(Topics.DATA_RAW).serializer();
         Serializer<QuarantineRecord> quarantine = serdes.valueSerde(Topics.DATA_QUARANTINE).serializer();
         EventIngestor ingestor = new EventIngestor(config.spec(), serdes.topicName(Topics.DATA_RAW),
                 serdes.topicName(Topics.DATA_QUARANTINE), keys, data, quarantine, producer, config.ackTimeout(),
-                Clock.systemUTC(), EventIds::newTimeOrderedId);
+                maxRecordBytes, Clock.systemUTC(), EventIds::newTimeOrderedId);
         PlatformConfig platform = config.platform();
         HttpServerHost http = new HttpServerHost(platform.httpHost(), platform.httpPort(),
                 new HttpServerHost.Options(IngestionConfig.SERVICE_NAME, config.maxBodyBytes(), config.httpThreads(),

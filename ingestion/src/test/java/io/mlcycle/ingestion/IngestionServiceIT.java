@@ -138,6 +138,49 @@ class IngestionServiceIT {
         assertThat(quarantined.get(arrayEventId).getOriginalText()).isEqualTo("[1, 2, 3]");
     }
 
+    @Test
+    void anEventTooLargeForKafkaIs413AndNothingOfItsRequestIsWritten() throws Exception {
+        String small = "{\"event_id\":\"before-big\",\"application_id\":\"s-1\",\"applied_at\":1700000000000,"
+                + "\"age\":40}";
+        // over Kafka's default max.request.size (1 MiB), well under the body limit (10 MiB): retrying cannot help
+        String big = "{\"event_id\":\"big\",\"application_id\":\"" + "x".repeat(1_200_000)
+                + "\",\"applied_at\":1700000000000,\"age\":40}";
+
+        HttpResponse<String> response = post("[" + small + "," + big + "]");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        JsonNode problem = new ObjectMapper().readTree(response.body());
+        assertThat(problem.get("error").asText()).isEqualTo("event_too_large");
+        assertThat(problem.get("message").asText()).contains("event 1").contains("max.request.size");
+        assertThat(response.headers().firstValue("Retry-After")).isEmpty();
+
+        String marker = "{\"event_id\":\"after-big\",\"application_id\":\"s-2\",\"applied_at\":1700000000000,"
+                + "\"age\":41}";
+        assertThat(post(marker).statusCode()).isEqualTo(200);
+        List<String> rawKeys = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor("loans.data.raw").forEach(p -> partitions.add(
+                    new TopicPartition("loans.data.raw", p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200))
+                        .forEach(r -> rawKeys.add(new String(r.key(), StandardCharsets.UTF_8)));
+                return rawKeys.contains("after-big");
+            });
+        }
+        assertThat(rawKeys).doesNotContain("before-big", "big");
+    }
+
+    private static HttpResponse<String> post(String json) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        service.httpBaseUrl().resolve("/v1/pipelines/loans/events"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private static KafkaConsumer<byte[], byte[]> consumer() {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());

@@ -135,6 +135,14 @@ public final class FeedbackHandler implements Handler {
                         "observed_at must be ISO-8601 text or epoch milliseconds"));
             }
         }
+        try {
+            // observed_at is written as epoch milliseconds: a time beyond that range (e.g. year +999999999) is
+            // the client's error (422), not a Kafka failure the client should retry (503).
+            observedAt.toEpochMilli();
+        } catch (ArithmeticException e) {
+            violations.add(new Violation(ReasonCode.OUT_OF_RANGE, "observed_at", "observed_at " + observedAt
+                    + " is outside the range of epoch milliseconds"));
+        }
         JsonNode sourceNode = item.get("source");
         String source = sourceNode == null || sourceNode.isNull() ? "http" : sourceNode.asText();
         if (!violations.isEmpty()) {

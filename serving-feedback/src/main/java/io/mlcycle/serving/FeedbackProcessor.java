@@ -48,13 +48,17 @@ final class FeedbackProcessor extends JoinProcessor {
     @Override
     public void process(Record<byte[], byte[]> record) {
         String key = eventId(record);
-        Optional<Feedback> decoded = decode(record, settings.serdes().feedback().deserializer(), key);
+        Optional<Feedback> decoded = decode(record, settings.serdes().feedback().deserializer(), Feedback.class, key);
         if (decoded.isEmpty()) {
             return;
         }
         Feedback feedback = decoded.get();
+        if (key == null && blankToNull(feedback.getEventId()) != null) {
+            rekeyOrQuarantine(record, feedback.getEventId(), ServingTopology.FEEDBACK_REKEY_SINK);
+            return;
+        }
         metrics.feedbackReceived();
-        String eventId = key != null ? key : blankToNull(feedback.getEventId());
+        String eventId = key;
         if (eventId == null) {
             quarantine(record, QuarantineStage.VALIDATION, ReasonCode.MISSING_REQUIRED,
                     "event_id", "feedback has no event id, so it cannot be joined with an event", null);

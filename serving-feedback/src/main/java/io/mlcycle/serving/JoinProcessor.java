@@ -48,16 +48,30 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
     }
 
     /**
-     * Decodes a value; an undecodable one is quarantined (stage DESERIALIZATION) and empty is returned. Failures of
-     * the environment (registry unreachable) are rethrown: the record may be fine, so it must not be quarantined.
+     * Decodes a value; an undecodable one, a tombstone, or one whose writer schema is not {@code type} is quarantined
+     * (stage DESERIALIZATION) and empty is returned. Failures of the environment (registry unreachable) are rethrown:
+     * the record may be fine, so it must not be quarantined.
      */
-    protected <T> Optional<T> decode(Record<byte[], byte[]> record, Deserializer<T> deserializer, String eventId) {
+    protected <T> Optional<T> decode(Record<byte[], byte[]> record, Deserializer<T> deserializer, Class<T> type,
+                                     String eventId) {
         if (record.value() == null) {
+            // Nothing on these topics is deleted by tombstone; counting it keeps "every input is accounted for".
+            quarantine(record, QuarantineStage.DESERIALIZATION, ReasonCode.DESERIALIZATION_FAILED, null,
+                    "the record has no value (a tombstone)", eventId);
             return Optional.empty();
         }
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
         try {
-            return Optional.ofNullable(deserializer.deserialize(topic, record.headers(), record.value()));
+            // The serde returns what the writer schema says (e.g. byte[] for a "bytes" schema) whatever T is; the
+            // check must happen here, inside the try, not as an implicit cast in the caller that would kill the thread.
+            Object value = deserializer.deserialize(topic, record.headers(), record.value());
+            if (value != null && !type.isInstance(value)) {
+                quarantine(record, QuarantineStage.DESERIALIZATION, ReasonCode.SCHEMA_MISMATCH, null,
+                        "the value was written with a schema that is not a " + type.getSimpleName() + " but a "
+                                + value.getClass().getSimpleName(), eventId);
+                return Optional.empty();
+            }
+            return Optional.ofNullable(type.cast(value));
         } catch (AvroSerdeException e) {
             if (!e.failure().isRecordFault()) {
                 throw e;
@@ -92,6 +106,23 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
         metrics.quarantined(code.name());
         context.forward(new Record<String, Object>(eventId, quarantined, record.timestamp()),
                 ServingTopology.QUARANTINE_SINK);
+    }
+
+    /**
+     * A record read without a key sits in whatever partition its producer picked, so its event's join state is
+     * (with more than one partition) in another task. It is written back to its own topic keyed by the event id
+     * from its value, original bytes and headers unchanged, and joined when it comes back on the right partition.
+     * Without a usable event id it is quarantined.
+     */
+    protected void rekeyOrQuarantine(Record<byte[], byte[]> record, String valueEventId, String rekeySink) {
+        String eventId = valueEventId == null ? "" : valueEventId.trim();
+        if (eventId.isEmpty()) {
+            quarantine(record, QuarantineStage.VALIDATION, ReasonCode.MISSING_REQUIRED, "event_id",
+                    "the record has neither a key nor an event id, so it cannot be joined with an event", null);
+            return;
+        }
+        context.forward(new Record<String, Object>(eventId, record.value(), record.timestamp(), record.headers()),
+                rekeySink);
     }
 
     protected long now() {

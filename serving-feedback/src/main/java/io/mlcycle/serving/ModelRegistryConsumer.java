@@ -81,7 +81,16 @@ public final class ModelRegistryConsumer implements AutoCloseable {
                     continue;
                 }
                 for (ConsumerRecord<String, ModelVersion> record : records) {
-                    watcher.record(record.key(), record.value());
+                    // The serde hands back what the writer schema says (byte[] for a "bytes" schema) whatever the
+                    // declared type: check it here, or the implicit cast would end this thread and hot swap with it.
+                    Object value = record.value();
+                    if (value == null || value instanceof ModelVersion) {
+                        watcher.record(record.key(), (ModelVersion) value);
+                    } else {
+                        LOG.error("Skipping record {}-{}@{} of the model registry: its value is a {}, not a "
+                                + "ModelVersion", record.topic(), record.partition(), record.offset(),
+                                value.getClass().getSimpleName());
+                    }
                 }
                 if (!records.isEmpty() || !replayed) {
                     watcher.reconcile();

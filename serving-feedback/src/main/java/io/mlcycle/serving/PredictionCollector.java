@@ -18,12 +18,17 @@ final class PredictionCollector extends JoinProcessor {
     @Override
     public void process(Record<byte[], byte[]> record) {
         String key = eventId(record);
-        Optional<Prediction> decoded = decode(record, settings.serdes().prediction().deserializer(), key);
+        Optional<Prediction> decoded = decode(record, settings.serdes().prediction().deserializer(), Prediction.class,
+                key);
         if (decoded.isEmpty()) {
             return;
         }
         Prediction prediction = decoded.get();
-        String eventId = key != null ? key : prediction.getEventId();
+        if (key == null) {
+            rekeyOrQuarantine(record, prediction.getEventId(), ServingTopology.PREDICTIONS_REKEY_SINK);
+            return;
+        }
+        String eventId = key;
         JoinState state = loadOrCreate(eventId);
         if (state.hasPrediction(prediction.getPredictionId())) {
             return;

@@ -38,7 +38,8 @@ final class ScoringProcessor extends JoinProcessor {
                     "a validated event has no key; the key must be the event id", null);
             return;
         }
-        Optional<GenericRecord> decoded = decode(record, settings.serdes().validated().deserializer(), eventId);
+        Optional<GenericRecord> decoded = decode(record, settings.serdes().validated().deserializer(),
+                GenericRecord.class, eventId);
         if (decoded.isEmpty()) {
             return;
         }
@@ -79,7 +80,8 @@ final class ScoringProcessor extends JoinProcessor {
             metrics.scoringFailure();
             long now = now();
             // One line per minute at most: a broken model would otherwise flood the log, the counter has the count.
-            if (now - lastFailureLogMs > 60_000L) {
+            // MIN_VALUE means "never logged"; now - MIN_VALUE would overflow to a negative number.
+            if (lastFailureLogMs == Long.MIN_VALUE || now - lastFailureLogMs > 60_000L) {
                 lastFailureLogMs = now;
                 LOG.warn("Model {} failed to score event {}: {}", model.version(), eventId, e.toString());
             }

@@ -28,6 +28,7 @@ import org.apache.kafka.streams.state.Stores;
  * &lt;p&gt;.feedback       --join----> &lt;p&gt;.examples.labeled | &lt;p&gt;.data.quarantine (INVALID_LABEL)
  * wall-clock punctuator: expires state older than the label-delay window; unmatched feedback is counted and
  * alerted (FEEDBACK_UNMATCHED) to &lt;p&gt;.monitoring.alerts
+ * keyless feedback / predictions --> written back to their topic keyed by the event id in their value
  * </pre>
  *
  * Inputs are read as bytes and decoded inside the processors, so undecodable records are quarantined with their
@@ -47,6 +48,8 @@ public final class ServingTopology {
     static final String EXAMPLES_SINK = "examples-sink";
     static final String QUARANTINE_SINK = "quarantine-sink";
     static final String ALERTS_SINK = "alerts-sink";
+    static final String FEEDBACK_REKEY_SINK = "feedback-rekey-sink";
+    static final String PREDICTIONS_REKEY_SINK = "predictions-rekey-sink";
 
     private ServingTopology() {
     }
@@ -138,6 +141,12 @@ public final class ServingTopology {
                 serdes.quarantine().serializer(), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
         topology.addSink(ALERTS_SINK, Topics.MONITORING_ALERTS.name(pipeline), Serdes.String().serializer(),
                 serdes.alert().serializer(), JOIN_FEEDBACK);
+        // Keyless feedback and predictions go back to their own topic keyed by event id (bytes unchanged), so that
+        // they reach the partition, and the task, that holds their event's join state.
+        topology.addSink(FEEDBACK_REKEY_SINK, feedbackTopic, Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), JOIN_FEEDBACK);
+        topology.addSink(PREDICTIONS_REKEY_SINK, predictionsTopic, Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), COLLECT_PREDICTIONS);
         return topology;
     }
 }

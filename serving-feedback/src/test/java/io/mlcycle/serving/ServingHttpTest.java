@@ -202,6 +202,20 @@ class ServingHttpTest {
     }
 
     @Test
+    void rejectsAnObservedAtOutsideTheEpochMillisecondRangeAs422() throws Exception {
+        // Such an instant parses, but cannot be written as timestamp-millis: before the fix the serializer failed
+        // in the sink and the client got 503 "retry later" for a request that can never succeed.
+        HttpResponse<String> response = post("/v1/pipelines/credit/feedback",
+                "{\"event_id\":\"e-9\",\"label\":true,\"observed_at\":\"+999999999-12-31T23:59:59Z\"}");
+
+        assertThat(response.statusCode()).isEqualTo(422);
+        JsonNode reason = JSON.readTree(response.body()).get("records").get(0).get("reasons").get(0);
+        assertThat(reason.get("field").textValue()).isEqualTo("observed_at");
+        assertThat(reason.get("code").textValue()).isEqualTo("OUT_OF_RANGE");
+        assertThat(sent).isEmpty();
+    }
+
+    @Test
     void showsTheChampionOr404() throws Exception {
         HttpResponse<String> none = get("/v1/pipelines/credit/model");
         assertThat(none.statusCode()).isEqualTo(404);

@@ -50,6 +50,10 @@ class ServingTopologyTest {
     private TestInputTopic<String, Feedback> feedback;
     private TestInputTopic<String, byte[]> rawFeedback;
     private TestInputTopic<String, Prediction> predictionsIn;
+    private TestInputTopic<String, byte[]> rawValidated;
+    private TestInputTopic<String, byte[]> rawPredictions;
+    private TestOutputTopic<String, Feedback> feedbackOut;
+    private InMemorySchemaRegistryClient registry;
     private TestOutputTopic<String, Prediction> predictions;
     private TestOutputTopic<String, LabeledExample> examples;
     private TestOutputTopic<String, QuarantineRecord> quarantine;
@@ -57,7 +61,8 @@ class ServingTopologyTest {
 
     @BeforeEach
     void setUp() {
-        PipelineSerdes serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
+        registry = new InMemorySchemaRegistryClient();
+        PipelineSerdes serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults(),
                 SPEC.pipeline(), SPEC.dataSchema());
         metrics = ServingMetrics.inMemory(SPEC.pipeline());
         ServingFeedbackConfig config = TestFixtures.config(SPEC, Map.of(
@@ -82,6 +87,10 @@ class ServingTopologyTest {
         rawFeedback = driver.createInputTopic(Topics.FEEDBACK.name(p), keys, new ByteArraySerializer());
         predictionsIn = driver.createInputTopic(Topics.PREDICTIONS.name(p), keys,
                 serdes.valueSerde(Topics.PREDICTIONS).serializer());
+        rawValidated = driver.createInputTopic(Topics.DATA_VALIDATED.name(p), keys, new ByteArraySerializer());
+        rawPredictions = driver.createInputTopic(Topics.PREDICTIONS.name(p), keys, new ByteArraySerializer());
+        feedbackOut = driver.createOutputTopic(Topics.FEEDBACK.name(p), keysOut,
+                serdes.valueSerde(Topics.FEEDBACK).deserializer());
         predictions = driver.createOutputTopic(Topics.PREDICTIONS.name(p), keysOut,
                 serdes.valueSerde(Topics.PREDICTIONS).deserializer());
         examples = driver.createOutputTopic(Topics.EXAMPLES_LABELED.name(p), keysOut,
@@ -365,6 +374,99 @@ class ServingTopologyTest {
 
         assertThat(countEntries(ServingTopology.JOIN_STORE)).isZero();
         assertThat(countEntries(ServingTopology.EXPIRY_STORE)).isZero();
+    }
+
+    @Test
+    void valuesWrittenWithANonRecordSchemaAreQuarantinedWithoutStoppingTheTopology() {
+        // A Confluent-framed value whose writer schema is "bytes": the serde returns a byte[] whatever the topic's
+        // type is. Before the fix the processors' implicit cast threw ClassCastException and killed the thread.
+        int bytesSchemaId = registry.register("stray-value", org.apache.avro.Schema.create(
+                org.apache.avro.Schema.Type.BYTES));
+        byte[] framed = java.nio.ByteBuffer.allocate(8).put((byte) 0).putInt(bytesSchemaId)
+                .put(new byte[] {1, 2, 3}).array();
+
+        rawFeedback.pipeInput("s1", framed);
+        rawValidated.pipeInput("s2", framed);
+        rawPredictions.pipeInput("s3", framed);
+
+        List<QuarantineRecord> quarantined = quarantine.readValuesToList();
+        assertThat(quarantined).extracting(QuarantineRecord::getEventId).containsExactly("s1", "s2", "s3");
+        assertThat(quarantined).allSatisfy(r -> {
+            assertThat(r.getStage()).isEqualTo(QuarantineStage.DESERIALIZATION);
+            assertThat(r.getReasons().get(0).getCode()).isEqualTo("SCHEMA_MISMATCH");
+            assertThat(r.getOriginalValue().array()).containsExactly(framed);
+        });
+        pipeEvent("s4", 40);
+        pipeFeedback("s4", "true");
+        assertThat(examples.readValue().getEventId()).isEqualTo("s4");
+    }
+
+    @Test
+    void feedbackTombstonesAreQuarantinedNotSilentlyDropped() {
+        rawFeedback.pipeInput("e11", (byte[]) null);
+
+        QuarantineRecord record = quarantine.readValue();
+        assertThat(record.getEventId()).isEqualTo("e11");
+        assertThat(record.getStage()).isEqualTo(QuarantineStage.DESERIALIZATION);
+        assertThat(record.getReasons().get(0).getCode()).isEqualTo("DESERIALIZATION_FAILED");
+        assertThat(record.getSourceTopic()).isEqualTo("credit.feedback");
+    }
+
+    @Test
+    void keylessFeedbackIsWrittenBackKeyedByItsEventIdSoItReachesTheEventsPartition() {
+        // With 3 partitions a keyless record lands in an arbitrary partition, away from its event's join state;
+        // keyed by event id it is co-partitioned with the event. (The test driver has one partition, so the join
+        // itself would succeed either way: what is checked is the re-keying.)
+        pipeEvent("e12", 40);
+        feedback.pipeInput((String) null, Feedback.newBuilder().setEventId("e12").setLabel("true")
+                .setObservedAt(TestFixtures.T0).setSource("test").build());
+
+        List<org.apache.kafka.streams.test.TestRecord<String, Feedback>> rekeyed = feedbackOut.readRecordsToList();
+        assertThat(rekeyed).hasSize(1);
+        assertThat(rekeyed.get(0).key()).isEqualTo("e12");
+        assertThat(rekeyed.get(0).value().getLabel()).isEqualTo("true");
+        assertThat(examples.readValuesToList()).extracting(LabeledExample::getEventId).containsExactly("e12");
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_RECEIVED)).isEqualTo(1);
+    }
+
+    @Test
+    void keylessPredictionsAreWrittenBackKeyedByTheirEventId() {
+        Prediction http = Prediction.newBuilder().setPredictionId("p-k").setEventId("h2").setPipeline("credit")
+                .setModelVersion("credit-v7").setVariant(Variant.CHAMPION).setServed(true).setScore(0.2)
+                .setDecision(false).setThreshold(0.5).setLatencyMicros(1).setFeatures(Map.of("age", 33))
+                .setPredictedAt(TestFixtures.T0).setSource("http").build();
+        predictionsIn.pipeInput((String) null, http);
+
+        List<org.apache.kafka.streams.test.TestRecord<String, Prediction>> written = predictions.readRecordsToList();
+        assertThat(written).extracting(org.apache.kafka.streams.test.TestRecord::key).containsExactly("h2");
+        pipeFeedback("h2", "false");
+        assertThat(examples.readValue().getPredictions()).extracting(p -> p.getPredictionId()).containsExactly("p-k");
+    }
+
+    @Test
+    void theFirstScoringFailureIsLogged() {
+        // The once-a-minute throttle started from Long.MIN_VALUE, and now - MIN_VALUE overflows: nothing was ever
+        // logged, only counted.
+        champion.set(new LoadedModel("credit-broken", 9, "0".repeat(64), "mlcycle.logistic.v1", features -> {
+            throw new IllegalArgumentException("feature age has the wrong type");
+        }, 0.5, TestFixtures.T0, Map.of()));
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ScoringProcessor.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            pipeEvent("f1", 40);
+            pipeEvent("f2", 40);
+        } finally {
+            logger.detachAppender(appender);
+        }
+
+        assertThat(metrics.count(ServingMetrics.SCORING_FAILURES)).isEqualTo(2);
+        assertThat(appender.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .singleElement().asString().contains("credit-broken").contains("f1");
+        assertThat(predictions.isEmpty()).isTrue();
     }
 
     private long countEntries(String store) {

@@ -15,9 +15,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -34,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p>Deferred triggers (DRIFT, DEGRADATION arriving during a run or the cooldown): at most one is kept, recorded as a
  * QUEUED run saying until when; a newer one replaces it (the older run is recorded SKIPPED, superseded by the newer
  * trigger). {@link #startDeferredIfDue} starts it once the run has ended and the cooldown is over, or records it
- * SKIPPED when a newer champion was promoted since its evidence. On close, a still deferred trigger is re-published
- * to the triggers topic so that the next instance handles it.
+ * SKIPPED when a newer champion was promoted since its evidence. On close, a still deferred trigger and the accepted
+ * triggers still queued for the worker are re-published to the triggers topic so that the next instance handles them;
+ * the run in progress is given time to finish.
  *
  * <p>Trigger handling ({@link #onTrigger}), the deferred-trigger check ({@link #startDeferredIfDue}) and the
  * automatic-trigger check ({@link #checkAutomaticTriggers}) are called from the service's control loop (one thread);
@@ -66,15 +69,25 @@ final class TrainingCoordinator implements AutoCloseable {
     private final Consumer<Map<Integer, Long>> datasetBaseline;
     private final String codeVersion;
     private final Clock clock;
-    private final ExecutorService worker;
+    private final ThreadPoolExecutor worker;
 
     // guarded by this
     private boolean runActive;
     private int queuedRuns;
     private Instant lastRunEndedAt;
     private boolean bootstrapRequested;
+    /** Labeled examples counted when the last BOOTSTRAP trigger was published (-1: never). */
+    private long bootstrapAttemptExamples = -1;
     private boolean volumeRequested;
     private Deferred deferred;
+
+    /** An accepted trigger waiting in the worker's queue: on close it is handed over, not dropped. */
+    private record QueuedRun(String runId, TrainingTrigger trigger, TrainingCoordinator owner) implements Runnable {
+        @Override
+        public void run() {
+            owner.execute(runId, trigger);
+        }
+    }
 
     TrainingCoordinator(String pipeline, TriggerPolicy policy, ModelRegistry registry, RunTracker runs,
                         TrainingRunner runner, DatasetSource datasets, ModelRegistryWriter registryWriter,
@@ -92,7 +105,8 @@ final class TrainingCoordinator implements AutoCloseable {
         this.datasetBaseline = Objects.requireNonNull(datasetBaseline, "datasetBaseline");
         this.codeVersion = Objects.requireNonNull(codeVersion, "codeVersion");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.worker = Executors.newSingleThreadExecutor(r -> {
+        // a plain pool (not Executors' wrapper) so that close() can take the queued runs back and hand them over
+        this.worker = new ThreadPoolExecutor(1, 1, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread thread = new Thread(r, "orchestrator-" + pipeline + "-worker");
             thread.setDaemon(true);
             return thread;
@@ -124,12 +138,18 @@ final class TrainingCoordinator implements AutoCloseable {
     void checkAutomaticTriggers(long newExamples) {
         TriggerPolicy.State state = state();
         Instant now = clock.instant();
-        if (policy.shouldBootstrap(state, newExamples)) {
+        boolean retryDue;
+        synchronized (this) {
+            // after a bootstrap that registered nothing: once there is more data, and not within the cooldown
+            retryDue = newExamples > bootstrapAttemptExamples && !policy.inCooldown(state, now);
+        }
+        if (policy.shouldBootstrap(state, newExamples) && retryDue) {
             Map<String, String> evidence = new LinkedHashMap<>();
             evidence.put("labeled_examples", Long.toString(newExamples));
             evidence.put("min_examples", Long.toString(policy.minExamples()));
             synchronized (this) {
                 bootstrapRequested = true;
+                bootstrapAttemptExamples = newExamples;
             }
             if (!publish(TriggerReason.BOOTSTRAP, evidence, "no champion yet and " + newExamples
                     + " labeled examples >= training.min_examples " + policy.minExamples(), now)) {
@@ -304,12 +324,12 @@ final class TrainingCoordinator implements AutoCloseable {
 
     private void submit(String runId, TrainingTrigger trigger) {
         try {
-            worker.execute(() -> execute(runId, trigger));
+            worker.execute(new QueuedRun(runId, trigger, this));
         } catch (RejectedExecutionException e) {
             synchronized (this) {
                 queuedRuns--;
             }
-            runs.status(runId, RunStatus.FAILED, 1.0, "the orchestrator is shutting down");
+            handOver(new Deferred(runId, trigger, clock.instant(), "queued"));
         }
     }
 
@@ -333,6 +353,10 @@ final class TrainingCoordinator implements AutoCloseable {
             synchronized (this) {
                 runActive = false;
                 lastRunEndedAt = clock.instant();
+                if (registry.isEmpty()) {
+                    // nothing was registered (e.g. the data had one outcome only): bootstrap may be tried again
+                    bootstrapRequested = false;
+                }
             }
         }
     }
@@ -389,8 +413,9 @@ final class TrainingCoordinator implements AutoCloseable {
     }
 
     /**
-     * Hands a still deferred trigger over to the next instance (re-published to the triggers topic, its run here
-     * recorded SKIPPED), then stops taking runs and waits (bounded) for the current one.
+     * Hands a still deferred trigger and the accepted triggers still waiting for the worker over to the next instance
+     * (re-published to the triggers topic, their runs here recorded SKIPPED), then stops taking runs and waits
+     * (bounded) for the current one to finish; only a run still going after that is interrupted.
      */
     @Override
     public void close() {
@@ -402,12 +427,26 @@ final class TrainingCoordinator implements AutoCloseable {
         if (pending != null) {
             handOver(pending);
         }
-        worker.shutdownNow();
+        worker.shutdown();
+        // Their trigger offsets are committed already: dropping them here would lose MANUAL and BOOTSTRAP requests.
+        List<Runnable> waiting = new ArrayList<>();
+        worker.getQueue().drainTo(waiting);
+        for (Runnable task : waiting) {
+            if (task instanceof QueuedRun queued) {
+                synchronized (this) {
+                    queuedRuns--;
+                }
+                handOver(new Deferred(queued.runId(), queued.trigger(), clock.instant(), "queued"));
+            }
+        }
         try {
+            // not shutdownNow() first: an interrupt could break the registry transaction of a run about to finish
             if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warn("The training worker did not stop within 30 s");
+                LOG.warn("The training worker did not finish its run within 30 s; interrupting it");
+                worker.shutdownNow();
             }
         } catch (InterruptedException e) {
+            worker.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }
@@ -417,12 +456,13 @@ final class TrainingCoordinator implements AutoCloseable {
         String message;
         try {
             triggerPublisher.accept(trigger);
-            message = "the orchestrator stopped while the trigger was deferred; it was re-published to the triggers "
-                    + "topic for the next instance";
+            message = "the orchestrator stopped while the trigger was " + (pending.reason().equals("queued")
+                    ? "queued for the worker" : "deferred") + "; it was re-published to the triggers topic for the "
+                    + "next instance";
             LOG.info("Deferred trigger {} ({}) re-published for the next instance", trigger.getTriggerId(),
                     trigger.getReason());
         } catch (RuntimeException e) {
-            message = "the orchestrator stopped while the trigger was deferred, and re-publishing it failed: "
+            message = "the orchestrator stopped while the trigger was waiting, and re-publishing it failed: "
                     + e.getMessage();
             LOG.warn("Deferred trigger {} ({}) is lost: {}", trigger.getTriggerId(), trigger.getReason(), message);
         }

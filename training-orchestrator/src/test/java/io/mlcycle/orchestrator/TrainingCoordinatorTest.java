@@ -46,6 +46,7 @@ class TrainingCoordinatorTest {
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T01:05:00Z"));
     private volatile RuntimeException datasetFailure;
+    private volatile boolean datasetInterrupted;
     private ModelRegistry registry;
     private RunTracker runs;
     private TrainingCoordinator coordinator;
@@ -64,6 +65,7 @@ class TrainingCoordinatorTest {
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
+                datasetInterrupted = true;
                 Thread.currentThread().interrupt();
             }
             if (datasetFailure != null) {
@@ -268,6 +270,51 @@ class TrainingCoordinatorTest {
             assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
             assertThat(run.getMessage()).contains("re-published");
         });
+    }
+
+    @Test
+    void closeHandsQueuedRequestsOverAndLetsTheRunningOneFinish() throws Exception {
+        coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-running"));
+        assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();
+        coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-queued"));
+        assertThat(runFor("manual-queued")).map(TrainingRun::getStatus).hasValue(RunStatus.QUEUED);
+
+        Thread closer = new Thread(coordinator::close, "test-closer");
+        closer.start();
+        // the queued request was accepted (its offset committed): it must go to the next instance, not vanish
+        await().atMost(Duration.ofSeconds(10)).until(() -> finished("manual-queued"));
+        assertThat(triggers).extracting(TrainingTrigger::getTriggerId).containsExactly("manual-queued");
+        assertThat(runFor("manual-queued")).hasValueSatisfying(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(run.getMessage()).contains("re-published");
+        });
+
+        release.countDown();
+        closer.join(Duration.ofSeconds(30).toMillis());
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(datasetInterrupted).as("the running run is not interrupted by close").isFalse();
+        assertThat(runFor("manual-running")).map(TrainingRun::getStatus).hasValue(RunStatus.PROMOTED);
+        assertThat(registry.champion()).map(ModelVersion::getVersion).hasValue("credit-v1");
+    }
+
+    @Test
+    void aBootstrapThatRegisteredNothingIsTriedAgainOnceMoreDataArrivedAfterTheCooldown() {
+        datasetFailure = new UnusableDatasetException("the holdout has 80 example(s), all negative");
+        release.countDown();
+        coordinator.checkAutomaticTriggers(400);
+        assertThat(triggers).singleElement().extracting(TrainingTrigger::getReason).isEqualTo(TriggerReason.BOOTSTRAP);
+        coordinator.onTrigger(triggers.get(0));
+        awaitIdleAfter(triggers.get(0).getTriggerId());
+        assertThat(runFor(triggers.get(0).getTriggerId())).map(TrainingRun::getStatus).hasValue(RunStatus.FAILED);
+
+        datasetFailure = null;
+        clock.advance(Duration.ofSeconds(21));
+        coordinator.checkAutomaticTriggers(400);
+        assertThat(triggers).as("the same data would fail the same way").hasSize(1);
+        coordinator.checkAutomaticTriggers(450);
+        assertThat(triggers).as("no version exists: bootstrap again with more data").hasSize(2);
+        assertThat(triggers.get(1).getReason()).isEqualTo(TriggerReason.BOOTSTRAP);
+        assertThat(triggers.get(1).getEvidence()).containsEntry("labeled_examples", "450");
     }
 
     @Test
