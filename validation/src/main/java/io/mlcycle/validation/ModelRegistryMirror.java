@@ -2,7 +2,12 @@ package io.mlcycle.validation;
 
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Stage;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -29,6 +34,15 @@ final class ModelRegistryMirror {
 
     private final String modelsTopic;
     private final Deserializer<ModelVersion> deserializer;
+    /**
+     * Decoded versions by registry key, with the bytes they were decoded from: the champion is looked up at every
+     * window close, and a version (artifact included) should be decoded once, not every time. Only successful
+     * decodes are kept, so a version skipped during a registry outage is tried again next time.
+     */
+    private final Map<Bytes, Decoded> decoded = new ConcurrentHashMap<>();
+
+    private record Decoded(byte[] bytes, ModelVersion version) {
+    }
 
     ModelRegistryMirror(String modelsTopic, Deserializer<ModelVersion> deserializer) {
         this.modelsTopic = modelsTopic;
@@ -41,17 +55,34 @@ final class ModelRegistryMirror {
      */
     Optional<ModelVersion> champion(KeyValueStore<Bytes, byte[]> store) {
         ModelVersion best = null;
+        Set<Bytes> present = new HashSet<>();
         try (KeyValueIterator<Bytes, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<Bytes, byte[]> entry = all.next();
-                ModelVersion version = decode(entry.value);
+                present.add(entry.key);
+                ModelVersion version = decodeOnce(entry.key, entry.value);
                 if (version != null && version.getStage() == Stage.CHAMPION
                         && (best == null || version.getVersionNumber() > best.getVersionNumber())) {
                     best = version;
                 }
             }
         }
+        decoded.keySet().retainAll(present);
         return Optional.ofNullable(best);
+    }
+
+    private ModelVersion decodeOnce(Bytes key, byte[] value) {
+        Decoded known = decoded.get(key);
+        if (known != null && (known.bytes() == value || Arrays.equals(known.bytes(), value))) {
+            return known.version();
+        }
+        ModelVersion version = decode(value);
+        if (version != null) {
+            decoded.put(key, new Decoded(value, version));
+        } else {
+            decoded.remove(key);
+        }
+        return version;
     }
 
     private ModelVersion decode(byte[] value) {

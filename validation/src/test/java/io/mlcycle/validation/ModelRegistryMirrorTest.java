@@ -1,0 +1,117 @@
+package io.mlcycle.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mlcycle.avro.DataProfile;
+import io.mlcycle.avro.Lineage;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.TriggerReason;
+import io.mlcycle.platform.registry.InMemorySchemaRegistryClient;
+import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.serde.ConfluentAvroSerde;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ModelRegistryMirrorTest {
+
+    private static final String TOPIC = "loans.models";
+    private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+
+    private final AtomicInteger decodes = new AtomicInteger();
+    private Serializer<ModelVersion> serializer;
+    private ModelRegistryMirror mirror;
+    private KeyValueStore<Bytes, byte[]> store;
+
+    @BeforeEach
+    void setUp() {
+        ConfluentAvroSerde<ModelVersion> serde = new ConfluentAvroSerde<>(new InMemorySchemaRegistryClient(),
+                AvroSerdeConfig.defaults().withSpecificAvroReader());
+        serializer = serde.serializer();
+        Deserializer<ModelVersion> counting = (topic, data) -> {
+            decodes.incrementAndGet();
+            return serde.deserializer().deserialize(topic, data);
+        };
+        mirror = new ModelRegistryMirror(TOPIC, counting);
+        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("models"),
+                org.apache.kafka.common.serialization.Serdes.Bytes(),
+                org.apache.kafka.common.serialization.Serdes.ByteArray()).withLoggingDisabled().build();
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+    }
+
+    @Test
+    void eachVersionIsDecodedOnceUntilItsBytesChange() {
+        put("loans-v1", version("loans-v1", 1, Stage.CHAMPION));
+        put("loans-v2", version("loans-v2", 2, Stage.CANDIDATE));
+
+        assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v1");
+        assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v1");
+        assertThat(decodes).hasValue(2);
+
+        put("loans-v2", version("loans-v2", 2, Stage.CHAMPION));
+        assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v2");
+        assertThat(decodes).as("only the changed version is decoded again").hasValue(3);
+
+        store.delete(Bytes.wrap("loans-v2".getBytes(StandardCharsets.UTF_8)));
+        assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v1");
+        assertThat(decodes).hasValue(3);
+    }
+
+    @Test
+    void anUndecodableVersionIsSkippedAndTriedAgainNextTime() {
+        put("loans-v1", version("loans-v1", 1, Stage.CHAMPION));
+        store.put(Bytes.wrap("loans-v9".getBytes(StandardCharsets.UTF_8)), new byte[] {0, 0, 0, 0, 99});
+
+        assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v1");
+        assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v1");
+        assertThat(decodes).as("v1 once, the bad record on every lookup").hasValue(3);
+    }
+
+    private void put(String key, ModelVersion version) {
+        store.put(Bytes.wrap(key.getBytes(StandardCharsets.UTF_8)), serializer.serialize(TOPIC, version));
+    }
+
+    private static ModelVersion version(String version, int number, Stage stage) {
+        Lineage lineage = Lineage.newBuilder()
+                .setDataset(new ArrayList<>())
+                .setSpecSha256("spec")
+                .setCodeVersion("test")
+                .setTrainer("logistic_regression")
+                .setSeed(42)
+                .setTrainedAt(NOW)
+                .setTrainingDurationMs(1)
+                .setRunId("run-" + number)
+                .setTriggerId("trigger-" + number)
+                .setTriggerReason(TriggerReason.BOOTSTRAP)
+                .setTrainExamples(10)
+                .setHoldoutExamples(2)
+                .build();
+        return ModelVersion.newBuilder()
+                .setPipeline("loans")
+                .setVersion(version)
+                .setVersionNumber(number)
+                .setStage(stage)
+                .setArtifactFormat("mlcycle.logistic.v1")
+                .setArtifact(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+                .setArtifactSha256("00")
+                .setArtifactSizeBytes(3)
+                .setLineage(lineage)
+                .setGatesPassed(true)
+                .setReferenceProfile(DataProfile.newBuilder().setRecordCount(0).build())
+                .setDecisionThreshold(0.5)
+                .setCreatedAt(NOW)
+                .setUpdatedAt(NOW)
+                .build();
+    }
+}
