@@ -8,11 +8,8 @@ import io.mlcycle.orchestrator.OrchestratorConfig;
 import io.mlcycle.orchestrator.OrchestratorService;
 import io.mlcycle.platform.config.ConfigSource;
 import io.mlcycle.platform.config.PlatformConfig;
-import io.mlcycle.platform.kafka.TopicAdmin;
-import io.mlcycle.platform.registry.RestSchemaRegistryClient;
-import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.kafka.PipelineBootstrap;
 import io.mlcycle.platform.serde.PipelineSerdes;
-import io.mlcycle.schemas.Topics;
 import io.mlcycle.serving.ServingFeedbackConfig;
 import io.mlcycle.serving.ServingFeedbackService;
 import io.mlcycle.validation.ValidationConfig;
@@ -25,10 +22,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,15 +72,11 @@ public final class PipelineStack implements AutoCloseable {
         PipelineSpec spec = PipelineSpecParser.parse(settings.specFile());
         String pipeline = spec.pipeline();
 
-        Properties adminProperties = new Properties();
-        adminProperties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        adminProperties.putAll(settings.baseConfig().subset(PlatformConfig.KAFKA_PREFIX));
-        try (Admin admin = Admin.create(adminProperties)) {
-            TopicAdmin.ensureTopics(admin, pipeline, Topics.all());
-        }
-        PipelineSerdes serdes = new PipelineSerdes(RestSchemaRegistryClient.forUrls(settings.registryUrl()),
-                AvroSerdeConfig.defaults(), pipeline, spec.dataSchema());
-        Map<String, Integer> schemaIds = serdes.registerSchemas();
+        // The same bootstrap every service runs: with the serdes and schema ids it gives, the CLI reads the topics.
+        PipelineBootstrap.Prepared prepared = PipelineBootstrap.prepare(
+                PlatformConfig.from(serviceConfig(settings, "mlcycle-cli", 0), 0), pipeline, spec.dataSchema());
+        PipelineSerdes serdes = prepared.serdes();
+        Map<String, Integer> schemaIds = prepared.schemaIds();
 
         Deque<RunningService> started = new ArrayDeque<>();
         try {

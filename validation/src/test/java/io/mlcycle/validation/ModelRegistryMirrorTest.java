@@ -3,17 +3,13 @@ package io.mlcycle.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mlcycle.avro.DataProfile;
-import io.mlcycle.avro.Lineage;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Stage;
-import io.mlcycle.avro.TriggerReason;
 import io.mlcycle.platform.registry.InMemorySchemaRegistryClient;
 import io.mlcycle.platform.serde.AvroSerdeConfig;
 import io.mlcycle.platform.serde.ConfluentAvroSerde;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -83,35 +79,7 @@ class ModelRegistryMirrorTest {
     }
 
     private static ModelVersion version(String version, int number, Stage stage) {
-        Lineage lineage = Lineage.newBuilder()
-                .setDataset(new ArrayList<>())
-                .setSpecSha256("spec")
-                .setCodeVersion("test")
-                .setTrainer("logistic_regression")
-                .setSeed(42)
-                .setTrainedAt(NOW)
-                .setTrainingDurationMs(1)
-                .setRunId("run-" + number)
-                .setTriggerId("trigger-" + number)
-                .setTriggerReason(TriggerReason.BOOTSTRAP)
-                .setTrainExamples(10)
-                .setHoldoutExamples(2)
-                .build();
-        return ModelVersion.newBuilder()
-                .setPipeline("loans")
-                .setVersion(version)
-                .setVersionNumber(number)
-                .setStage(stage)
-                .setArtifactFormat("mlcycle.logistic.v1")
-                .setArtifact(ByteBuffer.wrap(new byte[] {1, 2, 3}))
-                .setArtifactSha256("00")
-                .setArtifactSizeBytes(3)
-                .setLineage(lineage)
-                .setGatesPassed(true)
-                .setReferenceProfile(DataProfile.newBuilder().setRecordCount(0).build())
-                .setDecisionThreshold(0.5)
-                .setCreatedAt(NOW)
-                .setUpdatedAt(NOW)
-                .build();
+        return TestPipeline.modelVersion(version, number, stage,
+                DataProfile.newBuilder().setRecordCount(0).build(), NOW, "spec");
     }
 }

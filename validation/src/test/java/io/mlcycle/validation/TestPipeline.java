@@ -1,9 +1,16 @@
 package io.mlcycle.validation;
 
+import io.mlcycle.avro.DataProfile;
+import io.mlcycle.avro.Lineage;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.TriggerReason;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.mlcore.spec.PipelineSpecParser;
 import io.mlcycle.mlcore.spec.SpecException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -81,5 +88,40 @@ final class TestPipeline {
         record.put("email", id + "@example.com");
         record.put("defaulted", random.nextDouble() < 0.2);
         return record;
+    }
+
+    /** A registered model version of the test pipeline with the given stage and drift reference profile. */
+    static ModelVersion modelVersion(String version, int number, Stage stage, DataProfile reference, Instant at,
+                                     String specSha256) {
+        Lineage lineage = Lineage.newBuilder()
+                .setDataset(new ArrayList<>())
+                .setSpecSha256(specSha256)
+                .setCodeVersion("test")
+                .setTrainer("logistic_regression")
+                .setSeed(42)
+                .setTrainedAt(at)
+                .setTrainingDurationMs(1)
+                .setRunId("run-" + number)
+                .setTriggerId("trigger-" + number)
+                .setTriggerReason(TriggerReason.BOOTSTRAP)
+                .setTrainExamples(4000)
+                .setHoldoutExamples(1000)
+                .build();
+        return ModelVersion.newBuilder()
+                .setPipeline(NAME)
+                .setVersion(version)
+                .setVersionNumber(number)
+                .setStage(stage)
+                .setArtifactFormat("mlcycle.logistic.v1")
+                .setArtifact(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+                .setArtifactSha256("00")
+                .setArtifactSizeBytes(3)
+                .setLineage(lineage)
+                .setGatesPassed(true)
+                .setReferenceProfile(reference)
+                .setDecisionThreshold(0.5)
+                .setCreatedAt(at)
+                .setUpdatedAt(at)
+                .build();
     }
 }

@@ -7,7 +7,6 @@ import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.DataProfile;
 import io.mlcycle.avro.DriftScore;
-import io.mlcycle.avro.Lineage;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.QualityReport;
 import io.mlcycle.avro.QuarantineReason;
@@ -413,36 +412,7 @@ class ValidationTopologyTest {
             rows.add(extractor.features(TestPipeline.record(spec.dataSchema(), "r" + i, APPLIED, seed, 0)));
         }
         DataProfile reference = AvroProfiles.toAvro(new DataProfiler(FeatureDefinition.fromSpec(spec)).profile(rows));
-        Lineage lineage = Lineage.newBuilder()
-                .setDataset(new ArrayList<>())
-                .setSpecSha256(spec.sha256())
-                .setCodeVersion("test")
-                .setTrainer("logistic_regression")
-                .setSeed(42)
-                .setTrainedAt(NOW)
-                .setTrainingDurationMs(1)
-                .setRunId("run-" + number)
-                .setTriggerId("trigger-" + number)
-                .setTriggerReason(TriggerReason.BOOTSTRAP)
-                .setTrainExamples(4000)
-                .setHoldoutExamples(1000)
-                .build();
-        return ModelVersion.newBuilder()
-                .setPipeline("loans")
-                .setVersion(version)
-                .setVersionNumber(number)
-                .setStage(stage)
-                .setArtifactFormat("mlcycle.logistic.v1")
-                .setArtifact(ByteBuffer.wrap(new byte[] {1, 2, 3}))
-                .setArtifactSha256("00")
-                .setArtifactSizeBytes(3)
-                .setLineage(lineage)
-                .setGatesPassed(true)
-                .setReferenceProfile(reference)
-                .setDecisionThreshold(0.5)
-                .setCreatedAt(NOW)
-                .setUpdatedAt(NOW)
-                .build();
+        return TestPipeline.modelVersion(version, number, stage, reference, NOW, spec.sha256());
     }
 
     private void pipe(String eventId, GenericRecord record) {
