@@ -1,5 +1,6 @@
 package io.mlcycle.cli;
 
+import io.mlcycle.cli.common.CliErrors;
 import io.mlcycle.platform.lifecycle.JulBridge;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Mlcycle.Version.class,
         description = "An event-driven ML lifecycle pipeline on Apache Kafka.",
-        subcommands = {UpCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        // One line per command, so commands added in parallel merge cleanly.
+        subcommands = {
+                UpCommand.class,
+                DemoCommand.class,
+                CommandLine.HelpCommand.class,
+        })
 public final class Mlcycle implements Runnable {
 
     @CommandLine.Spec
@@ -31,21 +37,13 @@ public final class Mlcycle implements Runnable {
     /** The configured command line, also used by tests. */
     static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Mlcycle());
-        commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
-            // One line a person can act on; the details are in the log.
-            cmd.getErr().println("mlcycle " + cmd.getCommandName() + ": " + describe(exception));
-            org.slf4j.LoggerFactory.getLogger(Mlcycle.class).debug("Command failed", exception);
-            return 1;
-        });
+        // One line a person can act on and an exit code by kind of failure; the details are in the debug log.
+        commandLine.setExecutionExceptionHandler(CliErrors.handler());
         return commandLine;
     }
 
     static String describe(Throwable exception) {
-        Throwable cause = exception;
-        while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof java.util.concurrent.ExecutionException)) {
-            cause = cause.getCause();
-        }
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return CliErrors.describe(exception);
     }
 
     /** The project version, written into a resource at build time. */
