@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
         subcommands = {
                 UpCommand.class,
                 DemoCommand.class,
+                io.mlcycle.cli.ops.StatusCommand.class,
+                io.mlcycle.cli.ops.TailCommand.class,
+                io.mlcycle.cli.ops.SpecCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Mlcycle implements Runnable {
@@ -35,7 +38,7 @@ public final class Mlcycle implements Runnable {
     }
 
     /** The configured command line, also used by tests. */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Mlcycle());
         // One line a person can act on and an exit code by kind of failure; the details are in the debug log.
         commandLine.setExecutionExceptionHandler(CliErrors.handler());
