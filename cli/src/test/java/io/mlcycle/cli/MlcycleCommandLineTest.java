@@ -52,6 +52,16 @@ class MlcycleCommandLineTest {
     }
 
     @Test
+    void twoSpecsOfOnePipelineAreRefusedBeforeAnythingStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path a = BundledSpecs.extract(BundledSpecs.CREDIT, dir.resolve("a"));
+        java.nio.file.Path b = BundledSpecs.extract(BundledSpecs.CREDIT, dir.resolve("b"));
+        assertThat(run("up", "--spec", a.toString(), "--spec", b.toString(), "--kafka-port", "0", "--registry-port", "0"))
+                .isEqualTo(1);
+        assertThat(err.toString()).contains("both define pipeline 'credit'").doesNotContain("\tat ");
+    }
+
+    @Test
     void describeFindsTheMessageThatExplains() {
         Exception wrapped = new java.util.concurrent.ExecutionException(new IllegalStateException("port 9092 is taken"));
         assertThat(Mlcycle.describe(wrapped)).isEqualTo("port 9092 is taken");

@@ -61,11 +61,30 @@ class UpCommandIT {
             assertThat(up.output()).contains("Stopping...");
         }
 
-        try (Running again = Running.start(dataDir)) {
+        // Back with a second pipeline on the same stack (--spec repeated).
+        Path credit = dataDir.resolve("specs").resolve("credit.yaml");
+        Path loans = java.nio.file.Files.writeString(dataDir.resolve("loans.yaml"),
+                java.nio.file.Files.readString(credit).replace("pipeline: credit", "pipeline: loans"));
+        try (Running again = Running.start(dataDir, "--spec", credit.toString(), "--spec", loans.toString())) {
             Map<String, String> urls = again.urls();
             assertThat(latestSchemaId(urls.get("schema registry"), "credit.data.raw-value")).isEqualTo(dataSchemaId);
             assertThat(PipelineRecords.keys(urls.get("bootstrap servers"), "credit.data.validated"))
                     .as("the event validated before the restart is still there").contains(firstEventId);
+            for (String pipeline : new String[] {"credit", "loans"}) {
+                for (String service : new String[] {"ingestion", "validation", "serving-feedback", "training-orchestrator"}) {
+                    assertThat(get(URI.create(urls.get(pipeline + " " + service)).resolve("/health/ready")).statusCode())
+                            .as("%s %s ready", pipeline, service).isEqualTo(200);
+                }
+            }
+            JsonNode answer = JSON.readTree(post(URI.create(urls.get("loans ingestion")).resolve("/v1/pipelines/loans/events"),
+                    """
+                    {"applicant_id": "l-1", "applied_at": "2026-11-22T10:00:00Z", "age": 41, "monthly_income": 3200,
+                     "loan_amount": 5000, "employment": "employed"}""").body());
+            String loanEvent = answer.path("results").path(0).path("event_id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    PipelineRecords.keys(urls.get("bootstrap servers"), "loans.data.validated").contains(loanEvent));
+            assertThat(PipelineRecords.keys(urls.get("bootstrap servers"), "credit.data.validated"))
+                    .as("pipelines keep to their own topics").doesNotContain(loanEvent);
             assertThat(again.stop()).isZero();
         }
     }
@@ -91,16 +110,18 @@ class UpCommandIT {
         private final StringWriter out = new StringWriter();
         private final CompletableFuture<Integer> exit;
 
-        private Running(Path dataDir) {
+        private Running(Path dataDir, String... extraArgs) {
             CommandLine commandLine = new CommandLine(command);
             commandLine.setOut(new PrintWriter(out, true));
             commandLine.setErr(new PrintWriter(out, true));
-            exit = CompletableFuture.supplyAsync(() -> commandLine.execute("--data-dir", dataDir.toString(),
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--data-dir", dataDir.toString(),
                     "--kafka-port", "0", "--registry-port", "0", "--http-base-port", "0"));
+            args.addAll(java.util.List.of(extraArgs));
+            exit = CompletableFuture.supplyAsync(() -> commandLine.execute(args.toArray(String[]::new)));
         }
 
-        static Running start(Path dataDir) {
-            Running running = new Running(dataDir);
+        static Running start(Path dataDir, String... extraArgs) {
+            Running running = new Running(dataDir, extraArgs);
             await().atMost(Duration.ofSeconds(120)).until(() -> running.output().contains("Press Ctrl-C")
                     || running.exit.isDone());
             assertThat(running.exit).as("up exited early:%n%s", running.output()).isNotDone();
