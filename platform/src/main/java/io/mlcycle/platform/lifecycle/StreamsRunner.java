@@ -12,6 +12,8 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one {@link KafkaStreams} client for a service: logs state changes; replaces a failed stream thread up to
  * {@link Options#maxThreadReplacements()} times within {@link Options#replacementWindow()}, then shuts the client
- * down with an ERROR log; reports readiness ({@code RUNNING}, or {@code REBALANCING} after having run) for
- * {@code /health/ready}; closes cleanly with a timeout.
+ * down with an ERROR log; reports readiness for {@code /health/ready}: {@code RUNNING} (or {@code REBALANCING} after
+ * having run) and no state store still restoring from its changelog, since a task that restores serves nothing yet
+ * (Kafka Streams stays {@code RUNNING} while it restores); closes cleanly with a timeout.
  */
 public final class StreamsRunner implements AutoCloseable, Terminating {
 
@@ -51,6 +54,7 @@ public final class StreamsRunner implements AutoCloseable, Terminating {
     private final Clock clock;
     private final Deque<Instant> replacements = new ArrayDeque<>();
     private final CompletableFuture<KafkaStreams.State> terminated = new CompletableFuture<>();
+    private final java.util.Set<String> restoring = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean everRunning;
     private volatile boolean closing;
 
@@ -61,6 +65,40 @@ public final class StreamsRunner implements AutoCloseable, Terminating {
         this.clock = clock;
         streams.setStateListener(this::onStateChange);
         streams.setUncaughtExceptionHandler(this::onUncaughtException);
+        streams.setGlobalStateRestoreListener(restoreListener());
+    }
+
+    /** Tracks which store partitions are restoring: readiness waits for all of them. */
+    StateRestoreListener restoreListener() {
+        return new StateRestoreListener() {
+            @Override
+            public void onRestoreStart(TopicPartition partition, String store, long startingOffset, long endingOffset) {
+                restoring.add(store + "/" + partition);
+                log.info("Kafka Streams client {}: restoring {} from {} (offsets {} to {})", name, store, partition,
+                        startingOffset, endingOffset);
+            }
+
+            @Override
+            public void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long numRestored) {
+            }
+
+            @Override
+            public void onRestoreEnd(TopicPartition partition, String store, long totalRestored) {
+                restoring.remove(store + "/" + partition);
+                log.info("Kafka Streams client {}: restored {} from {} ({} records)", name, store, partition, totalRestored);
+            }
+
+            @Override
+            public void onRestoreSuspended(TopicPartition partition, String store, long totalRestored) {
+                // The task moved to another instance: this one no longer waits for it.
+                restoring.remove(store + "/" + partition);
+            }
+        };
+    }
+
+    /** The store partitions still restoring, as {@code store/topic-partition}. */
+    public java.util.Set<String> restoringStores() {
+        return java.util.Set.copyOf(restoring);
     }
 
     /** Builds and starts a Kafka Streams client for {@code topology} with default options. */
@@ -94,10 +132,14 @@ public final class StreamsRunner implements AutoCloseable, Terminating {
         return streams.state();
     }
 
-    /** Ready: RUNNING, or REBALANCING once it has been RUNNING (a rebalance is not an outage). */
+    /**
+     * Ready: RUNNING, or REBALANCING once it has been RUNNING (a rebalance is not an outage), and no state store
+     * restoring.
+     */
     public boolean isReady() {
         KafkaStreams.State state = streams.state();
-        return state == KafkaStreams.State.RUNNING || (state == KafkaStreams.State.REBALANCING && everRunning);
+        boolean running = state == KafkaStreams.State.RUNNING || (state == KafkaStreams.State.REBALANCING && everRunning);
+        return running && restoring.isEmpty();
     }
 
     @Override

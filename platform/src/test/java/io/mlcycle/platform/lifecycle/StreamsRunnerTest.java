@@ -71,6 +71,29 @@ class StreamsRunnerTest {
     }
 
     @Test
+    void notReadyWhileAStoreRestoresEvenWhenRunning() {
+        ArgumentCaptor<org.apache.kafka.streams.processor.StateRestoreListener> restore =
+                ArgumentCaptor.forClass(org.apache.kafka.streams.processor.StateRestoreListener.class);
+        verify(streams).setGlobalStateRestoreListener(restore.capture());
+        when(streams.state()).thenReturn(KafkaStreams.State.RUNNING);
+        assertThat(runner.isReady()).isTrue();
+
+        var changelog = new org.apache.kafka.common.TopicPartition("app-store-changelog", 1);
+        restore.getValue().onRestoreStart(changelog, "store", 0, 1000);
+        assertThat(runner.isReady()).as("restoring").isFalse();
+        assertThat(runner.restoringStores()).containsExactly("store/app-store-changelog-1");
+
+        restore.getValue().onBatchRestored(changelog, "store", 500, 500);
+        assertThat(runner.isReady()).as("half restored").isFalse();
+        restore.getValue().onRestoreEnd(changelog, "store", 1000);
+        assertThat(runner.isReady()).as("restored").isTrue();
+
+        restore.getValue().onRestoreStart(changelog, "store", 1000, 2000);
+        restore.getValue().onRestoreSuspended(changelog, "store", 10);
+        assertThat(runner.isReady()).as("the task went elsewhere").isTrue();
+    }
+
+    @Test
     void readyWhenRunningAndDuringRebalancesAfterHavingRun() {
         ArgumentCaptor<KafkaStreams.StateListener> listener = ArgumentCaptor.forClass(KafkaStreams.StateListener.class);
         verify(streams).setStateListener(listener.capture());
