@@ -4,17 +4,17 @@ import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Severity;
-import io.mlcycle.avro.Stage;
 import io.mlcycle.mlcore.model.ModelArtifacts;
 import io.mlcycle.mlcore.model.Scorer;
+import io.mlcycle.mlcore.registry.ChampionSelector;
+import io.mlcycle.mlcore.registry.ModelSigning;
+import io.mlcycle.mlcore.registry.RegistryView;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,8 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the champion model of one pipeline loaded, from the model registry {@code <p>.models}: the version in stage
- * CHAMPION with the highest version number. A new champion is verified (the artifact's SHA-256 must equal the
+ * Keeps the champion model of one pipeline loaded, from the model registry {@code <p>.models}: the champion chosen by
+ * ml-core's {@link ChampionSelector} over a {@link RegistryView} (the same rule in every service: only versions signed
+ * with the deployment's key count, tombstones are ignored, versions refused here never count). A version that is
+ * unsigned or wrongly signed is refused with a MODEL_LOAD_FAILURE alert. A new champion is verified (the artifact's SHA-256 must equal the
  * registered {@code artifact_sha256}), loaded, warmed up on synthetic features and only then swapped in atomically,
  * so requests see the old or the new model, never a half-loaded one. A version that fails any step is refused
  * with a MODEL_LOAD_FAILURE alert (to {@code <p>.monitoring.alerts}, via the alert sink) and the previous champion
@@ -46,16 +48,18 @@ public final class ModelRegistryWatcher {
     private final ServingMetrics metrics;
     private final Clock clock;
     private final AtomicReference<LoadedModel> champion = new AtomicReference<>();
-    /** The latest state of every version, as the compacted registry topic holds it. */
-    private final Map<String, ModelVersion> versions = new HashMap<>();
+    /** The latest verified state of every version. */
+    private final RegistryView versions;
     /** Versions refused, by "version@sha256": a republished artifact with another hash is tried again. */
     private final Set<String> refused = new HashSet<>();
 
-    public ModelRegistryWatcher(PipelineSpec spec, Consumer<Alert> alertSink, ServingMetrics metrics, Clock clock) {
+    public ModelRegistryWatcher(PipelineSpec spec, Consumer<Alert> alertSink, ServingMetrics metrics, Clock clock,
+                                ModelSigning signing) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.alertSink = Objects.requireNonNull(alertSink, "alertSink");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.versions = new RegistryView(new ChampionSelector(spec.pipeline(), signing));
     }
 
     /** The champion serving right now, if one was loaded. */
@@ -70,16 +74,18 @@ public final class ModelRegistryWatcher {
 
     /** Records a registry record: a version's new state, or its removal (tombstone, {@code value == null}). */
     public synchronized void record(String key, ModelVersion value) {
-        if (value == null) {
-            if (key != null) {
-                versions.remove(key);
-            }
-            return;
+        RegistryView.Applied applied = versions.apply(key, value);
+        if (applied.outcome() == RegistryView.Outcome.TOMBSTONE_IGNORED) {
+            LOG.warn("Ignored a tombstone for {} on the registry of {}: {}", key, spec.pipeline(), applied.reason());
+        } else if (applied.outcome() == RegistryView.Outcome.REFUSED
+                && !refused.contains(ChampionSelector.rejectionKey(value))) {
+            String actual = ModelArtifacts.sha256(bytes(value.getArtifact()));
+            Map<String, String> evidence = new LinkedHashMap<>();
+            evidence.put("refusal", "signature");
+            evidence.put("declared_sha256", String.valueOf(value.getArtifactSha256()));
+            evidence.put("actual_sha256", actual);
+            refuse(value, applied.reason(), evidence);
         }
-        if (!spec.pipeline().equals(value.getPipeline())) {
-            return;
-        }
-        versions.put(value.getVersion(), value);
     }
 
     /** Records several versions and then reconciles; convenient for tests and batch replays. */
@@ -93,10 +99,7 @@ public final class ModelRegistryWatcher {
      * Called after each batch of registry records, so a replay loads only the final champion.
      */
     public synchronized void reconcile() {
-        Optional<ModelVersion> target = versions.values().stream()
-                .filter(v -> v.getStage() == Stage.CHAMPION)
-                .filter(v -> !refused.contains(refusalKey(v)))
-                .max(Comparator.comparingInt(ModelVersion::getVersionNumber));
+        Optional<ModelVersion> target = versions.selection().champion();
         if (target.isEmpty()) {
             return;
         }
@@ -151,13 +154,15 @@ public final class ModelRegistryWatcher {
     }
 
     private Optional<LoadedModel> refuse(ModelVersion version, String reason, Map<String, String> extraEvidence) {
-        refused.add(refusalKey(version));
+        refused.add(ChampionSelector.rejectionKey(version));
+        versions.markRejectedByServing(version.getVersion(), version.getArtifactSha256());
         metrics.modelRefused();
         LoadedModel serving = champion.get();
         String keeps = serving == null ? "no model is serving yet" : serving.version() + " keeps serving";
         LOG.error("Refused model {} of pipeline {}: {}; {}", version.getVersion(), spec.pipeline(), reason, keeps);
         Map<String, String> evidence = new LinkedHashMap<>(extraEvidence);
         evidence.put("version", version.getVersion());
+        evidence.put("artifact_sha256", String.valueOf(version.getArtifactSha256()));
         evidence.put("reason", reason);
         evidence.put("serving", serving == null ? "" : serving.version());
         try {
@@ -168,10 +173,6 @@ public final class ModelRegistryWatcher {
             LOG.warn("Could not publish the MODEL_LOAD_FAILURE alert for {}: {}", version.getVersion(), e.toString());
         }
         return Optional.empty();
-    }
-
-    private static String refusalKey(ModelVersion version) {
-        return version.getVersion() + "@" + version.getArtifactSha256();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

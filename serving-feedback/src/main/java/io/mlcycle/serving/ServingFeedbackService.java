@@ -97,7 +97,8 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
             TopicWriter writer = new TopicWriter(producer, serdes, metrics);
 
             ModelRegistryWatcher watcher = new ModelRegistryWatcher(config.spec(), writer::alert, metrics,
-                    Clock.systemUTC());
+                    Clock.systemUTC(), io.mlcycle.mlcore.registry.ModelSigning.fromConfig(
+                            platform.source().find(io.mlcycle.mlcore.registry.ModelSigning.CONFIG_KEY)));
             Properties consumerProps = KafkaClients.consumerProperties(platform, null, "model-registry");
             // No group: every instance reads the whole registry and never commits.
             consumerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);

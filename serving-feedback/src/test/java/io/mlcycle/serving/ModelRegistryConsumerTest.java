@@ -28,7 +28,8 @@ class ModelRegistryConsumerTest {
         // The platform serde returns a byte[] for a value written with a "bytes" schema, whatever the consumer's
         // declared type; before the fix the implicit cast ended the consumer thread and with it every hot swap.
         ModelRegistryWatcher watcher = new ModelRegistryWatcher(SPEC, alert -> { },
-                ServingMetrics.inMemory(SPEC.pipeline()), Clock.fixed(TestFixtures.T0, ZoneOffset.UTC));
+                ServingMetrics.inMemory(SPEC.pipeline()), Clock.fixed(TestFixtures.T0, ZoneOffset.UTC),
+                io.mlcycle.mlcore.registry.ModelSigning.development());
         MockConsumer<String, ModelVersion> consumer = new MockConsumer<>("earliest");
         consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null)));
         consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));

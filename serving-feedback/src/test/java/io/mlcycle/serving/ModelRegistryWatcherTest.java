@@ -24,7 +24,7 @@ class ModelRegistryWatcherTest {
     private final List<Alert> alerts = new ArrayList<>();
     private final ServingMetrics metrics = ServingMetrics.inMemory(SPEC.pipeline());
     private final ModelRegistryWatcher watcher = new ModelRegistryWatcher(SPEC, alerts::add, metrics,
-            Clock.fixed(TestFixtures.T0, ZoneOffset.UTC));
+            Clock.fixed(TestFixtures.T0, ZoneOffset.UTC), io.mlcycle.mlcore.registry.ModelSigning.development());
 
     @Test
     void loadsTheChampionAfterVerifyingItsHash() {
@@ -120,11 +120,34 @@ class ModelRegistryWatcherTest {
         assertThat(watcher.champion()).isEmpty();
     }
 
+    @Test
+    void refusesAVersionNotSignedWithTheDeploymentKeyAndIgnoresTombstonesOfTheChampion() {
+        watcher.apply(List.of(TestFixtures.champion(SPEC, 1, 0.0)));
+        byte[] evil = TestFixtures.artifact(SPEC, 50.0, 1.0);
+        ModelVersion forged = ModelVersion.newBuilder(TestFixtures.champion(SPEC, 999, 50.0)).build();
+        forged = io.mlcycle.mlcore.registry.ModelSigning.withKey("an-attacker-guessed-key-0000").sign(forged);
+
+        watcher.apply(List.of(forged));
+        watcher.record("credit-v1", null);
+        watcher.reconcile();
+
+        assertThat(watcher.champion().orElseThrow().version()).isEqualTo("credit-v1");
+        assertThat(alerts).singleElement().satisfies(a -> {
+            assertThat(a.getType()).isEqualTo(AlertType.MODEL_LOAD_FAILURE);
+            assertThat(a.getSubject()).isEqualTo("credit-v999");
+            assertThat(a.getMessage()).contains("signature does not match");
+            assertThat(a.getEvidence()).containsEntry("refusal", "signature")
+                    .containsEntry("actual_sha256", ModelArtifacts.sha256(evil));
+        });
+    }
+
     private static ModelVersion withStage(ModelVersion version, Stage stage) {
-        return ModelVersion.newBuilder(version).setStage(stage).build();
+        return io.mlcycle.mlcore.registry.ModelSigning.development()
+                .sign(ModelVersion.newBuilder(version).setStage(stage).setUpdatedAt(version.getUpdatedAt().plusSeconds(1)).build());
     }
 
     private static ModelVersion withPipeline(ModelVersion version, String pipeline) {
-        return ModelVersion.newBuilder(version).setPipeline(pipeline).build();
+        return io.mlcycle.mlcore.registry.ModelSigning.development()
+                .sign(ModelVersion.newBuilder(version).setPipeline(pipeline).build());
     }
 }

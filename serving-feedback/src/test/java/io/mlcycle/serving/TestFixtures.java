@@ -82,7 +82,7 @@ final class TestFixtures {
 
     static ModelVersion modelVersion(PipelineSpec spec, int number, Stage stage, byte[] artifact, String sha256) {
         Instant now = T0.plusSeconds(number);
-        return ModelVersion.newBuilder()
+        return io.mlcycle.mlcore.registry.ModelSigning.development().sign(ModelVersion.newBuilder()
                 .setPipeline(spec.pipeline())
                 .setVersion(spec.pipeline() + "-v" + number)
                 .setVersionNumber(number)
@@ -114,7 +114,7 @@ final class TestFixtures {
                 .setDecisionThreshold(spec.objective().decisionThreshold())
                 .setCreatedAt(now)
                 .setUpdatedAt(now)
-                .build();
+                .build());
     }
 
     /** A champion version whose declared SHA-256 matches its artifact. */

@@ -1,88 +1,76 @@
 package io.mlcycle.orchestrator;
 
 import io.mlcycle.avro.ModelVersion;
-import io.mlcycle.avro.Stage;
-import java.util.Comparator;
-import java.util.HashMap;
+import io.mlcycle.mlcore.registry.ChampionSelector;
+import io.mlcycle.mlcore.registry.ModelSigning;
+import io.mlcycle.mlcore.registry.RegistryView;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The orchestrator's view of the model registry: the latest state of every version of one pipeline, rebuilt by
- * replaying the compacted {@code <p>.models} topic and kept current from it and from the orchestrator's own writes.
- * Version numbers continue from the highest number ever seen, so they survive restarts. Thread-safe.
+ * The orchestrator's view of the model registry: the latest verified state of every version of one pipeline,
+ * rebuilt by replaying the compacted {@code <p>.models} topic and kept current from it and from the orchestrator's
+ * own writes. The rules (signatures, stale states, tombstones, champion selection) are ml-core's
+ * {@link RegistryView} and {@link ChampionSelector}, the same in every service. Version numbers continue from the
+ * highest verified number ever seen, so they survive restarts and a forged {@code -v999} cannot move them. Thread-safe.
  */
 public final class ModelRegistry {
 
-    private final String pipeline;
-    private final Map<String, ModelVersion> versions = new HashMap<>();
-    private int highestVersionNumber;
+    private final RegistryView view;
 
-    public ModelRegistry(String pipeline) {
-        this.pipeline = pipeline;
+    public ModelRegistry(String pipeline, ModelSigning signing) {
+        this.view = new RegistryView(new ChampionSelector(pipeline, signing));
     }
 
-    /**
-     * Applies one registry record: the latest value of a version is its state (a value older than the one held,
-     * by {@code updated_at}, is ignored). A null value (a tombstone) removes the
-     * version from the view but never lowers the highest number, so a number is never reused.
-     */
-    public synchronized void apply(String key, ModelVersion value) {
-        if (value == null) {
-            if (key != null) {
-                versions.remove(key);
-            }
-            return;
-        }
-        if (!pipeline.equals(value.getPipeline())) {
-            return;
-        }
-        ModelVersion known = versions.get(value.getVersion());
-        if (known != null && value.getUpdatedAt().isBefore(known.getUpdatedAt())) {
-            // an older state arriving late (own writes are applied before the topic delivers them back)
-            return;
-        }
-        versions.put(value.getVersion(), value);
-        highestVersionNumber = Math.max(highestVersionNumber, value.getVersionNumber());
+    /** Applies one registry record ({@code value == null}: a tombstone, ignored); says what it did. */
+    public RegistryView.Applied apply(String key, ModelVersion value) {
+        return view.apply(key, value);
     }
 
-    public synchronized void apply(ModelVersion value) {
-        apply(value.getVersion(), value);
+    public RegistryView.Applied apply(ModelVersion value) {
+        return apply(value.getVersion(), value);
     }
 
-    /** The current champion: the highest-numbered version in stage CHAMPION. */
-    public synchronized Optional<ModelVersion> champion() {
-        return versions.values().stream()
-                .filter(v -> v.getStage() == Stage.CHAMPION)
-                .max(Comparator.comparingInt(ModelVersion::getVersionNumber));
+    /** Remembers that serving refused this artifact of the version: it no longer counts as champion. */
+    public void markRejectedByServing(String version, String artifactSha256) {
+        view.markRejectedByServing(version, artifactSha256);
+    }
+
+    /** The current champion, by the shared {@link ChampionSelector}. */
+    public Optional<ModelVersion> champion() {
+        return view.champion();
+    }
+
+    /** The current champion and challengers. */
+    public ChampionSelector.Selection selection() {
+        return view.selection();
     }
 
     /** The most recently registered version (any stage): its lineage holds the last dataset's end offsets. */
-    public synchronized Optional<ModelVersion> latest() {
-        return versions.values().stream().max(Comparator.comparingInt(ModelVersion::getVersionNumber));
+    public Optional<ModelVersion> latest() {
+        return view.latest();
     }
 
-    public synchronized Optional<ModelVersion> get(String version) {
-        return Optional.ofNullable(versions.get(version));
+    public Optional<ModelVersion> get(String version) {
+        return view.get(version);
     }
 
     /** Every known version, oldest first. */
-    public synchronized List<ModelVersion> all() {
-        return versions.values().stream().sorted(Comparator.comparingInt(ModelVersion::getVersionNumber)).toList();
+    public List<ModelVersion> all() {
+        return view.all();
     }
 
-    public synchronized boolean isEmpty() {
-        return highestVersionNumber == 0 && versions.isEmpty();
+    public boolean isEmpty() {
+        return view.highestVersionNumber() == 0;
     }
 
-    public synchronized int highestVersionNumber() {
-        return highestVersionNumber;
+    public int highestVersionNumber() {
+        return view.highestVersionNumber();
     }
 
     /** The number the next registered version gets. */
-    public synchronized int nextVersionNumber() {
-        return highestVersionNumber + 1;
+    public int nextVersionNumber() {
+        return view.highestVersionNumber() + 1;
     }
 
     /** The version id for a number, {@code <pipeline>-v<number>}. */

@@ -2,6 +2,7 @@ package io.mlcycle.orchestrator;
 
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.mlcore.registry.ModelSigning;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes registry updates to {@code <p>.models} (keyed by version) and their alerts to {@code <p>.monitoring.alerts}
  * in one Kafka transaction: a new champion and its predecessor's retirement become visible together or not at all.
- * Used from the orchestrator's single worker thread only.
+ * Every version is signed ({@link ModelSigning}) on its way out: the other services refuse unsigned versions.
+ * Writes are serialised (the worker registers versions, the control loop restores tampered ones).
  */
 public final class ModelRegistryWriter implements AutoCloseable {
 
@@ -29,6 +31,7 @@ public final class ModelRegistryWriter implements AutoCloseable {
     private final Serializer<ModelVersion> modelSerializer;
     private final Serializer<Alert> alertSerializer;
     private final Duration timeout;
+    private final ModelSigning signing;
     private boolean initialised;
 
     /**
@@ -36,7 +39,7 @@ public final class ModelRegistryWriter implements AutoCloseable {
      */
     public ModelRegistryWriter(Producer<byte[], byte[]> producer, String modelsTopic, String alertsTopic,
                                Serializer<String> keySerializer, Serializer<ModelVersion> modelSerializer,
-                               Serializer<Alert> alertSerializer, Duration timeout) {
+                               Serializer<Alert> alertSerializer, Duration timeout, ModelSigning signing) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.modelsTopic = Objects.requireNonNull(modelsTopic, "modelsTopic");
         this.alertsTopic = Objects.requireNonNull(alertsTopic, "alertsTopic");
@@ -44,17 +47,22 @@ public final class ModelRegistryWriter implements AutoCloseable {
         this.modelSerializer = Objects.requireNonNull(modelSerializer, "modelSerializer");
         this.alertSerializer = Objects.requireNonNull(alertSerializer, "alertSerializer");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.signing = Objects.requireNonNull(signing, "signing");
     }
 
-    /** Writes the update atomically; throws if the transaction could not be committed (nothing is visible then). */
-    public void write(StagePlanner.RegistryUpdate update) {
+    /**
+     * Signs every version and writes the update atomically; returns the signed versions as written. Throws if the
+     * transaction could not be committed (nothing is visible then).
+     */
+    public synchronized List<ModelVersion> write(StagePlanner.RegistryUpdate update) {
+        List<ModelVersion> signed = update.versions().stream().map(signing::sign).toList();
         if (!initialised) {
             producer.initTransactions();
             initialised = true;
         }
         producer.beginTransaction();
         try {
-            for (ModelVersion version : update.versions()) {
+            for (ModelVersion version : signed) {
                 producer.send(new ProducerRecord<>(modelsTopic,
                         keySerializer.serialize(modelsTopic, version.getVersion()),
                         modelSerializer.serialize(modelsTopic, version)));
@@ -63,6 +71,7 @@ public final class ModelRegistryWriter implements AutoCloseable {
                     keySerializer.serialize(alertsTopic, alert.getType() + ":" + alert.getSubject()),
                     alertSerializer.serialize(alertsTopic, alert))));
             producer.commitTransaction();
+            return signed;
         } catch (KafkaException | IllegalStateException e) {
             abortQuietly();
             throw e;
@@ -70,8 +79,8 @@ public final class ModelRegistryWriter implements AutoCloseable {
     }
 
     /** Writes one record outside the promotion flow (e.g. a manual stage change), still transactionally. */
-    public void write(ModelVersion version) {
-        write(new StagePlanner.RegistryUpdate(List.of(version), Optional.empty()));
+    public ModelVersion write(ModelVersion version) {
+        return write(new StagePlanner.RegistryUpdate(List.of(version), Optional.empty())).get(0);
     }
 
     private void abortQuietly() {

@@ -85,6 +85,10 @@ final class OrchestratorSerdes {
         return serdes.valueSerde(Topics.MODELS).deserializer();
     }
 
+    Deserializer<Alert> alertDeserializer() {
+        return serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer();
+    }
+
     Deserializer<LabeledExample> labeledDeserializer() {
         return serdes.valueSerde(Topics.EXAMPLES_LABELED).deserializer();
     }

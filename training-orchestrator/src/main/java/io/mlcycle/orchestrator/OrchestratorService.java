@@ -1,9 +1,12 @@
 package io.mlcycle.orchestrator;
 
+import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.OffsetRange;
 import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.mlcore.registry.ModelSigning;
+import io.mlcycle.platform.config.ConfigException;
 import io.mlcycle.platform.config.PlatformConfig;
 import io.mlcycle.platform.http.HttpServerHost;
 import io.mlcycle.platform.kafka.KafkaClients;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -71,6 +75,8 @@ public final class OrchestratorService implements AutoCloseable {
     private final ConcurrentLinkedQueue<Map<Integer, Long>> baselineUpdates = new ConcurrentLinkedQueue<>();
     private final KafkaConsumer<String, TrainingTrigger> triggerConsumer;
     private final KafkaConsumer<String, ModelVersion> modelsConsumer;
+    private final KafkaConsumer<String, Alert> alertsConsumer;
+    private final RegistryGuard guard;
     private final KafkaConsumer<byte[], byte[]> labeledCounter;
     private final HttpServerHost http;
     private final Thread controlThread;
@@ -88,7 +94,14 @@ public final class OrchestratorService implements AutoCloseable {
             this.serdes = new OrchestratorSerdes(
                     PipelineBootstrap.prepare(platform, pipeline, config.spec().dataSchema()).serdes());
 
-            this.registry = new ModelRegistry(pipeline);
+            ModelSigning signing;
+            try {
+                signing = ModelSigning.fromConfig(platform.source().find(ModelSigning.CONFIG_KEY));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+            this.registry = new ModelRegistry(pipeline, signing);
+            this.guard = new RegistryGuard(pipeline, registry);
             this.publisher = new EventPublisher(
                     new KafkaProducer<>(KafkaClients.producerProperties(platform, "orchestrator-events"),
                             new ByteArraySerializer(), new ByteArraySerializer()),
@@ -104,7 +117,7 @@ public final class OrchestratorService implements AutoCloseable {
             this.registryWriter = new ModelRegistryWriter(
                     new KafkaProducer<>(registryProducer, new ByteArraySerializer(), new ByteArraySerializer()),
                     Topics.MODELS.name(pipeline), Topics.MONITORING_ALERTS.name(pipeline), serdes.keySerializer(),
-                    serdes.modelSerializer(), serdes.alertSerializer(), config.kafkaTimeout());
+                    serdes.modelSerializer(), serdes.alertSerializer(), config.kafkaTimeout(), signing);
             closeables.add(registryWriter);
 
             DatasetReader reader = new DatasetReader(config.datasetTimeout());
@@ -125,6 +138,10 @@ public final class OrchestratorService implements AutoCloseable {
                     KafkaClients.consumerProperties(platform, null, "orchestrator-models"),
                     serdes.keyDeserializer(), serdes.modelDeserializer());
             closeables.add(modelsConsumer);
+            this.alertsConsumer = new KafkaConsumer<>(
+                    KafkaClients.consumerProperties(platform, null, "orchestrator-alerts"),
+                    serdes.keyDeserializer(), serdes.alertDeserializer());
+            closeables.add(alertsConsumer);
             this.labeledCounter = new KafkaConsumer<>(
                     KafkaClients.consumerProperties(platform, null, "orchestrator-volume"),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -196,6 +213,8 @@ public final class OrchestratorService implements AutoCloseable {
             while (running) {
                 try {
                     pollModels(Duration.ZERO);
+                    repairRegistry();
+                    pollAlerts();
                     pollTriggers();
                     coordinator.startDeferredIfDue();
                     pollLabeled();
@@ -232,6 +251,7 @@ public final class OrchestratorService implements AutoCloseable {
             try {
                 replayModels();
                 startCounting();
+                followAlerts();
                 return;
             } catch (WakeupException e) {
                 throw e;
@@ -303,9 +323,51 @@ public final class OrchestratorService implements AutoCloseable {
             return 0;
         }
         for (ConsumerRecord<String, ModelVersion> record : records) {
-            registry.apply(record.key(), record.value());
+            guard.onRecord(record.key(), record.value(), modelsReplayed, Instant.now()).ifPresent(alert -> {
+                LOG.error("{}", alert.getMessage());
+                try {
+                    registryWriter.write(new StagePlanner.RegistryUpdate(List.of(), Optional.of(alert)));
+                } catch (KafkaException | IllegalStateException e) {
+                    LOG.warn("Could not publish the alert about {}: {}", alert.getSubject(), e.getMessage());
+                }
+            });
         }
         return records.count();
+    }
+
+    /** Writes again the signed state of versions whose latest record was refused or tombstoned. */
+    private void repairRegistry() {
+        for (ModelVersion version : guard.repairs()) {
+            registryWriter.write(new StagePlanner.RegistryUpdate(List.of(version), Optional.empty()));
+            guard.repaired(version.getVersion());
+            LOG.warn("Wrote the signed state of {} again over a refused record or tombstone", version.getVersion());
+        }
+    }
+
+    /** Follows the alerts from now on: serving's refusals of registered versions. */
+    private void followAlerts() {
+        List<TopicPartition> partitions = partitions(alertsConsumer, Topics.MONITORING_ALERTS.name(pipeline));
+        alertsConsumer.assign(partitions);
+        alertsConsumer.seekToEnd(partitions);
+        partitions.forEach(alertsConsumer::position);
+    }
+
+    private void pollAlerts() {
+        ConsumerRecords<String, Alert> records;
+        try {
+            records = alertsConsumer.poll(Duration.ZERO);
+        } catch (RecordDeserializationException e) {
+            alertsConsumer.seek(e.topicPartition(), e.offset() + 1);
+            return;
+        }
+        for (ConsumerRecord<String, Alert> record : records) {
+            guard.onAlert(record.value(), Instant.now()).ifPresent(update -> {
+                registryWriter.write(update).forEach(registry::apply);
+                LOG.warn("{} marked REJECTED after {} refused it{}", update.candidate().getVersion(),
+                        record.value().getSourceService(), update.versions().size() > 1
+                                ? "; champion rolled back to " + update.versions().get(1).getVersion() : "");
+            });
+        }
     }
 
     private void pollTriggers() {
@@ -364,6 +426,7 @@ public final class OrchestratorService implements AutoCloseable {
         if (controlThread != null && controlThread.isAlive()) {
             triggerConsumer.wakeup();
             modelsConsumer.wakeup();
+            alertsConsumer.wakeup();
             labeledCounter.wakeup();
             try {
                 if (!controlStopped.await(config.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS)) {

@@ -83,8 +83,13 @@ public final class StagePlanner {
 
     /** A copy of {@code version} moved to {@code to}, with the transition appended to its history. */
     public static ModelVersion transition(ModelVersion version, Stage to, Instant at, String reason) {
+        return transition(version, to, at, ACTOR, reason);
+    }
+
+    /** A copy of {@code version} moved to {@code to} by {@code by}, with the transition appended to its history. */
+    public static ModelVersion transition(ModelVersion version, Stage to, Instant at, String by, String reason) {
         List<StageTransition> history = new ArrayList<>(version.getHistory());
-        history.add(new StageTransition(version.getStage(), to, at, ACTOR, reason));
+        history.add(new StageTransition(version.getStage(), to, at, by, reason));
         return ModelVersion.newBuilder(version)
                 .setStage(to)
                 .setHistory(history)

@@ -376,8 +376,7 @@ final class TrainingCoordinator implements AutoCloseable {
                 (status, progress, message) -> runs.status(runId, status, progress, message));
 
         StagePlanner.RegistryUpdate update = StagePlanner.plan(result.candidate(), champion, clock.instant());
-        registryWriter.write(update);
-        update.versions().forEach(registry::apply);
+        registryWriter.write(update).forEach(registry::apply);
         datasetBaseline.accept(dataset.endOffsets());
 
         ModelVersion registered = update.candidate();

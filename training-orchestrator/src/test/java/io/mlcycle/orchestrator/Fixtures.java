@@ -15,6 +15,9 @@ import java.util.Map;
 /** Small registry records for unit tests. */
 final class Fixtures {
 
+    /** The signing the orchestrator under test uses. */
+    static final io.mlcycle.mlcore.registry.ModelSigning SIGNING = io.mlcycle.mlcore.registry.ModelSigning.development();
+
     static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
 
     private Fixtures() {
@@ -35,15 +38,16 @@ final class Fixtures {
                 .setTrainExamples(8L)
                 .setHoldoutExamples(2L)
                 .build();
-        return ModelVersion.newBuilder()
+        byte[] artifact = {1, 2, 3};
+        return SIGNING.sign(ModelVersion.newBuilder()
                 .setPipeline(pipeline)
                 .setVersion(ModelRegistry.versionId(pipeline, number))
                 .setVersionNumber(number)
                 .setStage(stage)
                 .setHistory(List.of(StagePlanner.registered(T0, "run-" + number)))
                 .setArtifactFormat("test")
-                .setArtifact(ByteBuffer.wrap(new byte[] {1, 2, 3}))
-                .setArtifactSha256("sha")
+                .setArtifact(ByteBuffer.wrap(artifact))
+                .setArtifactSha256(io.mlcycle.mlcore.model.ModelArtifacts.sha256(artifact))
                 .setArtifactSizeBytes(3L)
                 .setLineage(lineage)
                 .setOfflineMetrics(Map.of("roc_auc", 0.8))
@@ -53,7 +57,7 @@ final class Fixtures {
                 .setDecisionThreshold(0.5)
                 .setCreatedAt(T0)
                 .setUpdatedAt(T0)
-                .build();
+                .build());
     }
 
     static GateCheck gate(String name, boolean passed, String explanation) {

@@ -55,11 +55,11 @@ class TrainingCoordinatorTest {
     void setUp() throws Exception {
         PipelineSpec spec = PipelineSpecParser.parse(
                 Path.of(TrainingCoordinatorTest.class.getResource("/specs/credit-test.yaml").toURI()));
-        registry = new ModelRegistry("credit");
+        registry = new ModelRegistry("credit", Fixtures.SIGNING);
         runs = new RunTracker("credit", published::add, 50, Clock.systemUTC());
         ModelRegistryWriter writer = new ModelRegistryWriter(producer, "credit.models", "credit.monitoring.alerts",
                 new StringSerializer(), (topic, v) -> v.getVersion().getBytes(StandardCharsets.UTF_8),
-                (topic, a) -> a.getMessage().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5));
+                (topic, a) -> a.getMessage().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5), Fixtures.SIGNING);
         TrainingCoordinator.DatasetSource datasets = () -> {
             datasetRequested.countDown();
             try {

@@ -1,9 +1,11 @@
 package io.mlcycle.validation;
 
 import io.mlcycle.avro.ModelVersion;
-import io.mlcycle.avro.Stage;
+import io.mlcycle.mlcore.registry.ChampionSelector;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,6 +36,7 @@ final class ModelRegistryMirror {
 
     private final String modelsTopic;
     private final Deserializer<ModelVersion> deserializer;
+    private final ChampionSelector selector;
     /**
      * Decoded versions by registry key, with the bytes they were decoded from: the champion is looked up at every
      * window close, and a version (artifact included) should be decoded once, not every time. Only successful
@@ -44,31 +47,33 @@ final class ModelRegistryMirror {
     private record Decoded(byte[] bytes, ModelVersion version) {
     }
 
-    ModelRegistryMirror(String modelsTopic, Deserializer<ModelVersion> deserializer) {
+    ModelRegistryMirror(String modelsTopic, Deserializer<ModelVersion> deserializer, ChampionSelector selector) {
         this.modelsTopic = modelsTopic;
         this.deserializer = deserializer;
+        this.selector = selector;
     }
 
     /**
-     * The champion: among versions whose current stage is CHAMPION, the one with the highest version number (two
-     * champions can coexist for a moment while a promotion's records are being written).
+     * The champion, chosen by ml-core's {@link ChampionSelector} (the rule every service shares: only versions
+     * signed with the deployment's key count; REJECTED versions never do).
      */
     Optional<ModelVersion> champion(KeyValueStore<Bytes, byte[]> store) {
-        ModelVersion best = null;
+        List<ModelVersion> versions = new ArrayList<>();
         Set<Bytes> present = new HashSet<>();
         try (KeyValueIterator<Bytes, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<Bytes, byte[]> entry = all.next();
                 present.add(entry.key);
                 ModelVersion version = decodeOnce(entry.key, entry.value);
-                if (version != null && version.getStage() == Stage.CHAMPION
-                        && (best == null || version.getVersionNumber() > best.getVersionNumber())) {
-                    best = version;
+                if (version != null) {
+                    versions.add(version);
                 }
             }
         }
         decoded.keySet().retainAll(present);
-        return Optional.ofNullable(best);
+        ChampionSelector.Selection selection = selector.select(versions, Set.of());
+        selection.refused().forEach(r -> LOG.debug("Model version {} does not count: {}", r.version(), r.reason()));
+        return selection.champion();
     }
 
     private ModelVersion decodeOnce(Bytes key, byte[] value) {

@@ -50,7 +50,9 @@ public final class ValidationService implements AutoCloseable, Terminating {
         PlatformConfig platform = config.platform();
         String pipeline = config.pipeline();
         PipelineSerdes serdes = PipelineBootstrap.prepare(platform, pipeline, config.spec().dataSchema()).serdes();
-        Topology topology = ValidationTopology.buildTopology(config.spec(), serdes);
+        Topology topology = ValidationTopology.buildTopology(config.spec(), serdes,
+                io.mlcycle.mlcore.registry.ModelSigning.fromConfig(
+                        platform.source().find(io.mlcycle.mlcore.registry.ModelSigning.CONFIG_KEY)));
         Properties props = StreamsSettings.forApplication(platform, config.applicationId());
         if (!platform.kafkaProperties().containsKey(StreamsConfig.STATE_DIR_CONFIG)) {
             props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());

@@ -8,6 +8,8 @@ import io.mlcycle.mlcore.gates.RecordGates;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.mlcore.registry.ChampionSelector;
+import io.mlcycle.mlcore.registry.ModelSigning;
 import io.mlcycle.schemas.Topics;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -41,18 +43,19 @@ public final class ValidationTopology {
     }
 
     /** The topology for {@code spec}, with serdes from {@code serdes} and generated time-ordered alert/trigger ids. */
-    public static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes) {
-        return buildTopology(spec, serdes, EventIds::newTimeOrderedId);
+    public static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, ModelSigning signing) {
+        return buildTopology(spec, serdes, signing, EventIds::newTimeOrderedId);
     }
 
-    static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, Supplier<String> ids) {
+    static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, ModelSigning signing,
+                                  Supplier<String> ids) {
         String rawTopic = serdes.topicName(Topics.DATA_RAW);
         String modelsTopic = serdes.topicName(Topics.MODELS);
         Serde<String> keys = serdes.keySerde(Topics.DATA_RAW);
         Serde<GenericRecord> rawValues = serdes.valueSerde(Topics.DATA_RAW);
         RecordGates gates = new RecordGates(spec);
         ModelRegistryMirror registry = new ModelRegistryMirror(modelsTopic,
-                serdes.valueSerde(Topics.MODELS).deserializer());
+                serdes.valueSerde(Topics.MODELS).deserializer(), new ChampionSelector(spec.pipeline(), signing));
         QualityReporter reporter = new QualityReporter(spec);
 
         StreamsBuilder builder = new StreamsBuilder();

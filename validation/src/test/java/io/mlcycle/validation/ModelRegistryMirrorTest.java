@@ -39,7 +39,8 @@ class ModelRegistryMirrorTest {
             decodes.incrementAndGet();
             return serde.deserializer().deserialize(topic, data);
         };
-        mirror = new ModelRegistryMirror(TOPIC, counting);
+        mirror = new ModelRegistryMirror(TOPIC, counting, new io.mlcycle.mlcore.registry.ChampionSelector("loans",
+                io.mlcycle.mlcore.registry.ModelSigning.development()));
         store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("models"),
                 org.apache.kafka.common.serialization.Serdes.Bytes(),
                 org.apache.kafka.common.serialization.Serdes.ByteArray()).withLoggingDisabled().build();
@@ -72,6 +73,16 @@ class ModelRegistryMirrorTest {
         assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v1");
         assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v1");
         assertThat(decodes).as("v1 once, the bad record on every lookup").hasValue(3);
+    }
+
+    @Test
+    void aVersionNotSignedWithTheDeploymentKeyNeverCountsAsChampion() {
+        put("loans-v1", version("loans-v1", 1, Stage.CHAMPION));
+        ModelVersion forged = ModelVersion.newBuilder(version("loans-v999", 999, Stage.CHAMPION)).setSignature(null)
+                .build();
+        put("loans-v999", forged);
+
+        assertThat(mirror.champion(store)).map(ModelVersion::getVersion).contains("loans-v1");
     }
 
     private void put(String key, ModelVersion version) {

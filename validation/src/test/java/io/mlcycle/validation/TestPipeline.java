@@ -107,14 +107,14 @@ final class TestPipeline {
                 .setTrainExamples(4000)
                 .setHoldoutExamples(1000)
                 .build();
-        return ModelVersion.newBuilder()
+        return io.mlcycle.mlcore.registry.ModelSigning.development().sign(ModelVersion.newBuilder()
                 .setPipeline(NAME)
                 .setVersion(version)
                 .setVersionNumber(number)
                 .setStage(stage)
                 .setArtifactFormat("mlcycle.logistic.v1")
                 .setArtifact(ByteBuffer.wrap(new byte[] {1, 2, 3}))
-                .setArtifactSha256("00")
+                .setArtifactSha256(io.mlcycle.mlcore.model.ModelArtifacts.sha256(new byte[] {1, 2, 3}))
                 .setArtifactSizeBytes(3)
                 .setLineage(lineage)
                 .setGatesPassed(true)
@@ -122,6 +122,6 @@ final class TestPipeline {
                 .setDecisionThreshold(0.5)
                 .setCreatedAt(at)
                 .setUpdatedAt(at)
-                .build();
+                .build());
     }
 }

@@ -85,7 +85,8 @@ class ValidationTopologyTest {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(
-                ValidationTopology.buildTopology(spec, serdes, () -> "id-" + ids.incrementAndGet()), props, NOW);
+                ValidationTopology.buildTopology(spec, serdes,
+                        io.mlcycle.mlcore.registry.ModelSigning.development(), () -> "id-" + ids.incrementAndGet()), props, NOW);
         raw = driver.createInputTopic(serdes.topicName(Topics.DATA_RAW), new ByteArraySerializer(),
                 new ByteArraySerializer());
         models = driver.createInputTopic(serdes.topicName(Topics.MODELS), new StringSerializer(),

@@ -1,0 +1,226 @@
+package io.mlcycle.mlcore.registry;
+
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.StageTransition;
+import io.mlcycle.mlcore.model.ModelArtifacts;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signs and verifies model versions: HMAC-SHA256 over a version's canonical content, with the key from the
+ * configuration key {@value #CONFIG_KEY} (the same key for every service of a deployment).
+ *
+ * <p>A SHA-256 digest proves that an artifact is intact, not who published it: anyone able to write to
+ * {@code <p>.models} can recompute a digest. The signature proves the orchestrator (a holder of the key) wrote this
+ * exact state — artifact digest, stage, version number, threshold, lineage essentials and the last stage transition —
+ * so a copied version with a doctored artifact, or an old version republished as CHAMPION, is refused everywhere.
+ *
+ * <p>When the key is not configured the documented development key {@value #DEV_KEY} is used and a loud warning is
+ * logged: fine for the local stack, worthless in production (the key is public).
+ */
+public final class ModelSigning {
+
+    /** The configuration key every service reads (environment {@code MLCYCLE_MLCYCLE_MODEL_SIGNING_KEY}). */
+    public static final String CONFIG_KEY = "mlcycle.model.signing.key";
+    /** The development key used when {@value #CONFIG_KEY} is not set. Public, hence only for local stacks. */
+    public static final String DEV_KEY = "mlcycle-local-dev-model-signing-key-NOT-FOR-PRODUCTION";
+    /** Shortest accepted key, in characters. */
+    public static final int MIN_KEY_LENGTH = 16;
+
+    static final String SCHEME = "hmac-sha256:";
+    private static final String ALGORITHM = "HmacSHA256";
+    private static final String CONTENT_VERSION = "mlcycle.model-version.v1";
+    private static final Logger LOG = LoggerFactory.getLogger(ModelSigning.class);
+
+    private final SecretKeySpec key;
+    private final boolean developmentKey;
+
+    private ModelSigning(String key, boolean developmentKey) {
+        this.key = new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), ALGORITHM);
+        this.developmentKey = developmentKey;
+    }
+
+    /**
+     * The signing of a deployment, from the value of {@value #CONFIG_KEY} (empty = not configured: the development
+     * key, with a warning).
+     *
+     * @throws IllegalArgumentException naming {@value #CONFIG_KEY} when the key is shorter than {@value #MIN_KEY_LENGTH}
+     */
+    public static ModelSigning fromConfig(Optional<String> configured) {
+        Optional<String> key = configured.map(String::trim).filter(s -> !s.isEmpty());
+        if (key.isEmpty()) {
+            LOG.warn("!!! '{}' is not configured: model versions are signed and verified with the PUBLIC development "
+                    + "key. Anyone can forge model versions. Set '{}' (the same secret for every service) outside a "
+                    + "local stack. !!!", CONFIG_KEY, CONFIG_KEY);
+            return new ModelSigning(DEV_KEY, true);
+        }
+        return withKey(key.get());
+    }
+
+    /** A signing with an explicit key. */
+    public static ModelSigning withKey(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.length() < MIN_KEY_LENGTH) {
+            throw new IllegalArgumentException("Invalid value for configuration '" + CONFIG_KEY + "': the key has "
+                    + key.length() + " characters, expected at least " + MIN_KEY_LENGTH);
+        }
+        return new ModelSigning(key, DEV_KEY.equals(key));
+    }
+
+    /** The development signing (local stack, tests), without the warning. */
+    public static ModelSigning development() {
+        return new ModelSigning(DEV_KEY, true);
+    }
+
+    /** True when the public development key is in use. */
+    public boolean usesDevelopmentKey() {
+        return developmentKey;
+    }
+
+    /** A copy of the version carrying this key's signature of its content. */
+    public ModelVersion sign(ModelVersion version) {
+        ModelVersion copy = ModelVersion.newBuilder(version).setSignature(null).build();
+        copy.setSignature(signature(copy));
+        return copy;
+    }
+
+    /** The signature text, {@code hmac-sha256:<hex>}, of a version's canonical content. */
+    public String signature(ModelVersion version) {
+        return SCHEME + HexFormat.of().formatHex(mac(canonicalContent(version)));
+    }
+
+    /** Whether a version is intact and signed with this key; the reason says what is wrong in words. */
+    public Verification verify(ModelVersion version) {
+        if (version == null) {
+            return Verification.invalid("a tombstone (null value) carries no signature");
+        }
+        String signature = version.getSignature();
+        if (signature == null || signature.isBlank()) {
+            return Verification.invalid("the version is unsigned");
+        }
+        if (!signature.startsWith(SCHEME)) {
+            return Verification.invalid("unknown signature scheme '"
+                    + signature.substring(0, Math.min(signature.length(), 20)) + "', expected " + SCHEME);
+        }
+        byte[] declared;
+        try {
+            declared = HexFormat.of().parseHex(signature.substring(SCHEME.length()));
+        } catch (IllegalArgumentException e) {
+            return Verification.invalid("the signature is not hexadecimal");
+        }
+        byte[] artifact = bytes(version.getArtifact());
+        String actualSha = ModelArtifacts.sha256(artifact);
+        if (!actualSha.equalsIgnoreCase(String.valueOf(version.getArtifactSha256()).trim())) {
+            return Verification.invalid("artifact SHA-256 mismatch: declared " + version.getArtifactSha256()
+                    + ", the bytes hash to " + actualSha);
+        }
+        if (!MessageDigest.isEqual(declared, mac(canonicalContent(version)))) {
+            return Verification.invalid("the signature does not match: the version was not signed with this "
+                    + "deployment's key (" + CONFIG_KEY + ") or was altered after signing");
+        }
+        return Verification.VALID;
+    }
+
+    /**
+     * The bytes a signature covers: a fixed, field-by-field encoding (not the Avro encoding, whose map order and
+     * schema may change). Anything that decides what is served, and how it is traced, is included.
+     */
+    static byte[] canonicalContent(ModelVersion v) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeUTF(CONTENT_VERSION);
+            out.writeUTF(v.getPipeline());
+            out.writeUTF(v.getVersion());
+            out.writeInt(v.getVersionNumber());
+            out.writeUTF(v.getStage().name());
+            out.writeUTF(v.getArtifactFormat());
+            out.writeUTF(v.getArtifactSha256().trim().toLowerCase(java.util.Locale.ROOT));
+            out.writeLong(v.getArtifactSizeBytes());
+            out.writeLong(Double.doubleToLongBits(v.getDecisionThreshold()));
+            out.writeBoolean(v.getGatesPassed());
+            out.writeLong(v.getCreatedAt().toEpochMilli());
+            out.writeLong(v.getUpdatedAt().toEpochMilli());
+            var lineage = v.getLineage();
+            out.writeUTF(lineage.getRunId());
+            out.writeUTF(lineage.getSpecSha256());
+            out.writeUTF(lineage.getTrainer());
+            out.writeLong(lineage.getSeed());
+            out.writeUTF(lineage.getParentVersion() == null ? "" : lineage.getParentVersion());
+            writeSorted(out, lineage.getHyperparameters());
+            Map<String, Double> metrics = new TreeMap<>();
+            v.getOfflineMetrics().forEach((k, val) -> metrics.put(k.toString(), val));
+            out.writeInt(metrics.size());
+            for (Map.Entry<String, Double> e : metrics.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(Double.doubleToLongBits(e.getValue()));
+            }
+            List<StageTransition> history = v.getHistory();
+            out.writeInt(history.size());
+            if (!history.isEmpty()) {
+                StageTransition last = history.get(history.size() - 1);
+                out.writeUTF(last.getToStage().name());
+                out.writeUTF(last.getBy());
+                out.writeUTF(last.getReason());
+                out.writeLong(last.getAt().toEpochMilli());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeSorted(DataOutputStream out, Map<String, String> map) throws IOException {
+        Map<String, String> sorted = new TreeMap<>();
+        map.forEach((k, val) -> sorted.put(k.toString(), String.valueOf(val)));
+        out.writeInt(sorted.size());
+        for (Map.Entry<String, String> e : sorted.entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeUTF(e.getValue());
+        }
+    }
+
+    private byte[] mac(byte[] content) {
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(key);
+            return mac.doFinal(content);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable in this JVM", e);
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer == null) {
+            return new byte[0];
+        }
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+
+    /** The outcome of a verification. */
+    public record Verification(boolean valid, String reason) {
+        static final Verification VALID = new Verification(true, "signed with this deployment's key");
+
+        static Verification invalid(String reason) {
+            return new Verification(false, reason);
+        }
+    }
+}
