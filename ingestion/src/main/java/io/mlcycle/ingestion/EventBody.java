@@ -77,8 +77,23 @@ final class EventBody {
         }
     }
 
+    /** The body cannot be taken as a whole. */
+    abstract static class BodyException extends Exception {
+        BodyException(String message) {
+            super(message);
+        }
+    }
+
+    /** The body holds more events than a request may. */
+    static final class TooManyEventsException extends BodyException {
+        TooManyEventsException(int limit) {
+            super("the body holds more than " + limit + " events, the most one request may carry"
+                    + " (ingestion.max.records.per.request); split it into smaller requests");
+        }
+    }
+
     /** The body is not valid JSON (or NDJSON); the message names where. */
-    static final class MalformedBodyException extends Exception {
+    static final class MalformedBodyException extends BodyException {
         MalformedBodyException(String message) {
             super(message);
         }
@@ -92,16 +107,21 @@ final class EventBody {
      * @throws MalformedBodyException when the body is not valid JSON/NDJSON, or JSON that is neither an object nor
      *                                an array
      */
-    List<Event> parse(byte[] body, Format format) throws MalformedBodyException {
-        return format == Format.NDJSON ? parseNdjson(body) : parseJson(body);
+    List<Event> parse(byte[] body, int offset, int length, Format format, int maxEvents)
+            throws MalformedBodyException, TooManyEventsException {
+        return format == Format.NDJSON ? parseNdjson(body, offset, offset + length, maxEvents)
+                : parseJson(body, offset, length, maxEvents);
     }
 
-    /** True when the body has no bytes or only whitespace. */
-    static boolean isBlank(byte[] body) {
-        if (body == null) {
-            return true;
-        }
-        for (byte b : body) {
+    /** True when the {@code length} bytes from {@code offset} are only whitespace (or none). */
+    static boolean isBlankRange(byte[] body, int offset, int length) {
+        return isBlank(body, offset, offset + length);
+    }
+
+    /** True when the bytes {@code [from, to)} are only whitespace. */
+    static boolean isBlank(byte[] body, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = body[i];
             if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
                 return false;
             }
@@ -109,20 +129,25 @@ final class EventBody {
         return true;
     }
 
-    private List<Event> parseJson(byte[] body) throws MalformedBodyException {
+    private List<Event> parseJson(byte[] body, int offset, int length, int maxEvents)
+            throws MalformedBodyException, TooManyEventsException {
         List<Event> events = new ArrayList<>();
-        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+        try (JsonParser parser = mapper.getFactory().createParser(body, offset, length)) {
             JsonToken first = parser.nextToken();
             if (first == JsonToken.START_OBJECT) {
-                long start = parser.currentTokenLocation().getByteOffset();
+                long start = offset + parser.currentTokenLocation().getByteOffset();
                 JsonNode node = mapper.readTree(parser);
-                events.add(new Event(0, node, text(body, start, parser.currentLocation().getByteOffset(), node)));
+                events.add(new Event(0, node, text(body, start, offset + parser.currentLocation().getByteOffset(), node)));
             } else if (first == JsonToken.START_ARRAY) {
                 int index = 0;
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    long start = parser.currentTokenLocation().getByteOffset();
+                    if (index >= maxEvents) {
+                        throw new TooManyEventsException(maxEvents);
+                    }
+                    long start = offset + parser.currentTokenLocation().getByteOffset();
                     JsonNode node = mapper.readTree(parser);
-                    events.add(new Event(index++, node, text(body, start, parser.currentLocation().getByteOffset(), node)));
+                    events.add(new Event(index++, node, text(body, start,
+                            offset + parser.currentLocation().getByteOffset(), node)));
                 }
             } else {
                 throw new MalformedBodyException("the body must be a JSON object or an array of objects, but it starts"
@@ -143,13 +168,14 @@ final class EventBody {
         return events;
     }
 
-    private List<Event> parseNdjson(byte[] body) throws MalformedBodyException {
+    private List<Event> parseNdjson(byte[] body, int from, int to, int maxEvents)
+            throws MalformedBodyException, TooManyEventsException {
         List<Event> events = new ArrayList<>();
-        int lineStart = 0;
+        int lineStart = from;
         int lineNumber = 0;
-        while (lineStart <= body.length) {
+        while (lineStart <= to) {
             int lineEnd = lineStart;
-            while (lineEnd < body.length && body[lineEnd] != '\n') {
+            while (lineEnd < to && body[lineEnd] != '\n') {
                 lineEnd++;
             }
             lineNumber++;
@@ -157,7 +183,10 @@ final class EventBody {
             if (end > lineStart && body[end - 1] == '\r') {
                 end--;
             }
-            if (!isBlank(java.util.Arrays.copyOfRange(body, lineStart, end))) {
+            if (!isBlank(body, lineStart, end)) {
+                if (events.size() >= maxEvents) {
+                    throw new TooManyEventsException(maxEvents);
+                }
                 try (JsonParser parser = mapper.getFactory().createParser(body, lineStart, end - lineStart)) {
                     JsonNode node = mapper.readTree(parser);
                     if (parser.nextToken() != null) {

@@ -12,31 +12,29 @@ import io.mlcycle.mlcore.gates.Violation;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.serde.AvroSerdeException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Turns the events of one request into records: each JSON object is converted to the pipeline's data record and
  * written to {@code <p>.data.raw}, or, if it cannot be converted, written with its reasons and original text to
- * {@code <p>.data.quarantine} (stage INGESTION). Returns only after the broker acknowledged every record, so an
- * answer of "accepted" means durably written. Thread-safe (the producer is).
+ * {@code <p>.data.quarantine} (stage INGESTION). All records of a request go in one Kafka transaction
+ * ({@link TransactionalWriter}): the returned stage completes when it committed, so "accepted" means durably written,
+ * and a failed request has written nothing. Thread-safe.
  *
  * <p>Event ids: the {@code Idempotency-Key} header for a request holding one event; otherwise the object's own
  * {@code event_id} field (a non-blank string; removed before conversion unless the data schema declares a field of
- * that name); otherwise a generated time-ordered id.
+ * that name); otherwise a generated time-ordered id. An id given twice in one request is used once: the later
+ * events are rejected ({@code DUPLICATE_EVENT_ID}) and quarantined under a generated id.
  */
 final class EventIngestor {
 
@@ -60,16 +58,14 @@ final class EventIngestor {
     private final Serializer<String> keySerializer;
     private final Serializer<GenericRecord> dataSerializer;
     private final Serializer<QuarantineRecord> quarantineSerializer;
-    private final Producer<byte[], byte[]> producer;
-    private final Duration ackTimeout;
+    private final TransactionalWriter writer;
     private final int maxRecordBytes;
     private final Clock clock;
     private final Supplier<String> eventIds;
 
     EventIngestor(PipelineSpec spec, String rawTopic, String quarantineTopic, Serializer<String> keySerializer,
                   Serializer<GenericRecord> dataSerializer, Serializer<QuarantineRecord> quarantineSerializer,
-                  Producer<byte[], byte[]> producer, Duration ackTimeout, int maxRecordBytes, Clock clock,
-                  Supplier<String> eventIds) {
+                  TransactionalWriter writer, int maxRecordBytes, Clock clock, Supplier<String> eventIds) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.converter = new JsonRecordConverter(spec);
         this.schemaDeclaresEventId = spec.field(EVENT_ID_FIELD).isPresent();
@@ -78,8 +74,7 @@ final class EventIngestor {
         this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
         this.dataSerializer = Objects.requireNonNull(dataSerializer, "dataSerializer");
         this.quarantineSerializer = Objects.requireNonNull(quarantineSerializer, "quarantineSerializer");
-        this.producer = Objects.requireNonNull(producer, "producer");
-        this.ackTimeout = Objects.requireNonNull(ackTimeout, "ackTimeout");
+        this.writer = Objects.requireNonNull(writer, "writer");
         this.maxRecordBytes = maxRecordBytes;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.eventIds = Objects.requireNonNull(eventIds, "eventIds");
@@ -90,22 +85,33 @@ final class EventIngestor {
     }
 
     /**
-     * Converts, writes and waits for the acknowledgements of every event.
+     * Converts the events and hands their records to the writer; the stage completes with the outcome once the
+     * transaction committed, or fails with a {@link TransactionalWriter} exception (nothing, or for
+     * {@code OutcomeUnknown} possibly everything, written).
      *
      * @param events         the request's events
      * @param idempotencyKey the Idempotency-Key header (already checked: only given for a single event), or null
-     * @throws KafkaUnavailableException when Kafka (or the schema registry) did not take the records in time
+     * @throws KafkaUnavailableException when the schema registry did not serialise the records (nothing written)
      * @throws EventTooLargeException    when an event would exceed Kafka's record size limit (nothing is written)
      */
-    Outcome ingest(List<EventBody.Event> events, String idempotencyKey)
+    CompletableFuture<Outcome> ingest(List<EventBody.Event> events, String idempotencyKey)
             throws KafkaUnavailableException, EventTooLargeException {
         List<Result> results = new ArrayList<>(events.size());
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(events.size());
+        Map<String, Integer> seenIds = new HashMap<>();
+        long bytes = 0;
         try {
             // Every record is built and checked before the first is sent, so a request refused for one of its
-            // events (too large, registry down) writes nothing instead of an unknown part of the batch.
+            // events (too large, registry down) writes nothing.
             for (EventBody.Event event : events) {
                 Result result = prepare(event, idempotencyKey);
+                Integer first = seenIds.putIfAbsent(result.eventId(), event.index());
+                if (first != null) {
+                    result = new Result(event.index(), eventIds.get(), null, List.of(new Violation(
+                            ReasonCode.DUPLICATE_EVENT_ID, EVENT_ID_FIELD, EVENT_ID_FIELD + " '"
+                            + excerpt(result.eventId()) + "' is also the id of event " + first + " of this request;"
+                            + " it is written once")));
+                }
                 ProducerRecord<byte[], byte[]> record = null;
                 if (result.accepted()) {
                     try {
@@ -122,7 +128,7 @@ final class EventIngestor {
                 if (record == null) {
                     record = quarantined(result, event);
                 }
-                requireSendable(event, record);
+                bytes += requireSendable(event, record);
                 records.add(record);
                 results.add(result.withoutPayload());
             }
@@ -131,20 +137,16 @@ final class EventIngestor {
         } catch (KafkaException e) {
             throw new KafkaUnavailableException("the records could not be serialised: " + e.getMessage(), e);
         }
-        List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
-        try {
-            for (ProducerRecord<byte[], byte[]> record : records) {
-                acks.add(producer.send(record));
-            }
-        } catch (KafkaException e) {
-            throw new KafkaUnavailableException("Kafka did not take the records: " + e.getMessage(), e);
-        }
-        awaitAcks(acks);
-        return new Outcome(results);
+        Outcome outcome = new Outcome(results);
+        return writer.write(records, bytes).thenApply(v -> outcome);
+    }
+
+    private static String excerpt(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
     }
 
     /** Refuses an event whose record Kafka would refuse for its size: retrying it could never succeed. */
-    private void requireSendable(EventBody.Event event, ProducerRecord<byte[], byte[]> record)
+    private long requireSendable(EventBody.Event event, ProducerRecord<byte[], byte[]> record)
             throws EventTooLargeException {
         long size = (long) record.key().length + record.value().length + RECORD_OVERHEAD_BYTES;
         if (size > maxRecordBytes) {
@@ -152,6 +154,7 @@ final class EventIngestor {
                     + " bytes, more than the " + maxRecordBytes + " bytes Kafka accepts (producer max.request.size);"
                     + " nothing of this request was written");
         }
+        return size;
     }
 
     private Result prepare(EventBody.Event event, String idempotencyKey) {
@@ -218,22 +221,6 @@ final class EventIngestor {
                 .build();
         return new ProducerRecord<>(quarantineTopic, keySerializer.serialize(quarantineTopic, result.eventId()),
                 quarantineSerializer.serialize(quarantineTopic, quarantine));
-    }
-
-    private void awaitAcks(List<Future<RecordMetadata>> acks) throws KafkaUnavailableException {
-        long deadline = System.nanoTime() + ackTimeout.toNanos();
-        for (Future<RecordMetadata> ack : acks) {
-            try {
-                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                throw new KafkaUnavailableException("Kafka did not acknowledge the records within " + ackTimeout, e);
-            } catch (ExecutionException e) {
-                throw new KafkaUnavailableException("Kafka refused the records: " + e.getCause().getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KafkaUnavailableException("interrupted while waiting for Kafka", e);
-            }
-        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.mlcycle.ingestion;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mlcycle.mlcore.gates.Violation;
@@ -8,21 +10,31 @@ import io.mlcycle.platform.http.HttpProblem;
 import io.mlcycle.platform.http.HttpServerHost;
 import io.mlcycle.platform.http.Request;
 import io.mlcycle.platform.http.Response;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The ingestion HTTP endpoints:
  * <ul>
- *   <li>{@code POST /v1/pipelines/{pipeline}/events}: one JSON object, a JSON array, or NDJSON; answers 200 with
- *       each event's fate, 400 (empty or malformed body), 404 (unknown pipeline), 413 (body too large, answered by
- *       the host; or one event too large for a Kafka record, nothing written), 415 (other content type), 503 with Retry-After (Kafka unavailable);</li>
+ *   <li>{@code POST /v1/pipelines/{pipeline}/events}: one JSON object, a JSON array, or NDJSON; answers 200 with the
+ *       counts and the rejected events (422 when every event was rejected), 400 (empty, malformed or non-UTF-8
+ *       body), 404 (unknown pipeline), 409 (Idempotency-Key reused with another body), 413 (body too large, too many
+ *       events, or one event too large for a Kafka record; nothing written), 415 (other content type or charset),
+ *       503 with Retry-After (Kafka unavailable or too much waiting for it; nothing written);</li>
  *   <li>{@code GET /v1/pipelines/{pipeline}/schema}: the pipeline's Avro data schema.</li>
  * </ul>
+ * The events route is asynchronous: a request thread converts the events and hands them to the
+ * {@link TransactionalWriter}; the answer is sent when Kafka committed them.
  */
 final class IngestionHttpApi {
 
@@ -32,17 +44,28 @@ final class IngestionHttpApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestionHttpApi.class);
 
+    /** What a key was first used for: the body's digest, and the answer (pending until it is known). */
+    private record KeyUse(byte[] digest, CompletableFuture<Response> answer) {
+    }
+
     private final EventIngestor ingestor;
     private final EventBody parser = new EventBody();
     private final int retryAfterSeconds;
+    private final int maxRecordsPerRequest;
+    private final Cache<String, KeyUse> keys;
     private final Counter accepted;
     private final Counter rejected;
     private final Counter unavailable;
+    private final Counter keyReplays;
+    private final Counter keyConflicts;
     private final Object schemaJson;
 
-    IngestionHttpApi(EventIngestor ingestor, int retryAfterSeconds, MeterRegistry meters, ObjectMapper json) {
+    IngestionHttpApi(EventIngestor ingestor, int retryAfterSeconds, int maxRecordsPerRequest, int idempotencyCacheSize,
+                     Duration idempotencyTtl, MeterRegistry meters, ObjectMapper json) {
         this.ingestor = ingestor;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.maxRecordsPerRequest = maxRecordsPerRequest;
+        this.keys = Caffeine.newBuilder().maximumSize(idempotencyCacheSize).expireAfterWrite(idempotencyTtl).build();
         String pipeline = ingestor.spec().pipeline();
         this.accepted = Counter.builder("mlcycle.ingestion.events").tag("pipeline", pipeline)
                 .tag("outcome", "accepted").description("events written to data.raw").register(meters);
@@ -50,6 +73,12 @@ final class IngestionHttpApi {
                 .tag("outcome", "rejected").description("events written to data.quarantine").register(meters);
         this.unavailable = Counter.builder("mlcycle.ingestion.unavailable").tag("pipeline", pipeline)
                 .description("requests answered 503 because Kafka did not take the events").register(meters);
+        this.keyReplays = Counter.builder("mlcycle.ingestion.idempotency").tag("pipeline", pipeline)
+                .tag("outcome", "replayed").description("requests answered from an earlier use of their Idempotency-Key")
+                .register(meters);
+        this.keyConflicts = Counter.builder("mlcycle.ingestion.idempotency").tag("pipeline", pipeline)
+                .tag("outcome", "conflict").description("Idempotency-Keys reused with another body (409)")
+                .register(meters);
         try {
             this.schemaJson = json.readTree(ingestor.spec().dataSchema().toString());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -58,7 +87,7 @@ final class IngestionHttpApi {
     }
 
     void register(HttpServerHost host) {
-        host.route("POST", EVENTS_ROUTE, this::postEvents);
+        host.routeAsync("POST", EVENTS_ROUTE, this::postEvents);
         host.route("GET", SCHEMA_ROUTE, this::getSchema);
     }
 
@@ -67,7 +96,7 @@ final class IngestionHttpApi {
         return Response.ok(schemaJson);
     }
 
-    Response postEvents(Request request) {
+    CompletionStage<Response> postEvents(Request request) {
         requireKnownPipeline(request);
         String contentType = request.header("content-type").orElse(null);
         EventBody.Format format = EventBody.Format.of(contentType);
@@ -75,44 +104,104 @@ final class IngestionHttpApi {
             throw HttpProblem.unsupportedMediaType(contentType, EventBody.Format.JSON.mediaType() + " (UTF-8)",
                     EventBody.Format.NDJSON.mediaType() + " (UTF-8)");
         }
-        byte[] body = request.body();
-        if (EventBody.isBlank(body)) {
+        if (request.readBody(EventBody::isBlankRange)) {
             throw HttpProblem.badRequest("empty_body", "The request body is empty; send a JSON object, a JSON array"
                     + " of objects, or NDJSON (one object per line)");
         }
         List<EventBody.Event> events;
         try {
-            events = parser.parse(body, format);
+            events = request.readBody((bytes, offset, length) ->
+                    parser.parse(bytes, offset, length, format, maxRecordsPerRequest));
         } catch (EventBody.MalformedBodyException e) {
             throw HttpProblem.badRequest("malformed_json", e.getMessage());
+        } catch (EventBody.TooManyEventsException e) {
+            throw new HttpProblem(413, "too_many_records", "Nothing was written: " + e.getMessage());
+        } catch (EventBody.BodyException e) {
+            throw HttpProblem.badRequest("invalid_body", e.getMessage());
         }
-        String idempotencyKey = idempotencyKey(request, events.size());
-        EventIngestor.Outcome outcome;
+        String key = idempotencyKey(request, events.size());
+        if (key == null) {
+            return ingest(events, null);
+        }
+        byte[] digest = request.readBody(IngestionHttpApi::sha256);
+        CompletableFuture<Response> mine = new CompletableFuture<>();
+        KeyUse earlier = keys.asMap().putIfAbsent(key, new KeyUse(digest, mine));
+        if (earlier != null) {
+            if (!MessageDigest.isEqual(earlier.digest(), digest)) {
+                keyConflicts.increment();
+                throw HttpProblem.conflict("idempotency_key_reused", IDEMPOTENCY_KEY + " '" + excerpt(key)
+                        + "' was already used for a different body; nothing was written. Use a new key for a new event");
+            }
+            keyReplays.increment();
+            return earlier.answer();
+        }
+        KeyUse use = new KeyUse(digest, mine);
         try {
-            outcome = ingestor.ingest(events, idempotencyKey);
+            ingest(events, key).whenComplete((response, failure) -> {
+                if (failure != null || response.status() >= 500) {
+                    // Not written (or not known to be): the key is free again, so a retry does the work.
+                    keys.asMap().remove(key, use);
+                }
+                if (failure != null) {
+                    mine.completeExceptionally(failure);
+                } else {
+                    mine.complete(response);
+                }
+            });
+        } catch (RuntimeException e) {
+            keys.asMap().remove(key, use);
+            mine.completeExceptionally(e);
+        }
+        return mine;
+    }
+
+    private CompletionStage<Response> ingest(List<EventBody.Event> events, String key) {
+        CompletableFuture<EventIngestor.Outcome> written;
+        try {
+            written = ingestor.ingest(events, key);
         } catch (EventIngestor.KafkaUnavailableException e) {
-            unavailable.increment();
-            LOG.warn("Answering 503 to an ingestion request of {} events: {}", events.size(), e.getMessage());
-            Map<String, Object> problem = new LinkedHashMap<>();
-            problem.put("error", "unavailable");
-            problem.put("message", "Kafka is unavailable; retry after " + retryAfterSeconds + " s ("
-                    + e.getMessage() + "). Events may have been written in part: resend them with the same "
-                    + "event_id or Idempotency-Key so duplicates can be recognised.");
-            problem.put("status", 503);
-            return Response.status(503, problem).withHeader("Retry-After", Integer.toString(retryAfterSeconds));
+            return CompletableFuture.completedFuture(unavailable(events.size(), "unavailable", e.getMessage()
+                    + "; nothing of this request was written"));
         } catch (EventIngestor.EventTooLargeException e) {
             throw new HttpProblem(413, "event_too_large", e.getMessage());
         }
-        accepted.increment(outcome.accepted());
-        rejected.increment(outcome.rejected());
-        return Response.ok(render(outcome));
+        return written.handle((outcome, failure) -> {
+            if (failure == null) {
+                accepted.increment(outcome.accepted());
+                rejected.increment(outcome.rejected());
+                return answer(outcome);
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof TransactionalWriter.Overloaded) {
+                return unavailable(events.size(), "overloaded", cause.getMessage()
+                        + "; nothing of this request was written");
+            }
+            if (cause instanceof TransactionalWriter.OutcomeUnknown) {
+                return unavailable(events.size(), "outcome_unknown", cause.getMessage() + ". The events may or may"
+                        + " not have been written: resend the same body with the same event ids (or Idempotency-Key)");
+            }
+            return unavailable(events.size(), "unavailable", cause.getMessage()
+                    + "; nothing of this request was written");
+        });
+    }
+
+    private Response unavailable(int events, String code, String message) {
+        unavailable.increment();
+        LOG.warn("Answering 503 {} to an ingestion request of {} events: {}", code, events, message);
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("error", code);
+        problem.put("message", "Kafka cannot take the events now (" + message + "); retry after "
+                + retryAfterSeconds + " s");
+        problem.put("status", 503);
+        return Response.status(503, problem).withHeader("Retry-After", Integer.toString(retryAfterSeconds));
     }
 
     private void requireKnownPipeline(Request request) {
         String pipeline = request.pathParam("pipeline");
         if (!pipeline.equals(ingestor.spec().pipeline())) {
-            throw HttpProblem.notFound("Unknown pipeline '" + pipeline + "'; this service ingests for pipeline '"
-                    + ingestor.spec().pipeline() + "'");
+            throw HttpProblem.notFound("Unknown pipeline '" + excerpt(pipeline) + "'; this service ingests for"
+                    + " pipeline '" + ingestor.spec().pipeline() + "'");
         }
     }
 
@@ -133,30 +222,58 @@ final class IngestionHttpApi {
         return key;
     }
 
-    private static Map<String, Object> render(EventIngestor.Outcome outcome) {
-        List<Map<String, Object>> results = new ArrayList<>();
+    private static byte[] sha256(byte[] bytes, int offset, int length) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(bytes, offset, length);
+            return digest.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static String excerpt(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+    }
+
+    /**
+     * The counts and only the rejected events (so the answer to a large batch stays small); the event id too when the
+     * request held one event. 422 when every event was rejected (they are quarantined all the same).
+     */
+    private static Response answer(EventIngestor.Outcome outcome) {
+        List<Map<String, Object>> rejections = new ArrayList<>();
         for (EventIngestor.Result result : outcome.results()) {
+            if (result.accepted()) {
+                continue;
+            }
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("index", result.index());
             item.put("event_id", result.eventId());
-            item.put("status", result.accepted() ? "accepted" : "rejected");
-            if (!result.accepted()) {
-                List<Map<String, Object>> reasons = new ArrayList<>();
-                for (Violation violation : result.reasons()) {
-                    Map<String, Object> reason = new LinkedHashMap<>();
-                    reason.put("code", violation.code().name());
-                    reason.put("field", violation.field());
-                    reason.put("detail", violation.detail());
-                    reasons.add(reason);
-                }
-                item.put("reasons", reasons);
+            List<Map<String, Object>> reasons = new ArrayList<>();
+            for (Violation violation : result.reasons()) {
+                Map<String, Object> reason = new LinkedHashMap<>();
+                reason.put("code", violation.code().name());
+                reason.put("field", violation.field());
+                reason.put("detail", violation.detail());
+                reasons.add(reason);
             }
-            results.add(item);
+            item.put("reasons", reasons);
+            rejections.add(item);
         }
         Map<String, Object> body = new LinkedHashMap<>();
+        boolean allRejected = outcome.accepted() == 0;
+        if (allRejected) {
+            body.put("error", "rejected");
+            body.put("message", outcome.rejected() == 1 ? "The event is not valid; it was quarantined with its reasons"
+                    : "None of the " + outcome.rejected() + " events is valid; they were quarantined with their reasons");
+            body.put("status", 422);
+        }
         body.put("accepted", outcome.accepted());
         body.put("rejected", outcome.rejected());
-        body.put("results", results);
-        return body;
+        if (outcome.results().size() == 1) {
+            body.put("event_id", outcome.results().get(0).eventId());
+        }
+        body.put("rejections", rejections);
+        return Response.status(allRejected ? 422 : 200, body);
     }
 }

@@ -10,11 +10,12 @@ import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -31,31 +32,28 @@ import org.slf4j.LoggerFactory;
  * is lost. Input: HTTP. Output topics: {@code <p>.data.raw}, {@code <p>.data.quarantine}. Also serves
  * {@code GET /v1/pipelines/{p}/schema}, {@code /health/live}, {@code /health/ready} and {@code /metrics}.
  *
- * <p>Writes use an idempotent producer with acks=all, and every request waits for the acknowledgements of all its
- * records before answering (503 with Retry-After when Kafka does not acknowledge within
- * {@code ingestion.ack.timeout}).
+ * <p>Each request's records are written in one Kafka transaction by a pool of transactional producers
+ * ({@link TransactionalWriter}; acks=all, idempotent), so a request is written whole or not at all; request threads
+ * never wait for Kafka, and the answer is sent when the transaction committed (503 with Retry-After when Kafka does
+ * not take it within {@code ingestion.ack.timeout}, or when too much is waiting for Kafka already).
  */
 public final class IngestionService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestionService.class);
-    private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     private final IngestionConfig config;
     private final HttpServerHost http;
-    private final Producer<byte[], byte[]> producer;
-    private final List<AutoCloseable> owned;
+    private final TransactionalWriter writer;
     private volatile boolean closed;
 
-    private IngestionService(IngestionConfig config, HttpServerHost http, Producer<byte[], byte[]> producer,
-                             List<AutoCloseable> owned) {
+    private IngestionService(IngestionConfig config, HttpServerHost http, TransactionalWriter writer) {
         this.config = config;
         this.http = http;
-        this.producer = producer;
-        this.owned = owned;
+        this.writer = writer;
     }
 
     /**
-     * Creates the pipeline's topics (if missing), registers its schemas, and starts the producer and the HTTP
+     * Creates the pipeline's topics (if missing), registers its schemas, and starts the producers and the HTTP
      * endpoint.
      *
      * @throws IllegalStateException when Kafka or the schema registry cannot be reached at startup
@@ -65,54 +63,100 @@ public final class IngestionService implements AutoCloseable {
         PlatformConfig platform = config.platform();
         String pipeline = config.pipeline();
         PipelineSerdes serdes = PipelineBootstrap.prepare(platform, pipeline, config.spec().dataSchema()).serdes();
-        Properties props = KafkaClients.producerProperties(platform, IngestionConfig.SERVICE_NAME);
-        // A request must not block longer than it may wait for acknowledgements (metadata of a down broker).
-        if (!platform.kafkaProperties().containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
-            props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(config.ackTimeout().toMillis()));
-        }
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-                new ByteArraySerializer());
-        try {
-            Object maxRequestSize = props.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-            int maxRecordBytes = maxRequestSize == null ? EventIngestor.DEFAULT_MAX_RECORD_BYTES
-                    : Integer.parseInt(maxRequestSize.toString().trim());
-            IngestionService service = start(config, serdes, producer, maxRecordBytes);
-            service.http.bindKafkaProducer(producer);
-            return service;
-        } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw e;
-        }
+        Properties base = producerProperties(config);
+        Object maxRequestSize = base.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        int maxRecordBytes = maxRequestSize == null ? EventIngestor.DEFAULT_MAX_RECORD_BYTES
+                : Integer.parseInt(maxRequestSize.toString().trim());
+        List<Producer<?, ?>> created = new CopyOnWriteArrayList<>();
+        AtomicReference<HttpServerHost> host = new AtomicReference<>();
+        TransactionalWriter.ProducerFactory factory = lane -> {
+            Properties props = new Properties();
+            props.putAll(base);
+            props.put(ProducerConfig.CLIENT_ID_CONFIG, base.getProperty(ProducerConfig.CLIENT_ID_CONFIG, "ingestion")
+                    + "-" + lane);
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(config, lane));
+            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            HttpServerHost current = host.get();
+            if (current != null && created.size() < config.producers()) {
+                current.bindKafkaProducer(producer);
+            }
+            created.add(producer);
+            return producer;
+        };
+        IngestionService service = start(config, serdes, factory, config.producers(), maxRecordBytes);
+        host.set(service.http);
+        return service;
     }
 
     /**
-     * Starts the HTTP endpoint over a given producer and serdes (the producer is owned and closed by the service).
-     * Used by {@link #start(IngestionConfig)} and by tests with a MockProducer.
+     * The producer settings of every lane: the platform's (acks=all, idempotent, lz4, {@code kafka.*}), bounded in
+     * how long a call may block, with a transaction timeout that lets a crashed instance's open transaction expire
+     * soon (read_committed readers wait for it).
      */
-    static IngestionService start(IngestionConfig config, PipelineSerdes serdes, Producer<byte[], byte[]> producer) {
-        return start(config, serdes, producer, EventIngestor.DEFAULT_MAX_RECORD_BYTES);
+    private static Properties producerProperties(IngestionConfig config) {
+        PlatformConfig platform = config.platform();
+        Properties props = KafkaClients.producerProperties(platform, IngestionConfig.SERVICE_NAME);
+        Map<String, String> overrides = platform.kafkaProperties();
+        if (!overrides.containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
+            props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(config.ackTimeout().toMillis()));
+        }
+        if (!overrides.containsKey(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)) {
+            props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "30000");
+        }
+        if (!overrides.containsKey(ProducerConfig.LINGER_MS_CONFIG)) {
+            // A request's records are sent together and flushed by the commit: waiting for more gains nothing.
+            props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        }
+        return props;
     }
 
-    /** As above, with the largest Kafka record the producer sends (its {@code max.request.size}). */
-    static IngestionService start(IngestionConfig config, PipelineSerdes serdes, Producer<byte[], byte[]> producer,
-                                  int maxRecordBytes) {
+    /** Stable per instance and lane, so a restarted instance (same {@code instance.id}) fences its predecessor. */
+    static String transactionalId(IngestionConfig config, int lane) {
+        return "mlcycle-" + config.pipeline() + "-ingestion-" + config.platform().instanceId() + "-" + lane;
+    }
+
+    /**
+     * Starts the HTTP endpoint over one given producer (owned and closed by the service), for tests with a
+     * MockProducer: one lane.
+     */
+    static IngestionService start(IngestionConfig config, PipelineSerdes serdes, Producer<byte[], byte[]> producer) {
+        return start(config, serdes, lane -> producer, 1, EventIngestor.DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** As above, with a producer per lane and the largest Kafka record the producers send. */
+    static IngestionService start(IngestionConfig config, PipelineSerdes serdes,
+                                  TransactionalWriter.ProducerFactory producers, int lanes, int maxRecordBytes) {
         Serializer<String> keys = serdes.keySerde(Topics.DATA_RAW).serializer();
         Serializer<GenericRecord> data = serdes.valueSerde(Topics.DATA_RAW).serializer();
         Serializer<QuarantineRecord> quarantine = serdes.valueSerde(Topics.DATA_QUARANTINE).serializer();
-        EventIngestor ingestor = new EventIngestor(config.spec(), serdes.topicName(Topics.DATA_RAW),
-                serdes.topicName(Topics.DATA_QUARANTINE), keys, data, quarantine, producer, config.ackTimeout(),
-                maxRecordBytes, Clock.systemUTC(), EventIds::newTimeOrderedId);
-        PlatformConfig platform = config.platform();
-        HttpServerHost http = new HttpServerHost(platform.httpHost(), platform.httpPort(),
-                new HttpServerHost.Options(IngestionConfig.SERVICE_NAME, config.maxBodyBytes(), config.httpThreads(),
-                        200));
-        List<AutoCloseable> owned = new ArrayList<>();
-        owned.add(http);
-        IngestionService service = new IngestionService(config, http, producer, owned);
-        new IngestionHttpApi(ingestor, config.retryAfterSeconds(), http.meterRegistry(), http.objectMapper())
-                .register(http);
+        TransactionalWriter writer = new TransactionalWriter(producers, lanes, config.maxQueuedBatches(),
+                config.maxInflightBytes(), IngestionConfig.SERVICE_NAME + "-kafka");
+        HttpServerHost http;
+        try {
+            EventIngestor ingestor = new EventIngestor(config.spec(), serdes.topicName(Topics.DATA_RAW),
+                    serdes.topicName(Topics.DATA_QUARANTINE), keys, data, quarantine, writer, maxRecordBytes,
+                    Clock.systemUTC(), EventIds::newTimeOrderedId);
+            PlatformConfig platform = config.platform();
+            HttpServerHost.Options options = HttpServerHost.Options.from(platform.source(), IngestionConfig.SERVICE_NAME)
+                    .withMaxBodyBytes(config.maxBodyBytes())
+                    .withThreads(config.httpThreads());
+            http = new HttpServerHost(platform.httpHost(), platform.httpPort(), options);
+            new IngestionHttpApi(ingestor, config.retryAfterSeconds(), config.maxRecordsPerRequest(),
+                    config.idempotencyCacheSize(), config.idempotencyTtl(), http.meterRegistry(), http.objectMapper())
+                    .register(http);
+        } catch (RuntimeException e) {
+            writer.close();
+            throw e;
+        }
+        IngestionService service = new IngestionService(config, http, writer);
         http.readinessCheck("producer", () -> !service.closed);
-        http.start();
+        try {
+            http.start();
+        } catch (RuntimeException e) {
+            writer.close();
+            throw e;
+        }
         LOG.info("Ingestion for pipeline {} accepting events at {}", config.pipeline(),
                 http.baseUrl().resolve(IngestionHttpApi.EVENTS_ROUTE.replace("{pipeline}", config.pipeline())));
         return service;
@@ -136,21 +180,19 @@ public final class IngestionService implements AutoCloseable {
         return !closed;
     }
 
-    /** Stops accepting requests, then flushes and closes the producer (bounded). */
+    /** Stops accepting requests, then finishes the transactions under way and closes the producers (bounded). */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        for (AutoCloseable resource : owned) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                LOG.warn("Closing {} failed: {}", resource.getClass().getSimpleName(), e.toString());
-            }
+        try {
+            http.close();
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the HTTP endpoint failed: {}", e.toString());
         }
-        producer.close(PRODUCER_CLOSE_TIMEOUT);
+        writer.close();
         LOG.info("Ingestion for pipeline {} stopped", config.pipeline());
     }
 }

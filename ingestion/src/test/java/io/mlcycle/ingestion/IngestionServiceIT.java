@@ -93,7 +93,7 @@ class IngestionServiceIT {
         JsonNode body = new ObjectMapper().readTree(response.body());
         assertThat(body.get("accepted").asInt()).isEqualTo(6);
         assertThat(body.get("rejected").asInt()).isEqualTo(3);
-        String arrayEventId = body.at("/results/8/event_id").asText();
+        String arrayEventId = body.at("/rejections/2/event_id").asText();
 
         Map<String, GenericRecord> raw = new HashMap<>();
         Map<String, QuarantineRecord> quarantined = new HashMap<>();

@@ -21,10 +21,17 @@ public final class Request {
     private final Map<String, List<String>> queryParams;
     private final Map<String, List<String>> headers;
     private final byte[] body;
+    private final int bodyLength;
     private final ObjectMapper json;
 
     Request(String method, String path, String route, Map<String, String> pathParams,
             Map<String, List<String>> queryParams, Map<String, List<String>> headers, byte[] body, ObjectMapper json) {
+        this(method, path, route, pathParams, queryParams, headers, body, body.length, json);
+    }
+
+    Request(String method, String path, String route, Map<String, String> pathParams,
+            Map<String, List<String>> queryParams, Map<String, List<String>> headers, byte[] body, int bodyLength,
+            ObjectMapper json) {
         this.method = method;
         this.path = path;
         this.route = route;
@@ -32,6 +39,7 @@ public final class Request {
         this.queryParams = Map.copyOf(queryParams);
         this.headers = Map.copyOf(headers);
         this.body = body;
+        this.bodyLength = bodyLength;
         this.json = json;
     }
 
@@ -98,25 +106,32 @@ public final class Request {
         throw HttpProblem.unsupportedMediaType(actual, accepted);
     }
 
+    /** A copy of the body; {@link #readBody} reads it without copying. */
     public byte[] body() {
-        return body.clone();
+        return java.util.Arrays.copyOf(body, bodyLength);
     }
 
     public int bodyLength() {
-        return body.length;
+        return bodyLength;
     }
 
+    /** The body as text; the host has already refused bodies that are not UTF-8. */
     public String bodyAsString() {
-        return new String(body, StandardCharsets.UTF_8);
+        return new String(body, 0, bodyLength, StandardCharsets.UTF_8);
+    }
+
+    /** Reads the body in place, without a copy (the bytes are lent for the call only). */
+    public <T, E extends Exception> T readBody(BodyReader<T, E> reader) throws E {
+        return reader.read(body, 0, bodyLength);
     }
 
     /** The JSON body as {@code type}; a 400 {@code invalid_json} problem if it does not parse or bind. */
     public <T> T bodyAs(Class<T> type) {
-        if (body.length == 0) {
+        if (bodyLength == 0) {
             throw HttpProblem.badRequest("invalid_json", "The request body is empty; expected JSON");
         }
         try {
-            return json.readValue(body, type);
+            return json.readValue(body, 0, bodyLength, type);
         } catch (JsonProcessingException e) {
             throw HttpProblem.badRequest("invalid_json", "The request body is not valid JSON for this endpoint: "
                     + e.getOriginalMessage());
