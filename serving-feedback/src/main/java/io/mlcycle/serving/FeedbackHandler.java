@@ -10,6 +10,7 @@ import io.mlcycle.platform.http.Handler;
 import io.mlcycle.platform.http.HttpProblem;
 import io.mlcycle.platform.http.Request;
 import io.mlcycle.platform.http.Response;
+import io.mlcycle.platform.lifecycle.EventIds;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /**
  * {@code POST /v1/pipelines/{pipeline}/feedback}: accepts one outcome {@code {"event_id": "...", "label": ...,
@@ -81,7 +83,15 @@ public final class FeedbackHandler implements Handler {
         try {
             CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
                     .get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RecordTooLargeException) {
+                // No retry can succeed: the client must send less, so this is not a 503.
+                throw new HttpProblem(413, "record_too_large", "A feedback record is too large to be written to "
+                        + "Kafka: " + e.getCause().getMessage());
+            }
+            throw new HttpProblem(503, "kafka_unavailable", "The feedback could not be written to Kafka within "
+                    + sendTimeout + "; retry later (writing the same feedback twice is safe: the first one wins)");
+        } catch (TimeoutException e) {
             throw new HttpProblem(503, "kafka_unavailable", "The feedback could not be written to Kafka within "
                     + sendTimeout + "; retry later (writing the same feedback twice is safe: the first one wins)");
         }
@@ -102,6 +112,10 @@ public final class FeedbackHandler implements Handler {
             violations.add(new Violation(ReasonCode.MISSING_REQUIRED, "event_id", "event_id is required"));
         } else if (id.isTextual() || id.isIntegralNumber()) {
             eventId = id.asText().trim();
+            if (eventId.length() > EventIds.MAX_LENGTH) {
+                violations.add(new Violation(ReasonCode.OUT_OF_RANGE, "event_id", "event_id is "
+                        + eventId.length() + " characters long; at most " + EventIds.MAX_LENGTH + " are allowed"));
+            }
         } else {
             violations.add(new Violation(ReasonCode.WRONG_TYPE, "event_id", "event_id must be a string"));
         }

@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Joins feedback from {@code <p>.feedback} with its event by event id: emits the labeled example when the event is
  * known, buffers the feedback otherwise (until the window expires), quarantines labels outside the label domain
- * (INVALID_LABEL) and counts duplicates (the first feedback wins). Its wall-clock punctuator expires join state older
- * than the label-delay window; feedback that expires unmatched is counted, logged and alerted (debounced).
+ * (INVALID_LABEL) and counts duplicates (the first feedback wins). Its stream-time punctuator expires join state whose
+ * first record is older than the label-delay window in event time (record timestamps, not the wall clock: a backlog
+ * read after downtime or a replay gives the same joins); feedback that expires unmatched is counted, logged and
+ * alerted (debounced, also in stream time).
  */
 final class FeedbackProcessor extends JoinProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(FeedbackProcessor.class);
@@ -42,12 +44,15 @@ final class FeedbackProcessor extends JoinProcessor {
     @Override
     public void init(ProcessorContext<String, Object> context) {
         super.init(context);
-        context.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
+        context.schedule(settings.punctuateInterval(), PunctuationType.STREAM_TIME, this::expire);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         String key = eventId(record);
+        if (quarantineIfOversized(record, key)) {
+            return;
+        }
         Optional<Feedback> decoded = decode(record, settings.serdes().feedback().deserializer(), Feedback.class, key);
         if (decoded.isEmpty()) {
             return;
@@ -72,9 +77,17 @@ final class FeedbackProcessor extends JoinProcessor {
                     eventId);
             return;
         }
-        JoinState state = loadOrCreate(eventId);
+        JoinState state = loadOrCreate(eventId, record.timestamp());
         if (state.labeled() || state.feedback() != null) {
             metrics.feedbackDuplicate();
+            return;
+        }
+        if (state.event() != null && record.timestamp() - state.firstSeenAtMs() > settings.window().toMillis()) {
+            // Later than the label delay in event time: the sweep has not run yet (it runs when stream time moves
+            // on), but joining now would make the result depend on when the sweep happened to run.
+            metrics.feedbackLate();
+            LOG.debug("Feedback for {} arrived {} ms after its event, beyond the window {}", eventId,
+                    record.timestamp() - state.firstSeenAtMs(), settings.window());
             return;
         }
         long observedAt = feedback.getObservedAt() == null ? record.timestamp()

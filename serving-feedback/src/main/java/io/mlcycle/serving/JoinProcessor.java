@@ -4,6 +4,7 @@ import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.QuarantineStage;
 import io.mlcycle.mlcore.gates.ReasonCode;
+import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.platform.serde.AvroSerdeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -104,8 +105,30 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
         QuarantineRecord quarantined = Records.quarantine(settings.pipeline(), settings.spec().sha256(), stage, code,
                 field, detail, eventId, source, Instant.ofEpochMilli(now()));
         metrics.quarantined(code.name());
-        context.forward(new Record<String, Object>(eventId, quarantined, record.timestamp()),
+        context.forward(new Record<String, Object>(quarantined.getEventId(), quarantined, record.timestamp()),
                 ServingTopology.QUARANTINE_SINK);
+    }
+
+    /**
+     * Quarantines a record too large to be joined: an event id longer than {@link EventIds#MAX_LENGTH} or a value
+     * above the configured maximum would make the records derived from it (labeled example, prediction) too large
+     * for the producer, which would stop the stream for good. Returns true when the record was quarantined.
+     */
+    protected boolean quarantineIfOversized(Record<byte[], byte[]> record, String eventId) {
+        if (eventId != null && eventId.length() > EventIds.MAX_LENGTH) {
+            quarantine(record, QuarantineStage.VALIDATION, ReasonCode.OUT_OF_RANGE, "event_id", "the event id is "
+                    + eventId.length() + " characters long; at most " + EventIds.MAX_LENGTH + " are allowed (key "
+                    + OversizedQuarantine.describe(record.key()) + ")", eventId);
+            return true;
+        }
+        int size = record.value() == null ? 0 : record.value().length;
+        if (size > settings.maxRecordBytes()) {
+            quarantine(record, QuarantineStage.VALIDATION, ReasonCode.OUT_OF_RANGE, null, "the record is " + size
+                    + " bytes; at most " + settings.maxRecordBytes() + " are accepted (value "
+                    + OversizedQuarantine.describe(record.value()) + ")", eventId);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -121,6 +144,9 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
                     "the record has neither a key nor an event id, so it cannot be joined with an event", null);
             return;
         }
+        if (quarantineIfOversized(record, eventId)) {
+            return;
+        }
         context.forward(new Record<String, Object>(eventId, record.value(), record.timestamp(), record.headers()),
                 rekeySink);
     }
@@ -129,13 +155,17 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
         return context.currentSystemTimeMs();
     }
 
-    /** The state of an event id, creating (and indexing for expiry) a fresh one when unknown. */
-    protected JoinState loadOrCreate(String eventId) {
+    /**
+     * The state of an event id, creating (and indexing for expiry) a fresh one when unknown. The window is anchored
+     * at the record's timestamp (its event time), never at the wall clock, so a replay or a backlog read after
+     * downtime joins exactly what a live run would.
+     */
+    protected JoinState loadOrCreate(String eventId, long recordTimestampMs) {
         JoinState state = joinStore.get(eventId);
         if (state != null) {
             return state;
         }
-        JoinState fresh = JoinState.empty(now());
+        JoinState fresh = JoinState.empty(recordTimestampMs);
         expiryIndex.put(expiryKey(fresh.firstSeenAtMs(), eventId), eventId);
         return fresh;
     }

@@ -11,12 +11,13 @@ import java.util.Objects;
  * timings, and the serdes. Immutable.
  */
 record JoinSettings(PipelineSpec spec, Duration window, Duration punctuateInterval, Duration unmatchedAlertInterval,
-                    ServingTopology.TopologySerdes serdes, FeatureExtractor featureExtractor, LabelCodec labelCodec) {
+                    int maxRecordBytes, ServingTopology.TopologySerdes serdes, FeatureExtractor featureExtractor,
+                    LabelCodec labelCodec) {
 
     JoinSettings(PipelineSpec spec, Duration window, Duration punctuateInterval, Duration unmatchedAlertInterval,
-                 ServingTopology.TopologySerdes serdes) {
-        this(spec, window, punctuateInterval, unmatchedAlertInterval, serdes, new FeatureExtractor(spec),
-                new LabelCodec(spec));
+                 int maxRecordBytes, ServingTopology.TopologySerdes serdes) {
+        this(spec, window, punctuateInterval, unmatchedAlertInterval, maxRecordBytes, serdes,
+                new FeatureExtractor(spec), new LabelCodec(spec));
     }
 
     JoinSettings {

@@ -11,7 +11,8 @@ import java.util.Objects;
  * entity key, event time), the predictions made for it, feedback that arrived before the event, and whether a
  * labeled example has already been emitted (so duplicate feedback is recognised). Immutable.
  *
- * @param firstSeenAtMs wall-clock time the join first heard of this event id; the window is measured from it
+ * @param firstSeenAtMs event time (record timestamp) of the first record the join saw for this event id; the
+ *                      window is measured from it in stream time
  * @param event         the event, or null while only feedback is known
  * @param predictions   predictions made for the event, in arrival order, distinct by prediction id
  * @param feedback      the first feedback received, or null

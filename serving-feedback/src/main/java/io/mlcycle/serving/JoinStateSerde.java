@@ -2,8 +2,11 @@ package io.mlcycle.serving;
 
 import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.PredictionSummary;
-import java.io.ByteArrayOutputStream;
+import io.mlcycle.avro.Variant;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,24 +14,29 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Serde of the join store's values: plain Avro binary with a fixed schema private to this service (state stores and
- * their changelogs are internal, so no registry round trip is needed). The feature map reuses the value type of
- * {@link LabeledExample#getFeatures()}, so int, long, double, boolean and string values keep their exact type.
+ * Serde of the join store's values: Avro single-object encoding (marker, 8-byte CRC-64 fingerprint of the writer
+ * schema, binary body) with a schema private to this service (state stores and their changelogs are internal, so no
+ * registry round trip is needed). The schema embeds public contracts (the feature map of
+ * {@link LabeledExample#getFeatures()}, {@link PredictionSummary}); the fingerprint lets a compatible change of those
+ * contracts still restore a changelog written before it: every schema this service ever wrote is shipped under
+ * {@code join-state-schemas/} and resolved to the current one. Values written before fingerprints existed (no
+ * marker) are read with the first shipped schema.
  */
 final class JoinStateSerde implements Serde<JoinState> {
+
+    /** The shipped schemas, oldest first; a test checks that the current schema is among them. */
+    static final List<String> SHIPPED = List.of("join-state-schemas/v1.avsc");
 
     static final Schema SCHEMA = SchemaBuilder.record("JoinState").namespace("io.mlcycle.serving.internal").fields()
             .name("first_seen_at").type().longType().noDefault()
@@ -45,7 +53,42 @@ final class JoinStateSerde implements Serde<JoinState> {
             .name("labeled").type().booleanType().noDefault()
             .endRecord();
 
-    private final SpecificDatumWriter<GenericRecord> writer = new SpecificDatumWriter<>(SCHEMA, SpecificData.get());
+    private final Schema current;
+    private final Schema legacy;
+    private final BinaryMessageEncoder<GenericRecord> encoder;
+    private final BinaryMessageDecoder<GenericRecord> decoder;
+
+    JoinStateSerde() {
+        this(SCHEMA, shippedSchemas());
+    }
+
+    /**
+     * @param current the schema to write (and to read into)
+     * @param known   every schema values may have been written with, oldest first (the first reads legacy values)
+     */
+    JoinStateSerde(Schema current, List<Schema> known) {
+        this.current = current;
+        this.legacy = known.isEmpty() ? current : known.get(0);
+        this.encoder = new BinaryMessageEncoder<>(SpecificData.get(), current);
+        this.decoder = new BinaryMessageDecoder<>(GenericData.get(), current);
+        known.forEach(decoder::addSchema);
+        decoder.addSchema(current);
+    }
+
+    static List<Schema> shippedSchemas() {
+        List<Schema> schemas = new ArrayList<>();
+        for (String resource : SHIPPED) {
+            try (InputStream in = JoinStateSerde.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource " + resource);
+                }
+                schemas.add(new Schema.Parser().parse(in));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + resource, e);
+            }
+        }
+        return schemas;
+    }
 
     @Override
     public Serializer<JoinState> serializer() {
@@ -58,7 +101,7 @@ final class JoinStateSerde implements Serde<JoinState> {
     }
 
     byte[] write(JoinState state) {
-        GenericRecord record = new GenericData.Record(SCHEMA);
+        GenericRecord record = new GenericData.Record(current);
         JoinState.EventInfo event = state.event();
         JoinState.PendingFeedback feedback = state.feedback();
         record.put("first_seen_at", state.firstSeenAtMs());
@@ -73,24 +116,25 @@ final class JoinStateSerde implements Serde<JoinState> {
         record.put("feedback_observed_at", feedback == null ? 0L : feedback.observedAtMs());
         record.put("feedback_source", feedback == null ? null : feedback.source());
         record.put("labeled", state.labeled());
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
         try {
-            synchronized (writer) {
-                writer.write(record, encoder);
-            }
-            encoder.flush();
+            ByteBuffer buffer = encoder.encode(record);
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return bytes;
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot encode join state: " + e.getMessage(), e);
         }
-        return out.toByteArray();
     }
 
     JoinState read(byte[] bytes) {
         try {
-            SpecificDatumReader<GenericRecord> reader = new SpecificDatumReader<>(SCHEMA, SCHEMA, SpecificData.get());
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, null);
-            GenericRecord record = reader.read(null, decoder);
+            GenericRecord record;
+            if (bytes.length >= 2 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01) {
+                record = decoder.decode(bytes);
+            } else {
+                GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(legacy, current);
+                record = reader.read(null, DecoderFactory.get().binaryDecoder(bytes, null));
+            }
             JoinState.EventInfo event = null;
             if ((Boolean) record.get("has_event")) {
                 event = new JoinState.EventInfo(text(record.get("entity_key")),
@@ -104,13 +148,31 @@ final class JoinStateSerde implements Serde<JoinState> {
             }
             List<PredictionSummary> predictions = new ArrayList<>();
             for (Object item : (List<?>) record.get("predictions")) {
-                predictions.add((PredictionSummary) item);
+                predictions.add(summary((GenericRecord) item));
             }
             return new JoinState((Long) record.get("first_seen_at"), event, predictions, feedback,
                     (Boolean) record.get("labeled"));
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot decode join state: " + e.getMessage(), e);
         }
+    }
+
+    /** By field name, so fields added to the contract later (read as generic data) do not get in the way. */
+    private static PredictionSummary summary(GenericRecord item) {
+        Object variant = item.get("variant");
+        Variant parsed;
+        try {
+            parsed = variant == null ? Variant.UNKNOWN : Variant.valueOf(variant.toString());
+        } catch (IllegalArgumentException e) {
+            parsed = Variant.UNKNOWN;
+        }
+        return PredictionSummary.newBuilder()
+                .setPredictionId(text(item.get("prediction_id")))
+                .setModelVersion(text(item.get("model_version")))
+                .setVariant(parsed)
+                .setScore((Double) item.get("score"))
+                .setDecision((Boolean) item.get("decision"))
+                .build();
     }
 
     private static String text(Object value) {

@@ -112,6 +112,11 @@ public final class PredictHandler implements Handler {
         if (eventId == null) {
             eventId = EventIds.newTimeOrderedId();
         }
+        if (eventId.length() > EventIds.MAX_LENGTH) {
+            return new Checked(index, OversizedQuarantine.fitEventId(eventId), null, List.of(new Violation(
+                    ReasonCode.OUT_OF_RANGE, EVENT_ID_FIELD, "event_id is " + eventId.length()
+                    + " characters long; at most " + EventIds.MAX_LENGTH + " are allowed")));
+        }
         Conversion conversion = converter.convert(input);
         if (!conversion.ok() || conversion.record() == null) {
             return new Checked(index, eventId, null, conversion.violations());

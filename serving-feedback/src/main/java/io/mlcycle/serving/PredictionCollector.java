@@ -18,6 +18,9 @@ final class PredictionCollector extends JoinProcessor {
     @Override
     public void process(Record<byte[], byte[]> record) {
         String key = eventId(record);
+        if (quarantineIfOversized(record, key)) {
+            return;
+        }
         Optional<Prediction> decoded = decode(record, settings.serdes().prediction().deserializer(), Prediction.class,
                 key);
         if (decoded.isEmpty()) {
@@ -29,7 +32,7 @@ final class PredictionCollector extends JoinProcessor {
             return;
         }
         String eventId = key;
-        JoinState state = loadOrCreate(eventId);
+        JoinState state = loadOrCreate(eventId, record.timestamp());
         if (state.hasPrediction(prediction.getPredictionId())) {
             return;
         }

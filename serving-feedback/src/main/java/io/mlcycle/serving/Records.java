@@ -49,7 +49,9 @@ final class Records {
     }
 
     static QuarantineRecord quarantine(String pipeline, String specSha256, QuarantineStage stage, ReasonCode code,
-                                       String field, String detail, String eventId, Source source, Instant at) {
+                                       String field, String detail, String eventId, Source original, Instant at) {
+        // An oversized input would make its quarantine record too large to write as well: keep a bounded prefix.
+        Source source = OversizedQuarantine.fit(original);
         List<RecordHeader> headers = new ArrayList<>();
         if (source != null && source.headers() != null) {
             for (Header header : source.headers()) {
@@ -62,7 +64,7 @@ final class Records {
                 .setStage(stage)
                 .setReasons(List.of(QuarantineReason.newBuilder().setCode(code.name()).setField(field)
                         .setDetail(detail).build()))
-                .setEventId(eventId)
+                .setEventId(OversizedQuarantine.fitEventId(eventId))
                 .setSourceTopic(source == null ? null : source.topic())
                 .setSourcePartition(source == null ? null : source.partition())
                 .setSourceOffset(source == null ? null : source.offset())

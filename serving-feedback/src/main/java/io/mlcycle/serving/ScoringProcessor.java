@@ -38,13 +38,16 @@ final class ScoringProcessor extends JoinProcessor {
                     "a validated event has no key; the key must be the event id", null);
             return;
         }
+        if (quarantineIfOversized(record, eventId)) {
+            return;
+        }
         Optional<GenericRecord> decoded = decode(record, settings.serdes().validated().deserializer(),
                 GenericRecord.class, eventId);
         if (decoded.isEmpty()) {
             return;
         }
         GenericRecord event = decoded.get();
-        JoinState state = loadOrCreate(eventId);
+        JoinState state = loadOrCreate(eventId, record.timestamp());
         if (state.event() != null && state.event().fromValidated()) {
             metrics.duplicateEvent();
             return;

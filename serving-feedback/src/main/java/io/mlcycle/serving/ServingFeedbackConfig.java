@@ -20,12 +20,17 @@ import java.util.Objects;
  *   <caption>Service keys (environment: MLCYCLE_ + upper case, dots as underscores)</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@value #JOIN_WINDOW}</td><td>the spec's label.delay</td><td>how long events and early feedback wait
- *       for each other (wall-clock, from when the join first saw the event id)</td></tr>
- *   <tr><td>{@value #PUNCTUATE_INTERVAL}</td><td>PT5S</td><td>how often expired join state is swept</td></tr>
+ *       for each other, in event time (record timestamps, from the first record of the event id)</td></tr>
+ *   <tr><td>{@value #PUNCTUATE_INTERVAL}</td><td>PT5S</td><td>how often (in stream time) expired join state is
+ *       swept</td></tr>
  *   <tr><td>{@value #UNMATCHED_ALERT_INTERVAL}</td><td>PT1M</td><td>at most one FEEDBACK_UNMATCHED alert per task
  *       per interval</td></tr>
  *   <tr><td>{@value #PREDICT_MAX_RECORDS}</td><td>1000</td><td>records per predict or feedback request</td></tr>
  *   <tr><td>{@value #SEND_TIMEOUT}</td><td>PT10S</td><td>how long an HTTP feedback request waits for Kafka</td></tr>
+ *   <tr><td>{@value #MAX_RECORD_BYTES}</td><td>262144</td><td>largest input record (value bytes) the join accepts;
+ *       larger ones are quarantined, cut to a bounded prefix</td></tr>
+ *   <tr><td>{@value #REGISTRY_REPLAY_TIMEOUT}</td><td>PT2M</td><td>how long start waits for the model registry
+ *       replay (stream scoring starts after it)</td></tr>
  * </table>
  *
  * @param platform               shared settings (bootstrap servers, registry, HTTP host/port, state dir, ...)
@@ -35,10 +40,13 @@ import java.util.Objects;
  * @param unmatchedAlertInterval debounce of FEEDBACK_UNMATCHED alerts
  * @param maxRecordsPerRequest   upper bound of records in one HTTP request
  * @param sendTimeout            how long HTTP feedback waits for the broker's acknowledgement
+ * @param maxRecordBytes         largest input value the join accepts
+ * @param registryReplayTimeout  how long start waits for the model registry replay before stream scoring starts
  */
 public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, Duration joinWindow,
                                     Duration punctuateInterval, Duration unmatchedAlertInterval,
-                                    int maxRecordsPerRequest, Duration sendTimeout) {
+                                    int maxRecordsPerRequest, Duration sendTimeout, int maxRecordBytes,
+                                    Duration registryReplayTimeout) {
 
     public static final String SERVICE_NAME = "serving-feedback";
     public static final int DEFAULT_HTTP_PORT = 8182;
@@ -48,11 +56,15 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
     public static final String UNMATCHED_ALERT_INTERVAL = "serving.feedback.unmatched.alert.interval";
     public static final String PREDICT_MAX_RECORDS = "serving.http.max.records";
     public static final String SEND_TIMEOUT = "serving.http.send.timeout";
+    public static final String MAX_RECORD_BYTES = "serving.max.record.bytes";
+    public static final String REGISTRY_REPLAY_TIMEOUT = "serving.registry.replay.timeout";
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_UNMATCHED_ALERT_INTERVAL = Duration.ofMinutes(1);
     public static final int DEFAULT_MAX_RECORDS = 1000;
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_RECORD_BYTES = 256 * 1024;
+    public static final Duration DEFAULT_REGISTRY_REPLAY_TIMEOUT = Duration.ofMinutes(2);
 
     public ServingFeedbackConfig {
         Objects.requireNonNull(platform, "platform");
@@ -61,6 +73,11 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
         requirePositive(PUNCTUATE_INTERVAL, punctuateInterval);
         requirePositive(UNMATCHED_ALERT_INTERVAL, unmatchedAlertInterval);
         requirePositive(SEND_TIMEOUT, sendTimeout);
+        requirePositive(REGISTRY_REPLAY_TIMEOUT, registryReplayTimeout);
+        if (maxRecordBytes < 1024) {
+            throw new ConfigException("Invalid value '" + maxRecordBytes + "' for configuration '"
+                    + MAX_RECORD_BYTES + "': expected at least 1024");
+        }
         if (maxRecordsPerRequest < 1) {
             throw new ConfigException("Invalid value '" + maxRecordsPerRequest + "' for configuration '"
                     + PREDICT_MAX_RECORDS + "': expected at least 1");
@@ -98,10 +115,15 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
                 DEFAULT_MAX_RECORDS);
         Duration sendTimeout = ConfigException.collect(problems, () -> source.getDuration(SEND_TIMEOUT, DEFAULT_SEND_TIMEOUT),
                 DEFAULT_SEND_TIMEOUT);
+        int maxRecordBytes = ConfigException.collect(problems, () -> source.getInt(MAX_RECORD_BYTES,
+                DEFAULT_MAX_RECORD_BYTES, 1024, 64 * 1024 * 1024), DEFAULT_MAX_RECORD_BYTES);
+        Duration replayTimeout = ConfigException.collect(problems, () -> source.getDuration(REGISTRY_REPLAY_TIMEOUT,
+                DEFAULT_REGISTRY_REPLAY_TIMEOUT), DEFAULT_REGISTRY_REPLAY_TIMEOUT);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new ServingFeedbackConfig(platform, spec, window, punctuate, alertInterval, maxRecords, sendTimeout);
+        return new ServingFeedbackConfig(platform, spec, window, punctuate, alertInterval, maxRecords, sendTimeout,
+                maxRecordBytes, replayTimeout);
     }
 
     /** Kafka Streams application id: {@code mlcycle-<pipeline>-serving-feedback}. */

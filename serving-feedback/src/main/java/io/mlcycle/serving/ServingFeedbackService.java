@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *       {@code POST /v1/pipelines/{p}/feedback} (to {@code <p>.feedback}), {@code GET /v1/pipelines/{p}/model},
  *       plus the platform's {@code /health/live}, {@code /health/ready} and {@code /metrics}.</li>
  * </ul>
- * Ready once the streams client runs and the registry has been replayed to the end it had at start.
+ * The streams application starts only once the registry has been replayed to the end it had at start, so events are
+ * never scored before the champion loads. Ready while the streams client runs and the registry is followed.
  */
 public final class ServingFeedbackService implements AutoCloseable, Terminating {
     private static final Logger LOG = LoggerFactory.getLogger(ServingFeedbackService.class);
@@ -108,6 +109,9 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
                     watcher);
             resources.add(registryConsumer);
             registryConsumer.start();
+            // Stream scoring must not start before the champion present at start is loaded: an event processed
+            // earlier would be logged unscored, for good (also after a crash, as its offset is committed).
+            awaitRegistry(registryConsumer, config);
 
             Properties streamsProps = StreamsSettings.forApplication(platform, config.applicationId());
             streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
@@ -124,13 +128,26 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
             http.route("GET", "/v1/pipelines/{pipeline}/model", new ModelHandler(pipeline,
                     watcher.championSupplier()));
             http.readinessCheck("streams", streams::isReady);
-            http.readinessCheck("model-registry", registryConsumer::isReplayed);
+            http.readinessCheck("model-registry", registryConsumer::isFollowing);
             http.start();
             LOG.info("serving-feedback for pipeline {} listening on {}", pipeline, http.baseUrl());
             return new ServingFeedbackService(config, resources, http, streams, registryConsumer, watcher, metrics);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
+        }
+    }
+
+    private static void awaitRegistry(ModelRegistryConsumer registryConsumer, ServingFeedbackConfig config) {
+        try {
+            if (!registryConsumer.awaitReplayed(config.registryReplayTimeout())) {
+                throw new IllegalStateException("The model registry " + Topics.MODELS.name(config.pipeline())
+                        + " was not replayed within " + config.registryReplayTimeout() + " (configuration '"
+                        + ServingFeedbackConfig.REGISTRY_REPLAY_TIMEOUT + "'); stream scoring cannot start");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the model registry", e);
         }
     }
 
@@ -143,9 +160,9 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
         return http.port();
     }
 
-    /** Streams running and the model registry replayed once. */
+    /** Streams running, the model registry replayed once and followed now. */
     public boolean isReady() {
-        return !closed && streams.isReady() && registryConsumer.isReplayed();
+        return !closed && streams.isReady() && registryConsumer.isFollowing();
     }
 
     /** The champion serving now. */

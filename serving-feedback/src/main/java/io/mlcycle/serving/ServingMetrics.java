@@ -20,6 +20,7 @@ public final class ServingMetrics {
     public static final String FEEDBACK_RECEIVED = "mlcycle.feedback.received";
     public static final String FEEDBACK_JOINED = "mlcycle.feedback.joined";
     public static final String FEEDBACK_UNMATCHED = "mlcycle.feedback.unmatched";
+    public static final String FEEDBACK_LATE = "mlcycle.feedback.late";
     public static final String FEEDBACK_DUPLICATE = "mlcycle.feedback.duplicate";
     public static final String FEEDBACK_INVALID_LABEL = "mlcycle.feedback.invalid.label";
     public static final String QUARANTINED = "mlcycle.serving.quarantined";
@@ -76,6 +77,10 @@ public final class ServingMetrics {
 
     public void feedbackUnmatched(long count) {
         counter(FEEDBACK_UNMATCHED).increment(count);
+    }
+
+    public void feedbackLate() {
+        counter(FEEDBACK_LATE).increment();
     }
 
     public void feedbackDuplicate() {

@@ -26,7 +26,7 @@ import org.apache.kafka.streams.state.Stores;
  * &lt;p&gt;.data.validated --score--> &lt;p&gt;.predictions (CHAMPION, source "stream"); event remembered
  * &lt;p&gt;.predictions    --collect-> predictions remembered per event (also the HTTP path's)
  * &lt;p&gt;.feedback       --join----> &lt;p&gt;.examples.labeled | &lt;p&gt;.data.quarantine (INVALID_LABEL)
- * wall-clock punctuator: expires state older than the label-delay window; unmatched feedback is counted and
+ * stream-time punctuator: expires state older than the label-delay window; unmatched feedback is counted and
  * alerted (FEEDBACK_UNMATCHED) to &lt;p&gt;.monitoring.alerts
  * keyless feedback / predictions --> written back to their topic keyed by the event id in their value
  * </pre>
@@ -115,7 +115,7 @@ public final class ServingTopology {
         String predictionsTopic = Topics.PREDICTIONS.name(pipeline);
         String feedbackTopic = Topics.FEEDBACK.name(pipeline);
         JoinSettings settings = new JoinSettings(config.spec(), config.joinWindow(), config.punctuateInterval(),
-                config.unmatchedAlertInterval(), serdes);
+                config.unmatchedAlertInterval(), config.maxRecordBytes(), serdes);
 
         Topology topology = new Topology();
         topology.addSource(VALIDATED_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), validatedTopic);

@@ -47,4 +47,37 @@ class ModelRegistryConsumerTest {
         }
         assertThat(consumer.closed()).isTrue();
     }
+
+    @Test
+    void anUnexpectedFailureRestartsTheConsumerAfterABackoffAndReadinessIsFalseMeanwhile() {
+        // Before the fix the thread ended for good on any unexpected exception while readiness stayed green:
+        // a later champion was never loaded.
+        ModelRegistryWatcher watcher = new ModelRegistryWatcher(SPEC, alert -> { },
+                ServingMetrics.inMemory(SPEC.pipeline()), Clock.fixed(TestFixtures.T0, ZoneOffset.UTC));
+        MockConsumer<String, ModelVersion> consumer = new MockConsumer<>("earliest");
+        consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null)));
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        consumer.updateEndOffsets(Map.of(PARTITION, 1L));
+        ModelVersion first = TestFixtures.champion(SPEC, 1, 0.2);
+        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 0L, first.getVersion(),
+                first)));
+
+        try (ModelRegistryConsumer registry = new ModelRegistryConsumer(consumer, TOPIC, watcher,
+                Duration.ofSeconds(1), Duration.ofSeconds(2)).start()) {
+            await().atMost(Duration.ofSeconds(5)).until(registry::isFollowing);
+            assertThat(registry.isReplayed()).isTrue();
+
+            consumer.setPollException(new org.apache.kafka.common.KafkaException("broker connection broken"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !registry.isFollowing());
+
+            ModelVersion second = TestFixtures.champion(SPEC, 2, 0.4);
+            consumer.updateEndOffsets(Map.of(PARTITION, 2L));
+            consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 1L,
+                    second.getVersion(), second)));
+            await().atMost(Duration.ofSeconds(5)).until(registry::isFollowing);
+            await().atMost(Duration.ofSeconds(5)).until(() -> watcher.champion().map(LoadedModel::version)
+                    .filter("credit-v2"::equals).isPresent());
+        }
+        assertThat(consumer.closed()).isTrue();
+    }
 }

@@ -39,6 +39,7 @@ class ServingHttpTest {
     private final AtomicReference<LoadedModel> champion = new AtomicReference<>();
     private final List<Prediction> logged = new CopyOnWriteArrayList<>();
     private final List<Feedback> sent = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Throwable> sendFailure = new AtomicReference<>();
     private final ServingMetrics metrics = ServingMetrics.inMemory(SPEC.pipeline());
     private final HttpClient client = HttpClient.newHttpClient();
     private HttpServerHost host;
@@ -50,6 +51,9 @@ class ServingHttpTest {
         host.route("POST", "/v1/pipelines/{pipeline}/predict", new PredictHandler(SPEC,
                 () -> Optional.ofNullable(champion.get()), logged::add, metrics, clock, 10));
         host.route("POST", "/v1/pipelines/{pipeline}/feedback", new FeedbackHandler(SPEC, feedback -> {
+            if (sendFailure.get() != null) {
+                return CompletableFuture.failedFuture(sendFailure.get());
+            }
             sent.add(feedback);
             return CompletableFuture.completedFuture(null);
         }, clock, 10, Duration.ofSeconds(1)));
@@ -213,6 +217,32 @@ class ServingHttpTest {
         assertThat(reason.get("field").textValue()).isEqualTo("observed_at");
         assertThat(reason.get("code").textValue()).isEqualTo("OUT_OF_RANGE");
         assertThat(sent).isEmpty();
+    }
+
+    @Test
+    void feedbackWithAHugeEventIdIsAClientErrorNot503() throws Exception {
+        // A 900 KB event id made the producer fail with RecordTooLargeException, answered 503 "retry later",
+        // though no retry can succeed.
+        String huge = "x".repeat(900 * 1024);
+
+        HttpResponse<String> response = post("/v1/pipelines/credit/feedback",
+                "{\"event_id\":\"" + huge + "\",\"label\":\"true\"}");
+
+        assertThat(response.statusCode()).isEqualTo(422);
+        assertThat(response.body()).contains("OUT_OF_RANGE").contains("at most 256");
+        assertThat(response.body().length()).isLessThan(10_000);
+        assertThat(sent).isEmpty();
+    }
+
+    @Test
+    void feedbackTheBrokerRefusesAsTooLargeIs413() throws Exception {
+        sendFailure.set(new org.apache.kafka.common.errors.RecordTooLargeException("the record is too large"));
+
+        HttpResponse<String> response = post("/v1/pipelines/credit/feedback",
+                "{\"event_id\":\"e-1\",\"label\":\"true\"}");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.body()).contains("record_too_large");
     }
 
     @Test

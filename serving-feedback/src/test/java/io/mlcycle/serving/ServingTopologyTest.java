@@ -18,6 +18,7 @@ import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -112,14 +113,23 @@ class ServingTopologyTest {
                 ModelArtifacts.load(artifact), SPEC.objective().decisionThreshold(), TestFixtures.T0, Map.of());
     }
 
+    /** Event time of the records piped next (their record timestamp): the join's clock. */
+    private Instant streamTime = TestFixtures.T0;
+
     private void pipeEvent(String eventId, int age) {
         validated.pipeInput(eventId, TestFixtures.event(SPEC, "app-" + eventId, age, 5000.0, "employed",
-                TestFixtures.T0.minusSeconds(60)));
+                TestFixtures.T0.minusSeconds(60)), streamTime);
     }
 
     private void pipeFeedback(String eventId, String label) {
         feedback.pipeInput(eventId, Feedback.newBuilder().setEventId(eventId).setLabel(label)
-                .setObservedAt(TestFixtures.T0.plusSeconds(30)).setSource("test").build());
+                .setObservedAt(TestFixtures.T0.plusSeconds(30)).setSource("test").build(), streamTime);
+    }
+
+    /** Moves stream time on by piping a record that creates no join state (a tombstone, quarantined). */
+    private void advanceStreamTime(Duration by) {
+        streamTime = streamTime.plus(by);
+        rawValidated.pipeInput("tick", null, streamTime);
     }
 
     @Test
@@ -194,7 +204,7 @@ class ServingTopologyTest {
         pipeFeedback("e2", "no");
         assertThat(examples.isEmpty()).isTrue();
 
-        driver.advanceWallClockTime(Duration.ofMinutes(5));
+        advanceStreamTime(Duration.ofMinutes(5));
         pipeEvent("e2", 45);
 
         LabeledExample example = examples.readValue();
@@ -208,10 +218,10 @@ class ServingTopologyTest {
     @Test
     void feedbackThatNeverMeetsItsEventWithinTheWindowIsCountedAndAlerted() {
         pipeFeedback("ghost", "true");
-        driver.advanceWallClockTime(WINDOW.minusSeconds(10));
+        advanceStreamTime(WINDOW.minusSeconds(10));
         assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isZero();
 
-        driver.advanceWallClockTime(Duration.ofSeconds(20));
+        advanceStreamTime(Duration.ofSeconds(20));
 
         assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isEqualTo(1);
         List<Alert> raised = alerts.readValuesToList();
@@ -227,11 +237,11 @@ class ServingTopologyTest {
     @Test
     void feedbackArrivingAfterTheEventExpiredIsCountedAsUnmatched() {
         pipeEvent("e3", 40);
-        driver.advanceWallClockTime(WINDOW.plusSeconds(10));
+        advanceStreamTime(WINDOW.plusSeconds(10));
         pipeFeedback("e3", "true");
         assertThat(examples.isEmpty()).isTrue();
 
-        driver.advanceWallClockTime(WINDOW.plusSeconds(10));
+        advanceStreamTime(WINDOW.plusSeconds(10));
 
         assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isEqualTo(1);
         assertThat(examples.isEmpty()).isTrue();
@@ -240,22 +250,73 @@ class ServingTopologyTest {
     @Test
     void unmatchedAlertsAreDebounced() {
         pipeFeedback("x", "true");
-        driver.advanceWallClockTime(Duration.ofSeconds(30));
+        advanceStreamTime(Duration.ofSeconds(30));
         pipeFeedback("y", "true");
-        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        advanceStreamTime(Duration.ofSeconds(10));
         pipeFeedback("z", "true");
 
-        driver.advanceWallClockTime(WINDOW.minusSeconds(35));
+        advanceStreamTime(WINDOW.minusSeconds(35));
         assertThat(alerts.readValuesToList()).extracting(a -> a.getEvidence().get("unmatched")).containsExactly("1");
 
-        driver.advanceWallClockTime(Duration.ofSeconds(40));
+        advanceStreamTime(Duration.ofSeconds(40));
         assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isEqualTo(3);
         assertThat(alerts.isEmpty()).as("second alert held back within the debounce interval").isTrue();
 
-        driver.advanceWallClockTime(Duration.ofSeconds(30));
+        advanceStreamTime(Duration.ofSeconds(30));
         List<Alert> later = alerts.readValuesToList();
         assertThat(later).extracting(a -> a.getEvidence().get("unmatched")).containsExactly("2");
         assertThat(later.get(0).getEvidence().get("sample_event_ids")).isEqualTo("y,z");
+    }
+
+    @Test
+    void theWindowIsMeasuredInEventTimeSoABacklogReadAfterDowntimeStillJoins() {
+        // Before the fix a wall-clock punctuator expired the event during the downtime: the on-time outcome waiting
+        // in the backlog was dropped as unmatched, and a replay gave other results than the live run.
+        champion.set(model("credit-v1", 0.0));
+        pipeEvent("late-read", 40);
+
+        driver.advanceWallClockTime(WINDOW.multipliedBy(3));
+        streamTime = streamTime.plus(WINDOW.minusMinutes(1));
+        pipeFeedback("late-read", "true");
+
+        assertThat(examples.readValuesToList()).extracting(LabeledExample::getEventId).containsExactly("late-read");
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_UNMATCHED)).isZero();
+    }
+
+    @Test
+    void anOutcomeLaterThanTheWindowInEventTimeIsCountedLateWhateverTheWallClock() {
+        pipeEvent("too-late", 40);
+        streamTime = streamTime.plus(WINDOW.plusMinutes(1));
+        pipeFeedback("too-late", "true");
+
+        assertThat(examples.isEmpty()).isTrue();
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_LATE)).isEqualTo(1);
+    }
+
+    @Test
+    void oversizedFeedbackIsQuarantinedCutToSizeAndTheStreamGoesOn() {
+        String huge = "e".repeat(900 * 1024);
+        pipeEvent(huge, 40);
+        pipeFeedback(huge, "true");
+        byte[] bigValue = new byte[ServingFeedbackConfig.DEFAULT_MAX_RECORD_BYTES + 1];
+        rawFeedback.pipeInput("big-value", bigValue, streamTime);
+
+        assertThat(examples.isEmpty()).isTrue();
+        List<QuarantineRecord> quarantined = quarantine.readValuesToList();
+        assertThat(quarantined).hasSize(3).allSatisfy(r -> {
+            assertThat(r.getReasons().get(0).getCode()).isEqualTo("OUT_OF_RANGE");
+            assertThat(r.getOriginalValue().remaining()).isLessThanOrEqualTo(OversizedQuarantine.KEPT_VALUE_BYTES);
+            assertThat(r.getOriginalKey().remaining()).isLessThanOrEqualTo(OversizedQuarantine.KEPT_KEY_BYTES);
+            assertThat(r.getEventId().length()).isLessThanOrEqualTo(256);
+        });
+        assertThat(quarantined.get(1).getSourceTopic()).isEqualTo("credit.feedback");
+        assertThat(quarantined.get(1).getReasons().get(0).getDetail()).contains("921600 characters")
+                .contains("SHA-256");
+        assertThat(quarantined.get(2).getReasons().get(0).getDetail()).contains("at most 262144");
+
+        pipeEvent("after", 40);
+        pipeFeedback("after", "true");
+        assertThat(examples.readValue().getEventId()).isEqualTo("after");
     }
 
     @Test
@@ -370,7 +431,7 @@ class ServingTopologyTest {
         }
         assertThat(countEntries(ServingTopology.JOIN_STORE)).isEqualTo(20);
 
-        driver.advanceWallClockTime(WINDOW.plusSeconds(10));
+        advanceStreamTime(WINDOW.plusSeconds(10));
 
         assertThat(countEntries(ServingTopology.JOIN_STORE)).isZero();
         assertThat(countEntries(ServingTopology.EXPIRY_STORE)).isZero();

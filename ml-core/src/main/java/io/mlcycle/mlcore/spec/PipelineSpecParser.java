@@ -55,7 +55,8 @@ public final class PipelineSpecParser {
             Set.of("trainer", "seed", "holdout_fraction", "min_examples", "max_examples", "hyperparameters");
     private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown");
     private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold");
-    private static final Set<String> PROMOTION_KEYS = Set.of("significance", "min_lift", "non_inferiority_margin");
+    private static final Set<String> PROMOTION_KEYS = Set.of("significance", "min_lift", "non_inferiority_margin",
+            "canary_fraction", "min_labeled", "canary_alpha", "canary_margin");
 
     private PipelineSpecParser() {
     }
@@ -295,12 +296,14 @@ public final class PipelineSpecParser {
             TrainingSpec training = readTraining(root);
             TriggerSpec triggers = readTriggers(root);
             DriftSpec drift = readDrift(root);
-            PromotionSpec promotion = readPromotion(root);
+            MapNode promotionSection = section(root, "promotion", false, PROMOTION_KEYS);
+            PromotionSpec promotion = readPromotion(promotionSection);
+            CanarySpec canary = readCanary(promotionSection);
             if (pipeline == null || data == null || label == null) {
                 return null;
             }
             return new PipelineSpec(pipeline, description, data, label, objective, training, triggers, drift, promotion,
-                    ctx.source, sha256);
+                    ctx.source, sha256, canary);
         }
 
         private MapNode section(MapNode root, String key, boolean required, Set<String> allowed) {
@@ -697,8 +700,7 @@ public final class PipelineSpecParser {
             return new DriftSpec((int) window, psi);
         }
 
-        private PromotionSpec readPromotion(MapNode root) {
-            MapNode promotion = section(root, "promotion", false, PROMOTION_KEYS);
+        private PromotionSpec readPromotion(MapNode promotion) {
             double significance = ctx.decimal(promotion, "promotion", "significance", PromotionSpec.DEFAULT_SIGNIFICANCE,
                     0, 1, "between 0 and 1 (exclusive)");
             double minLift = ctx.decimal(promotion, "promotion", "min_lift", PromotionSpec.DEFAULT_MIN_LIFT,
@@ -706,6 +708,17 @@ public final class PipelineSpecParser {
             double margin = ctx.decimal(promotion, "promotion", "non_inferiority_margin",
                     PromotionSpec.DEFAULT_NON_INFERIORITY_MARGIN, -Double.MIN_VALUE, 1, "at least 0 and below 1");
             return new PromotionSpec(significance, minLift, margin);
+        }
+
+        private CanarySpec readCanary(MapNode promotion) {
+            double fraction = ctx.decimal(promotion, "promotion", "canary_fraction", CanarySpec.DEFAULT_FRACTION,
+                    0, 1, "between 0 and 1 (exclusive)");
+            long minLabeled = ctx.integer(promotion, "promotion", "min_labeled", CanarySpec.DEFAULT_MIN_LABELED, 1);
+            double alpha = ctx.decimal(promotion, "promotion", "canary_alpha", CanarySpec.DEFAULT_ALPHA, 0, 0.5,
+                    "between 0 and 0.5 (exclusive)");
+            double margin = ctx.decimal(promotion, "promotion", "canary_margin", CanarySpec.DEFAULT_MARGIN,
+                    -Double.MIN_VALUE, 1, "at least 0 and below 1");
+            return new CanarySpec(fraction, minLabeled, alpha, margin);
         }
     }
 

@@ -10,6 +10,12 @@ import java.util.UUID;
  */
 public final class EventIds {
 
+    /**
+     * The longest event id (in characters) any service accepts: ids are Kafka keys and travel in every record of an
+     * event, so an unbounded one can make a derived record too large to write.
+     */
+    public static final int MAX_LENGTH = 256;
+
     // Monotonic ordering needs one shared last-issued value per JVM; this is the only state and it is guarded.
     private static final Object LOCK = new Object();
     private static final SecureRandom RANDOM = new SecureRandom();

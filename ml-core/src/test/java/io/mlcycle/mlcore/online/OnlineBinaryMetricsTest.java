@@ -1,0 +1,53 @@
+package io.mlcycle.mlcore.online;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+import io.mlcycle.mlcore.eval.BinaryMetrics;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class OnlineBinaryMetricsTest {
+
+    @Test
+    void agreesWithTheOfflineMetricsOnTheSameOutcomes() {
+        SplittableRandom random = new SplittableRandom(3L);
+        int n = 5000;
+        boolean[] labels = new boolean[n];
+        double[] scores = new double[n];
+        OnlineBinaryMetrics online = new OnlineBinaryMetrics();
+        for (int i = 0; i < n; i++) {
+            labels[i] = random.nextDouble() < 0.4;
+            scores[i] = Math.max(0, Math.min(1, (labels[i] ? 0.6 : 0.4) + 0.5 * (random.nextDouble() - 0.5)));
+            online.prediction(scores[i] >= 0.5, 100 + i % 50);
+            online.outcome(scores[i], labels[i], 0.5);
+        }
+        BinaryMetrics offline = BinaryMetrics.compute(labels, scores, 0.5);
+
+        Map<String, Double> metrics = online.metrics();
+        assertThat(metrics.get("roc_auc")).isCloseTo(offline.rocAuc(), offset(1e-3));
+        assertThat(metrics.get("log_loss")).isCloseTo(offline.logLoss(), offset(1e-9));
+        assertThat(metrics.get("brier")).isCloseTo(offline.brier(), offset(1e-9));
+        assertThat(metrics.get("accuracy")).isCloseTo(offline.accuracy(), offset(1e-12));
+        assertThat(metrics.get("calibration_error")).isCloseTo(offline.expectedCalibrationError(), offset(1e-9));
+        assertThat(metrics.get("positive_rate")).isCloseTo(offline.positiveRate(), offset(1e-12));
+        assertThat(metrics.get("latency_p50_ms")).isBetween(0.100, 0.150);
+        assertThat(metrics.get("latency_p99_ms")).isBetween(0.140, 0.170);
+        assertThat(online.labeled()).isEqualTo(n);
+    }
+
+    @Test
+    void roundTripsThroughBytesAndOmitsLabelMetricsWithoutOutcomes() {
+        OnlineBinaryMetrics metrics = new OnlineBinaryMetrics();
+        metrics.prediction(true, 2000);
+        assertThat(metrics.metrics()).containsOnlyKeys("predicted_positive_rate", "latency_p50_ms", "latency_p99_ms");
+        metrics.outcome(0.8, true, 0.5);
+        metrics.outcome(0.3, false, 0.5);
+
+        OnlineBinaryMetrics back = OnlineBinaryMetrics.fromBytes(metrics.toBytes());
+
+        assertThat(back.metrics()).isEqualTo(metrics.metrics());
+        assertThat(back.metrics().get("roc_auc")).isEqualTo(1.0);
+    }
+}
