@@ -53,7 +53,8 @@ class ModelRegistryConsumerTest {
         // Before the fix the thread ended for good on any unexpected exception while readiness stayed green:
         // a later champion was never loaded.
         ModelRegistryWatcher watcher = new ModelRegistryWatcher(SPEC, alert -> { },
-                ServingMetrics.inMemory(SPEC.pipeline()), Clock.fixed(TestFixtures.T0, ZoneOffset.UTC));
+                ServingMetrics.inMemory(SPEC.pipeline()), Clock.fixed(TestFixtures.T0, ZoneOffset.UTC),
+                io.mlcycle.mlcore.registry.ModelSigning.development());
         MockConsumer<String, ModelVersion> consumer = new MockConsumer<>("earliest");
         consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null)));
         consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
