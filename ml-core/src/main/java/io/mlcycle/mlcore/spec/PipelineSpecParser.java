@@ -47,7 +47,7 @@ public final class PipelineSpecParser {
     private static final Set<String> DATA_KEYS =
             Set.of("record", "namespace", "key", "event_time", "missing_values", "max_future", "fields");
     private static final Set<String> FIELD_KEYS =
-            Set.of("name", "type", "required", "feature", "min", "max", "values", "pattern", "doc");
+            Set.of("name", "type", "required", "feature", "min", "max", "values", "pattern", "doc", "normalize");
     private static final Set<String> LABEL_KEYS = Set.of("field", "positive", "delay");
     private static final Set<String> OBJECTIVE_KEYS = Set.of("metric", "decision_threshold", "budgets");
     private static final Set<String> BUDGET_KEYS = Set.of("latency_p99_ms", "artifact_max_bytes");
@@ -450,6 +450,8 @@ public final class PipelineSpecParser {
             List<String> values = readStringList(map, path, "values");
             String pattern = ctx.string(map, path, "pattern", false);
             String doc = ctx.string(map, path, "doc", false);
+            FieldNormalization normalize = new NormalizationSpecReader(ctx::error)
+                    .read(ctx.entry(map, "normalize"), path, type);
             String label = name == null ? "this field" : "'" + name + "'";
 
             if (type != null) {
@@ -506,7 +508,7 @@ public final class PipelineSpecParser {
                 return null;
             }
             return new FieldSpec(name, type, required, feature, min == null ? null : min.doubleValue(),
-                    max == null ? null : max.doubleValue(), values, pattern, doc);
+                    max == null ? null : max.doubleValue(), values, pattern, doc, normalize);
         }
 
         private void checkIntRange(MapNode map, String path, String key, BigDecimal bound) {
