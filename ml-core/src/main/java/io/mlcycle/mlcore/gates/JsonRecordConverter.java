@@ -61,6 +61,7 @@ public final class JsonRecordConverter {
     private final Schema schema;
     private final NormalizationListener listener;
     private final Map<String, FieldRules> rules;
+    private final Set<String> aliases;
     private final ObjectMapper mapper = JsonMapper.builder(JsonFactory.builder()
                     .errorReportConfiguration(ErrorReportConfiguration.builder()
                             .maxErrorTokenLength(Excerpt.MAX_CHARS).maxRawContentLength(Excerpt.MAX_CHARS).build())
@@ -95,6 +96,8 @@ public final class JsonRecordConverter {
             byField.put(field.name(), new FieldRules(n, Set.copyOf(markers), pattern));
         }
         this.rules = Map.copyOf(byField);
+        this.aliases = spec.data().fields().stream().map(f -> f.normalize().alias()).filter(Objects::nonNull)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     public Schema schema() {
@@ -131,13 +134,17 @@ public final class JsonRecordConverter {
         Iterator<Map.Entry<String, JsonNode>> entries = json.fields();
         while (entries.hasNext()) {
             String name = entries.next().getKey();
-            if (spec.field(name).isEmpty()) {
+            if (!rules.containsKey(name) && !aliases.contains(name)) {
                 violations.add(new Violation(ReasonCode.UNKNOWN_FIELD, Excerpt.of(name),
                         "the field '" + Excerpt.of(name) + "' is not declared in the pipeline spec '" + spec.pipeline() + "'"));
             }
         }
         for (FieldSpec field : spec.data().fields()) {
             JsonNode value = json.get(field.name());
+            String alias = field.normalize().alias();
+            if (value == null && alias != null) {
+                value = json.get(alias);
+            }
             record.put(field.name(), convertValue(field, value, violations));
         }
         return new Conversion(record, violations);

@@ -20,7 +20,8 @@ public enum ReasonCode {
     DESERIALIZATION_FAILED("the bytes could not be decoded into a record"),
     UNKNOWN_SCHEMA_ID("the schema id in the message is not known to the schema registry"),
     BAD_MAGIC_BYTE("the message does not start with the schema-registry magic byte 0"),
-    TRUNCATED_RECORD("the message is shorter than its header or schema require");
+    TRUNCATED_RECORD("the message is shorter than its header or schema require"),
+    MALFORMED_ROW("a row of an imported file could not be read: wrong column count, unterminated quote, bad JSON line");
 
     private final String description;
 

@@ -25,10 +25,12 @@ import java.util.Optional;
  *                          {@code epoch_seconds}, {@code epoch_millis}, or a {@link java.time.format.DateTimeFormatter}
  *                          pattern
  * @param zone              the zone of timestamps written without one (default UTC)
+ * @param alias             another name the field has in input (a file column or JSON key that is not a valid field
+ *                          name, e.g. {@code NumberOfTime30-59DaysPastDueNotWorse}), or null
  */
 public record FieldNormalization(List<String> missing, boolean trim, CaseFold caseFold, String thousandsSeparator,
                                  boolean decimalComma, boolean percent, BigDecimal scale, boolean booleanWords,
-                                 String timestampFormat, ZoneId zone) {
+                                 String timestampFormat, ZoneId zone, String alias) {
 
     public static final String ISO = "iso";
     public static final String EPOCH_SECONDS = "epoch_seconds";
@@ -36,7 +38,8 @@ public record FieldNormalization(List<String> missing, boolean trim, CaseFold ca
 
     /** Nothing declared: the converter's plain behaviour. */
     public static final FieldNormalization NONE =
-            new FieldNormalization(List.of(), false, CaseFold.NONE, null, false, false, null, false, ISO, ZoneOffset.UTC);
+            new FieldNormalization(List.of(), false, CaseFold.NONE, null, false, false, null, false, ISO, ZoneOffset.UTC,
+                    null);
 
     /** Case folding of text values. */
     public enum CaseFold {

@@ -22,7 +22,7 @@ import java.util.Set;
 final class NormalizationSpecReader {
 
     static final Set<String> KEYS = Set.of("missing", "trim", "case", "thousands_separator", "decimal_comma", "percent",
-            "scale", "booleans", "timestamp_format", "timezone");
+            "scale", "booleans", "timestamp_format", "timezone", "alias");
 
     /** Where problems go: line, key path, message. */
     interface Errors {
@@ -109,6 +109,11 @@ final class NormalizationSpecReader {
                         + "' is not a time zone (examples: UTC, +02:00, Europe/Paris)");
             }
         }
+        String alias = text(map, path, "alias");
+        if (alias != null && alias.isBlank()) {
+            errors.error(line(map, "alias"), path + ".alias", "must not be blank");
+            alias = null;
+        }
         if (type != null) {
             boolean text = type == FieldType.STRING || type == FieldType.CATEGORY;
             onlyFor(map, path, "trim", text, type, "string and category");
@@ -122,7 +127,7 @@ final class NormalizationSpecReader {
             onlyFor(map, path, "timezone", type == FieldType.TIMESTAMP, type, "timestamp");
         }
         return new FieldNormalization(missing, trim, caseFold, thousands, decimalComma, percent, scale, booleans, format,
-                zone);
+                zone, alias);
     }
 
     private void onlyFor(MapNode map, String path, String key, boolean applies, FieldType type, String types) {

@@ -354,10 +354,25 @@ public final class PipelineSpecParser {
                 ctx.error(ctx.line(data, "fields"), "data.fields",
                         "no field is marked 'feature: true'; a model needs at least one feature");
             }
+            checkAliases(fields);
             if (record == null || key == null || eventTime == null) {
                 return null;
             }
             return new DataSpec(record, namespace, key, eventTime, missingValues, Optional.ofNullable(maxFuture), fields);
+        }
+
+        /** An alias must name one field only, and must not be another field's name. */
+        private void checkAliases(List<FieldSpec> fields) {
+            Set<String> names = new HashSet<>();
+            fields.forEach(f -> names.add(f.name()));
+            Set<String> aliases = new HashSet<>();
+            for (FieldSpec f : fields) {
+                String alias = f.normalize().alias();
+                if (alias != null && (names.contains(alias) || !aliases.add(alias))) {
+                    ctx.error(0, "data.fields." + f.name() + ".normalize.alias", "'" + alias
+                            + "' is already the name or alias of another field");
+                }
+            }
         }
 
         private void checkReference(Map<String, FieldSpec> fields, String name, String path, int line, FieldType type,
