@@ -113,6 +113,12 @@ final class CsvRowSource implements RowSource {
         }
         String original = text.toString();
         List<String> values = split(original);
+        if (!continuation.isEmpty() && (values == null || values.size() != columns.size())) {
+            // Lines joined to close a quote did not make a good row: the quote on the first line was never closed.
+            pushedBack.addAll(0, continuation);
+            lineNumber -= continuation.size();
+            return malformed(number, first, "line " + startLine + " has a quote (" + quote + ") that is never closed");
+        }
         if (values == null) {
             return malformed(number, original, "line " + startLine + " is not valid CSV (a quote inside an unquoted value"
                     + " or text after a closing quote)");
