@@ -10,13 +10,21 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlcycle.mlcore.spec.FieldSpec;
 import io.mlcycle.mlcore.spec.PipelineSpec;
+import com.fasterxml.jackson.core.ErrorReportConfiguration;
+import com.fasterxml.jackson.core.JsonFactory;
+import io.mlcycle.mlcore.normalize.Excerpt;
+import io.mlcycle.mlcore.normalize.NormalizationListener;
+import io.mlcycle.mlcore.normalize.NormalizationRule;
+import io.mlcycle.mlcore.normalize.NumberText;
+import io.mlcycle.mlcore.normalize.Timestamps;
+import io.mlcycle.mlcore.spec.FieldNormalization;
 import java.math.BigDecimal;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.regex.Pattern;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -34,8 +42,12 @@ import org.apache.avro.generic.GenericRecord;
  * Converts plain JSON objects to records of a pipeline's data schema, guided by the spec (this is NOT Avro's JSON
  * encoding: values are plain, e.g. {@code {"age": 42}}). Problems become violations, never exceptions. Accepts plain
  * numeric strings for numeric fields, epoch milliseconds or ISO-8601 text for timestamps, true/false (also as text)
- * for booleans, and the spec's missing-value markers as null. Also renders records as JSON for display.
- * Immutable and thread-safe.
+ * for booleans, and the spec's missing-value markers as null, plus whatever each field's {@code normalize:} block
+ * declares (thousands separators, decimal comma, percent, unit scale, boolean words, epoch seconds, a timestamp
+ * pattern, trimming, case folding); every normalisation applied is reported to a {@link NormalizationListener}.
+ * Parsing is bounded in time and memory (numeric text is at most {@link NumberText#MAX_LENGTH} characters and is
+ * never expanded to plain digits), and violation details quote at most a short {@link Excerpt} of the input.
+ * Also renders records as JSON for display. Immutable and thread-safe.
  */
 public final class JsonRecordConverter {
     private static final Set<String> NON_FINITE = Set.of("nan", "infinity", "+infinity", "-infinity", "inf", "+inf", "-inf");
@@ -43,20 +55,49 @@ public final class JsonRecordConverter {
     private static final BigDecimal INT_MAX = BigDecimal.valueOf(Integer.MAX_VALUE);
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+    private static final Pattern EPOCH_DIGITS = Pattern.compile("-?\\d{1,18}");
 
     private final PipelineSpec spec;
     private final Schema schema;
-    private final Set<String> missingMarkers;
-    private final ObjectMapper mapper = JsonMapper.builder()
+    private final NormalizationListener listener;
+    private final Map<String, FieldRules> rules;
+    private final Set<String> aliases;
+    private final ObjectMapper mapper = JsonMapper.builder(JsonFactory.builder()
+                    .errorReportConfiguration(ErrorReportConfiguration.builder()
+                            .maxErrorTokenLength(Excerpt.MAX_CHARS).maxRawContentLength(Excerpt.MAX_CHARS).build())
+                    .build())
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
+    /** A field's declared normalisation, with its missing markers merged and its pattern compiled. */
+    private record FieldRules(FieldNormalization normalization, Set<String> missingMarkers, DateTimeFormatter pattern) {
+    }
+
     public JsonRecordConverter(PipelineSpec spec) {
+        this(spec, NormalizationListener.NONE);
+    }
+
+    /**
+     * @param listener told of every normalisation applied (see {@link NormalizationRule}), so that none is silent
+     */
+    public JsonRecordConverter(PipelineSpec spec, NormalizationListener listener) {
         this.spec = Objects.requireNonNull(spec, "spec");
+        this.listener = Objects.requireNonNull(listener, "listener");
         this.schema = spec.dataSchema();
-        this.missingMarkers = Set.copyOf(spec.data().missingValues());
+        Map<String, FieldRules> byField = new HashMap<>();
+        for (FieldSpec field : spec.data().fields()) {
+            FieldNormalization n = field.normalize();
+            Set<String> markers = new HashSet<>(spec.data().missingValues());
+            markers.addAll(n.missing());
+            DateTimeFormatter pattern = n.timestampPattern()
+                    .map(p -> DateTimeFormatter.ofPattern(p, Locale.ROOT)).orElse(null);
+            byField.put(field.name(), new FieldRules(n, Set.copyOf(markers), pattern));
+        }
+        this.rules = Map.copyOf(byField);
+        this.aliases = spec.data().fields().stream().map(f -> f.normalize().alias()).filter(Objects::nonNull)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     public Schema schema() {
@@ -71,7 +112,10 @@ public final class JsonRecordConverter {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            return malformed("the input is not valid JSON" + where + ": " + e.getOriginalMessage());
+            return malformed("the input is not valid JSON" + where + ": " + Excerpt.of(e.getOriginalMessage()));
+        } catch (NumberFormatException e) {
+            // Jackson refuses some numbers only when it builds the tree (e.g. an exponent outside int's range).
+            return malformed("the input holds a number that cannot be read (its exponent or length is out of range)");
         }
         return convert(node);
     }
@@ -90,13 +134,17 @@ public final class JsonRecordConverter {
         Iterator<Map.Entry<String, JsonNode>> entries = json.fields();
         while (entries.hasNext()) {
             String name = entries.next().getKey();
-            if (spec.field(name).isEmpty()) {
-                violations.add(new Violation(ReasonCode.UNKNOWN_FIELD, name,
-                        "the field '" + name + "' is not declared in the pipeline spec '" + spec.pipeline() + "'"));
+            if (!rules.containsKey(name) && !aliases.contains(name)) {
+                violations.add(new Violation(ReasonCode.UNKNOWN_FIELD, Excerpt.of(name),
+                        "the field '" + Excerpt.of(name) + "' is not declared in the pipeline spec '" + spec.pipeline() + "'"));
             }
         }
         for (FieldSpec field : spec.data().fields()) {
             JsonNode value = json.get(field.name());
+            String alias = field.normalize().alias();
+            if (value == null && alias != null) {
+                value = json.get(alias);
+            }
             record.put(field.name(), convertValue(field, value, violations));
         }
         return new Conversion(record, violations);
@@ -110,62 +158,105 @@ public final class JsonRecordConverter {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return null;
         }
-        if (node.isTextual() && missingMarkers.contains(node.textValue().trim())) {
+        String name = field.name();
+        FieldRules fieldRules = rules.get(name);
+        FieldNormalization n = fieldRules.normalization();
+        if (node.isTextual() && fieldRules.missingMarkers().contains(node.textValue().trim())) {
+            listener.applied(name, NormalizationRule.MISSING_MARKER);
             return null;
         }
-        String name = field.name();
         if (node.isContainerNode()) {
             return wrong(violations, name, name + " should be a single value but is a JSON "
                     + (node.isArray() ? "array" : "object"));
         }
         return switch (field.type()) {
-            case STRING, CATEGORY -> node.isTextual() ? node.textValue()
+            case STRING, CATEGORY -> node.isTextual() ? text(name, node.textValue(), n)
                     : wrong(violations, name, name + " should be text but is " + describe(node));
-            case BOOLEAN -> toBoolean(name, node, violations);
-            case INT -> toWhole(name, node, violations, INT_MIN, INT_MAX, "a 32-bit whole number (int)", true);
-            case LONG -> toWhole(name, node, violations, LONG_MIN, LONG_MAX, "a 64-bit whole number (long)", false);
-            case DOUBLE -> toDouble(name, node, violations);
-            case TIMESTAMP -> toTimestamp(name, node, violations);
+            case BOOLEAN -> toBoolean(name, node, n, violations);
+            case INT -> toWhole(name, node, n, violations, INT_MIN, INT_MAX, "a 32-bit whole number (int)", true);
+            case LONG -> toWhole(name, node, n, violations, LONG_MIN, LONG_MAX, "a 64-bit whole number (long)", false);
+            case DOUBLE -> toDouble(name, node, n, violations);
+            case TIMESTAMP -> toTimestamp(name, node, fieldRules, violations);
         };
     }
 
-    private static Object toBoolean(String name, JsonNode node, List<Violation> violations) {
+    private String text(String name, String value, FieldNormalization n) {
+        String result = value;
+        if (n.trim()) {
+            String trimmed = result.strip();
+            if (trimmed.length() != result.length()) {
+                listener.applied(name, NormalizationRule.TRIM);
+                result = trimmed;
+            }
+        }
+        String folded = n.caseFold().apply(result);
+        if (!folded.equals(result)) {
+            listener.applied(name, NormalizationRule.CASE_FOLD);
+        }
+        return folded;
+    }
+
+    private Object toBoolean(String name, JsonNode node, FieldNormalization n, List<Violation> violations) {
         if (node.isBoolean()) {
             return node.booleanValue();
         }
         if (node.isTextual()) {
             String text = node.textValue().trim();
-            if (text.equalsIgnoreCase("true")) {
+            if (text.equals("true")) {
                 return Boolean.TRUE;
             }
-            if (text.equalsIgnoreCase("false")) {
+            if (text.equals("false")) {
                 return Boolean.FALSE;
             }
+            Boolean word = switch (text.toLowerCase(Locale.ROOT)) {
+                case "true" -> Boolean.TRUE;
+                case "false" -> Boolean.FALSE;
+                case "yes", "y", "1" -> n.booleanWords() ? Boolean.TRUE : null;
+                case "no", "n", "0" -> n.booleanWords() ? Boolean.FALSE : null;
+                default -> null;
+            };
+            if (word != null) {
+                listener.applied(name, NormalizationRule.BOOLEAN_WORD);
+                return word;
+            }
         }
-        return wrong(violations, name, name + " should be true or false but is " + describe(node));
+        if (n.booleanWords() && node.isIntegralNumber() && node.canConvertToInt()
+                && (node.intValue() == 0 || node.intValue() == 1)) {
+            listener.applied(name, NormalizationRule.BOOLEAN_WORD);
+            return node.intValue() == 1;
+        }
+        return wrong(violations, name, name + " should be true or false" + (n.booleanWords() ? " (or yes/no, y/n, 1/0)" : "")
+                + " but is " + describe(node));
     }
 
     /** The node as an exact decimal, or null after reporting NOT_FINITE / WRONG_TYPE. */
-    private static BigDecimal decimal(String name, JsonNode node, List<Violation> violations) {
+    private BigDecimal decimal(String name, JsonNode node, FieldNormalization n, List<Violation> violations) {
+        java.util.function.Consumer<NormalizationRule> applied = rule -> listener.applied(name, rule);
         if (node.isNumber()) {
             if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
                 violations.add(new Violation(ReasonCode.NOT_FINITE, name, name + " = " + node.asText()
                         + " is not a finite number"));
                 return null;
             }
-            return node.decimalValue();
+            try {
+                return NumberText.scaled(node.decimalValue(), n, applied);
+            } catch (NumberText.NotANumber e) {
+                wrong(violations, name, name + " = " + NumberText.describe(node.decimalValue()) + " " + e.getMessage());
+                return null;
+            }
         }
         if (node.isTextual()) {
             String text = node.textValue().trim();
-            if (NON_FINITE.contains(text.toLowerCase(Locale.ROOT))) {
+            if (text.length() <= 10 && NON_FINITE.contains(text.toLowerCase(Locale.ROOT))) {
                 violations.add(new Violation(ReasonCode.NOT_FINITE, name, name + " = '" + text
                         + "' is not a finite number"));
                 return null;
             }
             try {
-                return new BigDecimal(text);
-            } catch (NumberFormatException e) {
-                wrong(violations, name, name + " should be a number but is the text '" + Values.abbreviate(text) + "'");
+                return NumberText.parse(text, n, applied);
+            } catch (NumberText.NotANumber e) {
+                String why = e.getMessage().equals("is not a number") ? "" : " (it " + e.getMessage() + ")";
+                wrong(violations, name, name + " should be a number but is the text '" + Excerpt.of(text) + "'" + why);
                 return null;
             }
         }
@@ -173,79 +264,90 @@ public final class JsonRecordConverter {
         return null;
     }
 
-    private static Object toWhole(String name, JsonNode node, List<Violation> violations, BigDecimal min,
-                                  BigDecimal max, String words, boolean asInt) {
-        BigDecimal value = decimal(name, node, violations);
+    private Object toWhole(String name, JsonNode node, FieldNormalization n, List<Violation> violations, BigDecimal min,
+                           BigDecimal max, String words, boolean asInt) {
+        BigDecimal value = decimal(name, node, n, violations);
         if (value == null) {
             return null;
         }
+        // Range first: comparing magnitudes is cheap whatever the exponent; anything in range has a small scale.
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            return wrong(violations, name, name + " = " + NumberText.describe(value) + " is too large for " + words);
+        }
         BigDecimal stripped = value.stripTrailingZeros();
         if (stripped.scale() > 0) {
-            return wrong(violations, name, name + " = " + value.toPlainString() + " is not a whole number");
+            return wrong(violations, name, name + " = " + NumberText.describe(value) + " is not a whole number");
         }
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            return wrong(violations, name, name + " = " + stripped.toPlainString() + " is too large for " + words);
-        }
-        return asInt ? (Object) value.intValueExact() : (Object) value.longValueExact();
+        return asInt ? (Object) stripped.intValueExact() : (Object) stripped.longValueExact();
     }
 
-    private static Object toDouble(String name, JsonNode node, List<Violation> violations) {
-        BigDecimal value = decimal(name, node, violations);
+    private Object toDouble(String name, JsonNode node, FieldNormalization n, List<Violation> violations) {
+        BigDecimal value = decimal(name, node, n, violations);
         if (value == null) {
             return null;
         }
         double d = value.doubleValue();
         if (!Double.isFinite(d)) {
-            violations.add(new Violation(ReasonCode.NOT_FINITE, name, name + " = " + value.toString()
+            violations.add(new Violation(ReasonCode.NOT_FINITE, name, name + " = " + NumberText.describe(value)
                     + " is too large to be a finite number"));
             return null;
         }
         return d;
     }
 
-    private static Object toTimestamp(String name, JsonNode node, List<Violation> violations) {
+    private Object toTimestamp(String name, JsonNode node, FieldRules fieldRules, List<Violation> violations) {
+        FieldNormalization n = fieldRules.normalization();
+        boolean seconds = FieldNormalization.EPOCH_SECONDS.equals(n.timestampFormat());
+        Long epoch = null;
         if (node.isIntegralNumber()) {
             if (!node.canConvertToLong()) {
-                return wrong(violations, name, name + " = " + node.asText() + " is too large for epoch milliseconds");
+                return wrong(violations, name, name + " = " + Excerpt.of(node.asText())
+                        + " is too large for epoch " + (seconds ? "seconds" : "milliseconds"));
             }
-            return node.longValue();
-        }
-        if (node.isTextual()) {
+            epoch = node.longValue();
+        } else if (node.isTextual()) {
             String text = node.textValue().trim();
-            if (text.matches("-?\\d{1,18}")) {
-                return Long.parseLong(text);
-            }
-            Long parsed = parseIsoMillis(text);
-            if (parsed != null) {
-                return parsed;
+            if (fieldRules.pattern() != null) {
+                Long parsed = Timestamps.parsePattern(text, fieldRules.pattern(), n.zone());
+                if (parsed != null) {
+                    listener.applied(name, NormalizationRule.TIMESTAMP_PATTERN);
+                    return parsed;
+                }
+            } else if (EPOCH_DIGITS.matcher(text).matches()) {
+                epoch = Long.parseLong(text);
+            } else if (text.length() <= 64) {
+                Timestamps.Parsed parsed = Timestamps.parseIso(text, n.zone());
+                if (parsed != null) {
+                    if (parsed.zoneAssumed()) {
+                        listener.applied(name, NormalizationRule.ZONE_ASSUMED);
+                    }
+                    return parsed.epochMillis();
+                }
             }
         }
-        return wrong(violations, name, name + " = " + (node.isTextual() ? "'" + Values.abbreviate(node.textValue()) + "'"
-                : node.asText()) + " is not a timestamp (use epoch milliseconds or ISO-8601, e.g. 2024-05-01T12:00:00Z)");
+        if (epoch != null) {
+            if (!seconds) {
+                return epoch;
+            }
+            try {
+                long millis = Math.multiplyExact(epoch, 1000L);
+                listener.applied(name, NormalizationRule.EPOCH_SECONDS);
+                return millis;
+            } catch (ArithmeticException e) {
+                return wrong(violations, name, name + " = " + epoch + " is too large for epoch seconds");
+            }
+        }
+        String expected = fieldRules.pattern() != null ? "a timestamp in the pattern '" + n.timestampFormat() + "'"
+                : seconds ? "a timestamp (use epoch seconds or ISO-8601, e.g. 2024-05-01T12:00:00Z)"
+                : "a timestamp (use epoch milliseconds or ISO-8601, e.g. 2024-05-01T12:00:00Z)";
+        return wrong(violations, name, name + " = " + (node.isTextual() ? "'" + Excerpt.of(node.textValue()) + "'"
+                : Excerpt.of(node.asText())) + " is not " + expected);
     }
 
     /** ISO-8601 instant, offset date-time, local date-time (UTC) or date (UTC midnight); null if none fits. */
     static Long parseIsoMillis(String text) {
-        try {
-            return Instant.parse(text).toEpochMilli();
-        } catch (DateTimeParseException ignored) {
-            // try the next form
-        }
-        try {
-            return OffsetDateTime.parse(text).toInstant().toEpochMilli();
-        } catch (DateTimeParseException ignored) {
-            // try the next form
-        }
-        try {
-            return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC).toEpochMilli();
-        } catch (DateTimeParseException ignored) {
-            // try the next form
-        }
-        try {
-            return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        } catch (DateTimeParseException ignored) {
-            return null;
-        }
+        Timestamps.Parsed parsed = Timestamps.parseIso(text, ZoneOffset.UTC);
+        return parsed == null ? null : parsed.epochMillis();
     }
 
     private static Object wrong(List<Violation> violations, String field, String detail) {
@@ -255,10 +357,11 @@ public final class JsonRecordConverter {
 
     private static String describe(JsonNode node) {
         if (node.isTextual()) {
-            return "the text '" + Values.abbreviate(node.textValue()) + "'";
+            return "the text '" + Excerpt.of(node.textValue()) + "'";
         }
         if (node.isNumber()) {
-            return "the number " + node.asText();
+            return "the number " + (node.isBigDecimal() ? NumberText.describe(node.decimalValue())
+                    : Excerpt.of(node.asText()));
         }
         if (node.isBoolean()) {
             return "the boolean " + node.asText();

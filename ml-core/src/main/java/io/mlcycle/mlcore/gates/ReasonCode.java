@@ -21,7 +21,8 @@ public enum ReasonCode {
     UNKNOWN_SCHEMA_ID("the schema id in the message is not known to the schema registry"),
     BAD_MAGIC_BYTE("the message does not start with the schema-registry magic byte 0"),
     TRUNCATED_RECORD("the message is shorter than its header or schema require"),
-    DUPLICATE_EVENT_ID("the event id is also the id of an earlier event of the same request");
+    DUPLICATE_EVENT_ID("the event id is also the id of an earlier event of the same request"),
+    MALFORMED_ROW("a row of an imported file could not be read: wrong column count, unterminated quote, bad JSON line");
 
     private final String description;
 

@@ -29,7 +29,7 @@ final class Values {
     }
 
     static String abbreviate(String text) {
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+        return io.mlcycle.mlcore.normalize.Excerpt.of(text);
     }
 
     static String typeWord(Object value) {

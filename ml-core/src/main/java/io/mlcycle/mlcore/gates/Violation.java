@@ -10,9 +10,16 @@ import java.util.Objects;
  * @param detail what is wrong, in words a data owner understands, e.g. "age = 7 is below the minimum 18"
  */
 public record Violation(ReasonCode code, String field, String detail) {
+    /** Longest detail kept. */
+    public static final int MAX_DETAIL_CHARS = 1024;
+
     public Violation {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(detail, "detail");
+        // A safety net under every message built from input: details travel in answers, quarantine records and logs.
+        if (detail.length() > MAX_DETAIL_CHARS) {
+            detail = detail.substring(0, MAX_DETAIL_CHARS) + "\u2026";
+        }
     }
 
     @Override

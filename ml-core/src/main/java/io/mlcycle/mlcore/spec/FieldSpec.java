@@ -15,13 +15,21 @@ import java.util.Objects;
  * @param values   allowed values of a category field (empty for other types)
  * @param pattern  regular expression a string value must fully match, or null
  * @param doc      documentation copied into the Avro schema, or null
+ * @param normalize how inconsistently formatted input is normalised (the {@code normalize:} block), never null
  */
 public record FieldSpec(String name, FieldType type, boolean required, boolean feature, Double min, Double max,
-                        List<String> values, String pattern, String doc) {
+                        List<String> values, String pattern, String doc, FieldNormalization normalize) {
 
     public FieldSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
         values = values == null ? List.of() : List.copyOf(values);
+        normalize = normalize == null ? FieldNormalization.NONE : normalize;
+    }
+
+    /** A field without normalisation rules. */
+    public FieldSpec(String name, FieldType type, boolean required, boolean feature, Double min, Double max,
+                     List<String> values, String pattern, String doc) {
+        this(name, type, required, feature, min, max, values, pattern, doc, FieldNormalization.NONE);
     }
 }

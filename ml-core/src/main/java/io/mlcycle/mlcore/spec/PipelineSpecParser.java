@@ -47,7 +47,7 @@ public final class PipelineSpecParser {
     private static final Set<String> DATA_KEYS =
             Set.of("record", "namespace", "key", "event_time", "missing_values", "max_future", "fields");
     private static final Set<String> FIELD_KEYS =
-            Set.of("name", "type", "required", "feature", "min", "max", "values", "pattern", "doc");
+            Set.of("name", "type", "required", "feature", "min", "max", "values", "pattern", "doc", "normalize");
     private static final Set<String> LABEL_KEYS = Set.of("field", "positive", "delay");
     private static final Set<String> OBJECTIVE_KEYS = Set.of("metric", "decision_threshold", "budgets");
     private static final Set<String> BUDGET_KEYS = Set.of("latency_p99_ms", "artifact_max_bytes");
@@ -357,10 +357,25 @@ public final class PipelineSpecParser {
                 ctx.error(ctx.line(data, "fields"), "data.fields",
                         "no field is marked 'feature: true'; a model needs at least one feature");
             }
+            checkAliases(fields);
             if (record == null || key == null || eventTime == null) {
                 return null;
             }
             return new DataSpec(record, namespace, key, eventTime, missingValues, Optional.ofNullable(maxFuture), fields);
+        }
+
+        /** An alias must name one field only, and must not be another field's name. */
+        private void checkAliases(List<FieldSpec> fields) {
+            Set<String> names = new HashSet<>();
+            fields.forEach(f -> names.add(f.name()));
+            Set<String> aliases = new HashSet<>();
+            for (FieldSpec f : fields) {
+                String alias = f.normalize().alias();
+                if (alias != null && (names.contains(alias) || !aliases.add(alias))) {
+                    ctx.error(0, "data.fields." + f.name() + ".normalize.alias", "'" + alias
+                            + "' is already the name or alias of another field");
+                }
+            }
         }
 
         private void checkReference(Map<String, FieldSpec> fields, String name, String path, int line, FieldType type,
@@ -453,6 +468,8 @@ public final class PipelineSpecParser {
             List<String> values = readStringList(map, path, "values");
             String pattern = ctx.string(map, path, "pattern", false);
             String doc = ctx.string(map, path, "doc", false);
+            FieldNormalization normalize = new NormalizationSpecReader(ctx::error)
+                    .read(ctx.entry(map, "normalize"), path, type);
             String label = name == null ? "this field" : "'" + name + "'";
 
             if (type != null) {
@@ -509,7 +526,7 @@ public final class PipelineSpecParser {
                 return null;
             }
             return new FieldSpec(name, type, required, feature, min == null ? null : min.doubleValue(),
-                    max == null ? null : max.doubleValue(), values, pattern, doc);
+                    max == null ? null : max.doubleValue(), values, pattern, doc, normalize);
         }
 
         private void checkIntRange(MapNode map, String path, String key, BigDecimal bound) {

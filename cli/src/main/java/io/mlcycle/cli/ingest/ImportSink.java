@@ -1,0 +1,28 @@
+package io.mlcycle.cli.ingest;
+
+import io.mlcycle.mlcore.gates.Violation;
+import java.util.List;
+import org.apache.avro.generic.GenericRecord;
+
+/** Where an import's records go: Kafka, or nowhere for a dry run. */
+interface ImportSink extends AutoCloseable {
+
+    /**
+     * Writes an accepted row to {@code <p>.data.raw}.
+     *
+     * @return null when written, or the problems that make the record unwritable (then it must be quarantined)
+     */
+    List<Violation> accepted(String eventId, GenericRecord record, long eventTimeMillis);
+
+    /** Writes the row's outcome to {@code <p>.feedback}. */
+    void feedback(String eventId, String label, long observedAtMillis);
+
+    /** Writes a rejected row to {@code <p>.data.quarantine} (stage INGESTION) with its original text. */
+    void quarantined(String eventId, String originalText, List<Violation> reasons);
+
+    /** Waits until everything sent so far is acknowledged; throws when anything failed. */
+    void flush();
+
+    @Override
+    void close();
+}

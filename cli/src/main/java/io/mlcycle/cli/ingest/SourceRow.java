@@ -1,0 +1,24 @@
+package io.mlcycle.cli.ingest;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlcycle.mlcore.gates.Violation;
+import java.util.List;
+
+/**
+ * One row read from a file: its 1-based number (data rows, header excluded), its fields as a JSON object named by
+ * file column (before mapping), and its original text; or, when it could not be read, the problems instead.
+ *
+ * @param number   1-based data row number; the identity of the row for event ids and {@code --resume}
+ * @param fields   the row's values by column name, or null when the row could not be read
+ * @param original the row's text as in the file (re-quoted for CSV), for quarantine
+ * @param problems why the row could not be read (MALFORMED_ROW, DESERIALIZATION_FAILED); empty when it could
+ */
+record SourceRow(long number, ObjectNode fields, String original, List<Violation> problems) {
+    SourceRow {
+        problems = List.copyOf(problems);
+    }
+
+    boolean readable() {
+        return fields != null && problems.isEmpty();
+    }
+}
