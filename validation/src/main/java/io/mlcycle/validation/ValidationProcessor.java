@@ -7,6 +7,8 @@ import io.mlcycle.mlcore.gates.GateResult;
 import io.mlcycle.mlcore.gates.ReasonCode;
 import io.mlcycle.mlcore.gates.RecordGates;
 import io.mlcycle.mlcore.gates.Violation;
+import io.mlcycle.mlcore.quarantine.QuarantineFit;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import java.time.Instant;
 import java.util.List;
@@ -40,13 +42,14 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     private final String rawTopic;
     private final ModelRegistryMirror registry;
     private final QualityReporter reporter;
+    private final int maxRequestSize;
 
     private QualityWindow window;
     private KeyValueStore<Bytes, byte[]> models;
 
     ValidationProcessor(PipelineSpec spec, RecordGates gates, Deserializer<String> keyDeserializer,
                         Deserializer<GenericRecord> valueDeserializer, String rawTopic, ModelRegistryMirror registry,
-                        QualityReporter reporter) {
+                        QualityReporter reporter, int maxRequestSize) {
         this.spec = spec;
         this.gates = gates;
         this.keyDeserializer = keyDeserializer;
@@ -54,6 +57,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         this.rawTopic = rawTopic;
         this.registry = registry;
         this.reporter = reporter;
+        this.maxRequestSize = maxRequestSize;
     }
 
     @Override
@@ -118,9 +122,14 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
 
     private void quarantine(Record<byte[], byte[]> record, String eventId, QuarantineStage stage,
                             List<Violation> violations, Instant now) {
+        String key = QuarantineKeys.forOutput(eventId);
         QuarantineRecord quarantine = Quarantines.of(spec.pipeline(), stage, violations, eventId, record.key(),
-                record.value(), record.headers(), context().recordMetadata(), spec.sha256(), now);
-        context().forward(record.withKey(eventId).withValue(new ValidationOutput.Quarantined(quarantine)));
+                record.value(), record.headers(), context().recordMetadata(), spec.sha256(), now,
+                QuarantineFit.valueBudget(maxRequestSize, key == null ? 0 : key.length() * 4));
+        // The original headers travel inside the value; copying them onto the quarantine record too could push it
+        // over max.request.size (a small value with 600 KB of headers) and kill the stream thread.
+        context().forward(record.withKey(key).withHeaders(new RecordHeaders())
+                .withValue(new ValidationOutput.Quarantined(quarantine)));
         window.quarantined(record.timestamp(), violations.stream().map(Violation::code).toList());
     }
 

@@ -5,6 +5,7 @@ import io.mlcycle.avro.QualityReport;
 import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.mlcore.gates.RecordGates;
+import io.mlcycle.mlcore.quarantine.QuarantineFit;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.platform.serde.PipelineSerdes;
@@ -42,10 +43,22 @@ public final class ValidationTopology {
 
     /** The topology for {@code spec}, with serdes from {@code serdes} and generated time-ordered alert/trigger ids. */
     public static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes) {
-        return buildTopology(spec, serdes, EventIds::newTimeOrderedId);
+        return buildTopology(spec, serdes, QuarantineFit.DEFAULT_MAX_REQUEST_SIZE);
+    }
+
+    /**
+     * As {@link #buildTopology(PipelineSpec, PipelineSerdes)} for a producer whose {@code max.request.size} is
+     * {@code maxRequestSize}: quarantine copies are cut to fit it.
+     */
+    public static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, int maxRequestSize) {
+        return buildTopology(spec, serdes, EventIds::newTimeOrderedId, maxRequestSize);
     }
 
     static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, Supplier<String> ids) {
+        return buildTopology(spec, serdes, ids, QuarantineFit.DEFAULT_MAX_REQUEST_SIZE);
+    }
+
+    static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, Supplier<String> ids, int maxRequestSize) {
         String rawTopic = serdes.topicName(Topics.DATA_RAW);
         String modelsTopic = serdes.topicName(Topics.MODELS);
         Serde<String> keys = serdes.keySerde(Topics.DATA_RAW);
@@ -73,7 +86,7 @@ public final class ValidationTopology {
         KStream<String, ValidationOutput> outputs = builder
                 .stream(rawTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("raw-source"))
                 .process(() -> new ValidationProcessor(spec, gates, keys.deserializer(), rawValues.deserializer(),
-                                rawTopic, registry, reporter),
+                                rawTopic, registry, reporter, maxRequestSize),
                         Named.as("validate"), QualityWindow.COUNTERS_STORE, QualityWindow.RECORDS_STORE);
 
         only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, "validated")

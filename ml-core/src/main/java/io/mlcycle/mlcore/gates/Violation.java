@@ -8,11 +8,22 @@ import java.util.Objects;
  * @param code   stable reason code
  * @param field  the field concerned, or null when the problem concerns the whole record
  * @param detail what is wrong, in words a data owner understands, e.g. "age = 7 is below the minimum 18"
+ * @param value  the offending value as text (abbreviated), or null when no single value is at fault
  */
-public record Violation(ReasonCode code, String field, String detail) {
+public record Violation(ReasonCode code, String field, String detail, String value) {
     public Violation {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(detail, "detail");
+    }
+
+    /** A violation without an offending value (e.g. a missing field or an undecodable record). */
+    public Violation(ReasonCode code, String field, String detail) {
+        this(code, field, detail, null);
+    }
+
+    /** A violation of {@code field} by {@code offending}, shown abbreviated. */
+    public static Violation of(ReasonCode code, String field, Object offending, String detail) {
+        return new Violation(code, field, detail, offending == null ? null : Values.abbreviate(String.valueOf(offending)));
     }
 
     @Override
