@@ -8,12 +8,12 @@ import io.mlcycle.mlcore.gates.ReasonCode;
 import io.mlcycle.mlcore.gates.RecordGates;
 import io.mlcycle.mlcore.gates.Violation;
 import io.mlcycle.mlcore.quarantine.QuarantineFit;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -30,7 +30,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * "key") without decoding; then the value is decoded with the pipeline's data serde (failures that are the record's
  * fault are quarantined at stage DESERIALIZATION with the serde's reason code; failures of the environment, such as
  * an unreachable registry, are rethrown so the record is retried rather than wrongly quarantined); then the record
- * gates run. Every quarantine record carries the original key and value bytes, the headers and the source
+ * gates run. Before decoding, an event id already validated within the duplicate retention is dropped when its
+ * payload is the same (counted in the window's report) and quarantined as DUPLICATE_CONFLICT when it differs.
+ * Every quarantine record carries the original key and value bytes, the headers and the source
  * topic/partition/offset.
  */
 final class ValidationProcessor extends ContextualProcessor<byte[], byte[], String, ValidationOutput> {
@@ -46,6 +48,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
 
     private QualityWindow window;
     private KeyValueStore<Bytes, byte[]> models;
+    private DuplicateDetector duplicates;
 
     ValidationProcessor(PipelineSpec spec, RecordGates gates, Deserializer<String> keyDeserializer,
                         Deserializer<GenericRecord> valueDeserializer, String rawTopic, ModelRegistryMirror registry,
@@ -66,6 +69,9 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         window = new QualityWindow(context.getStateStore(QualityWindow.COUNTERS_STORE),
                 context.getStateStore(QualityWindow.RECORDS_STORE), gates.schema(), spec.drift().windowRecords());
         models = context.getStateStore(ModelRegistryMirror.STORE);
+        duplicates = spec.gates().duplicates()
+                .map(retention -> new DuplicateDetector(context.getStateStore(DuplicateDetector.STORE), retention))
+                .orElse(null);
     }
 
     @Override
@@ -100,6 +106,18 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
                     ReasonCode.DESERIALIZATION_FAILED, null, "the record has no value (a tombstone)")), now);
             return;
         }
+        DuplicateDetector.Verdict seen = duplicates == null ? DuplicateDetector.Verdict.NEW
+                : duplicates.check(eventId, record.value(), record.timestamp());
+        if (seen == DuplicateDetector.Verdict.DUPLICATE) {
+            window.duplicateDropped();
+            return;
+        }
+        if (seen == DuplicateDetector.Verdict.CONFLICT) {
+            quarantine(record, eventId, QuarantineStage.VALIDATION, List.of(Violation.of(ReasonCode.DUPLICATE_CONFLICT,
+                    "key", eventId, "the event id '" + eventId + "' was already validated with a different payload"
+                            + " within the duplicate retention; the first one stands, this one needs a look")), now);
+            return;
+        }
         GenericRecord decoded;
         try {
             decoded = valueDeserializer.deserialize(rawTopic, record.headers(), record.value());
@@ -115,6 +133,10 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         if (result.passed()) {
             context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())));
             window.passed(record.timestamp(), result.record());
+            window.noted(result.notes().stream().map(Violation::code).toList());
+            if (duplicates != null) {
+                duplicates.remember(eventId, record.value(), record.timestamp());
+            }
         } else {
             quarantine(record, eventId, QuarantineStage.VALIDATION, result.violations(), now);
         }

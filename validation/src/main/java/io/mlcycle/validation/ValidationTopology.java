@@ -10,6 +10,8 @@ import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.avro.generic.GenericRecord;
@@ -28,7 +30,8 @@ import org.apache.kafka.streams.state.Stores;
  * The validation topology, a pure function of the spec and the serdes:
  *
  * <pre>
- * &lt;p&gt;.data.raw (bytes) -&gt; validate (gates, quality window; stores: window counters, window records;
+ * &lt;p&gt;.data.raw (bytes) -&gt; validate (gates, duplicates, quality window; stores: window counters, window
+ *                                      records, duplicates by event id (windowed, bounded retention);
  *                                      reads the global models mirror)
  *     -&gt; &lt;p&gt;.data.validated | &lt;p&gt;.data.quarantine | &lt;p&gt;.quality.reports
  *     -&gt; drift findings -&gt; repartition to 1 partition -&gt; debounce (store: last triggered champion version)
@@ -83,11 +86,17 @@ public final class ValidationTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(DriftDebouncer.STORE), Serdes.String(), Serdes.String()));
 
+        List<String> validateStores = new ArrayList<>(List.of(QualityWindow.COUNTERS_STORE, QualityWindow.RECORDS_STORE));
+        spec.gates().duplicates().ifPresent(retention -> {
+            builder.addStateStore(DuplicateDetector.storeBuilder(retention));
+            validateStores.add(DuplicateDetector.STORE);
+        });
+
         KStream<String, ValidationOutput> outputs = builder
                 .stream(rawTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("raw-source"))
                 .process(() -> new ValidationProcessor(spec, gates, keys.deserializer(), rawValues.deserializer(),
                                 rawTopic, registry, reporter, maxRequestSize),
-                        Named.as("validate"), QualityWindow.COUNTERS_STORE, QualityWindow.RECORDS_STORE);
+                        Named.as("validate"), validateStores.toArray(String[]::new));
 
         only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, "validated")
                 .to(serdes.topicName(Topics.DATA_VALIDATED), Produced.with(serdes.keySerde(Topics.DATA_VALIDATED),

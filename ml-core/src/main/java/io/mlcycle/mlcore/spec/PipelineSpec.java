@@ -23,10 +23,19 @@ import org.apache.avro.Schema;
  * @param promotion   promotion section (defaults filled in)
  * @param sourceName  where the spec came from (file name), for messages
  * @param sha256      lower-case hex SHA-256 of the source bytes, for lineage
+ * @param gates       gates section (defaults filled in): unseen categories, sentinels, CEL rules, lateness, duplicates
  */
 public record PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
                            TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
-                           String sourceName, String sha256) {
+                           String sourceName, String sha256, GatesSpec gates) {
+
+    /** A spec with the default gates section. */
+    public PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
+                        TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
+                        String sourceName, String sha256) {
+        this(pipeline, description, data, label, objective, training, triggers, drift, promotion, sourceName, sha256,
+                GatesSpec.defaults());
+    }
 
     public PipelineSpec {
         Objects.requireNonNull(pipeline, "pipeline");
@@ -38,6 +47,7 @@ public record PipelineSpec(String pipeline, String description, DataSpec data, L
         Objects.requireNonNull(drift, "drift");
         Objects.requireNonNull(promotion, "promotion");
         Objects.requireNonNull(sha256, "sha256");
+        Objects.requireNonNull(gates, "gates");
     }
 
     /** The feature fields, in declared order. */
