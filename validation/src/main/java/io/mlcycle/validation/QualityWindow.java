@@ -82,6 +82,23 @@ final class QualityWindow {
         counted(timestamp);
     }
 
+    /**
+     * Counts findings that did not stop a passing record (an unseen category passed or mapped to {@code other}, a
+     * sentinel turned missing) under {@code noted:<CODE>} in the report's violations.
+     */
+    void noted(Collection<ReasonCode> codes) {
+        for (ReasonCode code : codes) {
+            String key = VIOLATION_PREFIX + "noted:" + code.name();
+            counters.put(key, get(key) + 1);
+        }
+    }
+
+    /** Counts a duplicate (same event id, same payload) that was dropped, under {@code DUPLICATE_DROPPED}. */
+    void duplicateDropped() {
+        String key = VIOLATION_PREFIX + "DUPLICATE_DROPPED";
+        counters.put(key, get(key) + 1);
+    }
+
     boolean isFull() {
         return get(RECORDS) >= windowRecords;
     }

@@ -5,6 +5,7 @@ import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.QuarantineStage;
 import io.mlcycle.avro.RecordHeader;
 import io.mlcycle.mlcore.gates.Violation;
+import io.mlcycle.mlcore.quarantine.QuarantineFit;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ final class Quarantines {
                 .setCode(violation.code().name())
                 .setField(violation.field())
                 .setDetail(violation.detail())
+                .setValue(violation.value())
                 .build();
     }
 
@@ -33,14 +35,16 @@ final class Quarantines {
     }
 
     /**
-     * A quarantine record for a record read from a topic.
+     * A quarantine record for a record read from a topic, cut to fit {@code maxValueBytes} when the original is too
+     * large to be copied whole (see {@link QuarantineFit}).
      *
      * @param eventId  the event id, or null when it could not be read
      * @param metadata where the record was read from, if known
      */
     static QuarantineRecord of(String pipeline, QuarantineStage stage, List<Violation> violations, String eventId,
                                byte[] originalKey, byte[] originalValue, Headers headers,
-                               Optional<RecordMetadata> metadata, String specSha256, Instant quarantinedAt) {
+                               Optional<RecordMetadata> metadata, String specSha256, Instant quarantinedAt,
+                               int maxValueBytes) {
         QuarantineRecord.Builder builder = QuarantineRecord.newBuilder()
                 .setPipeline(pipeline)
                 .setStage(stage)
@@ -55,7 +59,7 @@ final class Quarantines {
                 .setSourceTopic(m.topic())
                 .setSourcePartition(m.partition())
                 .setSourceOffset(m.offset()));
-        return builder.build();
+        return QuarantineFit.fit(builder.build(), maxValueBytes);
     }
 
     private static List<RecordHeader> headers(Headers headers) {

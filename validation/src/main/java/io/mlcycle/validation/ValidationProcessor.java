@@ -7,11 +7,13 @@ import io.mlcycle.mlcore.gates.GateResult;
 import io.mlcycle.mlcore.gates.ReasonCode;
 import io.mlcycle.mlcore.gates.RecordGates;
 import io.mlcycle.mlcore.gates.Violation;
+import io.mlcycle.mlcore.quarantine.QuarantineFit;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -28,7 +30,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * "key") without decoding; then the value is decoded with the pipeline's data serde (failures that are the record's
  * fault are quarantined at stage DESERIALIZATION with the serde's reason code; failures of the environment, such as
  * an unreachable registry, are rethrown so the record is retried rather than wrongly quarantined); then the record
- * gates run. Every quarantine record carries the original key and value bytes, the headers and the source
+ * gates run. Before decoding, an event id already validated within the duplicate retention is dropped when its
+ * payload is the same (counted in the window's report) and quarantined as DUPLICATE_CONFLICT when it differs.
+ * Every quarantine record carries the original key and value bytes, the headers and the source
  * topic/partition/offset.
  */
 final class ValidationProcessor extends ContextualProcessor<byte[], byte[], String, ValidationOutput> {
@@ -40,13 +44,15 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     private final String rawTopic;
     private final ModelRegistryMirror registry;
     private final QualityReporter reporter;
+    private final int maxRequestSize;
 
     private QualityWindow window;
     private KeyValueStore<Bytes, byte[]> models;
+    private DuplicateDetector duplicates;
 
     ValidationProcessor(PipelineSpec spec, RecordGates gates, Deserializer<String> keyDeserializer,
                         Deserializer<GenericRecord> valueDeserializer, String rawTopic, ModelRegistryMirror registry,
-                        QualityReporter reporter) {
+                        QualityReporter reporter, int maxRequestSize) {
         this.spec = spec;
         this.gates = gates;
         this.keyDeserializer = keyDeserializer;
@@ -54,6 +60,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         this.rawTopic = rawTopic;
         this.registry = registry;
         this.reporter = reporter;
+        this.maxRequestSize = maxRequestSize;
     }
 
     @Override
@@ -62,6 +69,9 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         window = new QualityWindow(context.getStateStore(QualityWindow.COUNTERS_STORE),
                 context.getStateStore(QualityWindow.RECORDS_STORE), gates.schema(), spec.drift().windowRecords());
         models = context.getStateStore(ModelRegistryMirror.STORE);
+        duplicates = spec.gates().duplicates()
+                .map(retention -> new DuplicateDetector(context.getStateStore(DuplicateDetector.STORE), retention))
+                .orElse(null);
     }
 
     @Override
@@ -96,6 +106,18 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
                     ReasonCode.DESERIALIZATION_FAILED, null, "the record has no value (a tombstone)")), now);
             return;
         }
+        DuplicateDetector.Verdict seen = duplicates == null ? DuplicateDetector.Verdict.NEW
+                : duplicates.check(eventId, record.value(), record.timestamp());
+        if (seen == DuplicateDetector.Verdict.DUPLICATE) {
+            window.duplicateDropped();
+            return;
+        }
+        if (seen == DuplicateDetector.Verdict.CONFLICT) {
+            quarantine(record, eventId, QuarantineStage.VALIDATION, List.of(Violation.of(ReasonCode.DUPLICATE_CONFLICT,
+                    "key", eventId, "the event id '" + eventId + "' was already validated with a different payload"
+                            + " within the duplicate retention; the first one stands, this one needs a look")), now);
+            return;
+        }
         GenericRecord decoded;
         try {
             decoded = valueDeserializer.deserialize(rawTopic, record.headers(), record.value());
@@ -111,6 +133,10 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         if (result.passed()) {
             context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())));
             window.passed(record.timestamp(), result.record());
+            window.noted(result.notes().stream().map(Violation::code).toList());
+            if (duplicates != null) {
+                duplicates.remember(eventId, record.value(), record.timestamp());
+            }
         } else {
             quarantine(record, eventId, QuarantineStage.VALIDATION, result.violations(), now);
         }
@@ -118,9 +144,14 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
 
     private void quarantine(Record<byte[], byte[]> record, String eventId, QuarantineStage stage,
                             List<Violation> violations, Instant now) {
+        String key = QuarantineKeys.forOutput(eventId);
         QuarantineRecord quarantine = Quarantines.of(spec.pipeline(), stage, violations, eventId, record.key(),
-                record.value(), record.headers(), context().recordMetadata(), spec.sha256(), now);
-        context().forward(record.withKey(eventId).withValue(new ValidationOutput.Quarantined(quarantine)));
+                record.value(), record.headers(), context().recordMetadata(), spec.sha256(), now,
+                QuarantineFit.valueBudget(maxRequestSize, key == null ? 0 : key.length() * 4));
+        // The original headers travel inside the value; copying them onto the quarantine record too could push it
+        // over max.request.size (a small value with 600 KB of headers) and kill the stream thread.
+        context().forward(record.withKey(key).withHeaders(new RecordHeaders())
+                .withValue(new ValidationOutput.Quarantined(quarantine)));
         window.quarantined(record.timestamp(), violations.stream().map(Violation::code).toList());
     }
 

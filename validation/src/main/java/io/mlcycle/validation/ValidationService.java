@@ -1,5 +1,7 @@
 package io.mlcycle.validation;
 
+import io.mlcycle.mlcore.quarantine.QuarantineFit;
+import io.mlcycle.platform.config.ConfigException;
 import io.mlcycle.platform.config.PlatformConfig;
 import io.mlcycle.platform.http.HttpServerHost;
 import io.mlcycle.platform.kafka.PipelineBootstrap;
@@ -12,6 +14,7 @@ import java.net.URI;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
@@ -50,10 +53,11 @@ public final class ValidationService implements AutoCloseable, Terminating {
         PlatformConfig platform = config.platform();
         String pipeline = config.pipeline();
         PipelineSerdes serdes = PipelineBootstrap.prepare(platform, pipeline, config.spec().dataSchema()).serdes();
+        Properties props = StreamsSettings.forApplication(platform, config.applicationId());
         Topology topology = ValidationTopology.buildTopology(config.spec(), serdes,
                 io.mlcycle.mlcore.registry.ModelSigning.fromConfig(
-                        platform.source().find(io.mlcycle.mlcore.registry.ModelSigning.CONFIG_KEY)));
-        Properties props = StreamsSettings.forApplication(platform, config.applicationId());
+                        platform.source().find(io.mlcycle.mlcore.registry.ModelSigning.CONFIG_KEY)),
+                maxRequestSize(props));
         if (!platform.kafkaProperties().containsKey(StreamsConfig.STATE_DIR_CONFIG)) {
             props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
         }
@@ -73,6 +77,21 @@ public final class ValidationService implements AutoCloseable, Terminating {
                 serdes.topicName(Topics.DATA_QUARANTINE), config.spec().drift().windowRecords(),
                 config.spec().drift().psiThreshold());
         return new ValidationService(config, streams, http);
+    }
+
+    /** The streams producer's {@code max.request.size}, which quarantine copies must fit. */
+    static int maxRequestSize(Properties props) {
+        Object value = props.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                props.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        if (value == null) {
+            return QuarantineFit.DEFAULT_MAX_REQUEST_SIZE;
+        }
+        try {
+            return Integer.parseInt(value.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("Invalid value " + value + " for configuration 'kafka."
+                    + ProducerConfig.MAX_REQUEST_SIZE_CONFIG + "': expected a whole number of bytes");
+        }
     }
 
     public ValidationConfig config() {

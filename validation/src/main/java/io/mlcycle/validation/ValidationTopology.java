@@ -5,12 +5,15 @@ import io.mlcycle.avro.QualityReport;
 import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.mlcore.gates.RecordGates;
+import io.mlcycle.mlcore.quarantine.QuarantineFit;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.mlcore.registry.ChampionSelector;
 import io.mlcycle.mlcore.registry.ModelSigning;
 import io.mlcycle.schemas.Topics;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.avro.generic.GenericRecord;
@@ -29,7 +32,8 @@ import org.apache.kafka.streams.state.Stores;
  * The validation topology, a pure function of the spec and the serdes:
  *
  * <pre>
- * &lt;p&gt;.data.raw (bytes) -&gt; validate (gates, quality window; stores: window counters, window records;
+ * &lt;p&gt;.data.raw (bytes) -&gt; validate (gates, duplicates, quality window; stores: window counters, window
+ *                                      records, duplicates by event id (windowed, bounded retention);
  *                                      reads the global models mirror)
  *     -&gt; &lt;p&gt;.data.validated | &lt;p&gt;.data.quarantine | &lt;p&gt;.quality.reports
  *     -&gt; drift findings -&gt; repartition to 1 partition -&gt; debounce (store: last triggered champion version)
@@ -44,11 +48,30 @@ public final class ValidationTopology {
 
     /** The topology for {@code spec}, with serdes from {@code serdes} and generated time-ordered alert/trigger ids. */
     public static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, ModelSigning signing) {
-        return buildTopology(spec, serdes, signing, EventIds::newTimeOrderedId);
+        return buildTopology(spec, serdes, signing, QuarantineFit.DEFAULT_MAX_REQUEST_SIZE);
+    }
+
+    /**
+     * As {@link #buildTopology(PipelineSpec, PipelineSerdes, ModelSigning)} for a producer whose
+     * {@code max.request.size} is {@code maxRequestSize}: quarantine copies are cut to fit it.
+     */
+    public static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, ModelSigning signing,
+                                         int maxRequestSize) {
+        return buildTopology(spec, serdes, signing, EventIds::newTimeOrderedId, maxRequestSize);
+    }
+
+    /** For topology tests: the development signing key. */
+    static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes) {
+        return buildTopology(spec, serdes, ModelSigning.development());
     }
 
     static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, ModelSigning signing,
                                   Supplier<String> ids) {
+        return buildTopology(spec, serdes, signing, ids, QuarantineFit.DEFAULT_MAX_REQUEST_SIZE);
+    }
+
+    static Topology buildTopology(PipelineSpec spec, PipelineSerdes serdes, ModelSigning signing,
+                                  Supplier<String> ids, int maxRequestSize) {
         String rawTopic = serdes.topicName(Topics.DATA_RAW);
         String modelsTopic = serdes.topicName(Topics.MODELS);
         Serde<String> keys = serdes.keySerde(Topics.DATA_RAW);
@@ -73,11 +96,17 @@ public final class ValidationTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(DriftDebouncer.STORE), Serdes.String(), Serdes.String()));
 
+        List<String> validateStores = new ArrayList<>(List.of(QualityWindow.COUNTERS_STORE, QualityWindow.RECORDS_STORE));
+        spec.gates().duplicates().ifPresent(retention -> {
+            builder.addStateStore(DuplicateDetector.storeBuilder(retention));
+            validateStores.add(DuplicateDetector.STORE);
+        });
+
         KStream<String, ValidationOutput> outputs = builder
                 .stream(rawTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("raw-source"))
                 .process(() -> new ValidationProcessor(spec, gates, keys.deserializer(), rawValues.deserializer(),
-                                rawTopic, registry, reporter),
-                        Named.as("validate"), QualityWindow.COUNTERS_STORE, QualityWindow.RECORDS_STORE);
+                                rawTopic, registry, reporter, maxRequestSize),
+                        Named.as("validate"), validateStores.toArray(String[]::new));
 
         only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, "validated")
                 .to(serdes.topicName(Topics.DATA_VALIDATED), Produced.with(serdes.keySerde(Topics.DATA_VALIDATED),

@@ -105,6 +105,18 @@ class ValidationServiceIT {
                 }
                 producer.send(new ProducerRecord<>("loans.data.raw", id.getBytes(StandardCharsets.UTF_8), value));
             }
+            // Regression: quarantine copies over max.request.size used to kill the stream thread for good.
+            producer.send(new ProducerRecord<>("loans.data.raw", null, "oversized-value".getBytes(StandardCharsets.UTF_8),
+                    new byte[1_040_000]));
+            garbage.add("oversized-value");
+            org.apache.kafka.common.header.internals.RecordHeaders headers =
+                    new org.apache.kafka.common.header.internals.RecordHeaders();
+            for (int h = 0; h < 10; h++) {
+                headers.add("h" + h, new byte[60_000]);
+            }
+            producer.send(new ProducerRecord<>("loans.data.raw", null, "oversized-headers".getBytes(
+                    StandardCharsets.UTF_8), "tiny".getBytes(StandardCharsets.UTF_8), headers));
+            garbage.add("oversized-headers");
             producer.flush();
         }
         int produced = good.size() + bad.size() + garbage.size();
@@ -146,7 +158,14 @@ class ValidationServiceIT {
         Set<String> expectedQuarantine = new HashSet<>(bad);
         expectedQuarantine.addAll(garbage);
         assertThat(quarantineKeys).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expectedQuarantine);
+        assertThat(quarantined.get("oversized-value").getOriginalTruncated()).isTrue();
+        assertThat(quarantined.get("oversized-value").getOriginalValueSize()).isEqualTo(1_040_000L);
+        assertThat(quarantined.get("oversized-headers").getOriginalHeaders()).hasSize(10);
+        assertThat(service.isReady()).isTrue();
         for (String id : garbage) {
+            if (id.startsWith("oversized")) {
+                continue;
+            }
             QuarantineRecord q = quarantined.get(id);
             assertThat(q.getStage()).isEqualTo(QuarantineStage.DESERIALIZATION);
             assertThat(q.getReasons().get(0).getCode()).isEqualTo("BAD_MAGIC_BYTE");
@@ -168,6 +187,7 @@ class ValidationServiceIT {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "2000000");
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 

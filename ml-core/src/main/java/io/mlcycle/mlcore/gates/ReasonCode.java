@@ -22,7 +22,14 @@ public enum ReasonCode {
     BAD_MAGIC_BYTE("the message does not start with the schema-registry magic byte 0"),
     TRUNCATED_RECORD("the message is shorter than its header or schema require"),
     DUPLICATE_EVENT_ID("the event id is also the id of an earlier event of the same request"),
-    MALFORMED_ROW("a row of an imported file could not be read: wrong column count, unterminated quote, bad JSON line");
+    MALFORMED_ROW("a row of an imported file could not be read: wrong column count, unterminated quote, bad JSON line"),
+    QUARANTINE_COPY_TRUNCATED("the quarantine copy was cut to fit the topic's size limit; size and SHA-256 of the"
+            + " original are kept"),
+    SENTINEL_VALUE("a value is a code the spec declares as meaning 'unknown' and rejects"),
+    RULE_FAILED("a cross-field rule of the spec does not hold"),
+    EVENT_TIME_TOO_LATE("the event time is further in the past than the spec allows"),
+    DUPLICATE_CONFLICT("an event id seen before arrived again with a different payload"),
+    CONFLICTING_LABEL("the same entity and features arrived with a different label within the window");
 
     private final String description;
 

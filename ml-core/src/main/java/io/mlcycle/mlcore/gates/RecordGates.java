@@ -2,6 +2,7 @@ package io.mlcycle.mlcore.gates;
 
 import io.mlcycle.mlcore.spec.DataSpec;
 import io.mlcycle.mlcore.spec.FieldSpec;
+import io.mlcycle.mlcore.spec.GatesSpec;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +33,10 @@ public final class RecordGates {
     private final Set<String> missingMarkers;
     private final LabelCodec labelCodec;
     private final Optional<Duration> maxFuture;
+    private final Optional<Duration> maxLate;
+    private final Map<String, GatesSpec.UnseenPolicy> unseen;
+    private final Map<String, GatesSpec.Sentinel> sentinels;
+    private final CrossFieldRules rules;
 
     public RecordGates(PipelineSpec spec) {
         this.spec = Objects.requireNonNull(spec, "spec");
@@ -46,6 +51,11 @@ public final class RecordGates {
         this.missingMarkers = Set.copyOf(data.missingValues());
         this.labelCodec = new LabelCodec(spec);
         this.maxFuture = data.maxFuture();
+        GatesSpec gates = spec.gates();
+        this.maxLate = gates.maxLate();
+        this.unseen = gates.unseen();
+        this.sentinels = gates.sentinels();
+        this.rules = CrossFieldRules.compile(gates.rules(), data);
     }
 
     /** The data schema every normalised record has. */
@@ -67,6 +77,7 @@ public final class RecordGates {
     public GateResult check(GenericRecord record, Instant now) {
         Objects.requireNonNull(record, "record");
         List<Violation> violations = new ArrayList<>();
+        List<Violation> notes = new ArrayList<>();
         GenericData.Record out = new GenericData.Record(schema);
         Schema inputSchema = record.getSchema();
         for (Schema.Field inputField : inputSchema.getFields()) {
@@ -78,17 +89,42 @@ public final class RecordGates {
         for (FieldSpec field : spec.data().fields()) {
             Schema.Field inputField = inputSchema.getField(field.name());
             Object raw = inputField == null ? null : record.get(inputField.pos());
-            Object value = normalise(field, raw, violations);
+            Object value = sentinel(field, normalise(field, raw, violations), violations, notes);
             if (value == null && field.required() && !hasViolation(violations, field.name())) {
                 violations.add(new Violation(ReasonCode.MISSING_REQUIRED, field.name(),
                         field.name() + " is required but has no value"));
             }
             if (value != null) {
-                value = checkRules(field, value, now, violations);
+                value = checkRules(field, value, now, violations, notes);
             }
             out.put(field.name(), value);
         }
-        return new GateResult(out, violations);
+        if (!rules.isEmpty()) {
+            Map<String, Object> values = new HashMap<>();
+            for (FieldSpec field : spec.data().fields()) {
+                values.put(field.name(), out.get(field.name()));
+            }
+            rules.check(values, violations);
+        }
+        return new GateResult(out, violations, notes);
+    }
+
+    /** A sentinel code ("unknown", e.g. 96/98 in a past-due count) becomes missing or a violation, as the spec says. */
+    private Object sentinel(FieldSpec field, Object value, List<Violation> violations, List<Violation> notes) {
+        GatesSpec.Sentinel sentinel = sentinels.get(field.name());
+        if (sentinel == null || !(value instanceof Number number)
+                || !sentinel.values().contains(number.doubleValue())) {
+            return value;
+        }
+        String meaning = sentinel.meaning() == null ? "a code for 'unknown'" : "a code for '" + sentinel.meaning() + "'";
+        if (sentinel.action() == GatesSpec.SentinelAction.REJECT) {
+            violations.add(Violation.of(ReasonCode.SENTINEL_VALUE, field.name(), Values.show(value), field.name()
+                    + " = " + Values.show(value) + " is " + meaning + ", not a real value; the spec rejects it"));
+        } else {
+            notes.add(Violation.of(ReasonCode.SENTINEL_VALUE, field.name(), Values.show(value), field.name()
+                    + " = " + Values.show(value) + " is " + meaning + " and was treated as missing"));
+        }
+        return null;
     }
 
     private static boolean hasViolation(List<Violation> violations, String field) {
@@ -156,46 +192,65 @@ public final class RecordGates {
     }
 
     private static Object wrongType(FieldSpec field, Object raw, String expected, List<Violation> violations) {
-        violations.add(new Violation(ReasonCode.WRONG_TYPE, field.name(), field.name() + " should be " + expected
+        violations.add(Violation.of(ReasonCode.WRONG_TYPE, field.name(), raw, field.name() + " should be " + expected
                 + " but is " + Values.typeWord(raw) + " (" + Values.show(raw) + ")"));
         return null;
     }
 
     /** Range, category, pattern, event-time and label rules on a normalised non-null value. */
-    private Object checkRules(FieldSpec field, Object value, Instant now, List<Violation> violations) {
+    private Object checkRules(FieldSpec field, Object value, Instant now, List<Violation> violations,
+                              List<Violation> notes) {
         String name = field.name();
         boolean isLabel = name.equals(spec.label().field());
         if (value instanceof Number number && field.type().isNumeric()) {
             double d = number.doubleValue();
             if (field.min() != null && d < field.min()) {
-                violations.add(new Violation(ReasonCode.OUT_OF_RANGE, name,
+                violations.add(Violation.of(ReasonCode.OUT_OF_RANGE, name, Values.show(value),
                         name + " = " + Values.show(value) + " is below the minimum " + Values.number(field.min())));
             } else if (field.max() != null && d > field.max()) {
-                violations.add(new Violation(ReasonCode.OUT_OF_RANGE, name,
+                violations.add(Violation.of(ReasonCode.OUT_OF_RANGE, name, Values.show(value),
                         name + " = " + Values.show(value) + " is above the maximum " + Values.number(field.max())));
             }
         }
         if (field.type() == io.mlcycle.mlcore.spec.FieldType.CATEGORY) {
             String text = (String) value;
             Optional<String> declaredValue = field.values().stream().filter(v -> v.equalsIgnoreCase(text)).findFirst();
+            GatesSpec.UnseenPolicy policy = unseen.getOrDefault(name, GatesSpec.UnseenPolicy.REJECT);
             if (declaredValue.isPresent()) {
                 value = declaredValue.get();
-            } else if (!isLabel) {
-                violations.add(new Violation(ReasonCode.NOT_ALLOWED, name, name + " = " + Values.show(text)
+            } else if (isLabel) {
+                // the label's domain is checked below, with its own reason
+            } else if (policy == GatesSpec.UnseenPolicy.OTHER) {
+                notes.add(Violation.of(ReasonCode.NOT_ALLOWED, name, text, name + " = " + Values.show(text)
+                        + " is not a declared value and was mapped to '" + GatesSpec.UnseenPolicy.OTHER_VALUE + "'"));
+                value = GatesSpec.UnseenPolicy.OTHER_VALUE;
+            } else if (policy == GatesSpec.UnseenPolicy.PASS) {
+                notes.add(Violation.of(ReasonCode.NOT_ALLOWED, name, text, name + " = " + Values.show(text)
+                        + " is not a declared value and was passed as it is"));
+            } else {
+                violations.add(Violation.of(ReasonCode.NOT_ALLOWED, name, text, name + " = " + Values.show(text)
                         + " is not an allowed value (allowed: " + String.join(", ", field.values()) + ")"));
             }
         }
         Pattern pattern = patterns.get(name);
         if (pattern != null && !pattern.matcher((String) value).matches()) {
-            violations.add(new Violation(ReasonCode.PATTERN_MISMATCH, name, name + " = " + Values.show(value)
+            violations.add(Violation.of(ReasonCode.PATTERN_MISMATCH, name, value, name + " = " + Values.show(value)
                     + " does not match the expected pattern " + field.pattern()));
         }
         if (name.equals(spec.data().eventTime()) && maxFuture.isPresent() && value instanceof Long millis) {
             Instant eventTime = Instant.ofEpochMilli(millis);
             Instant latest = now.plus(maxFuture.get());
             if (eventTime.isAfter(latest)) {
-                violations.add(new Violation(ReasonCode.EVENT_TIME_IN_FUTURE, name, name + " = " + eventTime
-                        + " is in the future: more than " + maxFuture.get() + " after now (" + now + ")"));
+                violations.add(Violation.of(ReasonCode.EVENT_TIME_IN_FUTURE, name, eventTime, name + " = "
+                        + eventTime + " is in the future: more than " + maxFuture.get() + " after now (" + now + ")"));
+            }
+        }
+        if (name.equals(spec.data().eventTime()) && maxLate.isPresent() && value instanceof Long millis) {
+            Instant eventTime = Instant.ofEpochMilli(millis);
+            Instant earliest = now.minus(maxLate.get());
+            if (eventTime.isBefore(earliest)) {
+                violations.add(Violation.of(ReasonCode.EVENT_TIME_TOO_LATE, name, eventTime, name + " = " + eventTime
+                        + " is too old: more than " + maxLate.get() + " before now (" + now + ")"));
             }
         }
         if (isLabel) {

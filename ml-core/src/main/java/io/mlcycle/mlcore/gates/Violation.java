@@ -8,8 +8,9 @@ import java.util.Objects;
  * @param code   stable reason code
  * @param field  the field concerned, or null when the problem concerns the whole record
  * @param detail what is wrong, in words a data owner understands, e.g. "age = 7 is below the minimum 18"
+ * @param value  the offending value as text (abbreviated), or null when no single value is at fault
  */
-public record Violation(ReasonCode code, String field, String detail) {
+public record Violation(ReasonCode code, String field, String detail, String value) {
     /** Longest detail kept. */
     public static final int MAX_DETAIL_CHARS = 1024;
 
@@ -20,6 +21,16 @@ public record Violation(ReasonCode code, String field, String detail) {
         if (detail.length() > MAX_DETAIL_CHARS) {
             detail = detail.substring(0, MAX_DETAIL_CHARS) + "\u2026";
         }
+    }
+
+    /** A violation without an offending value (e.g. a missing field or an undecodable record). */
+    public Violation(ReasonCode code, String field, String detail) {
+        this(code, field, detail, null);
+    }
+
+    /** A violation of {@code field} by {@code offending}, shown abbreviated. */
+    public static Violation of(ReasonCode code, String field, Object offending, String detail) {
+        return new Violation(code, field, detail, offending == null ? null : Values.abbreviate(String.valueOf(offending)));
     }
 
     @Override

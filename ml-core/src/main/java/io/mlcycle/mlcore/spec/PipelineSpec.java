@@ -24,17 +24,18 @@ import org.apache.avro.Schema;
  * @param sourceName  where the spec came from (file name), for messages
  * @param sha256      lower-case hex SHA-256 of the source bytes, for lineage
  * @param canary      the online part of the promotion section (canary traffic and sequential decision)
+ * @param gates       gates section (defaults filled in): unseen categories, sentinels, CEL rules, lateness, duplicates
  */
 public record PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
                            TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
-                           String sourceName, String sha256, CanarySpec canary) {
+                           String sourceName, String sha256, CanarySpec canary, GatesSpec gates) {
 
-    /** A spec with the default canary settings. */
+    /** A spec with the default canary and gates settings. */
     public PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
                         TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
                         String sourceName, String sha256) {
         this(pipeline, description, data, label, objective, training, triggers, drift, promotion, sourceName, sha256,
-                CanarySpec.defaults());
+                CanarySpec.defaults(), GatesSpec.defaults());
     }
 
     public PipelineSpec {
@@ -48,6 +49,7 @@ public record PipelineSpec(String pipeline, String description, DataSpec data, L
         Objects.requireNonNull(promotion, "promotion");
         Objects.requireNonNull(sha256, "sha256");
         Objects.requireNonNull(canary, "canary");
+        Objects.requireNonNull(gates, "gates");
     }
 
     /** The feature fields, in declared order. */

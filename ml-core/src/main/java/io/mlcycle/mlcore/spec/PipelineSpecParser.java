@@ -43,7 +43,8 @@ public final class PipelineSpecParser {
             Set.of("epochs", "learning_rate", "l2", "class_weight", "minibatch_size");
 
     private static final Set<String> TOP_KEYS =
-            Set.of("pipeline", "description", "data", "label", "objective", "training", "triggers", "drift", "promotion");
+            Set.of("pipeline", "description", "data", "label", "objective", "training", "triggers", "drift", "promotion",
+                    GatesSpecReader.SECTION);
     private static final Set<String> DATA_KEYS =
             Set.of("record", "namespace", "key", "event_time", "missing_values", "max_future", "fields");
     private static final Set<String> FIELD_KEYS =
@@ -109,7 +110,7 @@ public final class PipelineSpecParser {
     }
 
     /** Collects errors and offers typed accessors that report instead of throwing. */
-    private static final class Context {
+    static final class Context {
         final String source;
         final List<SpecError> errors = new ArrayList<>();
 
@@ -299,11 +300,12 @@ public final class PipelineSpecParser {
             MapNode promotionSection = section(root, "promotion", false, PROMOTION_KEYS);
             PromotionSpec promotion = readPromotion(promotionSection);
             CanarySpec canary = readCanary(promotionSection);
+            GatesSpec gates = new GatesSpecReader(ctx).read(root, data);
             if (pipeline == null || data == null || label == null) {
                 return null;
             }
             return new PipelineSpec(pipeline, description, data, label, objective, training, triggers, drift, promotion,
-                    ctx.source, sha256, canary);
+                    ctx.source, sha256, canary, gates);
         }
 
         private MapNode section(MapNode root, String key, boolean required, Set<String> allowed) {

@@ -70,11 +70,11 @@ class RecordGatesTest {
     @Test
     void outOfRangeBelowAndAbove() {
         assertThat(gates.check(validWith(Map.of("age", 7)), NOW).violations()).containsExactly(
-                new Violation(ReasonCode.OUT_OF_RANGE, "age", "age = 7 is below the minimum 18"));
+                new Violation(ReasonCode.OUT_OF_RANGE, "age", "age = 7 is below the minimum 18", "7"));
         assertThat(gates.check(validWith(Map.of("age", 130)), NOW).violations()).containsExactly(
-                new Violation(ReasonCode.OUT_OF_RANGE, "age", "age = 130 is above the maximum 100"));
+                new Violation(ReasonCode.OUT_OF_RANGE, "age", "age = 130 is above the maximum 100", "130"));
         assertThat(gates.check(validWith(Map.of("income", -0.5)), NOW).violations()).containsExactly(
-                new Violation(ReasonCode.OUT_OF_RANGE, "income", "income = -0.5 is below the minimum 0"));
+                new Violation(ReasonCode.OUT_OF_RANGE, "income", "income = -0.5 is below the minimum 0", "-0.5"));
     }
 
     @Test
@@ -87,14 +87,14 @@ class RecordGatesTest {
     void notAllowedCategory() {
         assertThat(gates.check(validWith(Map.of("employment", "astronaut")), NOW).violations()).containsExactly(
                 new Violation(ReasonCode.NOT_ALLOWED, "employment", "employment = 'astronaut' is not an allowed value "
-                        + "(allowed: employed, self_employed, unemployed, retired, student)"));
+                        + "(allowed: employed, self_employed, unemployed, retired, student)", "astronaut"));
     }
 
     @Test
     void patternMismatch() {
         assertThat(gates.check(validWith(Map.of("email", "not-an-email")), NOW).violations()).containsExactly(
                 new Violation(ReasonCode.PATTERN_MISMATCH, "email",
-                        "email = 'not-an-email' does not match the expected pattern ^[^@\\s]+@[^@\\s]+$"));
+                        "email = 'not-an-email' does not match the expected pattern ^[^@\\s]+@[^@\\s]+$", "not-an-email"));
     }
 
     @Test
@@ -112,7 +112,7 @@ class RecordGatesTest {
         assertThat(gates.check(validWith(Map.of("applied_at", fourMinutesAhead)), NOW).passed()).isTrue();
         assertThat(gates.check(validWith(Map.of("applied_at", sixMinutesAhead)), NOW).violations()).containsExactly(
                 new Violation(ReasonCode.EVENT_TIME_IN_FUTURE, "applied_at", "applied_at = 2024-05-01T12:06:00Z is in "
-                        + "the future: more than PT5M after now (2024-05-01T12:00:00Z)"));
+                        + "the future: more than PT5M after now (2024-05-01T12:00:00Z)", "2024-05-01T12:06:00Z"));
     }
 
     @Test
@@ -129,7 +129,7 @@ class RecordGatesTest {
         assertThat(result.violations()).containsExactlyInAnyOrder(
                 new Violation(ReasonCode.UNKNOWN_FIELD, "nickname",
                         "the field 'nickname' is not declared in the pipeline spec 'credit'"),
-                new Violation(ReasonCode.WRONG_TYPE, "age", "age should be a whole number but is text ('forty')"));
+                new Violation(ReasonCode.WRONG_TYPE, "age", "age should be a whole number but is text ('forty')", "forty"));
         assertThat(result.record().getSchema()).isEqualTo(SPEC.dataSchema());
         assertThat(result.record().get("age")).isNull();
     }
@@ -200,7 +200,9 @@ class RecordGatesTest {
         assertThat(Arrays.stream(ReasonCode.values()).map(Enum::name)).containsExactly("MISSING_REQUIRED",
                 "WRONG_TYPE", "OUT_OF_RANGE", "NOT_ALLOWED", "PATTERN_MISMATCH", "NOT_FINITE", "EVENT_TIME_IN_FUTURE",
                 "INVALID_LABEL", "UNKNOWN_FIELD", "MALFORMED_JSON", "SCHEMA_MISMATCH", "DESERIALIZATION_FAILED",
-                "UNKNOWN_SCHEMA_ID", "BAD_MAGIC_BYTE", "TRUNCATED_RECORD", "DUPLICATE_EVENT_ID");
+                "UNKNOWN_SCHEMA_ID", "BAD_MAGIC_BYTE", "TRUNCATED_RECORD", "DUPLICATE_EVENT_ID", "MALFORMED_ROW",
+                "QUARANTINE_COPY_TRUNCATED", "SENTINEL_VALUE", "RULE_FAILED", "EVENT_TIME_TOO_LATE", "DUPLICATE_CONFLICT",
+                "CONFLICTING_LABEL");
         assertThat(ReasonCode.values()).allSatisfy(c -> assertThat(c.description()).isNotBlank());
     }
 }

@@ -56,6 +56,8 @@ public final class StreamsRunner implements AutoCloseable, Terminating {
     private final CompletableFuture<KafkaStreams.State> terminated = new CompletableFuture<>();
     private final java.util.Set<String> restoring = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean everRunning;
+    /** Set when a stream thread dies; cleared when the client is RUNNING again after it (a replacement caught up). */
+    private volatile boolean threadDied;
     private volatile boolean closing;
 
     private StreamsRunner(String name, KafkaStreams streams, Options options, Clock clock) {
@@ -134,9 +136,13 @@ public final class StreamsRunner implements AutoCloseable, Terminating {
 
     /**
      * Ready: RUNNING, or REBALANCING once it has been RUNNING (a rebalance is not an outage), and no state store
-     * restoring.
+     * restoring; never between a stream thread's death and the client's next RUNNING state, so a record that kills
+     * threads shows at once.
      */
     public boolean isReady() {
+        if (threadDied) {
+            return false;
+        }
         KafkaStreams.State state = streams.state();
         boolean running = state == KafkaStreams.State.RUNNING || (state == KafkaStreams.State.REBALANCING && everRunning);
         return running && restoring.isEmpty();
@@ -148,6 +154,7 @@ public final class StreamsRunner implements AutoCloseable, Terminating {
     }
 
     StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onUncaughtException(Throwable error) {
+        threadDied = true;
         Instant now = clock.instant();
         synchronized (replacements) {
             Instant windowStart = now.minus(options.replacementWindow());
@@ -169,6 +176,7 @@ public final class StreamsRunner implements AutoCloseable, Terminating {
     private void onStateChange(KafkaStreams.State newState, KafkaStreams.State oldState) {
         if (newState == KafkaStreams.State.RUNNING) {
             everRunning = true;
+            threadDied = false;
         }
         if (newState == KafkaStreams.State.ERROR) {
             log.error("Kafka Streams client {} changed state {} -> {}", name, oldState, newState);

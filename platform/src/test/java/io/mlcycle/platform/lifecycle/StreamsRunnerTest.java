@@ -117,6 +117,26 @@ class StreamsRunnerTest {
     }
 
     @Test
+    void notReadyFromAThreadDeathUntilRunningAgain() {
+        ArgumentCaptor<KafkaStreams.StateListener> listener = ArgumentCaptor.forClass(KafkaStreams.StateListener.class);
+        verify(streams).setStateListener(listener.capture());
+        listener.getValue().onChange(KafkaStreams.State.RUNNING, KafkaStreams.State.REBALANCING);
+        when(streams.state()).thenReturn(KafkaStreams.State.RUNNING);
+        assertThat(runner.isReady()).isTrue();
+
+        runner.onUncaughtException(new RuntimeException("RecordTooLargeException"));
+        assertThat(runner.isReady()).as("the client still says RUNNING, but a thread died").isFalse();
+
+        listener.getValue().onChange(KafkaStreams.State.REBALANCING, KafkaStreams.State.RUNNING);
+        when(streams.state()).thenReturn(KafkaStreams.State.REBALANCING);
+        assertThat(runner.isReady()).as("the replacement thread is still joining").isFalse();
+
+        listener.getValue().onChange(KafkaStreams.State.RUNNING, KafkaStreams.State.REBALANCING);
+        when(streams.state()).thenReturn(KafkaStreams.State.RUNNING);
+        assertThat(runner.isReady()).as("the replacement runs").isTrue();
+    }
+
+    @Test
     void closeUsesTheTimeoutLeavesTheGroupAndIsNotATermination() {
         ArgumentCaptor<KafkaStreams.StateListener> listener = ArgumentCaptor.forClass(KafkaStreams.StateListener.class);
         verify(streams).setStateListener(listener.capture());

@@ -1,0 +1,215 @@
+package io.mlcycle.mlcore.gates;
+
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelFunctionDecl;
+import dev.cel.common.CelOptions;
+import dev.cel.common.CelOverloadDecl;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.CelValidationResult;
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerBuilder;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelFunctionBinding;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import io.mlcycle.mlcore.spec.DataSpec;
+import io.mlcycle.mlcore.spec.FieldSpec;
+import io.mlcycle.mlcore.spec.FieldType;
+import io.mlcycle.mlcore.spec.GatesSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BinaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The spec's cross-field rules ({@code gates.rules}), written in CEL (Common Expression Language, Google's
+ * {@code dev.cel:cel}, the language of Confluent's data contracts) and compiled once, at start. Every numeric field
+ * is a CEL {@code double} and whole-number literals mix with it ({@code loan_amount <= monthly_income * 60}); text and
+ * category fields are {@code string}, booleans {@code bool}, timestamps epoch milliseconds as {@code double}. A rule
+ * whose fields are missing in a record does not apply to it (missing values are the required gate's business).
+ * Immutable and thread-safe.
+ */
+public final class CrossFieldRules {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final CelOptions OPTIONS = CelOptions.current()
+            .enableHeterogeneousNumericComparisons(true)
+            .build();
+
+    private final List<Compiled> rules;
+
+    private record Compiled(GatesSpec.Rule rule, CelRuntime.Program program, Set<String> fields) {
+    }
+
+    private CrossFieldRules(List<Compiled> rules) {
+        this.rules = rules;
+    }
+
+    /**
+     * Compiles every rule.
+     *
+     * @throws IllegalArgumentException naming the rule and its spec line when one does not compile (the parser
+     *                                  reports these as spec errors first, so this only fires for hand-built specs)
+     */
+    public static CrossFieldRules compile(List<GatesSpec.Rule> rules, DataSpec data) {
+        if (rules.isEmpty()) {
+            return new CrossFieldRules(List.of());
+        }
+        CelCompiler compiler = compiler(data);
+        CelRuntime runtime = runtime();
+        List<Compiled> compiled = new ArrayList<>();
+        for (GatesSpec.Rule rule : rules) {
+            try {
+                CelAbstractSyntaxTree ast = compiler.compile(rule.expression()).getAst();
+                compiled.add(new Compiled(rule, runtime.createProgram(ast), referencedFields(rule.expression(), data)));
+            } catch (CelValidationException | CelEvaluationException e) {
+                throw new IllegalArgumentException("rule '" + rule.name() + "' (line " + rule.line() + "): "
+                        + e.getMessage(), e);
+            }
+        }
+        return new CrossFieldRules(List.copyOf(compiled));
+    }
+
+    /** Why {@code rule} does not compile against the fields of {@code data}, or empty when it does. */
+    public static Optional<String> compileError(GatesSpec.Rule rule, DataSpec data) {
+        CelValidationResult result = compiler(data).compile(rule.expression());
+        if (result.hasError()) {
+            return Optional.of("the rule '" + rule.name() + "' is not a valid CEL expression over the declared fields: "
+                    + result.getErrorString().replace("\n", " "));
+        }
+        try {
+            CelType type = result.getAst().getResultType();
+            if (!type.equals(SimpleType.BOOL)) {
+                return Optional.of("the rule '" + rule.name() + "' must be true or false, but its expression gives "
+                        + type.name());
+            }
+        } catch (CelValidationException e) {
+            return Optional.of(e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /** Adds a RULE_FAILED violation for every rule that is false (or cannot be evaluated) for {@code record}. */
+    public void check(Map<String, Object> record, List<Violation> violations) {
+        for (Compiled c : rules) {
+            Map<String, Object> vars = new HashMap<>();
+            boolean applies = true;
+            for (String field : c.fields()) {
+                Object value = record.get(field);
+                if (value == null) {
+                    applies = false;
+                    break;
+                }
+                vars.put(field, value instanceof Number n && !(value instanceof Double) ? n.doubleValue() : value);
+            }
+            if (!applies) {
+                continue;
+            }
+            String values = describe(c.fields(), record);
+            try {
+                Object result = c.program().eval(vars);
+                if (!Boolean.TRUE.equals(result)) {
+                    violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
+                            "rule '" + c.rule().name() + "' does not hold: " + c.rule().expression() + " is false for "
+                                    + values + (c.rule().detail() == null ? "" : " (" + c.rule().detail() + ")"),
+                            Values.abbreviate(values)));
+                }
+            } catch (CelEvaluationException | RuntimeException e) {
+                violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
+                        "rule '" + c.rule().name() + "' could not be evaluated for " + values + ": " + e.getMessage(),
+                        Values.abbreviate(values)));
+            }
+        }
+    }
+
+    public boolean isEmpty() {
+        return rules.isEmpty();
+    }
+
+    private static String describe(Set<String> fields, Map<String, Object> record) {
+        List<String> parts = new ArrayList<>();
+        for (String f : fields) {
+            parts.add(f + " = " + Values.show(record.get(f)));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static Set<String> referencedFields(String expression, DataSpec data) {
+        Set<String> fields = new LinkedHashSet<>();
+        Matcher m = IDENTIFIER.matcher(expression.replaceAll("'[^']*'|\"[^\"]*\"", " "));
+        while (m.find()) {
+            if (data.field(m.group()).isPresent()) {
+                fields.add(m.group());
+            }
+        }
+        return fields;
+    }
+
+    private static CelCompiler compiler(DataSpec data) {
+        CelCompilerBuilder builder = CelCompilerFactory.standardCelCompilerBuilder()
+                .setOptions(OPTIONS)
+                .addFunctionDeclarations(mixedArithmetic());
+        for (FieldSpec field : data.fields()) {
+            builder.addVar(field.name(), celType(field.type()));
+        }
+        return builder.build();
+    }
+
+    private static CelRuntime runtime() {
+        List<CelFunctionBinding> bindings = new ArrayList<>();
+        for (Op op : Op.values()) {
+            bindings.add(CelFunctionBinding.from(op.id + "_double_int", Double.class, Long.class,
+                    (a, b) -> op.apply.apply(a, b.doubleValue())));
+            bindings.add(CelFunctionBinding.from(op.id + "_int_double", Long.class, Double.class,
+                    (a, b) -> op.apply.apply(a.doubleValue(), b)));
+        }
+        return CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).addFunctionBindings(bindings).build();
+    }
+
+    /** {@code double op int} and {@code int op double}, which standard CEL refuses, as double arithmetic. */
+    private static List<CelFunctionDecl> mixedArithmetic() {
+        List<CelFunctionDecl> decls = new ArrayList<>();
+        for (Op op : Op.values()) {
+            decls.add(CelFunctionDecl.newFunctionDeclaration(op.function,
+                    CelOverloadDecl.newGlobalOverload(op.id + "_double_int", SimpleType.DOUBLE, SimpleType.DOUBLE,
+                            SimpleType.INT),
+                    CelOverloadDecl.newGlobalOverload(op.id + "_int_double", SimpleType.DOUBLE, SimpleType.INT,
+                            SimpleType.DOUBLE)));
+        }
+        return decls;
+    }
+
+    private enum Op {
+        ADD("_+_", "mlcycle_add", Double::sum),
+        SUBTRACT("_-_", "mlcycle_subtract", (a, b) -> a - b),
+        MULTIPLY("_*_", "mlcycle_multiply", (a, b) -> a * b),
+        DIVIDE("_/_", "mlcycle_divide", (a, b) -> a / b);
+
+        final String function;
+        final String id;
+        final BinaryOperator<Double> apply;
+
+        Op(String function, String id, BinaryOperator<Double> apply) {
+            this.function = function;
+            this.id = id;
+            this.apply = apply;
+        }
+    }
+
+    private static CelType celType(FieldType type) {
+        return switch (type) {
+            case INT, LONG, DOUBLE, TIMESTAMP -> SimpleType.DOUBLE;
+            case BOOLEAN -> SimpleType.BOOL;
+            case STRING, CATEGORY -> SimpleType.STRING;
+        };
+    }
+}

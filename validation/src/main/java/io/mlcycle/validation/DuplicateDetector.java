@@ -1,0 +1,66 @@
+package io.mlcycle.validation;
+
+import io.mlcycle.mlcore.quarantine.QuarantineFit;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * Duplicates by event id within the spec's retention ({@code gates.duplicates.retention}, default one day), in a
+ * changelogged RocksDB window store whose old segments are dropped: memory and disk stay bounded by the retention
+ * times the rate, however long the run. The store keeps the SHA-256 of the value of each event that was validated
+ * (not of quarantined ones, so that a quarantined record replayed after a spec fix is not taken for a duplicate):
+ * the same id with the same payload again is a duplicate and dropped (counted); with a different payload it is a
+ * conflict and quarantined, never dropped. Raw records are keyed by event id, so one id always meets its task.
+ */
+final class DuplicateDetector {
+
+    static final String STORE = "duplicates-by-event-id";
+
+    enum Verdict { NEW, DUPLICATE, CONFLICT }
+
+    private final WindowStore<String, byte[]> store;
+    private final Duration retention;
+
+    DuplicateDetector(WindowStore<String, byte[]> store, Duration retention) {
+        this.store = store;
+        this.retention = retention;
+    }
+
+    static StoreBuilder<WindowStore<String, byte[]>> storeBuilder(Duration retention) {
+        return Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(STORE, retention, Duration.ofMillis(1), false),
+                Serdes.String(), Serdes.ByteArray());
+    }
+
+    /** Whether {@code value} under {@code eventId} at {@code timestamp} was seen, and with the same payload. */
+    Verdict check(String eventId, byte[] value, long timestamp) {
+        byte[] digest = digest(value);
+        long from = Math.max(0, timestamp - retention.toMillis());
+        long to = timestamp + retention.toMillis();
+        try (WindowStoreIterator<byte[]> seen = store.fetch(eventId, from, to)) {
+            Verdict verdict = Verdict.NEW;
+            while (seen.hasNext()) {
+                if (Arrays.equals(seen.next().value, digest)) {
+                    return Verdict.DUPLICATE;
+                }
+                verdict = Verdict.CONFLICT;
+            }
+            return verdict;
+        }
+    }
+
+    /** Remembers a validated event. */
+    void remember(String eventId, byte[] value, long timestamp) {
+        store.put(eventId, digest(value), timestamp);
+    }
+
+    private static byte[] digest(byte[] value) {
+        return java.util.HexFormat.of().parseHex(QuarantineFit.sha256(ByteBuffer.wrap(value)));
+    }
+}
