@@ -23,12 +23,16 @@ import org.apache.avro.Schema;
  * @param promotion   promotion section (defaults filled in)
  * @param sourceName  where the spec came from (file name), for messages
  * @param sha256      lower-case hex SHA-256 of the source bytes, for lineage
+ * @param monitoring  monitoring section (defaults filled in)
+ * @param replay      replay section (defaults filled in)
  */
 public record PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
                            TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
-                           String sourceName, String sha256) {
+                           String sourceName, String sha256, MonitoringSpec monitoring, ReplaySpec replay) {
 
     public PipelineSpec {
+        monitoring = monitoring == null ? MonitoringSpec.DEFAULTS : monitoring;
+        replay = replay == null ? ReplaySpec.DEFAULTS : replay;
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(label, "label");
@@ -38,6 +42,14 @@ public record PipelineSpec(String pipeline, String description, DataSpec data, L
         Objects.requireNonNull(drift, "drift");
         Objects.requireNonNull(promotion, "promotion");
         Objects.requireNonNull(sha256, "sha256");
+    }
+
+    /** A spec with the default monitoring and replay sections. */
+    public PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
+                        TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
+                        String sourceName, String sha256) {
+        this(pipeline, description, data, label, objective, training, triggers, drift, promotion, sourceName, sha256,
+                MonitoringSpec.DEFAULTS, ReplaySpec.DEFAULTS);
     }
 
     /** The feature fields, in declared order. */
