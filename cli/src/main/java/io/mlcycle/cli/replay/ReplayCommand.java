@@ -72,27 +72,47 @@ public final class ReplayCommand implements Callable<Integer> {
             out.printf("mlcycle replay: %d rows of %s, pipeline '%s'; starting an embedded Kafka broker and the four"
                     + " services...%n", rows.size(), file.getFileName(), spec.pipeline());
         }
+        Progress progress = new Progress(json ? null : err);
+        Replayed replayed = replay(specFile, spec, plan, timeout, progress::show, period, rolling);
+        progress.done();
+        ReplayChart.write(chartFile, "mlcycle replay: " + spec.pipeline(), replayed.figures().prequential(),
+                replayed.figures().marks(), rolling);
+        if (json) {
+            out.println(ReplayReport.json(replayed.outcome(), replayed.figures(), chartFile.toString()));
+        } else {
+            ReplayReport.print(out, replayed.outcome(), replayed.figures(), file.getFileName().toString(),
+                    chartFile.toString());
+        }
+        return replayed.figures().violations().isEmpty() ? 0 : 3;
+    }
+
+    /** A finished replay: what the runner saw and the figures computed from it. */
+    record Replayed(ReplayRunner.Outcome outcome, ReplayReport.Figures figures) {
+    }
+
+    /** Starts a fresh embedded stack with the pipeline, replays the plan on it, and computes the figures. */
+    static Replayed replay(Path specFile, PipelineSpec spec, ReplayPlan plan, Duration timeout,
+                           java.util.function.Consumer<String> progress, Duration period, int rolling)
+            throws Exception {
+        try (LocalStack stack = LocalStack.ephemeral()) {
+            return replay(stack, specFile, spec, plan, timeout, progress, period, rolling);
+        }
+    }
+
+    /** Starts the pipeline's services on {@code stack} (a pipeline new to it), replays the plan, computes figures. */
+    static Replayed replay(LocalStack stack, Path specFile, PipelineSpec spec, ReplayPlan plan, Duration timeout,
+                           java.util.function.Consumer<String> progress, Duration period, int rolling)
+            throws Exception {
         Path workDir = Files.createTempDirectory("mlcycle-replay-");
-        try (LocalStack stack = LocalStack.ephemeral();
-             PipelineStack pipeline = PipelineStack.start(new PipelineStack.Settings(specFile.toAbsolutePath(),
+        try (PipelineStack pipeline = PipelineStack.start(new PipelineStack.Settings(specFile.toAbsolutePath(),
                      stack.bootstrapServers(), stack.registryUrl(), workDir.resolve("state"), 0,
                      ConfigSource.of(stackOverrides(spec))), Duration.ofSeconds(120))) {
-            Progress progress = new Progress(json ? null : err);
             ReplayRunner runner = new ReplayRunner(spec, pipeline.serdes(), new ReplayRunner.Endpoints(
                     stack.bootstrapServers(), pipeline.httpBaseUrl("ingestion"), pipeline.httpBaseUrl("serving-feedback"),
-                    servingGroupId(spec)), timeout, progress::show);
+                    servingGroupId(spec)), timeout, progress);
             ReplayRunner.Outcome outcome = runner.run(plan);
-            progress.done();
             try (ReplayObserver observer = outcome.observer()) {
-                ReplayReport.Figures figures = ReplayReport.compute(outcome, period, rolling);
-                ReplayChart.write(chartFile, "mlcycle replay: " + spec.pipeline(), figures.prequential(),
-                        figures.marks(), rolling);
-                if (json) {
-                    out.println(ReplayReport.json(outcome, figures, chartFile.toString()));
-                } else {
-                    ReplayReport.print(out, outcome, figures, file.getFileName().toString(), chartFile.toString());
-                }
-                return figures.violations().isEmpty() ? 0 : 3;
+                return new Replayed(outcome, ReplayReport.compute(outcome, period, rolling));
             }
         } finally {
             deleteQuietly(workDir);

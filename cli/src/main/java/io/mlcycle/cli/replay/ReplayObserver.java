@@ -246,6 +246,19 @@ final class ReplayObserver implements AutoCloseable {
         return true;
     }
 
+    /** Every version a run promoted has reached the registry as seen here (the run record may come first). */
+    synchronized boolean promotionsSeen() {
+        for (TrainingRun run : runsByTrigger.values()) {
+            if (run.getStatus() == RunStatus.PROMOTED && run.getModelVersion() != null) {
+                ModelVersion version = models.get(run.getModelVersion());
+                if (version == null || version.getStage() == io.mlcycle.avro.Stage.CANDIDATE) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     synchronized boolean anyVersion() {
         return !models.isEmpty();
     }

@@ -306,7 +306,8 @@ final class ReplayRunner {
      * events are scored by it).
      */
     private void settle(ReplayObserver observer) throws Exception {
-        observer.await(observer::orchestratorIdle, timeout, "the training runs to end");
+        observer.await(() -> observer.orchestratorIdle() && observer.promotionsSeen(), timeout,
+                "the training runs to end");
         String champion = champion(observer);
         if (champion == null) {
             return;
