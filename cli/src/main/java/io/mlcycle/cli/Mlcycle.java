@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 io.mlcycle.cli.ops.TailCommand.class,
                 io.mlcycle.cli.ops.SpecCommand.class,
                 io.mlcycle.cli.ingest.IngestCommand.class,
+                io.mlcycle.cli.replay.ReplayCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Mlcycle implements Runnable {

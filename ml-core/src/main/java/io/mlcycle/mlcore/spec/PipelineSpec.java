@@ -25,20 +25,17 @@ import org.apache.avro.Schema;
  * @param sha256      lower-case hex SHA-256 of the source bytes, for lineage
  * @param canary      the online part of the promotion section (canary traffic and sequential decision)
  * @param gates       gates section (defaults filled in): unseen categories, sentinels, CEL rules, lateness, duplicates
+ * @param monitoring  monitoring section (defaults filled in)
+ * @param replay      replay section (defaults filled in)
  */
 public record PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
                            TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
-                           String sourceName, String sha256, CanarySpec canary, GatesSpec gates) {
-
-    /** A spec with the default canary and gates settings. */
-    public PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
-                        TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
-                        String sourceName, String sha256) {
-        this(pipeline, description, data, label, objective, training, triggers, drift, promotion, sourceName, sha256,
-                CanarySpec.defaults(), GatesSpec.defaults());
-    }
+                           String sourceName, String sha256, CanarySpec canary, GatesSpec gates,
+                           MonitoringSpec monitoring, ReplaySpec replay) {
 
     public PipelineSpec {
+        monitoring = monitoring == null ? MonitoringSpec.DEFAULTS : monitoring;
+        replay = replay == null ? ReplaySpec.DEFAULTS : replay;
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(label, "label");
@@ -50,6 +47,14 @@ public record PipelineSpec(String pipeline, String description, DataSpec data, L
         Objects.requireNonNull(sha256, "sha256");
         Objects.requireNonNull(canary, "canary");
         Objects.requireNonNull(gates, "gates");
+    }
+
+    /** A spec with the default canary, gates, monitoring and replay sections. */
+    public PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
+                        TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
+                        String sourceName, String sha256) {
+        this(pipeline, description, data, label, objective, training, triggers, drift, promotion, sourceName, sha256,
+                CanarySpec.defaults(), GatesSpec.defaults(), MonitoringSpec.DEFAULTS, ReplaySpec.DEFAULTS);
     }
 
     /** The feature fields, in declared order. */

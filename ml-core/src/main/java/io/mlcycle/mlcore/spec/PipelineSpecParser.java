@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -44,7 +45,7 @@ public final class PipelineSpecParser {
 
     private static final Set<String> TOP_KEYS =
             Set.of("pipeline", "description", "data", "label", "objective", "training", "triggers", "drift", "promotion",
-                    GatesSpecReader.SECTION);
+                    GatesSpecReader.SECTION, "monitoring", "replay");
     private static final Set<String> DATA_KEYS =
             Set.of("record", "namespace", "key", "event_time", "missing_values", "max_future", "fields");
     private static final Set<String> FIELD_KEYS =
@@ -58,6 +59,9 @@ public final class PipelineSpecParser {
     private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold");
     private static final Set<String> PROMOTION_KEYS = Set.of("significance", "min_lift", "non_inferiority_margin",
             "canary_fraction", "min_labeled", "canary_alpha", "canary_margin");
+    private static final Set<String> MONITORING_KEYS =
+            Set.of("flagged_labels", "label_noise_min_per_class", "estimate_level");
+    private static final Set<String> REPLAY_KEYS = Set.of("event_time", "start", "step", "previous_label", "batch");
 
     private PipelineSpecParser() {
     }
@@ -301,11 +305,13 @@ public final class PipelineSpecParser {
             PromotionSpec promotion = readPromotion(promotionSection);
             CanarySpec canary = readCanary(promotionSection);
             GatesSpec gates = new GatesSpecReader(ctx).read(root, data);
+            MonitoringSpec monitoring = readMonitoring(root);
+            ReplaySpec replay = readReplay(root, data, label);
             if (pipeline == null || data == null || label == null) {
                 return null;
             }
             return new PipelineSpec(pipeline, description, data, label, objective, training, triggers, drift, promotion,
-                    ctx.source, sha256, canary, gates);
+                    ctx.source, sha256, canary, gates, monitoring, replay);
         }
 
         private MapNode section(MapNode root, String key, boolean required, Set<String> allowed) {
@@ -717,6 +723,62 @@ public final class PipelineSpecParser {
             double psi = ctx.decimal(drift, "drift", "psi_threshold", DriftSpec.DEFAULT_PSI_THRESHOLD, 0,
                     Double.POSITIVE_INFINITY, "a positive number");
             return new DriftSpec((int) window, psi);
+        }
+
+        private MonitoringSpec readMonitoring(MapNode root) {
+            MapNode monitoring = section(root, "monitoring", false, MONITORING_KEYS);
+            io.mlcycle.mlcore.monitoring.FlaggedLabelPolicy policy = MonitoringSpec.DEFAULTS.flaggedLabels();
+            String text = ctx.string(monitoring, "monitoring", "flagged_labels", false);
+            if (text != null) {
+                try {
+                    policy = io.mlcycle.mlcore.monitoring.FlaggedLabelPolicy.fromSpec(text.trim());
+                } catch (IllegalArgumentException e) {
+                    ctx.error(ctx.line(monitoring, "flagged_labels"), "monitoring.flagged_labels", e.getMessage());
+                }
+            }
+            long minPerClass = ctx.integer(monitoring, "monitoring", "label_noise_min_per_class",
+                    MonitoringSpec.DEFAULT_LABEL_NOISE_MIN_PER_CLASS, 1);
+            double level = ctx.decimal(monitoring, "monitoring", "estimate_level", MonitoringSpec.DEFAULT_ESTIMATE_LEVEL,
+                    0, 1, "between 0 and 1 (exclusive)");
+            return new MonitoringSpec(policy, minPerClass, level);
+        }
+
+        private ReplaySpec readReplay(MapNode root, DataSpec data, LabelSpec label) {
+            MapNode replay = section(root, "replay", false, REPLAY_KEYS);
+            ReplaySpec.EventTimeSource source = ReplaySpec.EventTimeSource.FIELD;
+            String mode = ctx.string(replay, "replay", "event_time", false);
+            if (mode != null) {
+                switch (mode.trim()) {
+                    case "field" -> source = ReplaySpec.EventTimeSource.FIELD;
+                    case "row_order" -> source = ReplaySpec.EventTimeSource.ROW_ORDER;
+                    default -> ctx.error(ctx.line(replay, "event_time"), "replay.event_time",
+                            "'" + mode + "' is not one of field, row_order");
+                }
+            }
+            Instant start = ReplaySpec.DEFAULT_START;
+            String startText = ctx.string(replay, "replay", "start", false);
+            if (startText != null) {
+                try {
+                    start = Instant.parse(startText.trim());
+                } catch (java.time.format.DateTimeParseException e) {
+                    ctx.error(ctx.line(replay, "start"), "replay.start",
+                            "'" + startText + "' is not an ISO-8601 instant (example: 1996-05-07T00:00:00Z)");
+                }
+            }
+            Duration step = ctx.duration(replay, "replay", "step", ReplaySpec.DEFAULT_STEP);
+            Duration batch = ctx.duration(replay, "replay", "batch", ReplaySpec.DEFAULT_BATCH);
+            String previous = ctx.string(replay, "replay", "previous_label", false);
+            if (previous != null && data != null) {
+                java.util.Optional<FieldSpec> field = data.field(previous);
+                if (field.isEmpty() || !field.get().feature()) {
+                    ctx.error(ctx.line(replay, "previous_label"), "replay.previous_label",
+                            "'" + previous + "' must name a feature field declared under data.fields");
+                } else if (label != null && previous.equals(label.field())) {
+                    ctx.error(ctx.line(replay, "previous_label"), "replay.previous_label",
+                            "must not be the label field itself");
+                }
+            }
+            return new ReplaySpec(source, start, step, java.util.Optional.ofNullable(previous), batch);
         }
 
         private PromotionSpec readPromotion(MapNode promotion) {

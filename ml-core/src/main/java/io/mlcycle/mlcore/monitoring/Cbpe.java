@@ -1,0 +1,185 @@
+package io.mlcycle.mlcore.monitoring;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Confidence-based performance estimation (CBPE, as NannyML describes it): a calibrated score p is the probability
+ * that the outcome is positive, so every prediction contributes an expected confusion matrix — p of a true positive
+ * and 1 - p of a false positive when the decision is positive, p of a false negative and 1 - p of a true negative
+ * otherwise — and their sums give the expected accuracy; ranking the scores against those expected labels gives the
+ * expected ROC AUC.
+ *
+ * <p>Uncertainty: if the scores are calibrated, each outcome is an independent Bernoulli(p) draw, so the realised
+ * metric of this very set of predictions is random around the estimate. The interval is the central {@code level}
+ * range of the realised metric over {@code draws} simulated outcome vectors (seeded, so it is reproducible). A
+ * realised metric outside it means the scores are not calibrated for this data any more: P(label | features)
+ * changed (concept shift), which drift of the features alone cannot show.
+ *
+ * <p>Stateless and thread-safe; the cost is O(n log n + draws * n).
+ */
+public final class Cbpe {
+
+    private final double threshold;
+    private final double level;
+    private final int draws;
+    private final long seed;
+
+    /**
+     * @param threshold the decision threshold on the raw score (the decisions are the model's own)
+     * @param level     interval probability in (0, 1), e.g. 0.95
+     * @param draws     simulated outcome vectors for the interval, at least 50
+     * @param seed      seed of the simulation
+     */
+    public Cbpe(double threshold, double level, int draws, long seed) {
+        if (!(level > 0 && level < 1)) {
+            throw new IllegalArgumentException("level must be in (0, 1), got " + level);
+        }
+        if (draws < 50) {
+            throw new IllegalArgumentException("draws must be at least 50, got " + draws);
+        }
+        this.threshold = threshold;
+        this.level = level;
+        this.draws = draws;
+        this.seed = seed;
+    }
+
+    /** 95 % intervals from 400 draws. */
+    public Cbpe(double threshold) {
+        this(threshold, 0.95, 400, 42);
+    }
+
+    /**
+     * Estimates accuracy and ROC AUC of predictions from their raw scores, calibrated by {@code calibration}
+     * (decisions are taken on the raw score, as the model made them).
+     */
+    public PerformanceEstimate estimate(double[] rawScores, Calibration calibration) {
+        int n = rawScores.length;
+        if (n == 0) {
+            return new PerformanceEstimate(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    Double.NaN, level);
+        }
+        double[] p = calibration.apply(rawScores);
+        boolean[] decision = new boolean[n];
+        double expectedCorrect = 0;
+        double expectedPositives = 0;
+        for (int i = 0; i < n; i++) {
+            decision[i] = rawScores[i] >= threshold;
+            expectedCorrect += decision[i] ? p[i] : 1 - p[i];
+            expectedPositives += p[i];
+        }
+        double[] ranks = midranks(rawScores);
+        double auc = expectedAuc(rawScores, p);
+
+        double[] accuracies = new double[draws];
+        double[] aucs = new double[draws];
+        SplittableRandom random = new SplittableRandom(seed);
+        int aucDraws = 0;
+        for (int d = 0; d < draws; d++) {
+            long correct = 0;
+            long positives = 0;
+            double rankSum = 0;
+            for (int i = 0; i < n; i++) {
+                boolean y = random.nextDouble() < p[i];
+                if (y == decision[i]) {
+                    correct++;
+                }
+                if (y) {
+                    positives++;
+                    rankSum += ranks[i];
+                }
+            }
+            accuracies[d] = (double) correct / n;
+            long negatives = n - positives;
+            if (positives > 0 && negatives > 0) {
+                aucs[aucDraws++] = (rankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
+            }
+        }
+        Arrays.sort(accuracies);
+        double tail = (1 - level) / 2;
+        double aucLow = Double.NaN;
+        double aucHigh = Double.NaN;
+        if (aucDraws >= 10) {
+            double[] valid = Arrays.copyOf(aucs, aucDraws);
+            Arrays.sort(valid);
+            aucLow = quantile(valid, tail);
+            aucHigh = quantile(valid, 1 - tail);
+        }
+        return new PerformanceEstimate(n, expectedCorrect / n, quantile(accuracies, tail),
+                quantile(accuracies, 1 - tail), auc, aucLow, aucHigh, expectedPositives / n, level);
+    }
+
+    /**
+     * Expected ROC AUC: E[concordant positive-negative pairs] / E[positive-negative pairs] over pairs of distinct
+     * predictions, where prediction i is positive with probability p_i; ties count one half.
+     */
+    static double expectedAuc(double[] scores, double[] p) {
+        int n = scores.length;
+        if (n < 2) {
+            return Double.NaN;
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> Double.compare(scores[x], scores[y]));
+        double numerator = 0;
+        double negativesBelow = 0; // sum of (1 - p) over strictly lower scores
+        int i = 0;
+        while (i < n) {
+            int j = i;
+            double tiePositive = 0;
+            double tieNegative = 0;
+            double tieSelf = 0;
+            while (j < n && scores[order[j]] == scores[order[i]]) {
+                double pj = p[order[j]];
+                tiePositive += pj;
+                tieNegative += 1 - pj;
+                tieSelf += pj * (1 - pj);
+                j++;
+            }
+            numerator += tiePositive * negativesBelow + 0.5 * (tiePositive * tieNegative - tieSelf);
+            negativesBelow += tieNegative;
+            i = j;
+        }
+        double sumP = 0;
+        double sumSelf = 0;
+        for (double pi : p) {
+            sumP += pi;
+            sumSelf += pi * (1 - pi);
+        }
+        double denominator = sumP * (n - sumP) - sumSelf;
+        return denominator <= 0 ? Double.NaN : numerator / denominator;
+    }
+
+    private static double[] midranks(double[] values) {
+        int n = values.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> Double.compare(values[x], values[y]));
+        double[] ranks = new double[n];
+        int i = 0;
+        while (i < n) {
+            int j = i;
+            while (j + 1 < n && values[order[j + 1]] == values[order[i]]) {
+                j++;
+            }
+            double rank = (i + j) / 2.0 + 1.0;
+            for (int k = i; k <= j; k++) {
+                ranks[order[k]] = rank;
+            }
+            i = j + 1;
+        }
+        return ranks;
+    }
+
+    private static double quantile(double[] sorted, double q) {
+        double position = q * (sorted.length - 1);
+        int lower = (int) Math.floor(position);
+        int upper = Math.min(sorted.length - 1, lower + 1);
+        double fraction = position - lower;
+        return sorted[lower] * (1 - fraction) + sorted[upper] * fraction;
+    }
+}
