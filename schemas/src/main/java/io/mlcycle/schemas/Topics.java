@@ -94,7 +94,18 @@ public final class Topics {
             DATA_RAW, DATA_VALIDATED, DATA_QUARANTINE, QUALITY_REPORTS, PREDICTIONS, FEEDBACK, EXAMPLES_LABELED,
             TRAINING_TRIGGERS, TRAINING_RUNS, MODELS, MONITORING_METRICS, MONITORING_ALERTS);
 
+    /**
+     * The topics the feedback join reads together: they must be co-partitioned (the same number of partitions, keyed
+     * by event id), or records of one event would meet in different tasks.
+     */
+    private static final List<TopicDescriptor<?, ?>> JOINED = List.of(DATA_VALIDATED, PREDICTIONS, FEEDBACK);
+
     private Topics() {
+    }
+
+    /** The topics that must be co-partitioned for the joins; services check this at start. */
+    public static List<TopicDescriptor<?, ?>> joined() {
+        return JOINED;
     }
 
     /** Every pipeline topic, in the order data flows. */

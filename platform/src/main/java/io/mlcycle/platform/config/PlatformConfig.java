@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * @param httpPort               {@code http.port} (service-specific default; 0 = ephemeral)
  * @param stateDir               {@code state.dir} (default {@value #DEFAULT_STATE_DIR})
  * @param instanceId             {@code instance.id} (default: generated, unique per process)
- * @param replicationFactor      {@code replication.factor} for topics this service creates (default 1; -1 = broker default)
+ * @param replicationFactor      {@code replication.factor} for topics this service creates, Streams' internal topics
+ *                               included (default {@value #DEFAULT_REPLICATION_FACTOR}: the broker's
+ *                               {@code default.replication.factor}, so a production cluster gets its usual 3)
  * @param kafkaProperties        every {@code kafka.*} key with the prefix removed, passed to Kafka clients as is
  *                               (SASL/SSL: {@code kafka.security.protocol}, {@code kafka.sasl.mechanism}, ...)
  */
@@ -55,6 +57,7 @@ public record PlatformConfig(ConfigSource source,
     public static final String DEFAULT_SCHEMA_REGISTRY_URL = "http://127.0.0.1:8081";
     public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
     public static final String DEFAULT_STATE_DIR = "./.mlcycle/state";
+    public static final int DEFAULT_REPLICATION_FACTOR = -1;
 
     private static final Pattern HOST_PORT = Pattern.compile("^[A-Za-z0-9._\\-\\[\\]:]+:(\\d{1,5})$");
     private static final Pattern INSTANCE_ID_PATTERN = Pattern.compile("^[A-Za-z0-9._\\-]{1,100}$");
@@ -101,7 +104,8 @@ public record PlatformConfig(ConfigSource source,
             problems.add("Invalid value '" + instanceId + "' for configuration '" + INSTANCE_ID
                     + "': expected 1-100 letters, digits, '.', '_' or '-'");
         }
-        int replication = ConfigException.collect(problems, () -> source.getInt(REPLICATION_FACTOR, 1, -1, Short.MAX_VALUE), 1);
+        int replication = ConfigException.collect(problems,
+                () -> source.getInt(REPLICATION_FACTOR, DEFAULT_REPLICATION_FACTOR, -1, Short.MAX_VALUE), DEFAULT_REPLICATION_FACTOR);
         if (replication == 0) {
             problems.add("Invalid value '0' for configuration '" + REPLICATION_FACTOR + "': expected -1 (broker default) or >= 1");
         }

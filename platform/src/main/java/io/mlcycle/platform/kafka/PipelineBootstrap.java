@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every service does before it starts: makes sure the pipeline's topics exist (from the {@link Topics} catalog)
- * and its schemas are registered, and builds the pipeline's serdes. Idempotent, so services may start in any order
+ * What every service does before it starts: makes sure the pipeline's topics exist (from the {@link Topics} catalog),
+ * that the joined ones are co-partitioned (refusing to start otherwise, naming them), and its schemas are registered, and builds the pipeline's serdes. Idempotent, so services may start in any order
  * and any number of times.
  */
 public final class PipelineBootstrap {
@@ -41,6 +41,8 @@ public final class PipelineBootstrap {
         List<String> created;
         try (Admin admin = Admin.create(KafkaClients.adminProperties(platform))) {
             created = TopicAdmin.ensureTopics(admin, pipeline, Topics.all(), platform.replicationFactor(),
+                    TopicAdmin.DEFAULT_TIMEOUT);
+            TopicAdmin.requireCoPartitioned(admin, Topics.joined().stream().map(t -> t.name(pipeline)).toList(),
                     TopicAdmin.DEFAULT_TIMEOUT);
         }
         PipelineSerdes serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults(), pipeline, dataSchema);

@@ -14,6 +14,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,10 @@ public final class TopicAdmin {
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof TopicExistsException) {
                     log.debug("Topic {} already exists", entry.getKey());
+                } else if (e.getCause() instanceof TopicAuthorizationException
+                        || e.getCause() instanceof ClusterAuthorizationException) {
+                    // A secured cluster: topics are created by the operator (compose's topic creator), not services.
+                    requireExists(admin, entry.getKey(), deadline);
                 } else {
                     throw new IllegalStateException("Cannot create topic " + entry.getKey() + ": " + e.getCause(), e.getCause());
                 }
@@ -76,5 +82,49 @@ public final class TopicAdmin {
             }
         }
         return List.copyOf(created);
+    }
+
+    private static void requireExists(Admin admin, String topic, long deadline) {
+        try {
+            admin.describeTopics(List.of(topic)).allTopicNames().get(Math.max(0, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
+            log.debug("Topic {} exists (not allowed to create topics here, which is fine)", topic);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Topic " + topic + " does not exist and this principal may not create it; "
+                    + "create the pipeline's topics first (compose/create-topics.sh)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while checking topic " + topic, e);
+        }
+    }
+
+    /**
+     * Refuses topics that a join reads together but that have different partition counts: Kafka Streams would
+     * otherwise fail at the first rebalance, or records of one key would meet in different tasks.
+     *
+     * @throws IllegalStateException naming every topic with its partition count
+     */
+    public static void requireCoPartitioned(Admin admin, Collection<String> topics, Duration timeout) {
+        Map<String, org.apache.kafka.clients.admin.TopicDescription> descriptions;
+        try {
+            descriptions = admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot describe topics " + topics + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Timed out after " + timeout + " describing topics " + topics, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while describing topics " + topics, e);
+        }
+        Map<String, Integer> partitions = new java.util.LinkedHashMap<>();
+        for (String topic : topics) {
+            partitions.put(topic, descriptions.get(topic).partitions().size());
+        }
+        if (partitions.values().stream().distinct().count() > 1) {
+            throw new IllegalStateException("Topics " + String.join(", ", partitions.keySet()) + " are joined and must be "
+                    + "co-partitioned (the same number of partitions), but they have "
+                    + String.join(", ", partitions.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                    + "; give them the same partition count (kafka-topics --alter --partitions N) before starting");
+        }
     }
 }

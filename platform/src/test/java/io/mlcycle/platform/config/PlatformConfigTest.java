@@ -21,7 +21,7 @@ class PlatformConfigTest {
         assertThat(config.httpPort()).isEqualTo(8081);
         assertThat(config.stateDir()).isEqualTo(Path.of("./.mlcycle/state"));
         assertThat(config.instanceId()).startsWith("mlcycle-");
-        assertThat(config.replicationFactor()).isEqualTo((short) 1);
+        assertThat(config.replicationFactor()).as("the broker's default").isEqualTo((short) -1);
         assertThat(config.kafkaProperties()).isEmpty();
         assertThat(config.pipelineSpec()).isEmpty();
         assertThatThrownBy(config::requirePipelineSpec).isInstanceOf(ConfigException.class)

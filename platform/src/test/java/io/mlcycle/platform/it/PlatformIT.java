@@ -266,6 +266,36 @@ class PlatformIT {
     }
 
     @Test
+    void aServiceRefusesToStartWhenItsJoinedTopicsAreNotCoPartitioned() throws Exception {
+        PlatformConfig config = config("copartition-it");
+        try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
+            TopicAdmin.ensureTopics(admin, "skewed", Topics.all());
+            // An operator scaled one joined topic out and not the others.
+            admin.createPartitions(Map.of("skewed.feedback", org.apache.kafka.clients.admin.NewPartitions.increaseTo(
+                    Topics.FEEDBACK.partitions() * 2))).all().get();
+            // The broker's metadata catches up with the controller shortly after.
+            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> admin.describeTopics(Set.of("skewed.feedback"))
+                    .allTopicNames().get().get("skewed.feedback").partitions().size() == Topics.FEEDBACK.partitions() * 2);
+        }
+        assertThatThrownBy(() -> io.mlcycle.platform.kafka.PipelineBootstrap.prepare(config, "skewed", thing("id"), registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("skewed.data.validated=" + Topics.DATA_VALIDATED.partitions())
+                .hasMessageContaining("skewed.predictions=" + Topics.PREDICTIONS.partitions())
+                .hasMessageContaining("skewed.feedback=" + Topics.FEEDBACK.partitions() * 2)
+                .hasMessageContaining("co-partitioned");
+        // Scaled out together, it starts.
+        try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
+            admin.createPartitions(Map.of(
+                    "skewed.data.validated", org.apache.kafka.clients.admin.NewPartitions.increaseTo(Topics.FEEDBACK.partitions() * 2),
+                    "skewed.predictions", org.apache.kafka.clients.admin.NewPartitions.increaseTo(Topics.FEEDBACK.partitions() * 2)))
+                    .all().get();
+        }
+        await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(io.mlcycle.platform.kafka.PipelineBootstrap.prepare(config, "skewed", thing("id"), registry)
+                        .serdes().pipeline()).isEqualTo("skewed"));
+    }
+
+    @Test
     void streamsRunnerRunsATopologyAndReportsReady() throws Exception {
         PlatformConfig config = config("streams-it");
         String input = "runner-in-it";

@@ -50,7 +50,7 @@ class KafkaSettingsTest {
                 .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2")
                 .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100")
                 .containsEntry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1")
-                .containsEntry(StreamsConfig.REPLICATION_FACTOR_CONFIG, "1")
+                .containsEntry(StreamsConfig.REPLICATION_FACTOR_CONFIG, "-1")
                 .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("/tmp/mlc-state").toAbsolutePath().toString())
                 .containsEntry(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionExceptionHandler.class.getName())
                 .containsEntry("security.protocol", "SASL_SSL")
