@@ -123,7 +123,7 @@ public final class OrchestratorService implements AutoCloseable {
             DatasetReader reader = new DatasetReader(config.datasetTimeout());
             String labeledTopic = Topics.EXAMPLES_LABELED.name(pipeline);
             TrainingCoordinator.DatasetSource datasets = TrainingCoordinator.datasetSource(
-                    this::newDatasetConsumer, reader, labeledTopic);
+                    this::newDatasetConsumer, reader, labeledTopic, config.spec().training().maxExamples());
             this.coordinator = new TrainingCoordinator(pipeline, TriggerPolicy.fromSpec(config.spec()), registry,
                     runs, new TrainingRunner(config.spec(), Clock.systemUTC()), datasets, registryWriter,
                     publisher::publishTrigger, serdes::schemaIds, baselineUpdates::add, config.codeVersion(),

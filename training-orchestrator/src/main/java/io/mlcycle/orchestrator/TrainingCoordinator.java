@@ -479,10 +479,11 @@ final class TrainingCoordinator implements AutoCloseable {
 
     /** For the dataset source: reads the labeled topic of this pipeline with a fresh consumer each time. */
     static DatasetSource datasetSource(Supplier<org.apache.kafka.clients.consumer.Consumer<String, LabeledExample>>
-                                               consumers, DatasetReader reader, String topic) {
+                                               consumers, DatasetReader reader, String topic,
+                                       java.util.OptionalInt maxExamples) {
         return () -> {
             try (var consumer = consumers.get()) {
-                return reader.read(consumer, topic);
+                return reader.read(consumer, topic, maxExamples);
             }
         };
     }

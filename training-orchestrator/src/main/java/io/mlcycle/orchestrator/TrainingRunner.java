@@ -165,10 +165,8 @@ public final class TrainingRunner {
 
         List<GateCheck> gates = new ArrayList<>();
         evaluation.gates().checks().forEach(check -> gates.add(toAvro(check)));
-        championScores.problem().ifPresent(problem -> gates.add(1, new GateCheck(
-                PromotionGates.NON_INFERIOR_TO_CHAMPION, null, null, true,
-                "the champion " + champion.orElseThrow().getVersion() + " could not score the holdout (" + problem
-                        + "), so the comparison was skipped")));
+        championScores.problem().ifPresent(problem -> gates.add(1,
+                StagePlanner.held(champion.orElseThrow().getVersion(), problem)));
         boolean passed = gates.stream().allMatch(GateCheck::getPassed);
 
         Instant trainedAt = clock.instant();
