@@ -8,6 +8,7 @@ import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.mlcore.registry.ModelSigning;
 import io.mlcycle.platform.config.ConfigException;
 import io.mlcycle.platform.config.PlatformConfig;
+import io.mlcycle.platform.http.AdminTokens;
 import io.mlcycle.platform.http.HttpServerHost;
 import io.mlcycle.platform.kafka.KafkaClients;
 import io.mlcycle.platform.kafka.PipelineBootstrap;
@@ -149,7 +150,8 @@ public final class OrchestratorService implements AutoCloseable {
 
             this.http = HttpServerHost.create(platform, OrchestratorConfig.SERVICE_NAME);
             closeables.add(http);
-            OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs);
+            OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs,
+                    AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)));
             http.route("POST", OrchestratorHttp.RETRAIN, api::retrain)
                     .route("GET", OrchestratorHttp.MODELS, api::models)
                     .route("GET", OrchestratorHttp.MODEL, api::model)

@@ -80,6 +80,8 @@ final class TrainingCoordinator implements AutoCloseable {
     private long bootstrapAttemptExamples = -1;
     private boolean volumeRequested;
     private Deferred deferred;
+    /** The MANUAL trigger this instance published that has not started (or been skipped) yet. */
+    private TrainingTrigger pendingManual;
 
     /** An accepted trigger waiting in the worker's queue: on close it is handed over, not dropped. */
     private record QueuedRun(String runId, TrainingTrigger trigger, TrainingCoordinator owner) implements Runnable {
@@ -176,8 +178,20 @@ final class TrainingCoordinator implements AutoCloseable {
         }
     }
 
-    /** Builds and publishes a MANUAL trigger (HTTP); returns it. Throws if the broker did not store it. */
-    TrainingTrigger requestManual(String reason, String requestedBy) {
+    /** A manual request's trigger, and whether it joined one already waiting. */
+    record ManualRequest(TrainingTrigger trigger, boolean coalesced) {
+    }
+
+    /**
+     * Builds and publishes a MANUAL trigger (HTTP), or returns the one still waiting to start (coalesced: one run
+     * trains on all the data anyway). Throws if the broker did not store it.
+     */
+    synchronized ManualRequest requestManual(String reason, String requestedBy) {
+        if (pendingManual != null) {
+            LOG.info("Manual training request by {} ({}) joins trigger {} still waiting to start", requestedBy, reason,
+                    pendingManual.getTriggerId());
+            return new ManualRequest(pendingManual, true);
+        }
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put("reason", reason);
         TrainingTrigger trigger = TrainingTrigger.newBuilder()
@@ -190,8 +204,9 @@ final class TrainingCoordinator implements AutoCloseable {
                 .setNote(reason)
                 .build();
         triggerPublisher.accept(trigger);
+        pendingManual = trigger;
         LOG.info("Manual training requested by {}: {} (trigger {})", requestedBy, reason, trigger.getTriggerId());
-        return trigger;
+        return new ManualRequest(trigger, false);
     }
 
     private boolean publish(TriggerReason reason, Map<String, String> evidence, String note, Instant now) {
@@ -245,6 +260,9 @@ final class TrainingCoordinator implements AutoCloseable {
         }
         switch (decision.action()) {
             case SKIP -> {
+                synchronized (this) {
+                    clearPendingManual(trigger);
+                }
                 runs.open(runId, trigger, RunStatus.SKIPPED, decision.reason());
                 LOG.info("Trigger {} ({}) skipped: {}", trigger.getTriggerId(), trigger.getReason(),
                         decision.reason());
@@ -337,6 +355,7 @@ final class TrainingCoordinator implements AutoCloseable {
         synchronized (this) {
             queuedRuns--;
             runActive = true;
+            clearPendingManual(trigger);
         }
         try {
             runTraining(runId, trigger);
@@ -397,6 +416,12 @@ final class TrainingCoordinator implements AutoCloseable {
         LOG.info("Training run {} ({} trigger {}) finished {}: {}; {} train / {} holdout examples, metrics {}",
                 runId, trigger.getReason(), trigger.getTriggerId(), finished.getStatus(), message,
                 result.trainExamples(), result.holdoutExamples(), registered.getOfflineMetrics());
+    }
+
+    private void clearPendingManual(TrainingTrigger trigger) {
+        if (pendingManual != null && pendingManual.getTriggerId().equals(trigger.getTriggerId())) {
+            pendingManual = null;
+        }
     }
 
     private static String describe(DatasetReader.Dataset dataset) {

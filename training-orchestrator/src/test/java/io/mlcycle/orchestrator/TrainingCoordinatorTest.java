@@ -273,6 +273,23 @@ class TrainingCoordinatorTest {
     }
 
     @Test
+    void manualRequestsAreCoalescedWhileOneWaitsToStart() throws Exception {
+        var first = coordinator.requestManual("first", "alice");
+        var second = coordinator.requestManual("second", "bob");
+        assertThat(first.coalesced()).isFalse();
+        assertThat(second.coalesced()).isTrue();
+        assertThat(second.trigger().getTriggerId()).isEqualTo(first.trigger().getTriggerId());
+        assertThat(triggers).as("one trigger published for the burst").hasSize(1);
+
+        coordinator.onTrigger(first.trigger());
+        assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();
+        var afterStart = coordinator.requestManual("third", "carol");
+        assertThat(afterStart.coalesced()).as("the first one has started: a new request is a new run").isFalse();
+        assertThat(afterStart.trigger().getRequestedBy()).isEqualTo("carol");
+        release.countDown();
+    }
+
+    @Test
     void closeHandsQueuedRequestsOverAndLetsTheRunningOneFinish() throws Exception {
         coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-running"));
         assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();
