@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * QUEUED run saying until when; a newer one replaces it (the older run is recorded SKIPPED, superseded by the newer
  * trigger). {@link #startDeferredIfDue} starts it once the run has ended and the cooldown is over, or records it
  * SKIPPED when a newer champion was promoted since its evidence. On close, a still deferred trigger and the accepted
- * triggers still queued for the worker are re-published to the triggers topic so that the next instance handles them;
+ * triggers still queued for the worker are left uncommitted so that the next instance handles them;
  * the run in progress is given time to finish.
  *
  * <p>Trigger handling ({@link #onTrigger}), the deferred-trigger check ({@link #startDeferredIfDue}) and the
@@ -438,7 +438,7 @@ final class TrainingCoordinator implements AutoCloseable {
 
     /**
      * Hands a still deferred trigger and the accepted triggers still waiting for the worker over to the next instance
-     * (re-published to the triggers topic, their runs here recorded SKIPPED), then stops taking runs and waits
+     * (their offsets stay uncommitted, their runs here say so), then stops taking runs and waits
      * (bounded) for the current one to finish; only a run still going after that is interrupted.
      */
     @Override
@@ -475,22 +475,18 @@ final class TrainingCoordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * A trigger that has not run when the orchestrator stops: its offset is not committed (only a final outcome
+     * commits it), so the next instance receives it again. Its run record stays open (QUEUED) saying so; the next
+     * instance closes it at start.
+     */
     private void handOver(Deferred pending) {
         TrainingTrigger trigger = pending.trigger();
-        String message;
-        try {
-            triggerPublisher.accept(trigger);
-            message = "the orchestrator stopped while the trigger was " + (pending.reason().equals("queued")
-                    ? "queued for the worker" : "deferred") + "; it was re-published to the triggers topic for the "
-                    + "next instance";
-            LOG.info("Deferred trigger {} ({}) re-published for the next instance", trigger.getTriggerId(),
-                    trigger.getReason());
-        } catch (RuntimeException e) {
-            message = "the orchestrator stopped while the trigger was waiting, and re-publishing it failed: "
-                    + e.getMessage();
-            LOG.warn("Deferred trigger {} ({}) is lost: {}", trigger.getTriggerId(), trigger.getReason(), message);
-        }
-        deferredStatus(pending, RunStatus.SKIPPED, 1.0, message);
+        String message = "the orchestrator stopped while the trigger was " + (pending.reason().equals("queued")
+                ? "queued for the worker" : "deferred") + "; its offset is not committed, so the next instance "
+                + "handles it";
+        LOG.info("Trigger {} ({}) left for the next instance", trigger.getTriggerId(), trigger.getReason());
+        deferredStatus(pending, RunStatus.QUEUED, 0.0, message);
     }
 
     /** Updates a deferred trigger's run record, opening it again if the bounded history dropped it meanwhile. */
