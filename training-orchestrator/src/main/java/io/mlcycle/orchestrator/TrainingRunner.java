@@ -20,7 +20,6 @@ import io.mlcycle.mlcore.model.Scorer;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.mlcore.spec.TrainingSpec;
 import io.mlcycle.mlcore.train.Example;
-import io.mlcycle.mlcore.train.LogisticRegressionTrainer;
 import io.mlcycle.mlcore.train.TimeOrderedSplit;
 import io.mlcycle.mlcore.train.TrainedModel;
 import io.mlcycle.mlcore.train.Trainer;
@@ -221,13 +220,9 @@ public final class TrainingRunner {
         return new RunResult(candidate, train.size(), holdout.size(), gates, passed);
     }
 
-    /** The trainer the spec names. Only logistic regression exists in the foundation. */
+    /** The trainer the spec names. */
     private Trainer trainer(String name) {
-        if (TrainingSpec.LOGISTIC_REGRESSION.equals(name)) {
-            return new LogisticRegressionTrainer(FeatureDefinition.fromSpec(spec));
-        }
-        throw new IllegalArgumentException("unknown trainer '" + name + "' (available: "
-                + TrainingSpec.LOGISTIC_REGRESSION + ")");
+        return io.mlcycle.mlcore.train.Trainers.forName(name, spec);
     }
 
     /** The champion's scores on the holdout, or why there are none. */
