@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -64,6 +65,16 @@ public final class DatasetReader {
 
     /** Reads every partition of {@code topic} from its beginning to its current (stable) end. */
     public Dataset read(Consumer<String, LabeledExample> consumer, String topic) {
+        return read(consumer, topic, OptionalInt.empty());
+    }
+
+    /**
+     * Reads the newest records of every partition of {@code topic}, up to its current (stable) end: with a limit N
+     * ({@code training.max_examples}) each partition is read from {@code max(begin, end - N)} by seeking, so a run
+     * reads at most N records per partition however long the topic is (the newest N overall, by event time, are
+     * among them). Without a limit, everything from the beginning.
+     */
+    public Dataset read(Consumer<String, LabeledExample> consumer, String topic, OptionalInt newestPerPartition) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
         if (infos == null || infos.isEmpty()) {
             throw new IllegalStateException("topic " + topic + " has no partitions (does it exist?)");
@@ -74,8 +85,15 @@ public final class DatasetReader {
                 .toList();
         // assigned first: a read_committed consumer records the stable end offsets of assigned partitions only
         consumer.assign(partitions);
-        Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
+        Map<TopicPartition, Long> earliest = consumer.beginningOffsets(partitions, timeout);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+        Map<TopicPartition, Long> begin = new java.util.HashMap<>();
+        for (TopicPartition partition : partitions) {
+            long first = earliest.getOrDefault(partition, 0L);
+            long last = end.getOrDefault(partition, first);
+            begin.put(partition, newestPerPartition.isPresent()
+                    ? Math.max(first, last - newestPerPartition.getAsInt()) : first);
+        }
         return read(consumer, partitions, begin, end);
     }
 

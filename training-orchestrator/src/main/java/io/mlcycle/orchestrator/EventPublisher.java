@@ -57,12 +57,19 @@ public final class EventPublisher implements AutoCloseable {
      * itself (the registry write is what counts).
      */
     public void publishRun(TrainingRun run) {
+        publishRun(run, () -> { });
+    }
+
+    /** Publishes a run's state; {@code onStored} runs once the broker has acknowledged it (never on failure). */
+    public void publishRun(TrainingRun run, Runnable onStored) {
         try {
             producer.send(new ProducerRecord<>(runsTopic, keySerializer.serialize(runsTopic, run.getRunId()),
                     runSerializer.serialize(runsTopic, run)), (metadata, error) -> {
                         if (error != null) {
                             LOG.warn("Publishing run {} status {} failed: {}", run.getRunId(), run.getStatus(),
                                     error.getMessage());
+                        } else {
+                            onStored.run();
                         }
                     });
         } catch (KafkaException e) {

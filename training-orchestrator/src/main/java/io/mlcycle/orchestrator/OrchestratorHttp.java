@@ -8,6 +8,7 @@ import io.mlcycle.avro.OffsetRange;
 import io.mlcycle.avro.StageTransition;
 import io.mlcycle.avro.TrainingRun;
 import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.platform.http.AdminTokens;
 import io.mlcycle.platform.http.HttpProblem;
 import io.mlcycle.platform.http.Request;
 import io.mlcycle.platform.http.Response;
@@ -36,19 +37,26 @@ final class OrchestratorHttp {
     private final TrainingCoordinator coordinator;
     private final ModelRegistry registry;
     private final RunTracker runs;
+    private final AdminTokens admins;
 
-    OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs) {
+    OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs,
+                     AdminTokens admins) {
+        this.admins = Objects.requireNonNull(admins, "admins");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.runs = Objects.requireNonNull(runs, "runs");
     }
 
-    /** {@code POST /v1/pipelines/{p}/retrain} {"reason": "...", "requested_by": "..."} -> 202 with the trigger id. */
+    /**
+     * {@code POST /v1/pipelines/{p}/retrain} {"reason": "..."} with an admin bearer token -> 202 with the trigger id.
+     * Who asked is the token's principal. While a manual request is still waiting to start, further requests join it
+     * ({@code "coalesced": true}, same trigger id): a burst of requests gives one run, not one per request.
+     */
     Response retrain(Request request) {
         requirePipeline(request);
+        String requestedBy = admins.authenticate(request);
         String reason = "manual retrain";
-        String requestedBy = "http";
         if (request.bodyLength() > 0) {
             request.requireContentType("application/json");
             JsonNode body = request.bodyAs(JsonNode.class);
@@ -57,21 +65,22 @@ final class OrchestratorHttp {
                         + "{\"reason\": \"...\", \"requested_by\": \"...\"}");
             }
             reason = text(body, "reason", reason);
-            requestedBy = text(body, "requested_by", requestedBy);
         }
-        TrainingTrigger trigger;
+        TrainingCoordinator.ManualRequest manual;
         try {
-            trigger = coordinator.requestManual(reason, requestedBy);
+            manual = coordinator.requestManual(reason, requestedBy);
         } catch (KafkaException e) {
             throw HttpProblem.unavailable("The trigger could not be stored in Kafka: " + e.getMessage());
         }
+        TrainingTrigger trigger = manual.trigger();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("trigger_id", trigger.getTriggerId());
         body.put("pipeline", pipeline);
         body.put("reason", "MANUAL");
-        body.put("note", reason);
-        body.put("requested_by", requestedBy);
+        body.put("note", trigger.getNote());
+        body.put("requested_by", trigger.getRequestedBy());
         body.put("status", "accepted");
+        body.put("coalesced", manual.coalesced());
         return Response.accepted(body);
     }
 

@@ -85,6 +85,10 @@ final class OrchestratorSerdes {
         return serdes.valueSerde(Topics.MODELS).deserializer();
     }
 
+    Deserializer<TrainingRun> runDeserializer() {
+        return serdes.valueSerde(Topics.TRAINING_RUNS).deserializer();
+    }
+
     Deserializer<Alert> alertDeserializer() {
         return serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer();
     }

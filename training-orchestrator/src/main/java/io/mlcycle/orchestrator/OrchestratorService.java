@@ -4,12 +4,15 @@ import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.OffsetRange;
+import io.mlcycle.avro.RunStatus;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.mlcore.registry.ModelSigning;
 import io.mlcycle.platform.config.ConfigException;
 import io.mlcycle.platform.config.PlatformConfig;
+import io.mlcycle.platform.http.AdminTokens;
 import io.mlcycle.platform.http.HttpServerHost;
 import io.mlcycle.platform.kafka.KafkaClients;
+import io.mlcycle.platform.lifecycle.Terminating;
 import io.mlcycle.platform.kafka.PipelineBootstrap;
 import io.mlcycle.schemas.Topics;
 import java.net.URI;
@@ -57,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * and the cooldown are over, the volume check every {@code orchestrator.volume.check.interval}), one worker
  * (training runs, one at a time), and the HTTP host. Ready once the models topic has been replayed.
  */
-public final class OrchestratorService implements AutoCloseable {
+public final class OrchestratorService implements AutoCloseable, Terminating {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrchestratorService.class);
     private static final Duration POLL = Duration.ofMillis(100);
@@ -77,6 +80,10 @@ public final class OrchestratorService implements AutoCloseable {
     private final KafkaConsumer<String, ModelVersion> modelsConsumer;
     private final KafkaConsumer<String, Alert> alertsConsumer;
     private final RegistryGuard guard;
+    private final TriggerOffsets triggerOffsets = new TriggerOffsets();
+    /** Triggers whose outcome is already final (from {@code <p>.training.runs} and the registry) at start. */
+    private final java.util.Set<String> finishedTriggers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.CompletableFuture<Void> terminated = new java.util.concurrent.CompletableFuture<>();
     private final KafkaConsumer<byte[], byte[]> labeledCounter;
     private final HttpServerHost http;
     private final Thread controlThread;
@@ -109,7 +116,11 @@ public final class OrchestratorService implements AutoCloseable {
                     serdes.keySerializer(), serdes.triggerSerializer(), serdes.runSerializer(),
                     config.kafkaTimeout());
             closeables.add(publisher);
-            this.runs = new RunTracker(pipeline, publisher::publishRun, config.runsHistory(), Clock.systemUTC());
+            this.runs = new RunTracker(pipeline, run -> publisher.publishRun(run, () -> {
+                if (isFinal(run.getStatus())) {
+                    triggerOffsets.finished(run.getTriggerId());
+                }
+            }), config.runsHistory(), Clock.systemUTC());
 
             Properties registryProducer = KafkaClients.producerProperties(platform, "orchestrator-registry");
             registryProducer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.applicationId() + "-registry");
@@ -123,7 +134,7 @@ public final class OrchestratorService implements AutoCloseable {
             DatasetReader reader = new DatasetReader(config.datasetTimeout());
             String labeledTopic = Topics.EXAMPLES_LABELED.name(pipeline);
             TrainingCoordinator.DatasetSource datasets = TrainingCoordinator.datasetSource(
-                    this::newDatasetConsumer, reader, labeledTopic);
+                    this::newDatasetConsumer, reader, labeledTopic, config.spec().training().maxExamples());
             this.coordinator = new TrainingCoordinator(pipeline, TriggerPolicy.fromSpec(config.spec()), registry,
                     runs, new TrainingRunner(config.spec(), Clock.systemUTC()), datasets, registryWriter,
                     publisher::publishTrigger, serdes::schemaIds, baselineUpdates::add, config.codeVersion(),
@@ -149,7 +160,8 @@ public final class OrchestratorService implements AutoCloseable {
 
             this.http = HttpServerHost.create(platform, OrchestratorConfig.SERVICE_NAME);
             closeables.add(http);
-            OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs);
+            OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs,
+                    AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)));
             http.route("POST", OrchestratorHttp.RETRAIN, api::retrain)
                     .route("GET", OrchestratorHttp.MODELS, api::models)
                     .route("GET", OrchestratorHttp.MODEL, api::model)
@@ -216,6 +228,7 @@ public final class OrchestratorService implements AutoCloseable {
                     repairRegistry();
                     pollAlerts();
                     pollTriggers();
+                    commitTriggers();
                     coordinator.startDeferredIfDue();
                     pollLabeled();
                     Map<Integer, Long> baseline;
@@ -237,8 +250,12 @@ public final class OrchestratorService implements AutoCloseable {
             if (running) {
                 LOG.error("Control loop woken up unexpectedly", e);
             }
-        } catch (RuntimeException e) {
-            LOG.error("The orchestrator's control loop stopped: {}", e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            LOG.error("The orchestrator's control loop died: no trigger is handled any more; the service stops: {}",
+                    e.getMessage(), e);
+            controlAlive = false;
+            // ServiceMain ends the process (non-zero exit) rather than leave it up looking healthy
+            terminated.completeExceptionally(e);
         } finally {
             controlAlive = false;
             controlStopped.countDown();
@@ -250,6 +267,7 @@ public final class OrchestratorService implements AutoCloseable {
         while (running) {
             try {
                 replayModels();
+                reconcileRuns();
                 startCounting();
                 followAlerts();
                 return;
@@ -370,6 +388,10 @@ public final class OrchestratorService implements AutoCloseable {
         }
     }
 
+    /**
+     * Hands new triggers to the coordinator. Offsets are not committed here: {@link #commitTriggers} commits a
+     * trigger's offset once its run's final record is stored, so a crash before then re-delivers it.
+     */
     private void pollTriggers() {
         ConsumerRecords<String, TrainingTrigger> records;
         try {
@@ -377,29 +399,104 @@ public final class OrchestratorService implements AutoCloseable {
         } catch (RecordDeserializationException e) {
             LOG.warn("Unreadable trigger at {} offset {} is ignored: {}", e.topicPartition(), e.offset(),
                     e.getMessage());
+            triggerOffsets.received(e.topicPartition(), e.offset(), null);
             triggerConsumer.seek(e.topicPartition(), e.offset() + 1);
             return;
         }
-        if (records.isEmpty()) {
-            return;
-        }
         for (ConsumerRecord<String, TrainingTrigger> record : records) {
-            if (record.value() == null) {
+            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+            TrainingTrigger trigger = record.value();
+            if (trigger == null) {
+                triggerOffsets.received(partition, record.offset(), null);
                 continue;
             }
+            if (finishedTriggers.contains(trigger.getTriggerId())) {
+                // re-delivered after a crash between its outcome and the commit: handled already
+                LOG.info("Trigger {} ({}) already has a final outcome; not run again", trigger.getTriggerId(),
+                        trigger.getReason());
+                triggerOffsets.received(partition, record.offset(), null);
+                continue;
+            }
+            triggerOffsets.received(partition, record.offset(), trigger.getTriggerId());
             try {
-                coordinator.onTrigger(record.value());
+                coordinator.onTrigger(trigger);
             } catch (RuntimeException e) {
                 LOG.error("Trigger at {}-{} offset {} could not be handled: {}", record.topic(), record.partition(),
                         record.offset(), e.getMessage(), e);
+                triggerOffsets.finished(trigger.getTriggerId());
             }
         }
+    }
+
+    private void commitTriggers() {
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> due = triggerOffsets.committable();
+        if (due.isEmpty()) {
+            return;
+        }
         try {
-            triggerConsumer.commitSync(config.kafkaTimeout());
+            triggerConsumer.commitSync(due, config.kafkaTimeout());
+            triggerOffsets.committed(due);
         } catch (KafkaException e) {
-            LOG.warn("Committing trigger offsets failed (they may be handled again after a restart): {}",
+            LOG.warn("Committing trigger offsets failed (retried; they may be handled again after a restart): {}",
                     e.getMessage());
         }
+    }
+
+    /**
+     * At start: triggers whose run has a final record on {@code <p>.training.runs}, or whose version is registered,
+     * are done (a re-delivered one is not run again); a run left unfinished by a crash is recorded FAILED, and its
+     * trigger, whose offset was never committed, is handled again.
+     */
+    private void reconcileRuns() {
+        registry.all().forEach(v -> finishedTriggers.add(v.getLineage().getTriggerId()));
+        String runsTopic = Topics.TRAINING_RUNS.name(pipeline);
+        Map<String, io.mlcycle.avro.TrainingRun> latest = new HashMap<>();
+        try (KafkaConsumer<String, io.mlcycle.avro.TrainingRun> consumer = new KafkaConsumer<>(
+                KafkaClients.consumerProperties(config.platform(), null, "orchestrator-runs-reconcile"),
+                serdes.keyDeserializer(), serdes.runDeserializer())) {
+            List<TopicPartition> partitions = partitions(consumer, runsTopic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, config.kafkaTimeout());
+            while (running && partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                try {
+                    for (ConsumerRecord<String, io.mlcycle.avro.TrainingRun> record : consumer.poll(POLL)) {
+                        if (record.value() != null && pipeline.equals(record.value().getPipeline())) {
+                            latest.put(record.value().getRunId(), record.value());
+                        }
+                    }
+                } catch (RecordDeserializationException e) {
+                    consumer.seek(e.topicPartition(), e.offset() + 1);
+                }
+            }
+        }
+        int interrupted = 0;
+        for (io.mlcycle.avro.TrainingRun run : latest.values()) {
+            if (isFinal(run.getStatus())) {
+                finishedTriggers.add(run.getTriggerId());
+            }
+        }
+        for (io.mlcycle.avro.TrainingRun run : latest.values()) {
+            if (!isFinal(run.getStatus()) && !finishedTriggers.contains(run.getTriggerId())) {
+                interrupted++;
+                publisher.publishRun(io.mlcycle.avro.TrainingRun.newBuilder(run).setStatus(RunStatus.FAILED)
+                        .setProgress(1.0).setUpdatedAt(Instant.now())
+                        .setMessage("not finished when the orchestrator stopped (last status " + run.getStatus()
+                                + "); its trigger was not committed and is handled again").build());
+            }
+        }
+        LOG.info("Runs reconciled: {} runs on {}, {} triggers final, {} interrupted run(s) recorded FAILED",
+                latest.size(), runsTopic, finishedTriggers.size(), interrupted);
+    }
+
+    static boolean isFinal(RunStatus status) {
+        return status == RunStatus.PROMOTED || status == RunStatus.REJECTED || status == RunStatus.FAILED
+                || status == RunStatus.SKIPPED;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<?> terminated() {
+        return terminated;
     }
 
     private void pollLabeled() {

@@ -7,6 +7,7 @@ import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Severity;
 import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.StageTransition;
+import io.mlcycle.mlcore.eval.PromotionGates;
 import io.mlcycle.platform.lifecycle.EventIds;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,6 +78,12 @@ public final class StagePlanner {
             return new RegistryUpdate(writes, Optional.empty());
         }
         String failures = failedGates(candidate.getGateReport());
+        boolean onlyHeld = candidate.getGateReport().stream().filter(g -> !g.getPassed()).allMatch(StagePlanner::isHeld);
+        if (onlyHeld) {
+            // not rejected: nothing says the candidate is worse, only that it could not be compared
+            writes.add(transition(candidate, Stage.CANDIDATE, now, "held: " + failures));
+            return new RegistryUpdate(writes, Optional.of(gateFailureAlert(candidate, failures, now)));
+        }
         writes.add(transition(candidate, Stage.REJECTED, now, "promotion gates failed: " + failures));
         return new RegistryUpdate(writes, Optional.of(gateFailureAlert(candidate, failures, now)));
     }
@@ -95,6 +102,23 @@ public final class StagePlanner {
                 .setHistory(history)
                 .setUpdatedAt(at)
                 .build();
+    }
+
+    /**
+     * The non-inferiority gate when the champion could not score the holdout: held (failed, without a value), never
+     * passed — a candidate must not replace a champion it was not compared with.
+     */
+    public static GateCheck held(String champion, String problem) {
+        return new GateCheck(PromotionGates.NON_INFERIOR_TO_CHAMPION, null, null, false, "held: the champion "
+                + champion + " could not score the holdout (" + problem + "), so the candidate cannot be shown "
+                + "non-inferior; it stays a CANDIDATE until compared with a champion that scores, or promoted by a "
+                + "person");
+    }
+
+    /** Whether a gate check is a held non-inferiority gate (see {@link #held}). */
+    public static boolean isHeld(GateCheck check) {
+        return PromotionGates.NON_INFERIOR_TO_CHAMPION.equals(check.getName()) && !check.getPassed()
+                && check.getValue() == null;
     }
 
     /** The explanations of the failed gates, joined; "none" when all passed. */

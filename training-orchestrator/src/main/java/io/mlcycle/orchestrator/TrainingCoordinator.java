@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * QUEUED run saying until when; a newer one replaces it (the older run is recorded SKIPPED, superseded by the newer
  * trigger). {@link #startDeferredIfDue} starts it once the run has ended and the cooldown is over, or records it
  * SKIPPED when a newer champion was promoted since its evidence. On close, a still deferred trigger and the accepted
- * triggers still queued for the worker are re-published to the triggers topic so that the next instance handles them;
+ * triggers still queued for the worker are left uncommitted so that the next instance handles them;
  * the run in progress is given time to finish.
  *
  * <p>Trigger handling ({@link #onTrigger}), the deferred-trigger check ({@link #startDeferredIfDue}) and the
@@ -80,6 +80,8 @@ final class TrainingCoordinator implements AutoCloseable {
     private long bootstrapAttemptExamples = -1;
     private boolean volumeRequested;
     private Deferred deferred;
+    /** The MANUAL trigger this instance published that has not started (or been skipped) yet. */
+    private TrainingTrigger pendingManual;
 
     /** An accepted trigger waiting in the worker's queue: on close it is handed over, not dropped. */
     private record QueuedRun(String runId, TrainingTrigger trigger, TrainingCoordinator owner) implements Runnable {
@@ -176,8 +178,20 @@ final class TrainingCoordinator implements AutoCloseable {
         }
     }
 
-    /** Builds and publishes a MANUAL trigger (HTTP); returns it. Throws if the broker did not store it. */
-    TrainingTrigger requestManual(String reason, String requestedBy) {
+    /** A manual request's trigger, and whether it joined one already waiting. */
+    record ManualRequest(TrainingTrigger trigger, boolean coalesced) {
+    }
+
+    /**
+     * Builds and publishes a MANUAL trigger (HTTP), or returns the one still waiting to start (coalesced: one run
+     * trains on all the data anyway). Throws if the broker did not store it.
+     */
+    synchronized ManualRequest requestManual(String reason, String requestedBy) {
+        if (pendingManual != null) {
+            LOG.info("Manual training request by {} ({}) joins trigger {} still waiting to start", requestedBy, reason,
+                    pendingManual.getTriggerId());
+            return new ManualRequest(pendingManual, true);
+        }
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put("reason", reason);
         TrainingTrigger trigger = TrainingTrigger.newBuilder()
@@ -190,8 +204,9 @@ final class TrainingCoordinator implements AutoCloseable {
                 .setNote(reason)
                 .build();
         triggerPublisher.accept(trigger);
+        pendingManual = trigger;
         LOG.info("Manual training requested by {}: {} (trigger {})", requestedBy, reason, trigger.getTriggerId());
-        return trigger;
+        return new ManualRequest(trigger, false);
     }
 
     private boolean publish(TriggerReason reason, Map<String, String> evidence, String note, Instant now) {
@@ -245,6 +260,9 @@ final class TrainingCoordinator implements AutoCloseable {
         }
         switch (decision.action()) {
             case SKIP -> {
+                synchronized (this) {
+                    clearPendingManual(trigger);
+                }
                 runs.open(runId, trigger, RunStatus.SKIPPED, decision.reason());
                 LOG.info("Trigger {} ({}) skipped: {}", trigger.getTriggerId(), trigger.getReason(),
                         decision.reason());
@@ -337,6 +355,7 @@ final class TrainingCoordinator implements AutoCloseable {
         synchronized (this) {
             queuedRuns--;
             runActive = true;
+            clearPendingManual(trigger);
         }
         try {
             runTraining(runId, trigger);
@@ -399,6 +418,12 @@ final class TrainingCoordinator implements AutoCloseable {
                 result.trainExamples(), result.holdoutExamples(), registered.getOfflineMetrics());
     }
 
+    private void clearPendingManual(TrainingTrigger trigger) {
+        if (pendingManual != null && pendingManual.getTriggerId().equals(trigger.getTriggerId())) {
+            pendingManual = null;
+        }
+    }
+
     private static String describe(DatasetReader.Dataset dataset) {
         StringBuilder text = new StringBuilder();
         for (OffsetRange range : dataset.ranges()) {
@@ -413,7 +438,7 @@ final class TrainingCoordinator implements AutoCloseable {
 
     /**
      * Hands a still deferred trigger and the accepted triggers still waiting for the worker over to the next instance
-     * (re-published to the triggers topic, their runs here recorded SKIPPED), then stops taking runs and waits
+     * (their offsets stay uncommitted, their runs here say so), then stops taking runs and waits
      * (bounded) for the current one to finish; only a run still going after that is interrupted.
      */
     @Override
@@ -450,22 +475,18 @@ final class TrainingCoordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * A trigger that has not run when the orchestrator stops: its offset is not committed (only a final outcome
+     * commits it), so the next instance receives it again. Its run record stays open (QUEUED) saying so; the next
+     * instance closes it at start.
+     */
     private void handOver(Deferred pending) {
         TrainingTrigger trigger = pending.trigger();
-        String message;
-        try {
-            triggerPublisher.accept(trigger);
-            message = "the orchestrator stopped while the trigger was " + (pending.reason().equals("queued")
-                    ? "queued for the worker" : "deferred") + "; it was re-published to the triggers topic for the "
-                    + "next instance";
-            LOG.info("Deferred trigger {} ({}) re-published for the next instance", trigger.getTriggerId(),
-                    trigger.getReason());
-        } catch (RuntimeException e) {
-            message = "the orchestrator stopped while the trigger was waiting, and re-publishing it failed: "
-                    + e.getMessage();
-            LOG.warn("Deferred trigger {} ({}) is lost: {}", trigger.getTriggerId(), trigger.getReason(), message);
-        }
-        deferredStatus(pending, RunStatus.SKIPPED, 1.0, message);
+        String message = "the orchestrator stopped while the trigger was " + (pending.reason().equals("queued")
+                ? "queued for the worker" : "deferred") + "; its offset is not committed, so the next instance "
+                + "handles it";
+        LOG.info("Trigger {} ({}) left for the next instance", trigger.getTriggerId(), trigger.getReason());
+        deferredStatus(pending, RunStatus.QUEUED, 0.0, message);
     }
 
     /** Updates a deferred trigger's run record, opening it again if the bounded history dropped it meanwhile. */
@@ -479,10 +500,11 @@ final class TrainingCoordinator implements AutoCloseable {
 
     /** For the dataset source: reads the labeled topic of this pipeline with a fresh consumer each time. */
     static DatasetSource datasetSource(Supplier<org.apache.kafka.clients.consumer.Consumer<String, LabeledExample>>
-                                               consumers, DatasetReader reader, String topic) {
+                                               consumers, DatasetReader reader, String topic,
+                                       java.util.OptionalInt maxExamples) {
         return () -> {
             try (var consumer = consumers.get()) {
-                return reader.read(consumer, topic);
+                return reader.read(consumer, topic, maxExamples);
             }
         };
     }

@@ -20,7 +20,6 @@ import io.mlcycle.mlcore.model.Scorer;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.mlcore.spec.TrainingSpec;
 import io.mlcycle.mlcore.train.Example;
-import io.mlcycle.mlcore.train.LogisticRegressionTrainer;
 import io.mlcycle.mlcore.train.TimeOrderedSplit;
 import io.mlcycle.mlcore.train.TrainedModel;
 import io.mlcycle.mlcore.train.Trainer;
@@ -165,10 +164,8 @@ public final class TrainingRunner {
 
         List<GateCheck> gates = new ArrayList<>();
         evaluation.gates().checks().forEach(check -> gates.add(toAvro(check)));
-        championScores.problem().ifPresent(problem -> gates.add(1, new GateCheck(
-                PromotionGates.NON_INFERIOR_TO_CHAMPION, null, null, true,
-                "the champion " + champion.orElseThrow().getVersion() + " could not score the holdout (" + problem
-                        + "), so the comparison was skipped")));
+        championScores.problem().ifPresent(problem -> gates.add(1,
+                StagePlanner.held(champion.orElseThrow().getVersion(), problem)));
         boolean passed = gates.stream().allMatch(GateCheck::getPassed);
 
         Instant trainedAt = clock.instant();
@@ -223,13 +220,9 @@ public final class TrainingRunner {
         return new RunResult(candidate, train.size(), holdout.size(), gates, passed);
     }
 
-    /** The trainer the spec names. Only logistic regression exists in the foundation. */
+    /** The trainer the spec names. */
     private Trainer trainer(String name) {
-        if (TrainingSpec.LOGISTIC_REGRESSION.equals(name)) {
-            return new LogisticRegressionTrainer(FeatureDefinition.fromSpec(spec));
-        }
-        throw new IllegalArgumentException("unknown trainer '" + name + "' (available: "
-                + TrainingSpec.LOGISTIC_REGRESSION + ")");
+        return io.mlcycle.mlcore.train.Trainers.forName(name, spec);
     }
 
     /** The champion's scores on the holdout, or why there are none. */

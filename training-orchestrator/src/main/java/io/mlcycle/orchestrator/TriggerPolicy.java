@@ -17,7 +17,8 @@ import java.util.OptionalLong;
  * <p>Rules, by trigger reason:
  * <ul>
  *   <li>BOOTSTRAP and MANUAL are requests someone (or the bootstrap rule) made on purpose, so they are never skipped
- *       for cooldown; while a run is active or queued they are queued until it ends ({@link Action#QUEUE}).
+ *       for cooldown; while a run is active they are queued until it ends ({@link Action#QUEUE}). A MANUAL trigger
+ *       arriving while a run is already queued is coalesced with it (skipped): the queue stays bounded.
  *       BOOTSTRAP is skipped once a champion exists.</li>
  *   <li>DRIFT and DEGRADATION carry evidence that is published once (validation raises one DRIFT trigger per
  *       champion version), so they are never dropped for being early: while a run is active or queued, while another
@@ -160,6 +161,11 @@ public final class TriggerPolicy {
                 }
                 return requested(state, "bootstrap");
             case MANUAL:
+                if (state.queuedRuns() > 0) {
+                    // bounded: one waiting run trains on all the data, so further requests join it
+                    return new Decision(Action.SKIP, "coalesced: " + state.queuedRuns() + " requested run(s) already "
+                            + "queued will train on the same data");
+                }
                 return requested(state, "manual request");
             case REPRODUCE:
                 return new Decision(Action.SKIP, "REPRODUCE triggers are not supported yet by this orchestrator");

@@ -52,6 +52,35 @@ class DatasetReaderTest {
     }
 
     @Test
+    void withMaxExamplesReadsOnlyTheNewestRecordsOfEachPartitionBySeeking() {
+        partitions(Map.of(P0, 0L, P1, 0L, P2, 0L), Map.of(P0, 5000L, P1, 3L, P2, 0L));
+        java.util.concurrent.atomic.AtomicLong offered = new java.util.concurrent.atomic.AtomicLong();
+        consumer.schedulePollTask(() -> {
+            // a consumer positioned by seeking is only given what follows its position
+            for (long offset = 0; offset < 5000; offset++) {
+                if (offset >= consumer.position(P0)) {
+                    consumer.addRecord(record(P0, offset));
+                    offered.incrementAndGet();
+                }
+            }
+            for (long offset = 0; offset < 3; offset++) {
+                consumer.addRecord(record(P1, offset));
+            }
+        });
+
+        DatasetReader.Dataset dataset = reader.read(consumer, TOPIC, java.util.OptionalInt.of(100));
+
+        assertThat(offered).as("records fetched from the long partition").hasValue(100);
+        assertThat(dataset.ranges()).extracting(OffsetRange::getPartition, OffsetRange::getStartOffset,
+                OffsetRange::getEndOffset).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(0, 4900L, 5000L),
+                org.assertj.core.groups.Tuple.tuple(1, 0L, 3L),
+                org.assertj.core.groups.Tuple.tuple(2, 0L, 0L));
+        assertThat(dataset.examples()).hasSize(103);
+        assertThat(dataset.examples().get(0).getEventId()).isEqualTo("0-4900");
+    }
+
+    @Test
     void passesOverAnUnreadableRecordAndCountsIt() {
         partitions(Map.of(P0, 0L, P1, 0L, P2, 0L), Map.of(P0, 3L, P1, 0L, P2, 0L));
         consumer.schedulePollTask(() -> {

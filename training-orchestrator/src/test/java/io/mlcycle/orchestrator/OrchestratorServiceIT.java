@@ -73,6 +73,7 @@ class OrchestratorServiceIT {
     private static Map<Integer, Long> producedBeforeStart;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String ADMIN_TOKEN = "alice-admin-token-0123456789";
 
     @BeforeAll
     static void startStack() throws Exception {
@@ -96,6 +97,8 @@ class OrchestratorServiceIT {
         overrides.put("state.dir", stateDir.resolve("state").toString());
         overrides.put("instance.id", "orchestrator-it");
         overrides.put(OrchestratorConfig.VOLUME_CHECK_INTERVAL, "PT0.2S");
+        overrides.put(io.mlcycle.platform.http.AdminTokens.CONFIG_KEY, "alice:" + ADMIN_TOKEN);
+        overrides.put(io.mlcycle.mlcore.registry.ModelSigning.CONFIG_KEY, "orchestrator-it-signing-key");
         service = OrchestratorService.start(OrchestratorConfig.from(ConfigSource.builder().overrides(overrides).build()));
         await().atMost(WAIT).until(service::isReady);
     }
@@ -141,9 +144,16 @@ class OrchestratorServiceIT {
 
             // 2. more data, then a person asks for a retrain over HTTP
             Map<Integer, Long> producedAfter = produce(SyntheticCredit.examples(100, Concept.LEARNABLE, 12, 400));
+            assertThat(post("/v1/pipelines/credit/retrain", "{\"reason\":\"x\"}", null).statusCode())
+                    .as("no admin token").isEqualTo(401);
+            HttpResponse<String> forbidden = post("/v1/pipelines/credit/retrain", "{\"reason\":\"x\"}", "guess-123");
+            assertThat(forbidden.statusCode()).as("a wrong token").isEqualTo(403);
+            assertThat(JSON.readTree(forbidden.body()).get("error").asText()).isEqualTo("forbidden");
             HttpResponse<String> accepted = post("/v1/pipelines/credit/retrain",
-                    "{\"reason\":\"new data reviewed\",\"requested_by\":\"alice\"}");
+                    "{\"reason\":\"new data reviewed\",\"requested_by\":\"mallory\"}");
             assertThat(accepted.statusCode()).isEqualTo(202);
+            assertThat(JSON.readTree(accepted.body()).get("requested_by").asText())
+                    .as("who asked is the token's principal, not the body").isEqualTo("alice");
             String manualTriggerId = JSON.readTree(accepted.body()).get("trigger_id").asText();
 
             TrainingRun secondRun = awaitFinished(observer, manualTriggerId);
@@ -184,6 +194,18 @@ class OrchestratorServiceIT {
             assertThat(staleRun.getStatus()).isEqualTo(RunStatus.SKIPPED);
             assertThat(staleRun.getMessage()).isEqualTo("superseded: champion changed from credit-v0 to " + champion
                     + " since the evidence; validation re-checks drift against the new champion");
+
+            // 2c. a forged champion (right digest, no valid signature) is refused with an alert and changes nothing
+            ModelVersion current = observer.latest(champion).orElseThrow();
+            byte[] evil = "{\"format\":\"forged\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ModelVersion forged = ModelVersion.newBuilder(current).setVersion("credit-v999").setVersionNumber(999)
+                    .setArtifact(java.nio.ByteBuffer.wrap(evil))
+                    .setArtifactSha256(io.mlcycle.mlcore.model.ModelArtifacts.sha256(evil)).build();
+            publishModel("credit-v999", forged);
+            await().atMost(WAIT).until(() -> observer.alerts.stream().anyMatch(a ->
+                    a.getType() == AlertType.MODEL_LOAD_FAILURE && "credit-v999".equals(a.getSubject())));
+            assertThat(JSON.readTree(get("/v1/pipelines/credit/models").body()).get("champion").asText())
+                    .isEqualTo(champion);
 
             // 3. the HTTP views agree with the registry
             JsonNode models = JSON.readTree(get("/v1/pipelines/credit/models").body());
@@ -277,9 +299,26 @@ class OrchestratorServiceIT {
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(service.httpBaseUrl() + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return post(path, body, ADMIN_TOKEN);
+    }
+
+    private static HttpResponse<String> post(String path, String body, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service.httpBaseUrl() + path))
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void publishModel(String key, ModelVersion version) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(props,
+                serdes.keySerde(Topics.MODELS).serializer(), serdes.valueSerde(Topics.MODELS).serializer())) {
+            producer.send(new ProducerRecord<>(Topics.MODELS.name(PIPELINE), key, version)).get();
+        }
     }
 
     /** Reads the orchestrator's output topics in the background (read_committed). */

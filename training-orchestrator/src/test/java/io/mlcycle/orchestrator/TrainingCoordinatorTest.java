@@ -256,7 +256,7 @@ class TrainingCoordinatorTest {
     }
 
     @Test
-    void aTriggerStillDeferredAtShutdownIsRepublishedForTheNextInstance() {
+    void aTriggerStillDeferredAtShutdownIsLeftUncommittedForTheNextInstance() {
         release.countDown();
         coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-1"));
         awaitIdleAfter("manual-1");
@@ -265,11 +265,28 @@ class TrainingCoordinatorTest {
 
         coordinator.close();
 
-        assertThat(triggers).extracting(TrainingTrigger::getTriggerId).containsExactly("drift-1");
+        assertThat(triggers).as("not re-published: its offset stays uncommitted instead").isEmpty();
         assertThat(runFor("drift-1")).hasValueSatisfying(run -> {
-            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
-            assertThat(run.getMessage()).contains("re-published");
+            assertThat(run.getStatus()).as("not final, so its trigger is handled again").isEqualTo(RunStatus.QUEUED);
+            assertThat(run.getMessage()).contains("next instance handles it");
         });
+    }
+
+    @Test
+    void manualRequestsAreCoalescedWhileOneWaitsToStart() throws Exception {
+        var first = coordinator.requestManual("first", "alice");
+        var second = coordinator.requestManual("second", "bob");
+        assertThat(first.coalesced()).isFalse();
+        assertThat(second.coalesced()).isTrue();
+        assertThat(second.trigger().getTriggerId()).isEqualTo(first.trigger().getTriggerId());
+        assertThat(triggers).as("one trigger published for the burst").hasSize(1);
+
+        coordinator.onTrigger(first.trigger());
+        assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();
+        var afterStart = coordinator.requestManual("third", "carol");
+        assertThat(afterStart.coalesced()).as("the first one has started: a new request is a new run").isFalse();
+        assertThat(afterStart.trigger().getRequestedBy()).isEqualTo("carol");
+        release.countDown();
     }
 
     @Test
@@ -282,12 +299,10 @@ class TrainingCoordinatorTest {
         Thread closer = new Thread(coordinator::close, "test-closer");
         closer.start();
         // the queued request was accepted (its offset committed): it must go to the next instance, not vanish
-        await().atMost(Duration.ofSeconds(10)).until(() -> finished("manual-queued"));
-        assertThat(triggers).extracting(TrainingTrigger::getTriggerId).containsExactly("manual-queued");
-        assertThat(runFor("manual-queued")).hasValueSatisfying(run -> {
-            assertThat(run.getStatus()).isEqualTo(RunStatus.SKIPPED);
-            assertThat(run.getMessage()).contains("re-published");
-        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> runFor("manual-queued")
+                .map(r -> r.getMessage().contains("next instance handles it")).orElse(false));
+        assertThat(triggers).isEmpty();
+        assertThat(runFor("manual-queued")).map(TrainingRun::getStatus).hasValue(RunStatus.QUEUED);
 
         release.countDown();
         closer.join(Duration.ofSeconds(30).toMillis());

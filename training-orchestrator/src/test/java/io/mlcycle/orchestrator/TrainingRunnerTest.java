@@ -150,6 +150,30 @@ class TrainingRunnerTest {
     }
 
     @Test
+    void whenTheChampionCannotScoreTheCandidateIsHeldNotPromoted() {
+        List<LabeledExample> data = SyntheticCredit.examples(600, Concept.LEARNABLE, 7, 0);
+        ModelVersion good = StagePlanner.plan(runner.run(data, DATASET, context(1, "c"), Optional.empty(),
+                TrainingRunner.Progress.NONE).candidate(), Optional.empty(), NOW).candidate();
+        ModelVersion broken = ModelVersion.newBuilder(good)
+                .setArtifact(java.nio.ByteBuffer.wrap("{not a model".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .setArtifactSha256(io.mlcycle.mlcore.model.ModelArtifacts.sha256(
+                        "{not a model".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .build();
+
+        TrainingRunner.RunResult result = runner.run(data, DATASET, context(2, "held"), Optional.of(broken),
+                TrainingRunner.Progress.NONE);
+
+        GateCheck nonInferior = gate(result, "non_inferior_to_champion");
+        assertThat(nonInferior.getPassed()).as("held, never passed").isFalse();
+        assertThat(nonInferior.getExplanation()).startsWith("held: the champion credit-v1 could not score");
+        assertThat(result.gatesPassed()).isFalse();
+        StagePlanner.RegistryUpdate update = StagePlanner.plan(result.candidate(), Optional.of(broken), NOW);
+        assertThat(update.versions()).as("the champion is left alone").hasSize(1);
+        assertThat(update.candidate().getStage()).isEqualTo(Stage.CANDIDATE);
+        assertThat(update.alert()).isPresent();
+    }
+
+    @Test
     void anEqualCandidatePassesNonInferiorityAndReplacesTheChampion() {
         List<LabeledExample> data = SyntheticCredit.examples(600, Concept.LEARNABLE, 7, 0);
         ModelVersion champion = StagePlanner.plan(runner.run(data, DATASET, context(1, "c"), Optional.empty(),

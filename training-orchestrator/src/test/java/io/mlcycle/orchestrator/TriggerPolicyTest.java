@@ -155,7 +155,10 @@ class TriggerPolicyTest {
         assertThat(policy.decide(TriggerReason.BOOTSTRAP, runningWithoutChampion, NOW).action())
                 .isEqualTo(Action.QUEUE);
         assertThat(policy.decide(TriggerReason.MANUAL, new State(V3, true, false, 2, Optional.empty(), true, false,
-                false), NOW).action()).isEqualTo(Action.QUEUE);
+                false), NOW)).as("bounded: joins the queued run").satisfies(d -> {
+                    assertThat(d.action()).isEqualTo(Action.SKIP);
+                    assertThat(d.reason()).startsWith("coalesced");
+                });
 
         State recentRun = withChampion(Optional.of(NOW.minusSeconds(1)));
         assertThat(policy.decide(TriggerReason.MANUAL, recentRun, NOW).action()).isEqualTo(Action.RUN);

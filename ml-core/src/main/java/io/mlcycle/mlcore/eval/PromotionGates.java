@@ -15,8 +15,11 @@ import java.util.Optional;
  * <ol>
  * <li>{@code beats_baseline}: one-sided DeLong p (candidate AUC > baseline AUC) below {@code significance}, and the
  * objective metric improves on the class-prior baseline by at least {@code min_lift};</li>
- * <li>{@code non_inferior_to_champion} (only when a champion exists): the candidate's objective metric is at most
- * {@code non_inferiority_margin} worse than the champion's on the same holdout;</li>
+ * <li>{@code non_inferior_to_champion} (only when a champion exists): the one-sided {@code 1 - significance} lower
+ * confidence bound of the paired improvement (candidate over champion, same holdout) is at least
+ * {@code -non_inferiority_margin} — DeLong for ROC AUC, a seeded paired bootstrap otherwise. A point estimate is not
+ * enough: noise could promote a worse model, and repeated promotions could ratchet quality down. (When the champion
+ * cannot score the holdout, the orchestrator holds the candidate: the gate fails, it is never passed.)</li>
  * <li>{@code latency_p99}: measured single-record scoring p99 within {@code latency_p99_ms};</li>
  * <li>{@code artifact_size}: artifact bytes within {@code artifact_max_bytes}.</li>
  * </ol>
@@ -67,7 +70,7 @@ public final class PromotionGates {
             DeLongResult test = DeLongTest.compare(labels, candidateScores, championScores);
             champion = Optional.of(championMetrics);
             versusChampion = Optional.of(test);
-            checks.add(nonInferior(metric, candidate, championMetrics, test));
+            checks.add(nonInferior(metric, labels, candidateScores, championScores, candidate, championMetrics, test));
         }
         checks.add(latency(latencyP99Micros));
         checks.add(artifactSize(artifactBytes));
@@ -101,20 +104,37 @@ public final class PromotionGates {
         return new GateCheck(BEATS_BASELINE, lift, minLift, significant && enoughLift, explanation);
     }
 
-    private GateCheck nonInferior(ObjectiveMetric metric, BinaryMetrics candidate, BinaryMetrics champion,
+    private GateCheck nonInferior(ObjectiveMetric metric, boolean[] labels, double[] candidateScores,
+                                  double[] championScores, BinaryMetrics candidate, BinaryMetrics champion,
                                   DeLongResult test) {
         double margin = promotion.nonInferiorityMargin();
-        double championValue = champion.value(metric);
-        double bound = metric.higherIsBetter() ? championValue - margin : championValue + margin;
-        double value = candidate.value(metric);
-        boolean passed = metric.higherIsBetter() ? value >= bound : value <= bound;
+        double alpha = promotion.significance();
+        double point = metric.improvement(candidate.value(metric), champion.value(metric));
+        double lower;
+        String method;
+        if (metric == ObjectiveMetric.ROC_AUC) {
+            double z = org.apache.commons.statistics.distribution.NormalDistribution.of(0, 1)
+                    .inverseCumulativeProbability(1 - alpha);
+            lower = test.difference() - z * test.standardError();
+            method = "DeLong standard error " + fmt(test.standardError());
+        } else {
+            PairedBootstrap.Interval interval = PairedBootstrap.improvement(labels, candidateScores, championScores,
+                    metric, objective.decisionThreshold(), alpha, PairedBootstrap.DEFAULT_RESAMPLES, 17L);
+            lower = interval.lowerBound();
+            method = "paired bootstrap, " + interval.resamples() + " resamples";
+        }
+        boolean passed = !Double.isNaN(lower) && lower >= -margin;
         String name = metricName(metric);
-        String direction = metric.higherIsBetter() ? "at least " : "at most ";
-        String explanation = name + " " + fmt(value) + (passed ? " is within " : " is worse than allowed by ")
-                + "the margin " + fmt(margin) + " of the champion's " + fmt(championValue) + " on the same holdout ("
-                + direction + fmt(bound) + " required; AUC difference " + fmt(test.difference()) + ", DeLong two-sided p = "
-                + p(test.pValueTwoSided()) + ")";
-        return new GateCheck(NON_INFERIOR_TO_CHAMPION, value, bound, passed, explanation);
+        String level = fmt(100 * (1 - alpha)) + "%";
+        String bound = "the " + level + " lower confidence bound of the " + name + " improvement over the champion ("
+                + fmt(candidate.value(metric)) + " vs " + fmt(champion.value(metric)) + " on the same holdout; "
+                + "point estimate " + fmt(point) + ", " + method + ") is " + fmt(lower);
+        String explanation = passed
+                ? bound + ", within the non-inferiority margin " + fmt(margin) + " (at least " + fmt(-margin)
+                + " required)"
+                : bound + ", below " + fmt(-margin) + ": the candidate may be worse than the champion by more than "
+                + "the margin " + fmt(margin) + "; more holdout data narrows the bound, a better model raises it";
+        return new GateCheck(NON_INFERIOR_TO_CHAMPION, lower, -margin, passed, explanation);
     }
 
     private GateCheck latency(double p99Micros) {

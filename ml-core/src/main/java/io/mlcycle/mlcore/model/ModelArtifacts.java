@@ -54,7 +54,160 @@ public final class ModelArtifacts {
      * @throws ModelArtifactException when the bytes are corrupt or of an unknown format
      */
     public static Scorer load(byte[] bytes) {
+        String format = formatId(bytes);
+        if (TreeEnsembleModel.FORMAT_ID.equals(format)) {
+            return loadTrees(bytes);
+        }
         return loadLinear(bytes);
+    }
+
+    /** Loads an artifact of format {@value TreeEnsembleModel#FORMAT_ID}. */
+    public static TreeEnsembleModel loadTrees(byte[] bytes) {
+        JsonNode root = parse(bytes);
+        if (!TreeEnsembleModel.FORMAT_ID.equals(formatId(bytes))) {
+            throw new ModelArtifactException("not a " + TreeEnsembleModel.FORMAT_ID + " artifact");
+        }
+        try {
+            FeatureEncoder encoder = readEncoder(root);
+            List<TreeEnsembleModel.Tree> trees = new ArrayList<>();
+            for (JsonNode t : array(root, "trees")) {
+                JsonNode f = array(t, "feature");
+                int n = f.size();
+                int[] feature = new int[n];
+                float[] threshold = new float[n];
+                int[] left = new int[n];
+                int[] right = new int[n];
+                int[] missing = new int[n];
+                float[] value = new float[n];
+                for (int i = 0; i < n; i++) {
+                    feature[i] = array(t, "feature").get(i).intValue();
+                    threshold[i] = (float) array(t, "threshold").get(i).doubleValue();
+                    left[i] = array(t, "left").get(i).intValue();
+                    right[i] = array(t, "right").get(i).intValue();
+                    missing[i] = array(t, "missing").get(i).intValue();
+                    value[i] = (float) array(t, "value").get(i).doubleValue();
+                }
+                trees.add(new TreeEnsembleModel.Tree(feature, threshold, left, right, missing, value));
+            }
+            return new TreeEnsembleModel(encoder, number(root, "base_margin"), trees, readMetadata(root));
+        } catch (ModelArtifactException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelArtifactException("corrupt model artifact: " + e.getMessage(), e);
+        }
+    }
+
+    private static FeatureEncoder readEncoder(JsonNode root) {
+        List<EncodedFeature> features = new ArrayList<>();
+        for (JsonNode f : array(root, "features")) {
+            List<String> categories = new ArrayList<>();
+            for (JsonNode c : array(f, "categories")) {
+                categories.add(c.textValue());
+            }
+            FeatureKind kind = FeatureKind.valueOf(text(f, "kind").toUpperCase(Locale.ROOT));
+            features.add(new EncodedFeature(text(f, "name"), kind, categories, number(f, "center"), number(f, "scale")));
+        }
+        FeatureEncoder encoder = new FeatureEncoder(features);
+        List<String> columns = new ArrayList<>();
+        array(root, "columns").forEach(c -> columns.add(c.textValue()));
+        if (!columns.equals(encoder.columns())) {
+            throw new ModelArtifactException("corrupt model artifact: columns " + columns
+                    + " do not match the features' encoding " + encoder.columns());
+        }
+        return encoder;
+    }
+
+    private static Map<String, String> readMetadata(JsonNode root) {
+        Map<String, String> metadata = new TreeMap<>();
+        JsonNode meta = root.get("metadata");
+        if (meta != null && meta.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> it = meta.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                metadata.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        return metadata;
+    }
+
+    static byte[] write(TreeEnsembleModel model) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            // keys in alphabetical order at every level
+            g.writeStartObject();
+            g.writeNumberField("base_margin", model.baseMargin());
+            writeEncoder(g, model.encoder());
+            g.writeStringField("format", TreeEnsembleModel.FORMAT_ID);
+            g.writeObjectFieldStart("metadata");
+            for (Map.Entry<String, String> e : model.metadata().entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeArrayFieldStart("trees");
+            for (TreeEnsembleModel.Tree t : model.trees()) {
+                g.writeStartObject();
+                g.writeArrayFieldStart("feature");
+                for (int v : t.feature()) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("left");
+                for (int v : t.left()) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("missing");
+                for (int v : t.missing()) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("right");
+                for (int v : t.right()) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("threshold");
+                for (float v : t.threshold()) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("value");
+                for (float v : t.value()) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Writes "columns" and "features" (in this order). */
+    private static void writeEncoder(JsonGenerator g, FeatureEncoder encoder) throws IOException {
+        g.writeArrayFieldStart("columns");
+        for (String column : encoder.columns()) {
+            g.writeString(column);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("features");
+        for (EncodedFeature f : encoder.features()) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("categories");
+            for (String c : f.categories()) {
+                g.writeString(c);
+            }
+            g.writeEndArray();
+            g.writeNumberField("center", f.center());
+            g.writeStringField("kind", f.kind().name().toLowerCase(Locale.ROOT));
+            g.writeStringField("name", f.name());
+            g.writeNumberField("scale", f.scale());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 
     /** Reads the format id without loading; throws {@link ModelArtifactException} when unreadable. */
@@ -73,7 +226,7 @@ public final class ModelArtifacts {
         String format = formatId(bytes);
         if (!LinearModel.FORMAT_ID.equals(format)) {
             throw new ModelArtifactException("unknown model artifact format '" + format + "'; this build reads "
-                    + LinearModel.FORMAT_ID);
+                    + LinearModel.FORMAT_ID + " and " + TreeEnsembleModel.FORMAT_ID);
         }
         try {
             List<EncodedFeature> features = new ArrayList<>();

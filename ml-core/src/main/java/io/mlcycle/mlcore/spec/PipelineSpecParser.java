@@ -43,6 +43,17 @@ public final class PipelineSpecParser {
     public static final Set<String> LOGISTIC_REGRESSION_HYPERPARAMETERS =
             Set.of("epochs", "learning_rate", "l2", "class_weight", "minibatch_size");
 
+    /** Hyper-parameters understood by the gradient-boosted trees trainer. */
+    public static final Set<String> GRADIENT_BOOSTING_HYPERPARAMETERS =
+            Set.of("rounds", "learning_rate", "max_depth", "min_child_weight", "subsample", "colsample", "l2",
+                    "class_weight");
+
+    /** The hyper-parameter keys a trainer understands. */
+    public static Set<String> hyperparameterKeys(String trainer) {
+        return TrainingSpec.GRADIENT_BOOSTING.equals(trainer) ? GRADIENT_BOOSTING_HYPERPARAMETERS
+                : LOGISTIC_REGRESSION_HYPERPARAMETERS;
+    }
+
     private static final Set<String> TOP_KEYS =
             Set.of("pipeline", "description", "data", "label", "objective", "training", "triggers", "drift", "promotion",
                     GatesSpecReader.SECTION, "monitoring", "replay");
@@ -648,9 +659,9 @@ public final class PipelineSpecParser {
             String trainer = ctx.string(training, "training", "trainer", false);
             if (trainer == null) {
                 trainer = TrainingSpec.LOGISTIC_REGRESSION;
-            } else if (!trainer.equals(TrainingSpec.LOGISTIC_REGRESSION)) {
+            } else if (!TrainingSpec.TRAINERS.contains(trainer)) {
                 ctx.error(ctx.line(training, "trainer"), "training.trainer", "unknown trainer '" + trainer
-                        + "'" + suggestion(trainer, List.of(TrainingSpec.LOGISTIC_REGRESSION)));
+                        + "'" + suggestion(trainer, TrainingSpec.TRAINERS));
             }
             long seed = ctx.integer(training, "training", "seed", TrainingSpec.DEFAULT_SEED, Long.MIN_VALUE);
             double holdout = ctx.decimal(training, "training", "holdout_fraction", TrainingSpec.DEFAULT_HOLDOUT_FRACTION,
@@ -672,11 +683,12 @@ public final class PipelineSpecParser {
                     maxExamples = OptionalInt.of((int) max);
                 }
             }
-            Map<String, String> hyperparameters = readHyperparameters(training);
+            Map<String, String> hyperparameters = readHyperparameters(training, trainer);
             return new TrainingSpec(trainer, seed, holdout, (int) minExamples, hyperparameters, maxExamples);
         }
 
-        private Map<String, String> readHyperparameters(MapNode training) {
+        private Map<String, String> readHyperparameters(MapNode training, String trainer) {
+            Set<String> known = hyperparameterKeys(trainer);
             Entry entry = ctx.entry(training, "hyperparameters");
             if (entry == null) {
                 return Map.of();
@@ -685,7 +697,7 @@ public final class PipelineSpecParser {
             if (map == null) {
                 return Map.of();
             }
-            ctx.checkKeys(map, "training.hyperparameters", LOGISTIC_REGRESSION_HYPERPARAMETERS);
+            ctx.checkKeys(map, "training.hyperparameters", known);
             Map<String, String> result = new LinkedHashMap<>();
             for (Entry e : map.entries().values()) {
                 String path = "training.hyperparameters." + e.key();
@@ -693,10 +705,10 @@ public final class PipelineSpecParser {
                 if (scalar == null || scalar.isNull()) {
                     continue;
                 }
-                if (!LOGISTIC_REGRESSION_HYPERPARAMETERS.contains(e.key())) {
+                if (!known.contains(e.key())) {
                     continue;
                 }
-                String problem = checkHyperparameter(e.key(), scalar.text());
+                String problem = checkHyperparameter(trainer, e.key(), scalar.text());
                 if (problem != null) {
                     ctx.error(scalar.line(), path, problem);
                 } else {
@@ -808,9 +820,30 @@ public final class PipelineSpecParser {
      * Shared with the trainer so the spec and the trainer agree.
      */
     public static String checkHyperparameter(String key, String value) {
+        return checkHyperparameter(TrainingSpec.LOGISTIC_REGRESSION, key, value);
+    }
+
+    /** Checks one hyper-parameter of {@code trainer}; returns the problem in words, or null when fine. */
+    public static String checkHyperparameter(String trainer, String key, String value) {
         String v = value.trim();
+        Set<String> known = hyperparameterKeys(trainer);
+        if (!known.contains(key)) {
+            return "unknown hyper-parameter for trainer " + trainer + suggestion(key, known);
+        }
         try {
             switch (key) {
+                case "rounds", "max_depth" -> {
+                    int n = Integer.parseInt(v);
+                    return n >= 1 && n <= 10_000 ? null : "must be a whole number from 1 to 10000, but is " + value;
+                }
+                case "min_child_weight" -> {
+                    double d = Double.parseDouble(v);
+                    return d >= 0 && Double.isFinite(d) ? null : "must be a number of at least 0, but is " + value;
+                }
+                case "subsample", "colsample" -> {
+                    double d = Double.parseDouble(v);
+                    return d > 0 && d <= 1 ? null : "must be in (0, 1], but is " + value;
+                }
                 case "epochs", "minibatch_size" -> {
                     int n = Integer.parseInt(v);
                     return n >= 1 ? null : "must be a whole number of at least 1, but is " + value;

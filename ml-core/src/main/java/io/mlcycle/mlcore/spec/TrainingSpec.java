@@ -9,7 +9,7 @@ import java.util.TreeMap;
 /**
  * The {@code training} section.
  *
- * @param trainer         trainer name ({@code logistic_regression})
+ * @param trainer         trainer name ({@code logistic_regression} or {@code gradient_boosting})
  * @param seed            random seed, recorded in lineage
  * @param holdoutFraction newest fraction of examples (by event time) held out for evaluation
  * @param minExamples     labeled examples needed before the bootstrap run
@@ -20,6 +20,9 @@ import java.util.TreeMap;
 public record TrainingSpec(String trainer, long seed, double holdoutFraction, int minExamples,
                            Map<String, String> hyperparameters, OptionalInt maxExamples) {
     public static final String LOGISTIC_REGRESSION = "logistic_regression";
+    public static final String GRADIENT_BOOSTING = "gradient_boosting";
+    /** The trainers a spec may name. */
+    public static final java.util.List<String> TRAINERS = java.util.List.of(LOGISTIC_REGRESSION, GRADIENT_BOOSTING);
     public static final long DEFAULT_SEED = 42;
     public static final double DEFAULT_HOLDOUT_FRACTION = 0.2;
     public static final int DEFAULT_MIN_EXAMPLES = 1000;

@@ -66,9 +66,45 @@ class PromotionGatesTest {
         assertThat(e.versusChampion()).hasValueSatisfying(t -> assertThat(t.difference()).isNegative());
         assertThat(e.gates().failed()).extracting(GateCheck::name).containsExactly("non_inferior_to_champion");
         GateCheck check = e.gates().failed().get(0);
-        assertThat(check.threshold()).isCloseTo(e.champion().get().rocAuc() - 0.01,
-                org.assertj.core.api.Assertions.within(1e-12));
-        assertThat(check.explanation()).startsWith("ROC AUC ").contains("is worse than allowed by the margin 0.01");
+        assertThat(check.threshold()).isEqualTo(-0.01);
+        assertThat(check.value()).isLessThan(e.versusChampion().get().difference());
+        assertThat(check.explanation()).startsWith("the 95% lower confidence bound of the ROC AUC improvement")
+                .contains("below -0.01");
+    }
+
+    @Test
+    void aSlightlyWorseCandidateOnANoisyHoldoutIsNotPromotedOnItsPointEstimate() {
+        int n = 300;
+        boolean[] l = java.util.Arrays.copyOf(labels, n);
+        double[] champion = java.util.Arrays.copyOf(strong, n);
+        double[] candidate = new double[n];
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < n; i++) {
+            candidate[i] = sigmoid(Math.log(champion[i] / (1 - champion[i])) + 0.35 * random.nextGaussian());
+        }
+        double pointDifference = BinaryMetrics.rocAuc(l, candidate) - BinaryMetrics.rocAuc(l, champion);
+        assertThat(pointDifference).as("within the margin by the point estimate").isBetween(-0.01, 0.0);
+
+        Evaluation e = gates.evaluate(l, candidate, new double[n], champion, 150, 900);
+
+        GateCheck check = e.gates().checks().stream().filter(c -> c.name().equals("non_inferior_to_champion"))
+                .findFirst().orElseThrow();
+        assertThat(check.passed()).as(check.explanation()).isFalse();
+        assertThat(check.value()).isLessThan(-0.01);
+    }
+
+    @Test
+    void lossObjectivesUseAPairedBootstrapBound() {
+        PromotionGates logLossGates = new PromotionGates(new ObjectiveSpec(ObjectiveMetric.LOG_LOSS, 0.5, 5, 1_000),
+                new PromotionSpec(0.05, 0.0, 0.01));
+        Evaluation same = logLossGates.evaluate(labels, strong, prior, strong.clone(), 150, 900);
+        Evaluation worse = logLossGates.evaluate(labels, weaker, prior, strong, 150, 900);
+        GateCheck sameCheck = same.gates().checks().get(1);
+        assertThat(sameCheck.passed()).as(sameCheck.explanation()).isTrue();
+        assertThat(sameCheck.explanation()).contains("paired bootstrap");
+        assertThat(worse.gates().checks().get(1).passed()).isFalse();
+        assertThat(logLossGates.evaluate(labels, weaker, prior, strong, 150, 900).gates().checks().get(1).value())
+                .as("seeded: the same inputs give the same bound").isEqualTo(worse.gates().checks().get(1).value());
     }
 
     @Test

@@ -70,7 +70,7 @@ class ModelArtifactsTest {
         assertThatThrownBy(() -> ModelArtifacts.load(json.replace("mlcycle.logistic.v1", "mlcycle.trees.v9")
                 .getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(ModelArtifactException.class)
-                .hasMessage("unknown model artifact format 'mlcycle.trees.v9'; this build reads mlcycle.logistic.v1");
+                .hasMessage("unknown model artifact format 'mlcycle.trees.v9'; this build reads mlcycle.logistic.v1 and mlcycle.trees.v1");
         assertThatThrownBy(() -> ModelArtifacts.load(json.replace("[1.0,0.5,0.25,-0.25]", "[1.0,0.5]")
                 .getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(ModelArtifactException.class).hasMessageContaining("expected 4 weights");
