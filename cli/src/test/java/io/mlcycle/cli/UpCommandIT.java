@@ -52,7 +52,7 @@ class UpCommandIT {
                     {"applicant_id": "a-1", "applied_at": "2026-11-22T10:00:00Z", "age": 41, "monthly_income": 3200,
                      "loan_amount": 5000, "employment": "employed"}""").body());
             assertThat(answer.path("accepted").asInt()).isEqualTo(1);
-            firstEventId = answer.path("results").path(0).path("event_id").asText();
+            firstEventId = answer.path("event_id").asText();
             String eventId = firstEventId;
             await().atMost(Duration.ofSeconds(60)).until(() ->
                     PipelineRecords.keys(urls.get("bootstrap servers"), "credit.data.validated").contains(eventId));

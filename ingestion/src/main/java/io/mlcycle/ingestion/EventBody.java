@@ -70,10 +70,36 @@ final class EventBody {
      * @param json  the parsed value (usually an object; anything else is rejected by the converter)
      * @param text  the event's original text
      */
-    record Event(int index, JsonNode json, String text) {
-        Event {
-            Objects.requireNonNull(json, "json");
-            Objects.requireNonNull(text, "text");
+    static final class Event {
+        private final int index;
+        private final JsonNode json;
+        private final byte[] source;
+        private final long start;
+        private final long end;
+
+        /** The text is cut from {@code source} only when asked for (rejected events): most never need it. */
+        Event(int index, JsonNode json, byte[] source, long start, long end) {
+            this.index = index;
+            this.json = Objects.requireNonNull(json, "json");
+            this.source = source;
+            this.start = start;
+            this.end = end;
+        }
+
+        int index() {
+            return index;
+        }
+
+        JsonNode json() {
+            return json;
+        }
+
+        /** The event's original text, trimmed of surrounding whitespace. */
+        String text() {
+            if (source != null && start >= 0 && end > start && end <= source.length) {
+                return new String(source, (int) start, (int) (end - start), StandardCharsets.UTF_8).trim();
+            }
+            return json.toString();
         }
     }
 
@@ -137,7 +163,7 @@ final class EventBody {
             if (first == JsonToken.START_OBJECT) {
                 long start = offset + parser.currentTokenLocation().getByteOffset();
                 JsonNode node = mapper.readTree(parser);
-                events.add(new Event(0, node, text(body, start, offset + parser.currentLocation().getByteOffset(), node)));
+                events.add(new Event(0, node, body, start, offset + parser.currentLocation().getByteOffset()));
             } else if (first == JsonToken.START_ARRAY) {
                 int index = 0;
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
@@ -146,8 +172,7 @@ final class EventBody {
                     }
                     long start = offset + parser.currentTokenLocation().getByteOffset();
                     JsonNode node = mapper.readTree(parser);
-                    events.add(new Event(index++, node, text(body, start,
-                            offset + parser.currentLocation().getByteOffset(), node)));
+                    events.add(new Event(index++, node, body, start, offset + parser.currentLocation().getByteOffset()));
                 }
             } else {
                 throw new MalformedBodyException("the body must be a JSON object or an array of objects, but it starts"
@@ -194,8 +219,7 @@ final class EventBody {
                         throw new MalformedBodyException("line " + lineNumber + ", column " + where.getColumnNr()
                                 + ": unexpected content after the JSON value (NDJSON needs one value per line)");
                     }
-                    String text = new String(body, lineStart, end - lineStart, StandardCharsets.UTF_8).trim();
-                    events.add(new Event(events.size(), node, text));
+                    events.add(new Event(events.size(), node, body, lineStart, end));
                 } catch (JsonProcessingException e) {
                     throw malformed(e, lineNumber);
                 } catch (IOException e) {
@@ -205,13 +229,6 @@ final class EventBody {
             lineStart = lineEnd + 1;
         }
         return events;
-    }
-
-    private static String text(byte[] body, long start, long end, JsonNode node) {
-        if (start >= 0 && end > start && end <= body.length) {
-            return new String(body, (int) start, (int) (end - start), StandardCharsets.UTF_8);
-        }
-        return node.toString();
     }
 
     /** A message naming the line (the NDJSON line when {@code ndjsonLine > 0}) and column. */

@@ -24,7 +24,7 @@ import java.util.Objects;
  * @param retryAfterSeconds {@value #RETRY_AFTER_SECONDS}: the Retry-After of a 503 (default 5)
  * @param httpThreads       {@value #HTTP_THREADS}: request handler threads (default 4)
  * @param maxRecordsPerRequest {@value #MAX_RECORDS_PER_REQUEST}: more events in one request get 413 (default 10,000)
- * @param producers         {@value #PRODUCERS}: transactional producers writing requests in parallel (default 2)
+ * @param producers         {@value #PRODUCERS}: transactional producers writing requests in parallel (default 4)
  * @param maxQueuedBatches  {@value #MAX_QUEUED_BATCHES}: requests waiting for a producer, beyond which 503 (default 64)
  * @param maxInflightBytes  {@value #MAX_INFLIGHT_BYTES}: record bytes waiting for Kafka, beyond which 503
  *                          (default 32 MiB)
@@ -55,7 +55,7 @@ public record IngestionConfig(PlatformConfig platform, PipelineSpec spec, int ma
     public static final int DEFAULT_RETRY_AFTER_SECONDS = 5;
     public static final int DEFAULT_HTTP_THREADS = 4;
     public static final int DEFAULT_MAX_RECORDS_PER_REQUEST = 10_000;
-    public static final int DEFAULT_PRODUCERS = 2;
+    public static final int DEFAULT_PRODUCERS = 4;
     public static final int DEFAULT_MAX_QUEUED_BATCHES = 64;
     public static final long DEFAULT_MAX_INFLIGHT_BYTES = 32L * 1024 * 1024;
     public static final int DEFAULT_IDEMPOTENCY_CACHE_SIZE = 10_000;

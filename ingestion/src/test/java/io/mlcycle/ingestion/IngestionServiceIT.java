@@ -26,7 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.generic.GenericRecord;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -171,6 +176,64 @@ class IngestionServiceIT {
             });
         }
         assertThat(rawKeys).doesNotContain("before-big", "big");
+    }
+
+    @Test
+    void aRequestWhoseTransactionKafkaRefusesPartWayIsInvisibleToReadCommittedReaders() throws Exception {
+        // The broker refuses quarantine records over 8 kB: a batch with one such record fails after its good
+        // record was sent, and the whole transaction is aborted.
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, "loans.data.quarantine"),
+                    List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "8000"),
+                            AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+            String good = "{\"event_id\":\"tx-good\",\"application_id\":\"t-1\",\"applied_at\":1700000000000,"
+                    + "\"age\":40}";
+            // Random text: lz4 cannot shrink it under the topic's limit.
+            String noise = new java.util.Random(7).ints(40_000, 'a', 'z' + 1)
+                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+            String refused = "{\"event_id\":\"tx-refused\",\"application_id\":\"t-2\",\"age\":40,\"junk\":\""
+                    + noise + "\"}";
+
+            HttpResponse<String> failed = post("[" + good + "," + refused + "]");
+
+            assertThat(failed.statusCode()).isEqualTo(503);
+            assertThat(failed.headers().firstValue("Retry-After")).isPresent();
+            assertThat(new ObjectMapper().readTree(failed.body()).get("message").asText())
+                    .contains("nothing of this request was written");
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, "loans.data.quarantine"),
+                    List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "8000"),
+                            AlterConfigOp.OpType.DELETE)))).all().get(30, TimeUnit.SECONDS);
+        }
+        String marker = "{\"event_id\":\"tx-after\",\"application_id\":\"t-3\",\"applied_at\":1700000000000,"
+                + "\"age\":41}";
+        assertThat(post(marker).statusCode()).as("the lane recovered").isEqualTo(200);
+
+        List<String> committed = rawKeys("read_committed", "tx-after");
+        List<String> everything = rawKeys("read_uncommitted", "tx-after");
+        assertThat(everything).as("the good record was sent before the failure").contains("tx-good");
+        assertThat(committed).as("but its transaction was aborted").doesNotContain("tx-good");
+    }
+
+    private static List<String> rawKeys(String isolation, String until) {
+        List<String> keys = new ArrayList<>();
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor("loans.data.raw").forEach(p -> partitions.add(
+                    new TopicPartition("loans.data.raw", p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200))
+                        .forEach(r -> keys.add(new String(r.key(), StandardCharsets.UTF_8)));
+                return keys.contains(until);
+            });
+        }
+        return keys;
     }
 
     private static HttpResponse<String> post(String json) throws Exception {

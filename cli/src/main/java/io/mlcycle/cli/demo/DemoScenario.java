@@ -3,6 +3,7 @@ package io.mlcycle.cli.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlcycle.avro.Feedback;
+import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.schemas.Topics;
 import java.io.IOException;
 import java.net.URI;
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
@@ -150,21 +153,27 @@ public final class DemoScenario {
 
     private List<String> post(List<CreditApplicationGenerator.Application> batch)
             throws IOException, InterruptedException {
-        List<Object> body = batch.stream().map(application -> (Object) application.json()).toList();
+        // Ids are chosen here: the answer to a batch lists only its rejected events.
+        List<String> eventIds = new ArrayList<>();
+        List<Object> body = new ArrayList<>();
+        for (CreditApplicationGenerator.Application application : batch) {
+            String eventId = EventIds.newTimeOrderedId();
+            Map<String, Object> event = new LinkedHashMap<>(application.json());
+            event.put("event_id", eventId);
+            eventIds.add(eventId);
+            body.add(event);
+        }
         HttpRequest request = HttpRequest.newBuilder(eventsUri)
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
                 .build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (response.statusCode() / 100 != 2) {
+        if (response.statusCode() / 100 != 2 && response.statusCode() != 422) {
             throw new IOException("ingestion answered " + response.statusCode() + ": " + response.body());
         }
-        JsonNode results = json.readTree(response.body()).path("results");
-        List<String> eventIds = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            JsonNode result = results.path(i);
-            eventIds.add("accepted".equals(result.path("status").asText()) ? result.path("event_id").asText() : null);
+        for (JsonNode rejection : json.readTree(response.body()).path("rejections")) {
+            eventIds.set(rejection.path("index").asInt(), null);
         }
         return eventIds;
     }
