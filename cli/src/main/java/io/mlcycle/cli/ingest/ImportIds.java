@@ -14,10 +14,14 @@ import java.util.UUID;
 /**
  * Deterministic event ids for imported rows: the same file (by content) and row number always give the same id, so a
  * resumed or repeated import writes the same ids and downstream deduplication by event id recognises the repeats.
+ * Not thread-safe (one per importer).
  */
 final class ImportIds {
 
     private final byte[] fileDigest;
+    // One digest reused per instance: an importer runs on one thread, and getInstance per row costs a provider lookup.
+    private final MessageDigest rowDigest = newDigest();
+    private final ByteBuffer rowNumberBytes = ByteBuffer.allocate(Long.BYTES);
 
     ImportIds(String fileSha256) {
         this.fileDigest = HexFormat.of().parseHex(fileSha256);
@@ -41,9 +45,10 @@ final class ImportIds {
      * version 8 (custom) UUID.
      */
     String eventId(long rowNumber) {
-        MessageDigest digest = newDigest();
+        MessageDigest digest = rowDigest;
+        digest.reset();
         digest.update(fileDigest);
-        digest.update(ByteBuffer.allocate(Long.BYTES).putLong(rowNumber).array());
+        digest.update(rowNumberBytes.putLong(0, rowNumber).array());
         ByteBuffer hash = ByteBuffer.wrap(digest.digest());
         long most = (hash.getLong() & ~0xF000L) | 0x8000L;
         long least = (hash.getLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;

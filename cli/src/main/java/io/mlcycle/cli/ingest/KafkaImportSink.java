@@ -42,6 +42,9 @@ final class KafkaImportSink implements ImportSink {
     private final Serializer<QuarantineRecord> quarantineSerializer;
     private final Producer<byte[], byte[]> producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
+    // The outcome of a row follows its record at once and has the same key bytes (String keys serialise alike).
+    private String lastKeyId;
+    private byte[] lastKey;
     private final Callback onAck = (metadata, exception) -> {
         if (exception != null) {
             failure.compareAndSet(null, exception);
@@ -94,7 +97,9 @@ final class KafkaImportSink implements ImportSink {
             }
             throw e;
         }
-        send(new ProducerRecord<>(rawTopic, null, eventTimeMillis, keySerializer.serialize(rawTopic, eventId), value));
+        lastKeyId = eventId;
+        lastKey = keySerializer.serialize(rawTopic, eventId);
+        send(new ProducerRecord<>(rawTopic, null, eventTimeMillis, lastKey, value));
         return null;
     }
 
@@ -102,7 +107,8 @@ final class KafkaImportSink implements ImportSink {
     public void feedback(String eventId, String label, long observedAtMillis) {
         Feedback feedback = Feedback.newBuilder().setEventId(eventId).setLabel(label)
                 .setObservedAt(Instant.ofEpochMilli(observedAtMillis)).setSource("import").build();
-        send(new ProducerRecord<>(feedbackTopic, null, observedAtMillis, keySerializer.serialize(feedbackTopic, eventId),
+        byte[] key = eventId.equals(lastKeyId) ? lastKey : keySerializer.serialize(feedbackTopic, eventId);
+        send(new ProducerRecord<>(feedbackTopic, null, observedAtMillis, key,
                 feedbackSerializer.serialize(feedbackTopic, feedback)));
     }
 

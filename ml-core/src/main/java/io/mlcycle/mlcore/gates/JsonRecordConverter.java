@@ -247,7 +247,8 @@ public final class JsonRecordConverter {
         }
         if (node.isTextual()) {
             String text = node.textValue().trim();
-            if (text.length() <= 10 && NON_FINITE.contains(text.toLowerCase(Locale.ROOT))) {
+            if (text.length() <= 10 && !text.isEmpty() && !Character.isDigit(text.charAt(text.length() - 1))
+                    && NON_FINITE.contains(text.toLowerCase(Locale.ROOT))) {
                 violations.add(new Violation(ReasonCode.NOT_FINITE, name, name + " = '" + text
                         + "' is not a finite number"));
                 return null;
