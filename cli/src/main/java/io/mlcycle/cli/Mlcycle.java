@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 io.mlcycle.cli.ops.SpecCommand.class,
                 io.mlcycle.cli.ingest.IngestCommand.class,
                 io.mlcycle.cli.replay.ReplayCommand.class,
+                io.mlcycle.cli.quarantine.QuarantineCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Mlcycle implements Runnable {

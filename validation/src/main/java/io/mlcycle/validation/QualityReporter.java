@@ -86,6 +86,8 @@ final class QualityReporter {
                                 .setValue(feature.value())
                                 .setThreshold(feature.threshold())
                                 .setDrifted(feature.drifted())
+                                .setVerdict(feature.verdict().name().toLowerCase(Locale.ROOT))
+                                .setPValue(Double.isFinite(feature.pValue()) ? feature.pValue() : null)
                                 .build());
                     }
                 }
@@ -125,7 +127,7 @@ final class QualityReporter {
         DataProfile referenceProfile = AvroProfiles.fromAvro(champion.getReferenceProfile(), definitions);
         WindowProfile counts = WindowProfile.against(referenceProfile);
         rows.forEach(counts::add);
-        return DriftCalculator.compare(counts, psiThreshold);
+        return DriftCalculator.compare(counts, psiThreshold, spec.drift().significance());
     }
 
     private Alert finding(String windowId, QualityWindow.Closed window, ModelVersion champion,
@@ -137,6 +139,9 @@ final class QualityReporter {
         evidence.put("statistic", worst.statistic());
         evidence.put("value", format(worst.value()));
         evidence.put("threshold", format(worst.threshold()));
+        evidence.put("p_value", Double.isFinite(worst.pValue()) ? String.format(Locale.ROOT, "%.3g", worst.pValue())
+                : "n/a");
+        evidence.put("significance", format(spec.drift().significance()));
         evidence.put("window", windowId);
         evidence.put("window_start", Instant.ofEpochMilli(window.startMillis()).toString());
         evidence.put("window_end", Instant.ofEpochMilli(window.endMillis()).toString());

@@ -1,5 +1,6 @@
 package io.mlcycle.mlcore.profile;
 
+import org.apache.commons.statistics.inference.ChiSquareTest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import java.util.List;
  * Stateless and thread-safe.
  */
 public final class DriftCalculator {
+    public static final String JS = "js";
     public static final double EPSILON = 1e-4;
     public static final String PSI = "psi";
     public static final String KS = "ks";
@@ -68,7 +70,7 @@ public final class DriftCalculator {
         return distance;
     }
 
-    /** PSI of every feature of the window against its reference. */
+    /** PSI of every feature of the window against its reference; drift when PSI exceeds the threshold. */
     public static DriftReport compare(WindowProfile window, double psiThreshold) {
         List<FeatureDrift> drifts = new ArrayList<>();
         for (FeatureProfile feature : window.reference().features()) {
@@ -76,6 +78,74 @@ public final class DriftCalculator {
             drifts.add(new FeatureDrift(feature.feature(), PSI, value, psiThreshold, value > psiThreshold));
         }
         return new DriftReport(drifts, window.records());
+    }
+
+    /**
+     * Every feature's verdict, combining significance with effect size: the chi-square goodness-of-fit test of the
+     * window's bins (missing included) against the reference distribution gives the significance, PSI the effect
+     * size. {@code DRIFT}: significant at {@code significance} and PSI above {@code psiThreshold}; {@code POSSIBLE}:
+     * significant and PSI above half the threshold; otherwise {@code NONE}. A tiny but significant shift in a large
+     * window stays NONE; a large PSI in a small noisy window that is not significant stays NONE too.
+     */
+    public static DriftReport compare(WindowProfile window, double psiThreshold, double significance) {
+        List<FeatureDrift> drifts = new ArrayList<>();
+        for (FeatureProfile feature : window.reference().features()) {
+            long[] counts = window.counts(feature.feature());
+            double value = psi(feature, counts);
+            double p = chiSquarePValue(feature, counts);
+            boolean significant = p < significance;
+            FeatureDrift.Verdict verdict = !significant || !(value > psiThreshold / 2) ? FeatureDrift.Verdict.NONE
+                    : value > psiThreshold ? FeatureDrift.Verdict.DRIFT : FeatureDrift.Verdict.POSSIBLE;
+            drifts.add(new FeatureDrift(feature.feature(), PSI, value, psiThreshold,
+                    verdict == FeatureDrift.Verdict.DRIFT, verdict, p));
+        }
+        return new DriftReport(drifts, window.records());
+    }
+
+    /** Chi-square goodness-of-fit p-value of the window counts against the reference distribution; NaN if empty. */
+    public static double chiSquarePValue(FeatureProfile reference, long[] windowCounts) {
+        double[] p = reference.distribution();
+        checkLength(reference, windowCounts, p.length);
+        long total = 0;
+        for (long c : windowCounts) {
+            total += c;
+        }
+        if (total == 0 || p.length < 2) {
+            return Double.NaN;
+        }
+        double[] expected = new double[p.length];
+        for (int i = 0; i < p.length; i++) {
+            expected[i] = Math.max(p[i], EPSILON) * total;
+        }
+        return ChiSquareTest.withDefaults().test(expected, windowCounts).getPValue();
+    }
+
+    /**
+     * Jensen-Shannon divergence (base 2, between 0 and 1) between the reference and window distributions (bins or
+     * categories, missing included); NaN for an empty window. A bounded effect size for categorical features.
+     */
+    public static double jensenShannon(FeatureProfile reference, long[] windowCounts) {
+        double[] p = reference.distribution();
+        checkLength(reference, windowCounts, p.length);
+        long total = 0;
+        for (long c : windowCounts) {
+            total += c;
+        }
+        if (total == 0) {
+            return Double.NaN;
+        }
+        double js = 0;
+        for (int i = 0; i < p.length; i++) {
+            double q = (double) windowCounts[i] / total;
+            double m = (p[i] + q) / 2;
+            if (p[i] > 0) {
+                js += 0.5 * p[i] * Math.log(p[i] / m);
+            }
+            if (q > 0) {
+                js += 0.5 * q * Math.log(q / m);
+            }
+        }
+        return js / Math.log(2);
     }
 
     private static void checkLength(FeatureProfile reference, long[] counts, int expected) {

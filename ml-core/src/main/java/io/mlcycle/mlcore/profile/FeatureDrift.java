@@ -7,7 +7,18 @@ package io.mlcycle.mlcore.profile;
  * @param statistic "psi" (population stability index) or "ks" (Kolmogorov-Smirnov distance over the bins)
  * @param value     the statistic's value (NaN when the window is empty)
  * @param threshold the threshold it was compared with
- * @param drifted   value > threshold
+ * @param drifted   the verdict is {@link Verdict#DRIFT}
+ * @param verdict   none, possible or drift: significance and effect size together (see {@link DriftCalculator})
+ * @param pValue    the chi-square goodness-of-fit p-value of the window's bins against the reference (NaN if none)
  */
-public record FeatureDrift(String feature, String statistic, double value, double threshold, boolean drifted) {
+public record FeatureDrift(String feature, String statistic, double value, double threshold, boolean drifted,
+                           Verdict verdict, double pValue) {
+
+    /** Three levels, so that large windows, where every p-value is tiny, do not flag every wobble. */
+    public enum Verdict { NONE, POSSIBLE, DRIFT }
+
+    /** A verdict on the statistic alone: drift when {@code drifted}. */
+    public FeatureDrift(String feature, String statistic, double value, double threshold, boolean drifted) {
+        this(feature, statistic, value, threshold, drifted, drifted ? Verdict.DRIFT : Verdict.NONE, Double.NaN);
+    }
 }

@@ -67,7 +67,7 @@ public final class PipelineSpecParser {
     private static final Set<String> TRAINING_KEYS =
             Set.of("trainer", "seed", "holdout_fraction", "min_examples", "max_examples", "hyperparameters");
     private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown");
-    private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold");
+    private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold", "significance");
     private static final Set<String> PROMOTION_KEYS = Set.of("significance", "min_lift", "non_inferiority_margin",
             "canary_fraction", "min_labeled", "canary_alpha", "canary_margin");
     private static final Set<String> MONITORING_KEYS =
@@ -734,7 +734,9 @@ public final class PipelineSpecParser {
             }
             double psi = ctx.decimal(drift, "drift", "psi_threshold", DriftSpec.DEFAULT_PSI_THRESHOLD, 0,
                     Double.POSITIVE_INFINITY, "a positive number");
-            return new DriftSpec((int) window, psi);
+            double significance = ctx.decimal(drift, "drift", "significance", DriftSpec.DEFAULT_SIGNIFICANCE, 0, 1,
+                    "a probability between 0 and 1 (exclusive)");
+            return new DriftSpec((int) window, psi, significance);
         }
 
         private MonitoringSpec readMonitoring(MapNode root) {
