@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,26 +30,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the champion model of one pipeline loaded, from the model registry {@code <p>.models}: the version in stage
- * CHAMPION with the highest version number. A new champion is verified (the artifact's SHA-256 must equal the
- * registered {@code artifact_sha256}), loaded, warmed up on synthetic features and only then swapped in atomically,
- * so requests see the old or the new model, never a half-loaded one. A version that fails any step is refused
- * with a MODEL_LOAD_FAILURE alert (to {@code <p>.monitoring.alerts}, via the alert sink) and the previous champion
- * keeps serving.
+ * Keeps the models of one pipeline loaded from the model registry {@code <p>.models}: the champion, a canary and
+ * shadows, as {@link ServingSelection} picks them from the versions' stages. A new version is verified (the
+ * artifact's SHA-256 must equal the registered {@code artifact_sha256}), loaded, warmed up on synthetic features and
+ * only then swapped in, with the whole set at once, so requests see the old or the new set, never a half-loaded one.
+ * A version that fails any step is refused with a MODEL_LOAD_FAILURE alert (to {@code <p>.monitoring.alerts}, via
+ * the alert sink) and the previous champion keeps serving.
  *
  * <p>This class holds the selection and loading logic; {@link ModelRegistryConsumer} feeds it from Kafka. Updates
  * are applied by one thread at a time; {@link #champion()} may be called from any thread.
  */
-public final class ModelRegistryWatcher {
+public final class ModelRegistryWatcher implements ModelSource {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistryWatcher.class);
 
     private final PipelineSpec spec;
     private final Consumer<Alert> alertSink;
     private final ServingMetrics metrics;
     private final Clock clock;
-    private final AtomicReference<LoadedModel> champion = new AtomicReference<>();
-    /** The latest state of every version, as the compacted registry topic holds it. */
-    private final Map<String, ModelVersion> versions = new HashMap<>();
+    private final AtomicReference<ServingModels> models = new AtomicReference<>(ServingModels.NONE);
+    /** The latest state of every version, as the compacted registry topic holds it (read by other threads). */
+    private final Map<String, ModelVersion> versions = new ConcurrentHashMap<>();
     /** Versions refused, by "version@sha256": a republished artifact with another hash is tried again. */
     private final Set<String> refused = new HashSet<>();
 
@@ -60,7 +62,17 @@ public final class ModelRegistryWatcher {
 
     /** The champion serving right now, if one was loaded. */
     public Optional<LoadedModel> champion() {
-        return Optional.ofNullable(champion.get());
+        return Optional.ofNullable(models.get().champion());
+    }
+
+    @Override
+    public ServingModels models() {
+        return models.get();
+    }
+
+    @Override
+    public Optional<ModelVersion> registered(String version) {
+        return Optional.ofNullable(versions.get(version));
     }
 
     /** A supplier view of {@link #champion()}, as the topology and the HTTP handlers take it. */
@@ -89,30 +101,58 @@ public final class ModelRegistryWatcher {
     }
 
     /**
-     * Loads the target champion if it is not the one serving: the highest-numbered CHAMPION version not refused.
-     * Called after each batch of registry records, so a replay loads only the final champion.
+     * Loads what {@link ServingSelection} selects (champion, canary, shadows) among the versions not refused, reusing
+     * the models already loaded, and swaps the whole set at once. A champion that cannot be loaded leaves the
+     * previous champion serving. Called after each batch of registry records, so a replay loads only the final set.
      */
     public synchronized void reconcile() {
-        Optional<ModelVersion> target = versions.values().stream()
-                .filter(v -> v.getStage() == Stage.CHAMPION)
+        List<ServingSelection.Candidate> candidates = versions.values().stream()
                 .filter(v -> !refused.contains(refusalKey(v)))
-                .max(Comparator.comparingInt(ModelVersion::getVersionNumber));
-        if (target.isEmpty()) {
+                .map(v -> new ServingSelection.Candidate(v.getVersion(), v.getVersionNumber(), v.getStage()))
+                .toList();
+        ServingSelection.Targets targets = ServingSelection.select(candidates);
+        ServingModels current = models.get();
+        LoadedModel champion = targets.champion().map(v -> loadOrReuse(v, current)).orElse(null);
+        if (champion == null) {
+            champion = current.champion();
+        }
+        LoadedModel canary = targets.canary().map(v -> loadOrReuse(v, current)).orElse(null);
+        List<LoadedModel> shadows = new ArrayList<>();
+        for (String shadow : targets.shadows()) {
+            LoadedModel loaded = loadOrReuse(shadow, current);
+            if (loaded != null) {
+                shadows.add(loaded);
+            }
+        }
+        ServingModels next = new ServingModels(champion, canary, shadows);
+        if (next.equals(current)) {
             return;
         }
-        ModelVersion wanted = target.get();
-        LoadedModel current = champion.get();
-        if (current != null && current.version().equals(wanted.getVersion())
-                && current.artifactSha256().equalsIgnoreCase(wanted.getArtifactSha256())) {
-            return;
-        }
-        load(wanted).ifPresent(loaded -> {
-            LoadedModel previous = champion.getAndSet(loaded);
+        models.set(next);
+        if (champion != current.champion()) {
             metrics.modelSwapped();
             LOG.info("Serving champion {} of pipeline {} (sha256 {}, format {}), replacing {}",
-                    loaded.version(), spec.pipeline(), loaded.artifactSha256(), loaded.artifactFormat(),
-                    previous == null ? "nothing" : previous.version());
-        });
+                    champion.version(), spec.pipeline(), champion.artifactSha256(), champion.artifactFormat(),
+                    current.champion() == null ? "nothing" : current.champion().version());
+        }
+        LOG.info("Pipeline {} serves champion {}, canary {}, shadows {}", spec.pipeline(),
+                champion == null ? "none" : champion.version(), canary == null ? "none" : canary.version(),
+                shadows.stream().map(LoadedModel::version).toList());
+    }
+
+    /** The loaded model of a version: the one serving when its artifact is unchanged, else a fresh load (or null). */
+    private LoadedModel loadOrReuse(String version, ServingModels current) {
+        ModelVersion wanted = versions.get(version);
+        List<LoadedModel> serving = new ArrayList<>(current.shadows());
+        serving.add(current.champion());
+        serving.add(current.canary());
+        for (LoadedModel model : serving) {
+            if (model != null && model.version().equals(wanted.getVersion())
+                    && model.artifactSha256().equalsIgnoreCase(wanted.getArtifactSha256())) {
+                return model;
+            }
+        }
+        return load(wanted).orElse(null);
     }
 
     private Optional<LoadedModel> load(ModelVersion version) {
@@ -153,7 +193,7 @@ public final class ModelRegistryWatcher {
     private Optional<LoadedModel> refuse(ModelVersion version, String reason, Map<String, String> extraEvidence) {
         refused.add(refusalKey(version));
         metrics.modelRefused();
-        LoadedModel serving = champion.get();
+        LoadedModel serving = models.get().champion();
         String keeps = serving == null ? "no model is serving yet" : serving.version() + " keeps serving";
         LOG.error("Refused model {} of pipeline {}: {}; {}", version.getVersion(), spec.pipeline(), reason, keeps);
         Map<String, String> evidence = new LinkedHashMap<>(extraEvidence);

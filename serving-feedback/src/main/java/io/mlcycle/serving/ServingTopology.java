@@ -96,19 +96,32 @@ public final class ServingTopology {
         return buildTopology(config, TopologySerdes.from(serdes), champion, metrics);
     }
 
+    /** The topology scoring with a champion only (no canary, no shadow): tools and tests. */
+    public static Topology buildTopology(ServingFeedbackConfig config, TopologySerdes serdes,
+                                         Supplier<Optional<LoadedModel>> champion, ServingMetrics metrics) {
+        Objects.requireNonNull(champion, "champion");
+        return buildTopology(config, serdes, ModelSource.championOnly(champion), metrics);
+    }
+
+    /** {@link #buildTopology(ServingFeedbackConfig, TopologySerdes, ModelSource, ServingMetrics)} with a pipeline's serdes. */
+    public static Topology buildTopology(ServingFeedbackConfig config, PipelineSerdes serdes, ModelSource models,
+                                         ServingMetrics metrics) {
+        return buildTopology(config, TopologySerdes.from(serdes), models, metrics);
+    }
+
     /**
      * Builds the topology. Pure: everything it depends on is passed in.
      *
-     * @param config   service configuration (spec, join window, punctuation interval, alert debounce)
-     * @param serdes   serdes of the topics
-     * @param champion the model to score with right now, read per record (empty until a champion is loaded)
-     * @param metrics  counters to update
+     * @param config  service configuration (spec, join window, punctuation interval, alert debounce)
+     * @param serdes  serdes of the topics
+     * @param models  the models to score with right now, read per record, and the registry's records
+     * @param metrics counters to update
      */
-    public static Topology buildTopology(ServingFeedbackConfig config, TopologySerdes serdes,
-                                         Supplier<Optional<LoadedModel>> champion, ServingMetrics metrics) {
+    public static Topology buildTopology(ServingFeedbackConfig config, TopologySerdes serdes, ModelSource models,
+                                         ServingMetrics metrics) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(serdes, "serdes");
-        Objects.requireNonNull(champion, "champion");
+        Objects.requireNonNull(models, "models");
         Objects.requireNonNull(metrics, "metrics");
         String pipeline = config.spec().pipeline();
         String validatedTopic = Topics.DATA_VALIDATED.name(pipeline);
@@ -123,7 +136,7 @@ public final class ServingTopology {
                 predictionsTopic);
         topology.addSource(FEEDBACK_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), feedbackTopic);
 
-        topology.addProcessor(SCORE, () -> new ScoringProcessor(settings, champion, metrics), VALIDATED_SOURCE);
+        topology.addProcessor(SCORE, () -> new ScoringProcessor(settings, models, metrics), VALIDATED_SOURCE);
         topology.addProcessor(COLLECT_PREDICTIONS, () -> new PredictionCollector(settings, metrics),
                 PREDICTIONS_SOURCE);
         topology.addProcessor(JOIN_FEEDBACK, () -> new FeedbackProcessor(settings, metrics), FEEDBACK_SOURCE);
