@@ -68,6 +68,9 @@ final class ScoringProcessor extends JoinProcessor {
                     ServingTopology.PREDICTIONS_SINK);
             metrics.prediction(prediction.getVariant(), SOURCE_STREAM);
             state = state.withPrediction(summary(prediction));
+            // Counted for the online metrics here: read back from the log, the collector knows it and skips it.
+            context.forward(new Record<String, Object>(eventId, new MonitorInput.Predicted(prediction,
+                    state.firstSeenAtMs()), record.timestamp()), ServingTopology.MONITOR);
         }
         joinAndSave(eventId, state, record.timestamp());
     }
