@@ -124,8 +124,7 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
                     watcher, writer::prediction, metrics, clock, config.maxRecordsPerRequest()));
             http.route("POST", "/v1/pipelines/{pipeline}/feedback", new FeedbackHandler(config.spec(),
                     writer::feedback, clock, config.maxRecordsPerRequest(), config.sendTimeout()));
-            http.route("GET", "/v1/pipelines/{pipeline}/model", new ModelHandler(pipeline,
-                    watcher.championSupplier()));
+            http.route("GET", "/v1/pipelines/{pipeline}/model", new ModelHandler(pipeline, watcher));
             http.readinessCheck("streams", streams::isReady);
             http.readinessCheck("model-registry", registryConsumer::isFollowing);
             http.start();
@@ -162,6 +161,11 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
     /** Streams running, the model registry replayed once and followed now. */
     public boolean isReady() {
         return !closed && streams.isReady() && registryConsumer.isFollowing();
+    }
+
+    /** Every model serving now: champion, canary, shadows. */
+    public ServingModels models() {
+        return watcher.models();
     }
 
     /** The champion serving now. */
