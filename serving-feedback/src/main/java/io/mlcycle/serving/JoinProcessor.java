@@ -184,6 +184,8 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
         if (state.readyToEmit()) {
             LabeledExample example = example(eventId, state);
             context.forward(new Record<String, Object>(eventId, example, timestamp), ServingTopology.EXAMPLES_SINK);
+            context.forward(new Record<String, Object>(eventId, new MonitorInput.Labeled(example,
+                    state.firstSeenAtMs()), timestamp), ServingTopology.MONITOR);
             metrics.feedbackJoined();
             result = state.markLabeled();
         }

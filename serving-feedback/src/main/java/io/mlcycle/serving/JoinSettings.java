@@ -11,12 +11,12 @@ import java.util.Objects;
  * timings, and the serdes. Immutable.
  */
 record JoinSettings(PipelineSpec spec, Duration window, Duration punctuateInterval, Duration unmatchedAlertInterval,
-                    int maxRecordBytes, ServingTopology.TopologySerdes serdes, FeatureExtractor featureExtractor,
-                    LabelCodec labelCodec) {
+                    int maxRecordBytes, Duration metricsWindow, ServingTopology.TopologySerdes serdes,
+                    FeatureExtractor featureExtractor, LabelCodec labelCodec) {
 
     JoinSettings(PipelineSpec spec, Duration window, Duration punctuateInterval, Duration unmatchedAlertInterval,
-                 int maxRecordBytes, ServingTopology.TopologySerdes serdes) {
-        this(spec, window, punctuateInterval, unmatchedAlertInterval, maxRecordBytes, serdes,
+                 int maxRecordBytes, Duration metricsWindow, ServingTopology.TopologySerdes serdes) {
+        this(spec, window, punctuateInterval, unmatchedAlertInterval, maxRecordBytes, metricsWindow, serdes,
                 new FeatureExtractor(spec), new LabelCodec(spec));
     }
 

@@ -49,6 +49,17 @@ public record LoadedModel(String version, int versionNumber, String artifactSha2
      */
     public Prediction predict(String pipeline, String eventId, String entityKey, Map<String, Object> features,
                               Instant eventTime, Instant predictedAt, String source) {
+        return predict(pipeline, eventId, entityKey, features, eventTime, predictedAt, source, Variant.CHAMPION, true);
+    }
+
+    /**
+     * As {@link #predict(String, String, String, Map, Instant, Instant, String)} for any variant.
+     *
+     * @param served whether this prediction is the one returned to the caller
+     */
+    public Prediction predict(String pipeline, String eventId, String entityKey, Map<String, Object> features,
+                              Instant eventTime, Instant predictedAt, String source, Variant variant,
+                              boolean served) {
         Scored scored = score(features);
         return Prediction.newBuilder()
                 .setPredictionId(EventIds.newTimeOrderedId())
@@ -56,8 +67,8 @@ public record LoadedModel(String version, int versionNumber, String artifactSha2
                 .setPipeline(pipeline)
                 .setEntityKey(entityKey)
                 .setModelVersion(version)
-                .setVariant(Variant.CHAMPION)
-                .setServed(true)
+                .setVariant(variant)
+                .setServed(served)
                 .setScore(scored.score())
                 .setDecision(scored.decision())
                 .setThreshold(threshold)

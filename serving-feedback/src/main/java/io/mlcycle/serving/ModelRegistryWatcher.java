@@ -6,15 +6,18 @@ import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Severity;
 import io.mlcycle.mlcore.model.ModelArtifacts;
 import io.mlcycle.mlcore.model.Scorer;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import java.nio.ByteBuffer;
 import io.mlcycle.mlcore.registry.ChampionSelector;
 import io.mlcycle.mlcore.registry.ModelSigning;
 import io.mlcycle.mlcore.registry.RegistryView;
-import io.mlcycle.mlcore.spec.PipelineSpec;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,27 +31,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the champion model of one pipeline loaded, from the model registry {@code <p>.models}: the champion chosen by
- * ml-core's {@link ChampionSelector} over a {@link RegistryView} (the same rule in every service: only versions signed
- * with the deployment's key count, tombstones are ignored, versions refused here never count). A version that is
- * unsigned or wrongly signed is refused with a MODEL_LOAD_FAILURE alert. A new champion is verified (the artifact's SHA-256 must equal the
- * registered {@code artifact_sha256}), loaded, warmed up on synthetic features and only then swapped in atomically,
- * so requests see the old or the new model, never a half-loaded one. A version that fails any step is refused
- * with a MODEL_LOAD_FAILURE alert (to {@code <p>.monitoring.alerts}, via the alert sink) and the previous champion
- * keeps serving.
+ * Keeps the models of one pipeline loaded from the model registry {@code <p>.models}: the champion, a canary and
+ * shadows, as ml-core's {@link ChampionSelector} picks them over a {@link RegistryView} (the same rule in every
+ * service: only versions signed with the deployment's key count, tombstones are ignored, versions refused here never
+ * count; an unsigned or wrongly signed version is refused with a MODEL_LOAD_FAILURE alert). A new version is verified (the
+ * artifact's SHA-256 must equal the registered {@code artifact_sha256}), loaded, warmed up on synthetic features and
+ * only then swapped in, with the whole set at once, so requests see the old or the new set, never a half-loaded one.
+ * A version that fails any step is refused with a MODEL_LOAD_FAILURE alert (to {@code <p>.monitoring.alerts}, via
+ * the alert sink) and the previous champion keeps serving.
  *
  * <p>This class holds the selection and loading logic; {@link ModelRegistryConsumer} feeds it from Kafka. Updates
  * are applied by one thread at a time; {@link #champion()} may be called from any thread.
  */
-public final class ModelRegistryWatcher {
+public final class ModelRegistryWatcher implements ModelSource {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistryWatcher.class);
 
     private final PipelineSpec spec;
+    /** Shadows scored at most, newest first: each costs a scoring of every event. */
+    static final int MAX_SHADOWS = 3;
     private final Consumer<Alert> alertSink;
     private final ServingMetrics metrics;
     private final Clock clock;
-    private final AtomicReference<LoadedModel> champion = new AtomicReference<>();
-    /** The latest verified state of every version. */
+    private final AtomicReference<ServingModels> models = new AtomicReference<>(ServingModels.NONE);
+    /** The latest verified state of every version (read by other threads; its methods are synchronized). */
     private final RegistryView versions;
     /** Versions refused, by "version@sha256": a republished artifact with another hash is tried again. */
     private final Set<String> refused = new HashSet<>();
@@ -64,7 +69,17 @@ public final class ModelRegistryWatcher {
 
     /** The champion serving right now, if one was loaded. */
     public Optional<LoadedModel> champion() {
-        return Optional.ofNullable(champion.get());
+        return Optional.ofNullable(models.get().champion());
+    }
+
+    @Override
+    public ServingModels models() {
+        return models.get();
+    }
+
+    @Override
+    public Optional<ModelVersion> registered(String version) {
+        return versions.get(version);
     }
 
     /** A supplier view of {@link #champion()}, as the topology and the HTTP handlers take it. */
@@ -95,27 +110,57 @@ public final class ModelRegistryWatcher {
     }
 
     /**
-     * Loads the target champion if it is not the one serving: the highest-numbered CHAMPION version not refused.
-     * Called after each batch of registry records, so a replay loads only the final champion.
+     * Loads what {@link ChampionSelector} selects (champion, canary, shadows) among the versions not refused, reusing
+     * the models already loaded, and swaps the whole set at once. A champion that cannot be loaded leaves the
+     * previous champion serving. Called after each batch of registry records, so a replay loads only the final set.
      */
     public synchronized void reconcile() {
-        Optional<ModelVersion> target = versions.selection().champion();
-        if (target.isEmpty()) {
+        ChampionSelector.Selection targets = versions.selection();
+        ServingModels current = models.get();
+        LoadedModel champion = targets.champion().map(v -> loadOrReuse(v.getVersion(), current)).orElse(null);
+        if (champion == null) {
+            champion = current.champion();
+        }
+        LoadedModel canary = targets.canary().map(v -> loadOrReuse(v.getVersion(), current)).orElse(null);
+        List<LoadedModel> shadows = new ArrayList<>();
+        for (ModelVersion shadow : targets.shadows(MAX_SHADOWS)) {
+            LoadedModel loaded = loadOrReuse(shadow.getVersion(), current);
+            if (loaded != null) {
+                shadows.add(loaded);
+            }
+        }
+        ServingModels next = new ServingModels(champion, canary, shadows);
+        if (next.equals(current)) {
             return;
         }
-        ModelVersion wanted = target.get();
-        LoadedModel current = champion.get();
-        if (current != null && current.version().equals(wanted.getVersion())
-                && current.artifactSha256().equalsIgnoreCase(wanted.getArtifactSha256())) {
-            return;
-        }
-        load(wanted).ifPresent(loaded -> {
-            LoadedModel previous = champion.getAndSet(loaded);
+        models.set(next);
+        if (champion != current.champion()) {
             metrics.modelSwapped();
             LOG.info("Serving champion {} of pipeline {} (sha256 {}, format {}), replacing {}",
-                    loaded.version(), spec.pipeline(), loaded.artifactSha256(), loaded.artifactFormat(),
-                    previous == null ? "nothing" : previous.version());
-        });
+                    champion.version(), spec.pipeline(), champion.artifactSha256(), champion.artifactFormat(),
+                    current.champion() == null ? "nothing" : current.champion().version());
+        }
+        LOG.info("Pipeline {} serves champion {}, canary {}, shadows {}", spec.pipeline(),
+                champion == null ? "none" : champion.version(), canary == null ? "none" : canary.version(),
+                shadows.stream().map(LoadedModel::version).toList());
+    }
+
+    /** The loaded model of a version: the one serving when its artifact is unchanged, else a fresh load (or null). */
+    private LoadedModel loadOrReuse(String version, ServingModels current) {
+        ModelVersion wanted = versions.get(version).orElse(null);
+        if (wanted == null) {
+            return null;
+        }
+        List<LoadedModel> serving = new ArrayList<>(current.shadows());
+        serving.add(current.champion());
+        serving.add(current.canary());
+        for (LoadedModel model : serving) {
+            if (model != null && model.version().equals(wanted.getVersion())
+                    && model.artifactSha256().equalsIgnoreCase(wanted.getArtifactSha256())) {
+                return model;
+            }
+        }
+        return load(wanted).orElse(null);
     }
 
     private Optional<LoadedModel> load(ModelVersion version) {
@@ -157,12 +202,11 @@ public final class ModelRegistryWatcher {
         refused.add(ChampionSelector.rejectionKey(version));
         versions.markRejectedByServing(version.getVersion(), version.getArtifactSha256());
         metrics.modelRefused();
-        LoadedModel serving = champion.get();
+        LoadedModel serving = models.get().champion();
         String keeps = serving == null ? "no model is serving yet" : serving.version() + " keeps serving";
         LOG.error("Refused model {} of pipeline {}: {}; {}", version.getVersion(), spec.pipeline(), reason, keeps);
         Map<String, String> evidence = new LinkedHashMap<>(extraEvidence);
         evidence.put("version", version.getVersion());
-        evidence.put("artifact_sha256", String.valueOf(version.getArtifactSha256()));
         evidence.put("reason", reason);
         evidence.put("serving", serving == null ? "" : serving.version());
         try {
@@ -174,6 +218,7 @@ public final class ModelRegistryWatcher {
         }
         return Optional.empty();
     }
+
 
     private static byte[] bytes(ByteBuffer buffer) {
         if (buffer == null) {

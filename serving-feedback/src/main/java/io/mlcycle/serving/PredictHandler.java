@@ -30,7 +30,8 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * {@code POST /v1/pipelines/{pipeline}/predict}: scores one JSON record, a JSON array, or {@code {"records": [...]}}
- * with the champion. Each record passes the very same conversion and record gates as validation (ml-core's
+ * with the models serving ({@link Scoring}: the champion, or the canary for its share of entities; shadows score
+ * too but are never returned). Each record passes the very same conversion and record gates as validation (ml-core's
  * {@link JsonRecordConverter} and {@link RecordGates}); if any record is invalid the request is answered 422 with
  * the reasons per record and nothing is scored. Every prediction is logged to {@code <p>.predictions} (source
  * "http"), keyed by the record's {@code event_id}, the {@code Idempotency-Key} header, or a generated id.
@@ -44,20 +45,27 @@ public final class PredictHandler implements Handler {
     private final JsonRecordConverter converter;
     private final RecordGates gates;
     private final FeatureExtractor features;
-    private final Supplier<Optional<LoadedModel>> champion;
+    private final ModelSource models;
     private final PredictionLog predictionLog;
     private final ServingMetrics metrics;
     private final Clock clock;
     private final int maxRecords;
     private final boolean eventIdIsDataField;
 
+    /** A handler scoring with a champion only (no canary, no shadow). */
     public PredictHandler(PipelineSpec spec, Supplier<Optional<LoadedModel>> champion, PredictionLog predictionLog,
+                          ServingMetrics metrics, Clock clock, int maxRecords) {
+        this(spec, ModelSource.championOnly(Objects.requireNonNull(champion, "champion")), predictionLog, metrics,
+                clock, maxRecords);
+    }
+
+    public PredictHandler(PipelineSpec spec, ModelSource models, PredictionLog predictionLog,
                           ServingMetrics metrics, Clock clock, int maxRecords) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.converter = new JsonRecordConverter(spec);
         this.gates = new RecordGates(spec);
         this.features = new FeatureExtractor(spec);
-        this.champion = Objects.requireNonNull(champion, "champion");
+        this.models = Objects.requireNonNull(models, "models");
         this.predictionLog = Objects.requireNonNull(predictionLog, "predictionLog");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -79,12 +87,15 @@ public final class PredictHandler implements Handler {
         if (checked.stream().anyMatch(c -> !c.violations().isEmpty())) {
             return Response.status(422, invalid(checked, body.batch()));
         }
-        LoadedModel model = champion.get().orElseThrow(() -> new HttpProblem(503, "no_model",
-                "Pipeline '" + spec.pipeline() + "' has no champion model loaded yet; retry once one is promoted"));
+        ServingModels serving = models.models();
+        if (serving.champion() == null) {
+            throw new HttpProblem(503, "no_model", "Pipeline '" + spec.pipeline()
+                    + "' has no champion model loaded yet; retry once one is promoted");
+        }
 
         List<Map<String, Object>> results = new ArrayList<>();
         for (Checked record : checked) {
-            results.add(score(model, record));
+            results.add(score(serving, record));
         }
         return Response.ok(body.batch() ? Map.of("predictions", results) : results.get(0));
     }
@@ -125,23 +136,27 @@ public final class PredictHandler implements Handler {
         return new Checked(index, eventId, gated.record(), gated.violations());
     }
 
-    private Map<String, Object> score(LoadedModel model, Checked record) {
+    private Map<String, Object> score(ServingModels serving, Checked record) {
         Map<String, Object> featureValues = FeatureValues.normalise(features.features(record.record()));
         Object key = record.record().get(spec.data().key());
         Object eventTime = record.record().get(spec.data().eventTime());
-        Prediction prediction = model.predict(spec.pipeline(), record.eventId(), key == null ? null : key.toString(),
-                featureValues, eventTime instanceof Long millis ? Instant.ofEpochMilli(millis)
-                        : eventTime instanceof Instant instant ? instant : null,
-                clock.instant(), SOURCE_HTTP);
-        predictionLog.log(prediction);
-        metrics.prediction(Variant.CHAMPION, SOURCE_HTTP);
+        List<Prediction> predictions = Scoring.predict(serving, spec.canary(), new Scoring.Event(spec.pipeline(),
+                record.eventId(), key == null ? null : key.toString(), featureValues,
+                eventTime instanceof Long millis ? Instant.ofEpochMilli(millis)
+                        : eventTime instanceof Instant instant ? instant : null, clock.instant(), SOURCE_HTTP));
+        for (Prediction logged : predictions) {
+            predictionLog.log(logged);
+            metrics.prediction(logged.getVariant(), SOURCE_HTTP);
+        }
+        Prediction prediction = predictions.get(0);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("event_id", prediction.getEventId());
         result.put("prediction_id", prediction.getPredictionId());
-        result.put("model_version", model.version());
+        result.put("model_version", prediction.getModelVersion());
+        result.put("variant", prediction.getVariant().name());
         result.put("score", prediction.getScore());
         result.put("decision", prediction.getDecision());
-        result.put("threshold", model.threshold());
+        result.put("threshold", prediction.getThreshold());
         return result;
     }
 

@@ -42,6 +42,9 @@ final class PredictionCollector extends JoinProcessor {
             state = state.withEvent(new JoinState.EventInfo(prediction.getEntityKey(),
                     FeatureValues.normalise(prediction.getFeatures()), eventTime, false));
         }
-        joinAndSave(eventId, state.withPrediction(ScoringProcessor.summary(prediction)), record.timestamp());
+        JoinState saved = joinAndSave(eventId, state.withPrediction(ScoringProcessor.summary(prediction)),
+                record.timestamp());
+        context.forward(new Record<String, Object>(eventId, new MonitorInput.Predicted(prediction,
+                saved.firstSeenAtMs()), record.timestamp()), ServingTopology.MONITOR);
     }
 }

@@ -6,28 +6,29 @@ import io.mlcycle.avro.QuarantineStage;
 import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.gates.ReasonCode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scores each validated event with the current champion (when there is one), logs the prediction to
- * {@code <p>.predictions}, and remembers the event and its prediction for the feedback join.
+ * Scores each validated event with the models serving ({@link Scoring}: champion or canary answers, shadows score
+ * too; nothing before a champion exists), logs every prediction to {@code <p>.predictions}, and remembers the event
+ * and its predictions for the feedback join.
  */
 final class ScoringProcessor extends JoinProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(ScoringProcessor.class);
     static final String SOURCE_STREAM = "stream";
 
-    private final Supplier<Optional<LoadedModel>> champion;
+    private final ModelSource models;
     private long lastFailureLogMs = Long.MIN_VALUE;
 
-    ScoringProcessor(JoinSettings settings, Supplier<Optional<LoadedModel>> champion, ServingMetrics metrics) {
+    ScoringProcessor(JoinSettings settings, ModelSource models, ServingMetrics metrics) {
         super(settings, metrics);
-        this.champion = champion;
+        this.models = models;
     }
 
     @Override
@@ -58,27 +59,28 @@ final class ScoringProcessor extends JoinProcessor {
         long eventTimeMs = eventTime == null ? record.timestamp() : eventTime;
 
         state = state.withEvent(new JoinState.EventInfo(entityKey, features, eventTimeMs, true));
-        Optional<LoadedModel> model = champion.get();
-        if (model.isPresent()) {
-            Prediction prediction = score(model.get(), eventId, entityKey, features, eventTime);
-            if (prediction != null) {
-                context.forward(new Record<String, Object>(eventId, prediction, record.timestamp()),
-                        ServingTopology.PREDICTIONS_SINK);
-                metrics.prediction(Variant.CHAMPION, SOURCE_STREAM);
-                state = state.withPrediction(summary(prediction));
-            }
-        } else {
+        List<Prediction> predictions = score(eventId, entityKey, features, eventTime);
+        if (predictions.isEmpty()) {
             metrics.predictionSkipped("no_model");
+        }
+        for (Prediction prediction : predictions) {
+            context.forward(new Record<String, Object>(eventId, prediction, record.timestamp()),
+                    ServingTopology.PREDICTIONS_SINK);
+            metrics.prediction(prediction.getVariant(), SOURCE_STREAM);
+            state = state.withPrediction(summary(prediction));
+            // Counted for the online metrics here: read back from the log, the collector knows it and skips it.
+            context.forward(new Record<String, Object>(eventId, new MonitorInput.Predicted(prediction,
+                    state.firstSeenAtMs()), record.timestamp()), ServingTopology.MONITOR);
         }
         joinAndSave(eventId, state, record.timestamp());
     }
 
-    private Prediction score(LoadedModel model, String eventId, String entityKey, Map<String, Object> features,
-                             Long eventTime) {
+    private List<Prediction> score(String eventId, String entityKey, Map<String, Object> features, Long eventTime) {
+        ServingModels serving = models.models();
         try {
-            return model.predict(settings.pipeline(), eventId, entityKey, features,
-                    eventTime == null ? null : Instant.ofEpochMilli(eventTime), Instant.ofEpochMilli(now()),
-                    SOURCE_STREAM);
+            return Scoring.predict(serving, settings.spec().canary(), new Scoring.Event(settings.pipeline(), eventId,
+                    entityKey, features, eventTime == null ? null : Instant.ofEpochMilli(eventTime),
+                    Instant.ofEpochMilli(now()), SOURCE_STREAM));
         } catch (RuntimeException e) {
             metrics.scoringFailure();
             long now = now();
@@ -86,9 +88,10 @@ final class ScoringProcessor extends JoinProcessor {
             // MIN_VALUE means "never logged"; now - MIN_VALUE would overflow to a negative number.
             if (lastFailureLogMs == Long.MIN_VALUE || now - lastFailureLogMs > 60_000L) {
                 lastFailureLogMs = now;
-                LOG.warn("Model {} failed to score event {}: {}", model.version(), eventId, e.toString());
+                LOG.warn("Model {} failed to score event {}: {}", serving.champion() == null ? "none"
+                        : serving.champion().version(), eventId, e.toString());
             }
-            return null;
+            return List.of();
         }
     }
 

@@ -31,6 +31,8 @@ import java.util.Objects;
  *       larger ones are quarantined, cut to a bounded prefix</td></tr>
  *   <tr><td>{@value #REGISTRY_REPLAY_TIMEOUT}</td><td>PT2M</td><td>how long start waits for the model registry
  *       replay (stream scoring starts after it)</td></tr>
+ *   <tr><td>{@value #METRICS_WINDOW}</td><td>PT15M</td><td>event-time window of the online metrics written to
+ *       &lt;p&gt;.monitoring.metrics</td></tr>
  * </table>
  *
  * @param platform               shared settings (bootstrap servers, registry, HTTP host/port, state dir, ...)
@@ -42,11 +44,12 @@ import java.util.Objects;
  * @param sendTimeout            how long HTTP feedback waits for the broker's acknowledgement
  * @param maxRecordBytes         largest input value the join accepts
  * @param registryReplayTimeout  how long start waits for the model registry replay before stream scoring starts
+ * @param metricsWindow          width of the event-time windows of the online metrics
  */
 public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, Duration joinWindow,
                                     Duration punctuateInterval, Duration unmatchedAlertInterval,
                                     int maxRecordsPerRequest, Duration sendTimeout, int maxRecordBytes,
-                                    Duration registryReplayTimeout) {
+                                    Duration registryReplayTimeout, Duration metricsWindow) {
 
     public static final String SERVICE_NAME = "serving-feedback";
     public static final int DEFAULT_HTTP_PORT = 8182;
@@ -58,6 +61,7 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
     public static final String SEND_TIMEOUT = "serving.http.send.timeout";
     public static final String MAX_RECORD_BYTES = "serving.max.record.bytes";
     public static final String REGISTRY_REPLAY_TIMEOUT = "serving.registry.replay.timeout";
+    public static final String METRICS_WINDOW = "serving.metrics.window";
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_UNMATCHED_ALERT_INTERVAL = Duration.ofMinutes(1);
@@ -65,6 +69,7 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_RECORD_BYTES = 256 * 1024;
     public static final Duration DEFAULT_REGISTRY_REPLAY_TIMEOUT = Duration.ofMinutes(2);
+    public static final Duration DEFAULT_METRICS_WINDOW = Duration.ofMinutes(15);
 
     public ServingFeedbackConfig {
         Objects.requireNonNull(platform, "platform");
@@ -74,6 +79,7 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
         requirePositive(UNMATCHED_ALERT_INTERVAL, unmatchedAlertInterval);
         requirePositive(SEND_TIMEOUT, sendTimeout);
         requirePositive(REGISTRY_REPLAY_TIMEOUT, registryReplayTimeout);
+        requirePositive(METRICS_WINDOW, metricsWindow);
         if (maxRecordBytes < 1024) {
             throw new ConfigException("Invalid value '" + maxRecordBytes + "' for configuration '"
                     + MAX_RECORD_BYTES + "': expected at least 1024");
@@ -119,11 +125,13 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
                 DEFAULT_MAX_RECORD_BYTES, 1024, 64 * 1024 * 1024), DEFAULT_MAX_RECORD_BYTES);
         Duration replayTimeout = ConfigException.collect(problems, () -> source.getDuration(REGISTRY_REPLAY_TIMEOUT,
                 DEFAULT_REGISTRY_REPLAY_TIMEOUT), DEFAULT_REGISTRY_REPLAY_TIMEOUT);
+        Duration metricsWindow = ConfigException.collect(problems, () -> source.getDuration(METRICS_WINDOW,
+                DEFAULT_METRICS_WINDOW), DEFAULT_METRICS_WINDOW);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new ServingFeedbackConfig(platform, spec, window, punctuate, alertInterval, maxRecords, sendTimeout,
-                maxRecordBytes, replayTimeout);
+                maxRecordBytes, replayTimeout, metricsWindow);
     }
 
     /** Kafka Streams application id: {@code mlcycle-<pipeline>-serving-feedback}. */

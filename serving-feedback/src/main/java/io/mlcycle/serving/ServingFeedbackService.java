@@ -116,17 +116,16 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
             Properties streamsProps = StreamsSettings.forApplication(platform, config.applicationId());
             streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
             StreamsRunner streams = StreamsRunner.start(config.applicationId(),
-                    ServingTopology.buildTopology(config, serdes, watcher.championSupplier(), metrics), streamsProps);
+                    ServingTopology.buildTopology(config, serdes, watcher, metrics), streamsProps);
             resources.add(streams);
             http.bindKafkaStreams(streams.streams());
 
             Clock clock = Clock.systemUTC();
             http.route("POST", "/v1/pipelines/{pipeline}/predict", new PredictHandler(config.spec(),
-                    watcher.championSupplier(), writer::prediction, metrics, clock, config.maxRecordsPerRequest()));
+                    watcher, writer::prediction, metrics, clock, config.maxRecordsPerRequest()));
             http.route("POST", "/v1/pipelines/{pipeline}/feedback", new FeedbackHandler(config.spec(),
                     writer::feedback, clock, config.maxRecordsPerRequest(), config.sendTimeout()));
-            http.route("GET", "/v1/pipelines/{pipeline}/model", new ModelHandler(pipeline,
-                    watcher.championSupplier()));
+            http.route("GET", "/v1/pipelines/{pipeline}/model", new ModelHandler(pipeline, watcher));
             http.readinessCheck("streams", streams::isReady);
             http.readinessCheck("model-registry", registryConsumer::isFollowing);
             http.start();
@@ -163,6 +162,11 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
     /** Streams running, the model registry replayed once and followed now. */
     public boolean isReady() {
         return !closed && streams.isReady() && registryConsumer.isFollowing();
+    }
+
+    /** Every model serving now: champion, canary, shadows. */
+    public ServingModels models() {
+        return watcher.models();
     }
 
     /** The champion serving now. */

@@ -3,8 +3,11 @@ package io.mlcycle.serving;
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.Feedback;
 import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.OnlineMetrics;
 import io.mlcycle.avro.Prediction;
 import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.util.Objects;
@@ -29,6 +32,8 @@ import org.apache.kafka.streams.state.Stores;
  * stream-time punctuator: expires state older than the label-delay window; unmatched feedback is counted and
  * alerted (FEEDBACK_UNMATCHED) to &lt;p&gt;.monitoring.alerts
  * keyless feedback / predictions --> written back to their topic keyed by the event id in their value
+ * new predictions and labeled examples --monitor--> &lt;p&gt;.monitoring.metrics (per version, variant, window);
+ *     DEGRADATION alerts and &lt;p&gt;.training.triggers; canary promotion / rollback to &lt;p&gt;.models
  * </pre>
  *
  * Inputs are read as bytes and decoded inside the processors, so undecodable records are quarantined with their
@@ -37,6 +42,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class ServingTopology {
     static final String JOIN_STORE = "serving-join";
     static final String EXPIRY_STORE = "serving-join-expiry";
+    static final String METRICS_STORE = "serving-online-metrics";
+    static final String CANARY_STORE = "serving-canary-tests";
 
     static final String VALIDATED_SOURCE = "validated-source";
     static final String PREDICTIONS_SOURCE = "predictions-source";
@@ -44,6 +51,10 @@ public final class ServingTopology {
     static final String SCORE = "score";
     static final String COLLECT_PREDICTIONS = "collect-predictions";
     static final String JOIN_FEEDBACK = "join-feedback";
+    static final String MONITOR = "online-monitor";
+    static final String METRICS_SINK = "metrics-sink";
+    static final String TRIGGERS_SINK = "triggers-sink";
+    static final String MODELS_SINK = "models-sink";
     static final String PREDICTIONS_SINK = "predictions-sink";
     static final String EXAMPLES_SINK = "examples-sink";
     static final String QUARANTINE_SINK = "quarantine-sink";
@@ -63,10 +74,14 @@ public final class ServingTopology {
      * @param example    {@code <p>.examples.labeled}
      * @param quarantine {@code <p>.data.quarantine}
      * @param alert      {@code <p>.monitoring.alerts}
+     * @param metrics    {@code <p>.monitoring.metrics}
+     * @param trigger    {@code <p>.training.triggers}
+     * @param model      {@code <p>.models}
      */
     public record TopologySerdes(Serde<GenericRecord> validated, Serde<Prediction> prediction, Serde<Feedback> feedback,
                                  Serde<LabeledExample> example, Serde<QuarantineRecord> quarantine,
-                                 Serde<Alert> alert) {
+                                 Serde<Alert> alert, Serde<OnlineMetrics> metrics, Serde<TrainingTrigger> trigger,
+                                 Serde<ModelVersion> model) {
         public TopologySerdes {
             Objects.requireNonNull(validated, "validated");
             Objects.requireNonNull(prediction, "prediction");
@@ -74,13 +89,18 @@ public final class ServingTopology {
             Objects.requireNonNull(example, "example");
             Objects.requireNonNull(quarantine, "quarantine");
             Objects.requireNonNull(alert, "alert");
+            Objects.requireNonNull(metrics, "metrics");
+            Objects.requireNonNull(trigger, "trigger");
+            Objects.requireNonNull(model, "model");
         }
 
         /** The serdes of a pipeline's topics, as the platform builds them. */
         public static TopologySerdes from(PipelineSerdes serdes) {
             return new TopologySerdes(serdes.valueSerde(Topics.DATA_VALIDATED), serdes.valueSerde(Topics.PREDICTIONS),
                     serdes.valueSerde(Topics.FEEDBACK), serdes.valueSerde(Topics.EXAMPLES_LABELED),
-                    serdes.valueSerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.MONITORING_ALERTS));
+                    serdes.valueSerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.MONITORING_ALERTS),
+                    serdes.valueSerde(Topics.MONITORING_METRICS), serdes.valueSerde(Topics.TRAINING_TRIGGERS),
+                    serdes.valueSerde(Topics.MODELS));
         }
     }
 
@@ -96,26 +116,39 @@ public final class ServingTopology {
         return buildTopology(config, TopologySerdes.from(serdes), champion, metrics);
     }
 
+    /** The topology scoring with a champion only (no canary, no shadow): tools and tests. */
+    public static Topology buildTopology(ServingFeedbackConfig config, TopologySerdes serdes,
+                                         Supplier<Optional<LoadedModel>> champion, ServingMetrics metrics) {
+        Objects.requireNonNull(champion, "champion");
+        return buildTopology(config, serdes, ModelSource.championOnly(champion), metrics);
+    }
+
+    /** {@link #buildTopology(ServingFeedbackConfig, TopologySerdes, ModelSource, ServingMetrics)} with a pipeline's serdes. */
+    public static Topology buildTopology(ServingFeedbackConfig config, PipelineSerdes serdes, ModelSource models,
+                                         ServingMetrics metrics) {
+        return buildTopology(config, TopologySerdes.from(serdes), models, metrics);
+    }
+
     /**
      * Builds the topology. Pure: everything it depends on is passed in.
      *
-     * @param config   service configuration (spec, join window, punctuation interval, alert debounce)
-     * @param serdes   serdes of the topics
-     * @param champion the model to score with right now, read per record (empty until a champion is loaded)
-     * @param metrics  counters to update
+     * @param config  service configuration (spec, join window, punctuation interval, alert debounce)
+     * @param serdes  serdes of the topics
+     * @param models  the models to score with right now, read per record, and the registry's records
+     * @param metrics counters to update
      */
-    public static Topology buildTopology(ServingFeedbackConfig config, TopologySerdes serdes,
-                                         Supplier<Optional<LoadedModel>> champion, ServingMetrics metrics) {
+    public static Topology buildTopology(ServingFeedbackConfig config, TopologySerdes serdes, ModelSource models,
+                                         ServingMetrics metrics) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(serdes, "serdes");
-        Objects.requireNonNull(champion, "champion");
+        Objects.requireNonNull(models, "models");
         Objects.requireNonNull(metrics, "metrics");
         String pipeline = config.spec().pipeline();
         String validatedTopic = Topics.DATA_VALIDATED.name(pipeline);
         String predictionsTopic = Topics.PREDICTIONS.name(pipeline);
         String feedbackTopic = Topics.FEEDBACK.name(pipeline);
         JoinSettings settings = new JoinSettings(config.spec(), config.joinWindow(), config.punctuateInterval(),
-                config.unmatchedAlertInterval(), config.maxRecordBytes(), serdes);
+                config.unmatchedAlertInterval(), config.maxRecordBytes(), config.metricsWindow(), serdes);
 
         Topology topology = new Topology();
         topology.addSource(VALIDATED_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), validatedTopic);
@@ -123,11 +156,23 @@ public final class ServingTopology {
                 predictionsTopic);
         topology.addSource(FEEDBACK_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), feedbackTopic);
 
-        topology.addProcessor(SCORE, () -> new ScoringProcessor(settings, champion, metrics), VALIDATED_SOURCE);
+        topology.addProcessor(SCORE, () -> new ScoringProcessor(settings, models, metrics), VALIDATED_SOURCE);
         topology.addProcessor(COLLECT_PREDICTIONS, () -> new PredictionCollector(settings, metrics),
                 PREDICTIONS_SOURCE);
         topology.addProcessor(JOIN_FEEDBACK, () -> new FeedbackProcessor(settings, metrics), FEEDBACK_SOURCE);
 
+        topology.addProcessor(MONITOR, () -> new OnlineMonitor(settings, models), SCORE, COLLECT_PREDICTIONS,
+                JOIN_FEEDBACK);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(METRICS_STORE),
+                Serdes.String(), Serdes.ByteArray()), MONITOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CANARY_STORE),
+                Serdes.String(), Serdes.ByteArray()), MONITOR);
+        topology.addSink(METRICS_SINK, Topics.MONITORING_METRICS.name(pipeline), Serdes.String().serializer(),
+                serdes.metrics().serializer(), MONITOR);
+        topology.addSink(TRIGGERS_SINK, Topics.TRAINING_TRIGGERS.name(pipeline), Serdes.String().serializer(),
+                serdes.trigger().serializer(), MONITOR);
+        topology.addSink(MODELS_SINK, Topics.MODELS.name(pipeline), Serdes.String().serializer(),
+                serdes.model().serializer(), MONITOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_STORE),
                 Serdes.String(), new JoinStateSerde()), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE),
@@ -140,7 +185,7 @@ public final class ServingTopology {
         topology.addSink(QUARANTINE_SINK, Topics.DATA_QUARANTINE.name(pipeline), Serdes.String().serializer(),
                 serdes.quarantine().serializer(), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
         topology.addSink(ALERTS_SINK, Topics.MONITORING_ALERTS.name(pipeline), Serdes.String().serializer(),
-                serdes.alert().serializer(), JOIN_FEEDBACK);
+                serdes.alert().serializer(), JOIN_FEEDBACK, MONITOR);
         // Keyless feedback and predictions go back to their own topic keyed by event id (bytes unchanged), so that
         // they reach the partition, and the task, that holds their event's join state.
         topology.addSink(FEEDBACK_REKEY_SINK, feedbackTopic, Serdes.String().serializer(),

@@ -46,17 +46,22 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The service against a real broker and registry: champion hot swap from {@code <p>.models}, stream scoring of
  * {@code <p>.data.validated}, HTTP predict and feedback, and the labeled examples carrying their predictions.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServingFeedbackServiceIT {
     private static final PipelineSpec SPEC = TestFixtures.spec();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static LocalStack stack;
+    private static ServingFeedbackConfig config;
     private static Path stateDir;
     private static ServingFeedbackService service;
     private static PipelineSerdes serdes;
@@ -74,7 +79,8 @@ class ServingFeedbackServiceIT {
                 PlatformConfig.HTTP_PORT, "0",
                 PlatformConfig.STATE_DIR, stateDir.toString(),
                 ServingFeedbackConfig.PUNCTUATE_INTERVAL, "PT1S"));
-        service = ServingFeedbackService.start(ServingFeedbackConfig.from(source));
+        config = ServingFeedbackConfig.from(source);
+        service = ServingFeedbackService.start(config);
         registry = RestSchemaRegistryClient.forUrls(stack.registryUrl());
         serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults(), SPEC.pipeline(), SPEC.dataSchema());
     }
@@ -90,6 +96,7 @@ class ServingFeedbackServiceIT {
     }
 
     @Test
+    @Order(1)
     void scoresJoinsFeedbackAndSwapsChampionsWithoutRestart() throws Exception {
         await().atMost(Duration.ofSeconds(60)).until(service::isReady);
         assertThat(get("/v1/pipelines/credit/model").statusCode()).isEqualTo(404);
@@ -152,6 +159,81 @@ class ServingFeedbackServiceIT {
 
         String metrics = get("/metrics").body();
         assertThat(metrics).contains("mlcycle_serving_predictions_total").contains("mlcycle_serving_model_refused_total");
+    }
+
+    @Test
+    @Order(2)
+    void aBacklogReadAfterARestartIsScoredAndJoinedAndCanariesAreDecidedOnOnlineEvidence() throws Exception {
+        await().atMost(Duration.ofSeconds(60)).until(service::isReady);
+        await().atMost(Duration.ofSeconds(20)).until(() -> modelVersion().equals("credit-v3"));
+        service.close();
+
+        // While serving is down: a better canary is registered, and events with their outcomes pile up.
+        publishModel(version(4, Stage.CANARY, 4.0));
+        int backlog = 240;
+        produceTraffic("r", backlog);
+
+        service = ServingFeedbackService.start(config);
+        // Every backlog event is scored (the registry is replayed before stream scoring starts), its outcome joined.
+        List<LabeledExample> joined = await().atMost(Duration.ofSeconds(60)).until(
+                () -> read(Topics.EXAMPLES_LABELED).stream().filter(e -> e.getEventId().startsWith("r-")).toList(),
+                es -> es.size() >= backlog);
+        assertThat(joined).hasSize(backlog).allSatisfy(e -> assertThat(e.getPredictions()).isNotEmpty());
+        assertThat(joined).anySatisfy(e -> assertThat(e.getPredictions()).extracting(p -> p.getVariant())
+                .contains(io.mlcycle.avro.Variant.CANARY, io.mlcycle.avro.Variant.CHAMPION));
+        assertThat(service.metrics().count(ServingMetrics.FEEDBACK_UNMATCHED)).isZero();
+
+        // The canary was significantly no worse on the paired outcomes: promoted, and serving follows by itself.
+        List<ModelVersion> registryRecords = await().atMost(Duration.ofSeconds(30)).until(() -> read(Topics.MODELS),
+                vs -> vs.stream().anyMatch(v -> v.getVersion().equals("credit-v4") && v.getStage() == Stage.CHAMPION));
+        assertThat(registryRecords).anySatisfy(v -> {
+            assertThat(v.getVersion()).isEqualTo("credit-v3");
+            assertThat(v.getStage()).isEqualTo(Stage.RETIRED);
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> modelVersion().equals("credit-v4"));
+
+        // A worse canary is rolled back by itself.
+        publishModel(version(5, Stage.CANARY, -4.0));
+        await().atMost(Duration.ofSeconds(20)).until(() -> service.models().canary() != null
+                && service.models().canary().version().equals("credit-v5"));
+        produceTraffic("w", 120);
+        List<ModelVersion> afterRollback = await().atMost(Duration.ofSeconds(60)).until(() -> read(Topics.MODELS),
+                vs -> vs.stream().anyMatch(v -> v.getVersion().equals("credit-v5") && v.getStage() == Stage.REJECTED));
+        assertThat(afterRollback).filteredOn(v -> v.getVersion().equals("credit-v5") && v.getStage() == Stage.REJECTED)
+                .first().satisfies(v -> assertThat(v.getHistory().get(v.getHistory().size() - 1).getReason())
+                        .contains("rolled back on online evidence"));
+        assertThat(modelVersion()).isEqualTo("credit-v4");
+    }
+
+    /** A version scoring sigmoid(ageWeight * (age - 40) / 10); the outcomes of produceTraffic are "age above 40". */
+    private static ModelVersion version(int number, Stage stage, double ageWeight) {
+        byte[] artifact = TestFixtures.artifact(SPEC, 0.0, ageWeight);
+        return TestFixtures.modelVersion(SPEC, number, stage, artifact, ModelArtifacts.sha256(artifact));
+    }
+
+    /** Events of distinct applicants and, right after, their outcomes. */
+    private static void produceTraffic(String prefix, int count) throws Exception {
+        try (KafkaProducer<String, GenericRecord> events = new KafkaProducer<>(producerProps(),
+                new StringSerializer(), serdes.valueSerde(Topics.DATA_VALIDATED).serializer());
+             KafkaProducer<String, io.mlcycle.avro.Feedback> outcomes = new KafkaProducer<>(producerProps(),
+                     new StringSerializer(), serdes.valueSerde(Topics.FEEDBACK).serializer())) {
+            for (int i = 0; i < count; i++) {
+                String eventId = prefix + "-" + i;
+                int age = 20 + (i * 37) % 45;
+                events.send(new ProducerRecord<>(Topics.DATA_VALIDATED.name(SPEC.pipeline()), eventId,
+                        TestFixtures.event(SPEC, "app-" + eventId, age, 3000.0, "employed", Instant.now())));
+            }
+            events.flush();
+            for (int i = 0; i < count; i++) {
+                String eventId = prefix + "-" + i;
+                int age = 20 + (i * 37) % 45;
+                outcomes.send(new ProducerRecord<>(Topics.FEEDBACK.name(SPEC.pipeline()), eventId,
+                        io.mlcycle.avro.Feedback.newBuilder().setEventId(eventId)
+                                .setLabel(Boolean.toString(age > 40)).setObservedAt(Instant.now())
+                                .setSource("it").build()));
+            }
+            outcomes.flush();
+        }
     }
 
     private static List<String> ids(List<Prediction> predictions) {

@@ -117,6 +117,12 @@ final class TestFixtures {
                 .build());
     }
 
+    /** A version in any stage whose declared SHA-256 matches its artifact. */
+    static ModelVersion version(PipelineSpec spec, int number, Stage stage, double intercept) {
+        byte[] artifact = artifact(spec, intercept, 1.0);
+        return modelVersion(spec, number, stage, artifact, ModelArtifacts.sha256(artifact));
+    }
+
     /** A champion version whose declared SHA-256 matches its artifact. */
     static ModelVersion champion(PipelineSpec spec, int number, double intercept) {
         byte[] artifact = artifact(spec, intercept, 1.0);

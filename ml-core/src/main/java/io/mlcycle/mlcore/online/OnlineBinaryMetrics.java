@@ -41,12 +41,12 @@ public final class OnlineBinaryMetrics {
         latency[latencyBucket(latencyMicros)]++;
     }
 
-    /** One outcome for a prediction of score {@code score} with decision threshold {@code threshold}. */
-    public void outcome(double score, boolean positive, double threshold) {
+    /** One outcome for a prediction of score {@code score} that decided {@code decision} (positive or not). */
+    public void outcome(double score, boolean positive, boolean decision) {
         double s = Double.isFinite(score) ? Math.max(0, Math.min(1, score)) : 0.5;
         labeled++;
         positives += positive ? 1 : 0;
-        correct += (s >= threshold) == positive ? 1 : 0;
+        correct += decision == positive ? 1 : 0;
         double clipped = Math.min(1 - CLIP, Math.max(CLIP, s));
         logLoss -= positive ? Math.log(clipped) : Math.log(1 - clipped);
         double y = positive ? 1 : 0;

@@ -110,6 +110,11 @@ public final class ChampionSelector {
             return challengers.stream().filter(v -> v.getStage() == Stage.SHADOW).findFirst();
         }
 
+        /** The challengers in stage SHADOW, newest first, at most {@code limit}. */
+        public List<ModelVersion> shadows(int limit) {
+            return challengers.stream().filter(v -> v.getStage() == Stage.SHADOW).limit(limit).toList();
+        }
+
         /** The newest challenger in stage CANARY. */
         public Optional<ModelVersion> canary() {
             return challengers.stream().filter(v -> v.getStage() == Stage.CANARY).findFirst();

@@ -21,7 +21,7 @@ class OnlineBinaryMetricsTest {
             labels[i] = random.nextDouble() < 0.4;
             scores[i] = Math.max(0, Math.min(1, (labels[i] ? 0.6 : 0.4) + 0.5 * (random.nextDouble() - 0.5)));
             online.prediction(scores[i] >= 0.5, 100 + i % 50);
-            online.outcome(scores[i], labels[i], 0.5);
+            online.outcome(scores[i], labels[i], scores[i] >= 0.5);
         }
         BinaryMetrics offline = BinaryMetrics.compute(labels, scores, 0.5);
 
@@ -42,8 +42,8 @@ class OnlineBinaryMetricsTest {
         OnlineBinaryMetrics metrics = new OnlineBinaryMetrics();
         metrics.prediction(true, 2000);
         assertThat(metrics.metrics()).containsOnlyKeys("predicted_positive_rate", "latency_p50_ms", "latency_p99_ms");
-        metrics.outcome(0.8, true, 0.5);
-        metrics.outcome(0.3, false, 0.5);
+        metrics.outcome(0.8, true, true);
+        metrics.outcome(0.3, false, false);
 
         OnlineBinaryMetrics back = OnlineBinaryMetrics.fromBytes(metrics.toBytes());
 

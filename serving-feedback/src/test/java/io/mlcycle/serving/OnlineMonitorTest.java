@@ -1,0 +1,211 @@
+package io.mlcycle.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.AlertType;
+import io.mlcycle.avro.Feedback;
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.OnlineMetrics;
+import io.mlcycle.avro.Severity;
+import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.avro.TriggerReason;
+import io.mlcycle.avro.Variant;
+import io.mlcycle.mlcore.model.ModelArtifacts;
+import io.mlcycle.mlcore.spec.CanarySpec;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.platform.registry.InMemorySchemaRegistryClient;
+import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Online metrics, degradation and canary decisions, through the serving topology in the test driver. */
+class OnlineMonitorTest {
+    private static final PipelineSpec BASE = TestFixtures.spec();
+    /** Half the entities to the canary, at least 30 paired outcomes (10 per stream task) before a promotion. */
+    private static final PipelineSpec SPEC = new PipelineSpec(BASE.pipeline(), BASE.description(), BASE.data(),
+            BASE.label(), BASE.objective(), BASE.training(), BASE.triggers(), BASE.drift(), BASE.promotion(),
+            BASE.sourceName(), BASE.sha256(), new CanarySpec(0.5, 30, 0.05, 0.01));
+    private static final Duration METRICS_WINDOW = Duration.ofMinutes(5);
+
+    @TempDir
+    Path stateDir;
+
+    private ModelRegistryWatcher watcher;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, GenericRecord> validated;
+    private TestInputTopic<String, Feedback> feedback;
+    private TestInputTopic<String, byte[]> rawValidated;
+    private TestOutputTopic<String, ModelVersion> models;
+    private TestOutputTopic<String, OnlineMetrics> metrics;
+    private TestOutputTopic<String, Alert> alerts;
+    private TestOutputTopic<String, TrainingTrigger> triggers;
+    private Instant streamTime = TestFixtures.T0;
+
+    private void start(ModelVersion... versions) {
+        watcher = new ModelRegistryWatcher(SPEC, alert -> { }, ServingMetrics.inMemory(SPEC.pipeline()),
+                Clock.fixed(TestFixtures.T0, ZoneOffset.UTC), io.mlcycle.mlcore.registry.ModelSigning.development());
+        watcher.apply(List.of(versions));
+        PipelineSerdes serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
+                SPEC.pipeline(), SPEC.dataSchema());
+        ServingFeedbackConfig config = TestFixtures.config(SPEC, Map.of(
+                ServingFeedbackConfig.METRICS_WINDOW, METRICS_WINDOW.toString()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "online-monitor-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(ServingTopology.buildTopology(config, serdes, watcher,
+                ServingMetrics.inMemory(SPEC.pipeline())), props, TestFixtures.T0);
+        String p = SPEC.pipeline();
+        validated = driver.createInputTopic(Topics.DATA_VALIDATED.name(p), new StringSerializer(),
+                serdes.valueSerde(Topics.DATA_VALIDATED).serializer());
+        rawValidated = driver.createInputTopic(Topics.DATA_VALIDATED.name(p), new StringSerializer(),
+                new ByteArraySerializer());
+        feedback = driver.createInputTopic(Topics.FEEDBACK.name(p), new StringSerializer(),
+                serdes.valueSerde(Topics.FEEDBACK).serializer());
+        models = driver.createOutputTopic(Topics.MODELS.name(p), new StringDeserializer(),
+                serdes.valueSerde(Topics.MODELS).deserializer());
+        metrics = driver.createOutputTopic(Topics.MONITORING_METRICS.name(p), new StringDeserializer(),
+                serdes.valueSerde(Topics.MONITORING_METRICS).deserializer());
+        alerts = driver.createOutputTopic(Topics.MONITORING_ALERTS.name(p), new StringDeserializer(),
+                serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer());
+        triggers = driver.createOutputTopic(Topics.TRAINING_TRIGGERS.name(p), new StringDeserializer(),
+                serdes.valueSerde(Topics.TRAINING_TRIGGERS).deserializer());
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    /** A version scoring sigmoid(ageWeight * (age - 40) / 10); the outcome in this test is "age above 40". */
+    private static ModelVersion version(int number, Stage stage, double ageWeight, Map<String, Double> offline) {
+        byte[] artifact = TestFixtures.artifact(SPEC, 0.0, ageWeight);
+        return ModelVersion.newBuilder(TestFixtures.modelVersion(SPEC, number, stage, artifact,
+                ModelArtifacts.sha256(artifact))).setOfflineMetrics(offline).build();
+    }
+
+    /** Events of {@code entities} distinct applicants, each followed by its outcome, one second apart. */
+    private void traffic(String prefix, int entities) {
+        for (int i = 0; i < entities; i++) {
+            String eventId = prefix + "-" + i;
+            int age = 20 + (i * 37) % 45;
+            streamTime = streamTime.plusSeconds(1);
+            validated.pipeInput(eventId, TestFixtures.event(SPEC, "app-" + prefix + i, age, 1000.0, "employed",
+                    streamTime), streamTime);
+            feedback.pipeInput(eventId, Feedback.newBuilder().setEventId(eventId).setLabel(age > 40 ? "true" : "false")
+                    .setObservedAt(streamTime).setSource("test").build(), streamTime);
+        }
+    }
+
+    private void advanceStreamTime(Duration by) {
+        streamTime = streamTime.plus(by);
+        rawValidated.pipeInput("tick", null, streamTime);
+    }
+
+    @Test
+    void aBetterCanaryIsPromotedOnOnlineEvidenceAndTheChampionRetired() {
+        start(version(1, Stage.CHAMPION, 0.2, Map.of()), version(2, Stage.CANARY, 4.0, Map.of()));
+
+        traffic("a", 400);
+
+        List<ModelVersion> written = models.readValuesToList();
+        assertThat(written).extracting(ModelVersion::getVersion, ModelVersion::getStage)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("credit-v2", Stage.CHAMPION),
+                        org.assertj.core.groups.Tuple.tuple("credit-v1", Stage.RETIRED));
+        String reason = written.get(0).getHistory().get(written.get(0).getHistory().size() - 1).getReason();
+        assertThat(reason).contains("promoted on online evidence").contains("significantly no worse")
+                .contains("credit-v1").contains("always-valid p");
+        assertThat(written.get(0).getHistory().get(0).getBy()).isEqualTo(RegistryTransitions.ACTOR);
+        assertThat(written.get(0).getHistory().get(0).getFromStage()).isEqualTo(Stage.CANARY);
+        // The registry applies it; serving follows: the canary is the champion, with no canary left.
+        watcher.apply(written);
+        assertThat(watcher.models().champion().version()).isEqualTo("credit-v2");
+        assertThat(watcher.models().canary()).isNull();
+    }
+
+    @Test
+    void aWorseCanaryIsRolledBackByItselfWithAnAlert() {
+        start(version(1, Stage.CHAMPION, 4.0, Map.of()), version(2, Stage.CANARY, -4.0, Map.of()));
+
+        traffic("b", 200);
+
+        List<ModelVersion> written = models.readValuesToList();
+        assertThat(written).singleElement().satisfies(v -> {
+            assertThat(v.getVersion()).isEqualTo("credit-v2");
+            assertThat(v.getStage()).isEqualTo(Stage.REJECTED);
+            assertThat(v.getHistory().get(0).getReason()).contains("rolled back on online evidence")
+                    .contains("significantly worse");
+        });
+        assertThat(alerts.readValuesToList()).filteredOn(a -> a.getType() == AlertType.DEGRADATION)
+                .singleElement().satisfies(a -> assertThat(a.getSubject()).isEqualTo("credit-v2"));
+    }
+
+    @Test
+    void metricsPerVersionVariantAndWindowWithTheOfflineOnlineGap() {
+        start(version(1, Stage.CHAMPION, 4.0, Map.of("roc_auc", 0.9, "brier", 0.05)),
+                version(2, Stage.SHADOW, 1.0, Map.of("roc_auc", 0.8)));
+
+        traffic("c", 100);
+        assertThat(metrics.isEmpty()).as("the window stays open while its labels may still arrive").isTrue();
+        advanceStreamTime(METRICS_WINDOW.plus(Duration.ofMinutes(11)));
+
+        List<OnlineMetrics> emitted = metrics.readValuesToList();
+        assertThat(emitted).extracting(OnlineMetrics::getModelVersion, OnlineMetrics::getVariant)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("credit-v1", Variant.CHAMPION),
+                        org.assertj.core.groups.Tuple.tuple("credit-v2", Variant.SHADOW));
+        OnlineMetrics champion = emitted.stream().filter(m -> m.getVariant() == Variant.CHAMPION).findFirst()
+                .orElseThrow();
+        assertThat(champion.getPredictions()).isEqualTo(100);
+        assertThat(champion.getLabeled()).isEqualTo(100);
+        assertThat(champion.getMetrics()).containsKeys("roc_auc", "log_loss", "brier", "accuracy",
+                "calibration_error", "positive_rate", "latency_p50_ms", "latency_p99_ms");
+        assertThat(champion.getMetrics().get("roc_auc")).isGreaterThan(0.99);
+        assertThat(champion.getOfflineMetrics()).containsEntry("roc_auc", 0.9);
+        assertThat(champion.getOfflineOnlineGap().get("roc_auc"))
+                .isCloseTo(champion.getMetrics().get("roc_auc") - 0.9, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(champion.getWindowEnd().toEpochMilli() - champion.getWindowStart().toEpochMilli())
+                .isEqualTo(METRICS_WINDOW.toMillis());
+        assertThat(champion.getTaskPartition()).isZero();
+        assertThat(triggers.isEmpty()).as("a champion doing as well as offline raises nothing").isTrue();
+    }
+
+    @Test
+    void aChampionSignificantlyWorseOnlineThanOfflineRaisesADegradationAlertAndTrigger() {
+        start(version(1, Stage.CHAMPION, 0.3, Map.of("brier", 0.02)));
+
+        traffic("d", 100);
+        advanceStreamTime(METRICS_WINDOW.plus(Duration.ofMinutes(11)));
+
+        assertThat(alerts.readValuesToList()).filteredOn(a -> a.getType() == AlertType.DEGRADATION)
+                .singleElement().satisfies(a -> {
+                    assertThat(a.getSeverity()).isEqualTo(Severity.CRITICAL);
+                    assertThat(a.getMessage()).contains("significantly worse online than offline");
+                    assertThat(a.getEvidence()).containsEntry("offline", "0.02");
+                });
+        assertThat(triggers.readValuesToList()).singleElement()
+                .satisfies(t -> assertThat(t.getReason()).isEqualTo(TriggerReason.DEGRADATION));
+    }
+}
