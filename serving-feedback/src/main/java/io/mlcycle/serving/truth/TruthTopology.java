@@ -55,6 +55,31 @@ public final class TruthTopology {
     private TruthTopology() {
     }
 
+    /** Window, retention and emission interval of the online-truth metrics. */
+    public static final Duration WINDOW = Duration.ofHours(1);
+    public static final Duration RETENTION = Duration.ofDays(2);
+    public static final Duration EMIT_INTERVAL = Duration.ofSeconds(10);
+
+    /**
+     * Starts the topology as its own Kafka Streams client of the serving-feedback service; the calibration of a
+     * version comes from the champion being served (its offline metrics), else identity.
+     */
+    public static io.mlcycle.platform.lifecycle.StreamsRunner start(io.mlcycle.serving.ServingFeedbackConfig config,
+            io.mlcycle.platform.config.PlatformConfig platform, PipelineSerdes serdes,
+            io.mlcycle.serving.ModelRegistryWatcher watcher) {
+        Function<String, Calibration> calibrations = version -> watcher.championSupplier().get()
+                .filter(model -> model.version().equals(version))
+                .flatMap(model -> Calibration.fromMetrics(model.offlineMetrics()))
+                .orElse(Calibration.IDENTITY);
+        Settings settings = new Settings(config.spec(), WINDOW, RETENTION, EMIT_INTERVAL, calibrations);
+        java.util.Properties props = io.mlcycle.platform.kafka.StreamsSettings.forApplication(platform,
+                applicationId(config.spec()));
+        props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG,
+                config.stateDir().resolve("truth").toAbsolutePath().toString());
+        return io.mlcycle.platform.lifecycle.StreamsRunner.start(applicationId(config.spec()),
+                buildTopology(settings, serdes), props);
+    }
+
     /** The application id to run the topology under. */
     public static String applicationId(PipelineSpec spec) {
         return "mlcycle-" + spec.pipeline() + "-serving-truth";
