@@ -119,6 +119,7 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
                     ServingTopology.buildTopology(config, serdes, watcher, metrics), streamsProps);
             resources.add(streams);
             http.bindKafkaStreams(streams.streams());
+            resources.add(io.mlcycle.serving.truth.TruthTopology.start(config, platform, serdes, watcher));
 
             Clock clock = Clock.systemUTC();
             http.route("POST", "/v1/pipelines/{pipeline}/predict", new PredictHandler(config.spec(),

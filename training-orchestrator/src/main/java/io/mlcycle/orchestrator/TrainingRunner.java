@@ -192,6 +192,12 @@ public final class TrainingRunner {
         baselineMetrics.put(ClassPriorBaseline.NAME, metrics(evaluation.baseline()));
         Map<String, Double> offline = metrics(evaluation.candidate());
         offline.put("latency_p99_ms", latencyP99Micros / 1000.0);
+        // Platt calibration on the holdout, stored with the version: serving's performance estimate before outcomes
+        // (CBPE) reads the scores through it.
+        offline.putAll(io.mlcycle.mlcore.monitoring.Calibration.fitPlatt(
+                holdout.stream().map(io.mlcycle.mlcore.train.Example::label).collect(java.util.stream.Collectors
+                        .collectingAndThen(java.util.stream.Collectors.toList(), TrainingRunner::toArray)),
+                holdout.stream().mapToDouble(e -> model.scorer().score(e.features())).toArray()).toMetrics());
 
         byte[] artifact = model.artifact();
         ModelVersion candidate = ModelVersion.newBuilder()
@@ -281,5 +287,13 @@ public final class TrainingRunner {
                     + (positives == 0 ? "negative" : "positive") + "; a model needs both outcomes to learn and to be "
                     + "evaluated (wait for more labeled data)");
         }
+    }
+
+    private static boolean[] toArray(java.util.List<Boolean> values) {
+        boolean[] array = new boolean[values.size()];
+        for (int i = 0; i < array.length; i++) {
+            array[i] = values.get(i);
+        }
+        return array;
     }
 }

@@ -1,0 +1,184 @@
+package io.mlcycle.serving.truth;
+
+import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.AlertType;
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.OnlineMetrics;
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.PredictionSummary;
+import io.mlcycle.avro.Severity;
+import io.mlcycle.avro.Variant;
+import io.mlcycle.mlcore.monitoring.Calibration;
+import io.mlcycle.mlcore.monitoring.Cbpe;
+import io.mlcycle.mlcore.monitoring.LabelNoiseDetector;
+import io.mlcycle.mlcore.monitoring.Reconciliation;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Online truth per model version, variant and event-time window: performance estimated from the logged scores alone
+ * (CBPE, with the version's calibration), reconciled with the outcomes as they arrive (label coverage, realised
+ * metrics, divergence beyond the estimate's interval), and the count of outcomes whose label the confident-learning
+ * detector flags. Input: {@code <p>.predictions} and {@code <p>.examples.labeled} (co-partitioned by event id).
+ * Output: {@code OnlineMetrics} to {@code <p>.monitoring.metrics} for windows that changed, every punctuation
+ * interval (wall clock), and a DEGRADATION alert to {@code <p>.monitoring.alerts} the first time a window's realised
+ * metrics leave the estimate's interval.
+ */
+final class TruthProcessor implements Processor<String, Object, String, Object> {
+
+    private final TruthTopology.Settings settings;
+    private final Cbpe cbpe;
+    private final LabelNoiseDetector detector;
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, TruthWindow> windows;
+    private KeyValueStore<String, LabelNoiseDetector.State> thresholds;
+    private long maxEventTime = Long.MIN_VALUE;
+
+    TruthProcessor(TruthTopology.Settings settings) {
+        this.settings = settings;
+        this.cbpe = new Cbpe(0.5, settings.spec().monitoring().estimateLevel(), 200, 42);
+        this.detector = new LabelNoiseDetector(settings.spec().monitoring().labelNoiseMinPerClass());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.windows = context.getStateStore(TruthTopology.WINDOWS_STORE);
+        this.thresholds = context.getStateStore(TruthTopology.THRESHOLDS_STORE);
+        context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
+    }
+
+    @Override
+    public void process(Record<String, Object> record) {
+        if (record.value() instanceof Prediction prediction) {
+            long eventTime = prediction.getEventTime() != null ? prediction.getEventTime().toEpochMilli()
+                    : prediction.getPredictedAt().toEpochMilli();
+            TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
+            window.threshold = prediction.getThreshold();
+            window.scores.put(prediction.getPredictionId(), prediction.getScore());
+            window.dirty = true;
+            windows.put(key(window), window);
+        } else if (record.value() instanceof LabeledExample example) {
+            long eventTime = example.getEventTime().toEpochMilli();
+            LabelNoiseDetector.State state = thresholds.get(TruthTopology.THRESHOLDS_KEY);
+            LabelFlags.Flagged flagged = LabelFlags.apply(detector, state == null ? LabelNoiseDetector.State.EMPTY
+                    : state, example);
+            thresholds.put(TruthTopology.THRESHOLDS_KEY, flagged.next());
+            boolean suspect = flagged.verdict().map(LabelNoiseDetector.Verdict::flagged).orElse(false);
+            for (PredictionSummary prediction : example.getPredictions()) {
+                TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
+                window.scores.putIfAbsent(prediction.getPredictionId(), prediction.getScore());
+                window.outcomes.put(prediction.getPredictionId(), example.getPositive());
+                if (suspect && prediction.getVariant() == Variant.CHAMPION) {
+                    window.flagged++;
+                }
+                window.dirty = true;
+                windows.put(key(window), window);
+            }
+        }
+    }
+
+    private TruthWindow window(String version, Variant variant, long eventTime) {
+        maxEventTime = Math.max(maxEventTime, eventTime);
+        long size = settings.window().toMillis();
+        long start = Math.floorDiv(eventTime, size) * size;
+        String key = version + "|" + variant + "|" + start;
+        TruthWindow window = windows.get(key);
+        return window != null ? window : new TruthWindow(version, variant.name(), start, start + size);
+    }
+
+    private static String key(TruthWindow window) {
+        return window.version + "|" + window.variant + "|" + window.start;
+    }
+
+    /** Emits changed windows and forgets windows older than the retention (in event time). */
+    void emit(long wallClockMs) {
+        List<KeyValue<String, TruthWindow>> changed = new ArrayList<>();
+        List<String> expired = new ArrayList<>();
+        long horizon = maxEventTime == Long.MIN_VALUE ? Long.MIN_VALUE
+                : maxEventTime - settings.retention().toMillis();
+        try (KeyValueIterator<String, TruthWindow> all = windows.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, TruthWindow> entry = all.next();
+                if (entry.value.dirty) {
+                    changed.add(entry);
+                } else if (entry.value.end < horizon) {
+                    expired.add(entry.key);
+                }
+            }
+        }
+        for (KeyValue<String, TruthWindow> entry : changed) {
+            TruthWindow window = entry.value;
+            double[] scores = new double[window.scores.size()];
+            Boolean[] outcomes = new Boolean[scores.length];
+            int i = 0;
+            for (Map.Entry<String, Double> score : window.scores.entrySet()) {
+                scores[i] = score.getValue();
+                outcomes[i++] = window.outcomes.get(score.getKey());
+            }
+            Calibration calibration = settings.calibrations().apply(window.version);
+            Reconciliation reconciliation = Reconciliation.of(cbpe, calibration, scores, outcomes, window.threshold);
+            Map<String, Double> metrics = new LinkedHashMap<>(reconciliation.toMetrics());
+            OnlineMetrics online = OnlineMetrics.newBuilder()
+                    .setPipeline(settings.spec().pipeline())
+                    .setModelVersion(window.version)
+                    .setVariant(Variant.valueOf(window.variant))
+                    .setWindowStart(Instant.ofEpochMilli(window.start))
+                    .setWindowEnd(Instant.ofEpochMilli(window.end))
+                    .setPredictions(reconciliation.predictions())
+                    .setLabeled(reconciliation.labeled())
+                    .setMetrics(metrics)
+                    .setEmittedAt(Instant.ofEpochMilli(wallClockMs))
+                    .setFlaggedLabels(window.flagged)
+                    .build();
+            context.forward(new Record<>(window.version, (Object) online, wallClockMs), TruthTopology.METRICS_SINK);
+            if (reconciliation.diverged() && !window.alerted) {
+                window.alerted = true;
+                context.forward(new Record<>("DEGRADATION:" + window.version, (Object) alert(window, reconciliation,
+                        wallClockMs), wallClockMs), TruthTopology.ALERTS_SINK);
+            }
+            window.dirty = false;
+            windows.put(entry.key, window);
+        }
+        expired.forEach(windows::delete);
+    }
+
+    private Alert alert(TruthWindow window, Reconciliation r, long now) {
+        Map<String, String> evidence = new LinkedHashMap<>();
+        evidence.put("window_start", Instant.ofEpochMilli(window.start).toString());
+        evidence.put("labeled", Long.toString(r.labeled()));
+        evidence.put("realised_accuracy", Double.toString(r.realisedAccuracy()));
+        evidence.put("estimated_accuracy", Double.toString(r.labeledEstimate().accuracy()));
+        evidence.put("estimated_accuracy_low", Double.toString(r.labeledEstimate().accuracyLow()));
+        evidence.put("estimated_accuracy_high", Double.toString(r.labeledEstimate().accuracyHigh()));
+        evidence.put("realised_roc_auc", Double.toString(r.realisedRocAuc()));
+        evidence.put("estimated_roc_auc", Double.toString(r.labeledEstimate().rocAuc()));
+        return Alert.newBuilder()
+                .setAlertId(UUID.randomUUID().toString())
+                .setPipeline(settings.spec().pipeline())
+                .setType(AlertType.DEGRADATION)
+                .setSeverity(Severity.WARNING)
+                .setSourceService("serving-feedback")
+                .setSubject(window.version)
+                .setMessage(String.format("Realised accuracy %.3f of %s on %d labeled predictions of the window from %s"
+                                + " is outside the estimate's %.0f %% interval [%.3f, %.3f] from its scores: the scores"
+                                + " no longer mean what they meant at training (P(label | features) changed)",
+                        r.realisedAccuracy(), window.version, r.labeled(), Instant.ofEpochMilli(window.start),
+                        100 * r.labeledEstimate().level(), r.labeledEstimate().accuracyLow(),
+                        r.labeledEstimate().accuracyHigh()))
+                .setEvidence(evidence)
+                .setRaisedAt(Instant.ofEpochMilli(now))
+                .build();
+    }
+}

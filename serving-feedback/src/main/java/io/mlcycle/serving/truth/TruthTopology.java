@@ -1,0 +1,130 @@
+package io.mlcycle.serving.truth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlcycle.mlcore.monitoring.Calibration;
+import io.mlcycle.mlcore.monitoring.LabelNoiseDetector;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Function;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The online-truth topology of serving-feedback: {@code <p>.predictions} and {@code <p>.examples.labeled} →
+ * {@code <p>.monitoring.metrics} (estimated and realised performance per version, variant and window, label coverage,
+ * flagged labels) and {@code <p>.monitoring.alerts} (estimate and outcomes diverge). A topology of its own, to run as
+ * a second Kafka Streams application of the service (application id {@code mlcycle-<p>-serving-truth}), because the
+ * serving topology already reads {@code <p>.predictions}.
+ */
+public final class TruthTopology {
+
+    static final String WINDOWS_STORE = "truth-windows";
+    static final String THRESHOLDS_STORE = "truth-label-thresholds";
+    static final String THRESHOLDS_KEY = "thresholds";
+    static final String METRICS_SINK = "truth-metrics-sink";
+    static final String ALERTS_SINK = "truth-alerts-sink";
+
+    /**
+     * @param spec         the pipeline spec (monitoring section: interval level, detector warm-up)
+     * @param window       event-time window of the metrics
+     * @param retention    how long (event time) a window is kept for late outcomes
+     * @param emitInterval how often (wall clock) changed windows are emitted
+     * @param calibrations a version's calibration (e.g. {@code Calibration.fromMetrics} of its offline metrics);
+     *                     {@code Calibration.IDENTITY} when it has none
+     */
+    public record Settings(PipelineSpec spec, Duration window, Duration retention, Duration emitInterval,
+                           Function<String, Calibration> calibrations) {
+        public Settings {
+            Objects.requireNonNull(spec, "spec");
+            Objects.requireNonNull(calibrations, "calibrations");
+            if (window.isZero() || window.isNegative() || emitInterval.isZero() || emitInterval.isNegative()) {
+                throw new IllegalArgumentException("window and emitInterval must be positive");
+            }
+        }
+    }
+
+    private TruthTopology() {
+    }
+
+    /** Window, retention and emission interval of the online-truth metrics. */
+    public static final Duration WINDOW = Duration.ofHours(1);
+    public static final Duration RETENTION = Duration.ofDays(2);
+    public static final Duration EMIT_INTERVAL = Duration.ofSeconds(10);
+
+    /**
+     * Starts the topology as its own Kafka Streams client of the serving-feedback service; the calibration of a
+     * version comes from the champion being served (its offline metrics), else identity.
+     */
+    public static io.mlcycle.platform.lifecycle.StreamsRunner start(io.mlcycle.serving.ServingFeedbackConfig config,
+            io.mlcycle.platform.config.PlatformConfig platform, PipelineSerdes serdes,
+            io.mlcycle.serving.ModelRegistryWatcher watcher) {
+        Function<String, Calibration> calibrations = version -> watcher.championSupplier().get()
+                .filter(model -> model.version().equals(version))
+                .flatMap(model -> Calibration.fromMetrics(model.offlineMetrics()))
+                .orElse(Calibration.IDENTITY);
+        Settings settings = new Settings(config.spec(), WINDOW, RETENTION, EMIT_INTERVAL, calibrations);
+        java.util.Properties props = io.mlcycle.platform.kafka.StreamsSettings.forApplication(platform,
+                applicationId(config.spec()));
+        props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG,
+                config.stateDir().resolve("truth").toAbsolutePath().toString());
+        return io.mlcycle.platform.lifecycle.StreamsRunner.start(applicationId(config.spec()),
+                buildTopology(settings, serdes), props);
+    }
+
+    /** The application id to run the topology under. */
+    public static String applicationId(PipelineSpec spec) {
+        return "mlcycle-" + spec.pipeline() + "-serving-truth";
+    }
+
+    public static Topology buildTopology(Settings settings, PipelineSerdes serdes) {
+        String pipeline = settings.spec().pipeline();
+        Topology topology = new Topology();
+        topology.addSource("truth-predictions", serdes.keySerde(Topics.PREDICTIONS).deserializer(),
+                serdes.valueSerde(Topics.PREDICTIONS).deserializer(), Topics.PREDICTIONS.name(pipeline));
+        topology.addSource("truth-labeled", serdes.keySerde(Topics.EXAMPLES_LABELED).deserializer(),
+                serdes.valueSerde(Topics.EXAMPLES_LABELED).deserializer(), Topics.EXAMPLES_LABELED.name(pipeline));
+        topology.addProcessor("truth", () -> new TruthProcessor(settings), "truth-predictions", "truth-labeled");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS_STORE),
+                Serdes.String(), json(TruthWindow.class)), "truth");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(THRESHOLDS_STORE),
+                Serdes.String(), json(LabelNoiseDetector.State.class)), "truth");
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Serializer<Object> metrics = (Serializer) serdes.valueSerde(Topics.MONITORING_METRICS).serializer();
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Serializer<Object> alerts = (Serializer) serdes.valueSerde(Topics.MONITORING_ALERTS).serializer();
+        topology.addSink(METRICS_SINK, Topics.MONITORING_METRICS.name(pipeline),
+                serdes.keySerde(Topics.MONITORING_METRICS).serializer(), metrics, "truth");
+        topology.addSink(ALERTS_SINK, Topics.MONITORING_ALERTS.name(pipeline),
+                serdes.keySerde(Topics.MONITORING_ALERTS).serializer(), alerts, "truth");
+        return topology;
+    }
+
+    /** JSON for the task-local state (Jackson reads records and public-field classes). */
+    static <T> Serde<T> json(Class<T> type) {
+        ObjectMapper mapper = new ObjectMapper();
+        Serializer<T> serializer = (topic, value) -> {
+            try {
+                return value == null ? null : mapper.writeValueAsBytes(value);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        Deserializer<T> deserializer = (topic, bytes) -> {
+            try {
+                return bytes == null ? null : mapper.readValue(bytes, type);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+}

@@ -1,0 +1,171 @@
+package io.mlcycle.serving.truth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.AlertType;
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.OnlineMetrics;
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.PredictionSummary;
+import io.mlcycle.avro.Variant;
+import io.mlcycle.mlcore.monitoring.Calibration;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.mlcore.spec.PipelineSpecParser;
+import io.mlcycle.platform.registry.InMemorySchemaRegistryClient;
+import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TruthTopologyTest {
+
+    static final String SPEC_YAML = """
+            pipeline: truth
+            data:
+              record: Event
+              key: id
+              event_time: at
+              fields:
+                - {name: id, type: string}
+                - {name: at, type: timestamp}
+                - {name: x, type: double, feature: true}
+                - {name: y, type: boolean}
+            label: {field: y, positive: true}
+            monitoring: {label_noise_min_per_class: 20}
+            """;
+    static final Instant T0 = Instant.parse("2025-03-01T00:00:00Z");
+
+    @TempDir
+    Path stateDir;
+    TopologyTestDriver driver;
+    TestInputTopic<String, Prediction> predictions;
+    TestInputTopic<String, LabeledExample> labeled;
+    TestOutputTopic<String, OnlineMetrics> metrics;
+    TestOutputTopic<String, Alert> alerts;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        PipelineSpec spec = PipelineSpecParser.parse(SPEC_YAML, "truth.yaml");
+        PipelineSerdes serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
+                spec.pipeline(), spec.dataSchema());
+        TruthTopology.Settings settings = new TruthTopology.Settings(spec, Duration.ofHours(1), Duration.ofDays(1),
+                Duration.ofSeconds(10), version -> Calibration.IDENTITY);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "truth-topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(TruthTopology.buildTopology(settings, serdes), props, T0);
+        predictions = driver.createInputTopic(Topics.PREDICTIONS.name("truth"),
+                serdes.keySerde(Topics.PREDICTIONS).serializer(), serdes.valueSerde(Topics.PREDICTIONS).serializer());
+        labeled = driver.createInputTopic(Topics.EXAMPLES_LABELED.name("truth"),
+                serdes.keySerde(Topics.EXAMPLES_LABELED).serializer(),
+                serdes.valueSerde(Topics.EXAMPLES_LABELED).serializer());
+        metrics = driver.createOutputTopic(Topics.MONITORING_METRICS.name("truth"),
+                serdes.keySerde(Topics.MONITORING_METRICS).deserializer(),
+                serdes.valueSerde(Topics.MONITORING_METRICS).deserializer());
+        alerts = driver.createOutputTopic(Topics.MONITORING_ALERTS.name("truth"),
+                serdes.keySerde(Topics.MONITORING_ALERTS).deserializer(),
+                serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer());
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+    }
+
+    /** One hour of 600 calibrated predictions of v1; outcomes for every second one, from p or from a changed p. */
+    void play(Instant windowStart, boolean relationChanged, int flips, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < 600; i++) {
+            String id = windowStart.toEpochMilli() + "-" + i;
+            double z = 3 * (random.nextDouble() * 2 - 1);
+            double p = 1 / (1 + Math.exp(-z));
+            Instant at = windowStart.plusSeconds(i * 5L);
+            predictions.pipeInput(id, Prediction.newBuilder().setPredictionId("p" + id).setEventId(id)
+                    .setPipeline("truth").setModelVersion("truth-v1").setVariant(Variant.CHAMPION).setServed(true)
+                    .setScore(p).setDecision(p >= 0.5).setThreshold(0.5).setLatencyMicros(10).setEventTime(at)
+                    .setPredictedAt(at).build());
+            if (i % 2 == 0) {
+                double truth = relationChanged ? 1 / (1 + Math.exp(z)) : p;
+                boolean label = random.nextDouble() < truth;
+                if (i < 2 * flips) {
+                    label = p < 0.5; // a confident prediction contradicted: a suspect label
+                }
+                labeled.pipeInput(id, LabeledExample.newBuilder().setEventId(id).setPipeline("truth")
+                        .setLabel(Boolean.toString(label)).setPositive(label).setEventTime(at).setObservedAt(at)
+                        .setPredictions(List.of(PredictionSummary.newBuilder().setPredictionId("p" + id)
+                                .setModelVersion("truth-v1").setVariant(Variant.CHAMPION).setScore(p)
+                                .setDecision(p >= 0.5).build())).build());
+            }
+        }
+    }
+
+    @Test
+    void estimatesBeforeLabelsAndReconcilesAsTheyArrive() {
+        play(T0, false, 0, 1);
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        Map<Instant, OnlineMetrics> byWindow = metrics.readValuesToList().stream()
+                .collect(Collectors.toMap(OnlineMetrics::getWindowStart, m -> m, (a, b) -> b));
+        OnlineMetrics first = byWindow.get(T0);
+        assertThat(first.getPredictions()).isEqualTo(600);
+        assertThat(first.getLabeled()).isEqualTo(300);
+        assertThat(first.getMetrics()).containsEntry("label_coverage", 0.5).containsEntry("estimate_diverged", 0.0);
+        assertThat(first.getMetrics().get("estimated_accuracy"))
+                .isBetween(first.getMetrics().get("estimated_accuracy_low"),
+                        first.getMetrics().get("estimated_accuracy_high"));
+        assertThat(first.getMetrics()).containsKeys("estimated_roc_auc", "realised_accuracy", "realised_roc_auc");
+        assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    @Test
+    void alertsWhenOutcomesLeaveTheEstimateAndCountsSuspectLabels() {
+        play(T0, false, 0, 1);
+        Instant later = T0.plus(Duration.ofHours(1));
+        play(later, true, 10, 2);
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        Map<Instant, OnlineMetrics> byWindow = metrics.readValuesToList().stream()
+                .collect(Collectors.toMap(OnlineMetrics::getWindowStart, m -> m, (a, b) -> b));
+        assertThat(byWindow.get(T0).getMetrics()).containsEntry("estimate_diverged", 0.0);
+        OnlineMetrics changed = byWindow.get(later);
+        assertThat(changed.getMetrics()).containsEntry("estimate_diverged", 1.0);
+        assertThat(changed.getMetrics().get("realised_accuracy"))
+                .isLessThan(changed.getMetrics().get("estimated_accuracy_on_labeled") - 0.3);
+        assertThat(changed.getFlaggedLabels()).isGreaterThanOrEqualTo(10);
+        List<Alert> raised = alerts.readValuesToList();
+        assertThat(raised).hasSize(1);
+        assertThat(raised.get(0).getType()).isEqualTo(AlertType.DEGRADATION);
+        assertThat(raised.get(0).getSubject()).isEqualTo("truth-v1");
+        assertThat(raised.get(0).getMessage()).contains("outside the estimate's 95 % interval");
+    }
+
+    @Test
+    void labelFlagsMarkAContradictedConfidentPrediction() {
+        io.mlcycle.mlcore.monitoring.LabelNoiseDetector detector = new io.mlcycle.mlcore.monitoring.LabelNoiseDetector(1);
+        var state = new io.mlcycle.mlcore.monitoring.LabelNoiseDetector.State(1, 0.8, 1, 0.8);
+        LabeledExample example = LabeledExample.newBuilder().setEventId("e").setPipeline("truth").setLabel("true")
+                .setPositive(true).setEventTime(T0).setObservedAt(T0)
+                .setPredictions(List.of(PredictionSummary.newBuilder().setPredictionId("p").setModelVersion("v1")
+                        .setVariant(Variant.CHAMPION).setScore(0.05).setDecision(false).build())).build();
+        LabelFlags.Flagged flagged = LabelFlags.apply(detector, state, example);
+        assertThat(flagged.example().getLabelSuspect()).isTrue();
+        assertThat(flagged.example().getLabelSelfConfidence()).isEqualTo(0.05);
+        assertThat(flagged.example().getLabelSuspectMargin()).isCloseTo(0.15, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(flagged.next().positives()).isEqualTo(2);
+    }
+}
