@@ -43,9 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OnlineMonitorTest {
     private static final PipelineSpec BASE = TestFixtures.spec();
     /** Half the entities to the canary, at least 30 paired outcomes (10 per stream task) before a promotion. */
-    private static final PipelineSpec SPEC = new PipelineSpec(BASE.pipeline(), BASE.description(), BASE.data(),
-            BASE.label(), BASE.objective(), BASE.training(), BASE.triggers(), BASE.drift(), BASE.promotion(),
-            BASE.sourceName(), BASE.sha256(), new CanarySpec(0.5, 30, 0.05, 0.01));
+    private static final PipelineSpec SPEC = BASE.withCanary(new CanarySpec(0.5, 30, 0.05, 0.01));
     private static final Duration METRICS_WINDOW = Duration.ofMinutes(5);
 
     @TempDir

@@ -57,6 +57,12 @@ public record PipelineSpec(String pipeline, String description, DataSpec data, L
                 CanarySpec.defaults(), GatesSpec.defaults(), MonitoringSpec.DEFAULTS, ReplaySpec.DEFAULTS);
     }
 
+    /** This spec with another canary section (tests and tools that vary one section). */
+    public PipelineSpec withCanary(CanarySpec newCanary) {
+        return new PipelineSpec(pipeline, description, data, label, objective, training, triggers, drift, promotion,
+                sourceName, sha256, newCanary, gates, monitoring, replay);
+    }
+
     /** The feature fields, in declared order. */
     public List<FieldSpec> features() {
         return data.fields().stream().filter(FieldSpec::feature).toList();
