@@ -27,6 +27,9 @@ class ServingFeedbackConfigTest {
         assertThat(config.unmatchedAlertInterval()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.maxRecordsPerRequest()).isEqualTo(1000);
         assertThat(config.applicationId()).isEqualTo("mlcycle-credit-serving-feedback");
+        assertThat(config.maxRecordBytes()).isEqualTo(ServingFeedbackConfig.DEFAULT_MAX_RECORD_BYTES);
+        assertThat(config.registryReplayTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.metricsWindow()).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.stateDir()).isEqualTo(Path.of("/tmp/mlcycle-state/serving-feedback-i1"));
     }
 

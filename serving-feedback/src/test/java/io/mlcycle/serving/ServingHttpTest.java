@@ -102,6 +102,7 @@ class ServingHttpTest {
         assertThat(body.get("decision").booleanValue()).isEqualTo(expected >= 0.5);
         assertThat(body.get("threshold").doubleValue()).isEqualTo(0.5);
         assertThat(body.get("model_version").textValue()).isEqualTo("credit-v3");
+        assertThat(body.get("variant").textValue()).isEqualTo("CHAMPION");
         assertThat(body.get("event_id").textValue()).isEqualTo("evt-42");
         assertThat(body.get("prediction_id").textValue()).isNotBlank();
 
@@ -114,6 +115,18 @@ class ServingHttpTest {
             assertThat(p.getEventTime()).isEqualTo(Instant.parse("2025-03-01T11:00:00Z"));
         });
         assertThat(metrics.count(ServingMetrics.PREDICTIONS, "source", "http")).isEqualTo(1);
+    }
+
+    @Test
+    void aPredictionWithAnEventIdOver256CharactersIs422() throws Exception {
+        loadChampion(0.0);
+
+        HttpResponse<String> response = post("/v1/pipelines/credit/predict",
+                VALID.replace("{", "{\"event_id\":\"" + "x".repeat(300) + "\","));
+
+        assertThat(response.statusCode()).isEqualTo(422);
+        assertThat(response.body()).contains("OUT_OF_RANGE").contains("at most 256");
+        assertThat(logged).isEmpty();
     }
 
     @Test

@@ -83,6 +83,37 @@ class PipelineSpecParserTest {
         assertThat(spec.triggers()).isEqualTo(new TriggerSpec(OptionalLong.empty(), Duration.ofMinutes(1)));
         assertThat(spec.drift()).isEqualTo(new DriftSpec(1000, 0.2));
         assertThat(spec.promotion()).isEqualTo(new PromotionSpec(0.05, 0.0, 0.01));
+        assertThat(spec.canary()).isEqualTo(CanarySpec.defaults());
+    }
+
+    @Test
+    void readsTheCanaryKeysOfThePromotionSectionAndNamesABadOne() throws Exception {
+        String yaml = """
+                pipeline: churn-3
+                data:
+                  record: Customer
+                  key: id
+                  event_time: ts
+                  fields:
+                    - {name: id, type: string}
+                    - {name: ts, type: timestamp}
+                    - {name: tenure, type: long, feature: true}
+                    - {name: churned, type: int}
+                label:
+                  field: churned
+                  positive: 1
+                promotion:
+                  canary_fraction: %s
+                  min_labeled: 500
+                  canary_alpha: 0.01
+                  canary_margin: 0.02
+                """;
+        PipelineSpec spec = PipelineSpecParser.parse(yaml.formatted("0.25"), "churn.yaml");
+
+        assertThat(spec.canary()).isEqualTo(new CanarySpec(0.25, 500, 0.01, 0.02));
+        SpecException e = catchThrowableOfType(SpecException.class,
+                () -> PipelineSpecParser.parse(yaml.formatted("1.5"), "bad.yaml"));
+        assertThat(e.getMessage()).contains("promotion.canary_fraction");
     }
 
     @Test

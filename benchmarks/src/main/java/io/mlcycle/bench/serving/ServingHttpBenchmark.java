@@ -1,0 +1,206 @@
+package io.mlcycle.bench.serving;
+
+import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.bench.Benchmark;
+import io.mlcycle.localstack.LocalStack;
+import io.mlcycle.platform.config.ConfigSource;
+import io.mlcycle.platform.config.PlatformConfig;
+import io.mlcycle.platform.registry.RestSchemaRegistryClient;
+import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
+import io.mlcycle.serving.ServingFeedbackConfig;
+import io.mlcycle.serving.ServingFeedbackService;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code ./bench serving-http [--duration S] [--connections N] [--rate R]}: the whole serving stack in-process (local
+ * Kafka broker and schema registry, the serving-feedback service with a champion trained on 1,500 seeded
+ * applications), loaded by {@code wrk} in another process with the same valid record. Measures HTTP predict at a
+ * fixed rate (wrk with a Lua per-connection delay; the achieved rate is reported) and at the maximum rate, against
+ * the server's constant endpoint ({@code /health/live}) at the maximum rate in the same run. Server-agnostic: it only
+ * uses the service's public URL. Floors: p99 &le; 5 ms at the fixed rate, predict throughput &ge; 0.5&times; constant.
+ */
+public final class ServingHttpBenchmark implements Benchmark {
+    static final double P99_FLOOR_MS = 5.0;
+    static final double RATIO_FLOOR = 0.5;
+
+    @Override
+    public String name() {
+        return "serving-http";
+    }
+
+    @Override
+    public String description() {
+        return "HTTP predict (whole stack in-process, trained champion) vs the same server's constant endpoint, wrk";
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out) throws Exception {
+        int duration = 15;
+        int connections = 16;
+        int rate = 1000;
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "--duration" -> duration = Integer.parseInt(args.get(++i));
+                case "--connections" -> connections = Integer.parseInt(args.get(++i));
+                case "--rate" -> rate = Integer.parseInt(args.get(++i));
+                default -> {
+                    out.println("usage: ./bench serving-http [--duration SECONDS] [--connections N] [--rate PER_S]");
+                    return 2;
+                }
+            }
+        }
+        out.println("training a champion on " + ServingBenchSetup.TRAINING_APPLICATIONS + " seeded applications...");
+        ServingBenchSetup setup = new ServingBenchSetup();
+        Path work = Files.createTempDirectory("bench-serving-http");
+        Path spec = work.resolve("credit.yaml");
+        try (var in = ServingBenchSetup.class.getResourceAsStream("/specs/credit.yaml")) {
+            Files.write(spec, in.readAllBytes());
+        }
+        try (LocalStack stack = LocalStack.ephemeral()) {
+            ServingFeedbackConfig config = ServingFeedbackConfig.from(ConfigSource.of(Map.of(
+                    PlatformConfig.PIPELINE_SPEC, spec.toString(),
+                    PlatformConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers(),
+                    PlatformConfig.SCHEMA_REGISTRY_URL, stack.registryUrl(),
+                    PlatformConfig.HTTP_PORT, "0",
+                    PlatformConfig.STATE_DIR, work.resolve("state").toString())));
+            try (ServingFeedbackService service = ServingFeedbackService.start(config)) {
+                publish(stack, setup);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (service.champion().isEmpty() && System.nanoTime() < deadline) {
+                    TimeUnit.MILLISECONDS.sleep(100);
+                }
+                if (service.champion().isEmpty()) {
+                    out.println("the champion was not loaded within 60 s");
+                    return 1;
+                }
+                String base = service.httpBaseUrl().toString();
+                String predict = base + "/v1/pipelines/" + setup.spec.pipeline() + "/predict";
+                Path post = work.resolve("post.lua");
+                Path paced = work.resolve("paced.lua");
+                String request = "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                        + "wrk.body = " + luaString(setup.requestBody) + "\n";
+                Files.writeString(post, request);
+                // Each connection waits connections/rate seconds between requests: about `rate` requests/s in all.
+                Files.writeString(paced, request + "function delay()\n  return "
+                        + Math.max(1, Math.round(1000.0 * connections / rate)) + "\nend\n");
+
+                out.println("warming up...");
+                wrk(List.of("-t2", "-c" + connections, "-d5s", "-s", post.toString(), predict));
+                Result fixed = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency", "-s",
+                        paced.toString(), predict));
+                Result predictMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency", "-s",
+                        post.toString(), predict));
+                Result constantMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency",
+                        base + "/health/live"));
+
+                double ratio = predictMax.requestsPerSecond() / constantMax.requestsPerSecond();
+                out.printf(Locale.ROOT, "%-34s %12s %10s %10s %8s%n", "run", "requests/s", "p50 ms", "p99 ms",
+                        "errors");
+                print(out, "predict at ~" + rate + "/s (paced)", fixed);
+                print(out, "predict, max", predictMax);
+                print(out, "constant /health/live, max", constantMax);
+                out.printf(Locale.ROOT, "predict p99 at %.0f/s: %.2f ms (floor %.1f ms); throughput ratio predict/"
+                                + "constant: %.2f (floor %.2f)%n", fixed.requestsPerSecond(), fixed.p99Ms(),
+                        P99_FLOOR_MS, ratio, RATIO_FLOOR);
+                boolean met = fixed.p99Ms() <= P99_FLOOR_MS && ratio >= RATIO_FLOOR && fixed.errors() == 0
+                        && predictMax.errors() == 0;
+                out.println(met ? "floors met" : "floors NOT met");
+                return met ? 0 : 1;
+            }
+        }
+    }
+
+    private static void publish(LocalStack stack, ServingBenchSetup setup) throws Exception {
+        PipelineSerdes serdes = new PipelineSerdes(RestSchemaRegistryClient.forUrls(stack.registryUrl()),
+                AvroSerdeConfig.defaults(), setup.spec.pipeline(), setup.spec.dataSchema());
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        ModelVersion champion = setup.championRecord();
+        try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(props, new StringSerializer(),
+                serdes.valueSerde(Topics.MODELS).serializer())) {
+            producer.send(new ProducerRecord<>(Topics.MODELS.name(setup.spec.pipeline()), champion.getVersion(),
+                    champion)).get();
+        }
+    }
+
+    private static void print(PrintStream out, String name, Result r) {
+        out.printf(Locale.ROOT, "%-34s %12.0f %10.2f %10.2f %8d%n", name, r.requestsPerSecond(), r.p50Ms(), r.p99Ms(),
+                r.errors());
+    }
+
+    /** One wrk run's figures. */
+    record Result(double requestsPerSecond, double p50Ms, double p99Ms, long errors) {
+    }
+
+    static Result wrk(List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add("wrk");
+        command.addAll(args);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException("wrk failed (install it with apt-get install -y wrk): " + output);
+        }
+        return parse(output);
+    }
+
+    static Result parse(String output) {
+        double rps = number(output, "Requests/sec:\\s+([0-9.]+)");
+        double p50 = latency(output, "50%");
+        double p99 = latency(output, "99%");
+        long errors = 0;
+        Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)").matcher(output);
+        if (non2xx.find()) {
+            errors += Long.parseLong(non2xx.group(1));
+        }
+        Matcher socket = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+                .matcher(output);
+        if (socket.find()) {
+            for (int g = 1; g <= 4; g++) {
+                errors += Long.parseLong(socket.group(g));
+            }
+        }
+        return new Result(rps, p50, p99, errors);
+    }
+
+    private static double number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private static double latency(String text, String percentile) {
+        Matcher m = Pattern.compile("\\s" + percentile + "\\s+([0-9.]+)(us|ms|s)").matcher(text);
+        if (!m.find()) {
+            return Double.NaN;
+        }
+        double value = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> value / 1000.0;
+            case "s" -> value * 1000.0;
+            default -> value;
+        };
+    }
+
+    private static String luaString(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
