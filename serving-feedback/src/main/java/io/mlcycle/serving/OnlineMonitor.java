@@ -293,7 +293,10 @@ final class OnlineMonitor implements Processor<String, Object, String, Object> {
     }
 
     private void writeModel(ModelVersion version, long timestamp) {
-        context.forward(new Record<String, Object>(version.getVersion(), version, timestamp),
+        // Every service refuses unsigned registry records, so a canary decision is signed like the orchestrator's.
+        ModelVersion signed = models.signForRegistry(version).orElseThrow(() -> new IllegalStateException(
+                "this model source cannot sign registry records; canary decisions need the registry watcher"));
+        context.forward(new Record<String, Object>(signed.getVersion(), signed, timestamp),
                 ServingTopology.MODELS_SINK);
     }
 

@@ -101,8 +101,10 @@ class OnlineMonitorTest {
     /** A version scoring sigmoid(ageWeight * (age - 40) / 10); the outcome in this test is "age above 40". */
     private static ModelVersion version(int number, Stage stage, double ageWeight, Map<String, Double> offline) {
         byte[] artifact = TestFixtures.artifact(SPEC, 0.0, ageWeight);
-        return ModelVersion.newBuilder(TestFixtures.modelVersion(SPEC, number, stage, artifact,
-                ModelArtifacts.sha256(artifact))).setOfflineMetrics(offline).build();
+        // Signed again after the change, as the orchestrator signs every state it writes.
+        return io.mlcycle.mlcore.registry.ModelSigning.development().sign(ModelVersion.newBuilder(
+                TestFixtures.modelVersion(SPEC, number, stage, artifact, ModelArtifacts.sha256(artifact)))
+                .setOfflineMetrics(offline).build());
     }
 
     /** Events of {@code entities} distinct applicants, each followed by its outcome, one second apart. */
