@@ -258,6 +258,7 @@ public final class HttpServerHost implements AutoCloseable {
     private final AtomicLong bufferedBytes = new AtomicLong();
     /** Connections waiting for (the headers of) their next request, with the timer that closes them. */
     private final Map<HttpConnection, Long> awaitingRequest = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final byte[] tokenBytes;
     private final Rendered liveAnswer;
     private volatile Vertx vertx;
@@ -627,10 +628,7 @@ public final class HttpServerHost implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.debug("HTTP {} {}: writing the answer failed: {}", methodTag, excerpt(request.path()), e.toString());
             } finally {
-                Timer.builder("http.server.requests").description("HTTP requests handled, by route")
-                        .tags(List.of(Tag.of("method", methodTag), Tag.of("route", routeTag),
-                                Tag.of("status", Integer.toString(answer.status()))))
-                        .register(meterRegistry).record(Duration.ofNanos(System.nanoTime() - started));
+                timer(methodTag, routeTag, answer.status()).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             }
         }
 
@@ -643,6 +641,15 @@ public final class HttpServerHost implements AutoCloseable {
                 release();
             }
         }
+    }
+
+    /** The request timer of a (method, route, status): all three from fixed sets, so this map stays small. */
+    private Timer timer(String method, String route, int status) {
+        return timers.computeIfAbsent(method + ' ' + route + ' ' + status, key ->
+                Timer.builder("http.server.requests").description("HTTP requests handled, by route")
+                        .tags(List.of(Tag.of("method", method), Tag.of("route", route),
+                                Tag.of("status", Integer.toString(status))))
+                        .register(meterRegistry));
     }
 
     private void onRequest(HttpServerRequest request) {
