@@ -614,13 +614,11 @@ public final class HttpServerHost implements AutoCloseable {
                         response.putHeader("Connection", "close");
                     }
                     HttpConnection connection = request.connection();
-                    if (answer.body().length == 0) {
-                        response.end();
-                    } else {
-                        response.end(Buffer.buffer(answer.body()));
-                    }
+                    io.vertx.core.Future<Void> sent = answer.body().length == 0 ? response.end()
+                            : response.end(Buffer.buffer(answer.body()));
                     if (close) {
-                        connection.close();
+                        // After the answer is out, so the client reads it before the connection goes.
+                        sent.onComplete(v -> connection.close());
                     } else if (connection != null) {
                         armRequestTimer(connection, options.idleTimeout().toMillis());
                     }
