@@ -258,6 +258,7 @@ public final class HttpServerHost implements AutoCloseable {
     private final AtomicLong bufferedBytes = new AtomicLong();
     /** Connections waiting for (the headers of) their next request, with the timer that closes them. */
     private final Map<HttpConnection, Long> awaitingRequest = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final byte[] tokenBytes;
     private final Rendered liveAnswer;
     private volatile Vertx vertx;
@@ -613,13 +614,11 @@ public final class HttpServerHost implements AutoCloseable {
                         response.putHeader("Connection", "close");
                     }
                     HttpConnection connection = request.connection();
-                    if (answer.body().length == 0) {
-                        response.end();
-                    } else {
-                        response.end(Buffer.buffer(answer.body()));
-                    }
+                    io.vertx.core.Future<Void> sent = answer.body().length == 0 ? response.end()
+                            : response.end(Buffer.buffer(answer.body()));
                     if (close) {
-                        connection.close();
+                        // After the answer is out, so the client reads it before the connection goes.
+                        sent.onComplete(v -> connection.close());
                     } else if (connection != null) {
                         armRequestTimer(connection, options.idleTimeout().toMillis());
                     }
@@ -627,10 +626,7 @@ public final class HttpServerHost implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.debug("HTTP {} {}: writing the answer failed: {}", methodTag, excerpt(request.path()), e.toString());
             } finally {
-                Timer.builder("http.server.requests").description("HTTP requests handled, by route")
-                        .tags(List.of(Tag.of("method", methodTag), Tag.of("route", routeTag),
-                                Tag.of("status", Integer.toString(answer.status()))))
-                        .register(meterRegistry).record(Duration.ofNanos(System.nanoTime() - started));
+                timer(methodTag, routeTag, answer.status()).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             }
         }
 
@@ -643,6 +639,15 @@ public final class HttpServerHost implements AutoCloseable {
                 release();
             }
         }
+    }
+
+    /** The request timer of a (method, route, status): all three from fixed sets, so this map stays small. */
+    private Timer timer(String method, String route, int status) {
+        return timers.computeIfAbsent(method + ' ' + route + ' ' + status, key ->
+                Timer.builder("http.server.requests").description("HTTP requests handled, by route")
+                        .tags(List.of(Tag.of("method", method), Tag.of("route", route),
+                                Tag.of("status", Integer.toString(status))))
+                        .register(meterRegistry));
     }
 
     private void onRequest(HttpServerRequest request) {
