@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 io.mlcycle.cli.ops.StatusCommand.class,
                 io.mlcycle.cli.ops.TailCommand.class,
                 io.mlcycle.cli.ops.SpecCommand.class,
+                io.mlcycle.cli.ops.TopicsCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Mlcycle implements Runnable {
