@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 io.mlcycle.cli.ingest.IngestCommand.class,
                 io.mlcycle.cli.replay.ReplayCommand.class,
                 io.mlcycle.cli.quarantine.QuarantineCommand.class,
+                io.mlcycle.cli.ops.TopicsCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Mlcycle implements Runnable {

@@ -3,6 +3,7 @@ package io.mlcycle.cli.common;
 import io.mlcycle.platform.config.ConfigSource;
 import io.mlcycle.platform.config.PlatformConfig;
 import io.mlcycle.platform.kafka.KafkaClients;
+import io.mlcycle.platform.registry.RegistryTls;
 import io.mlcycle.platform.registry.RestSchemaRegistryClient;
 import io.mlcycle.platform.registry.SchemaRegistryClient;
 import java.io.IOException;
@@ -43,6 +44,14 @@ public final class ConnectionOptions {
             description = "Schema registry basic auth (default: $MLCYCLE_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO).")
     String registryUserInfo;
 
+    @Option(names = "--registry-truststore", paramLabel = "FILE",
+            description = "Trust store (PKCS12) for an https registry whose certificate the JVM does not trust.")
+    Path registryTruststore;
+
+    @Option(names = "--registry-truststore-password", paramLabel = "PASSWORD", arity = "0..1", interactive = true,
+            description = "The trust store's password (asked for when given without a value).")
+    char[] registryTruststorePassword;
+
     /** The settings these options describe, as a service would read them (validated; bad keys fail in one line). */
     public PlatformConfig platformConfig() {
         Map<String, Object> overrides = new LinkedHashMap<>();
@@ -54,6 +63,12 @@ public final class ConnectionOptions {
         }
         if (registryUserInfo != null) {
             overrides.put(PlatformConfig.SCHEMA_REGISTRY_USER_INFO, registryUserInfo);
+        }
+        if (registryTruststore != null) {
+            overrides.put(RegistryTls.TRUSTSTORE_LOCATION, registryTruststore.toString());
+        }
+        if (registryTruststorePassword != null) {
+            overrides.put(RegistryTls.TRUSTSTORE_PASSWORD, new String(registryTruststorePassword));
         }
         if (kafkaConfig != null) {
             kafkaProperties(kafkaConfig).forEach((k, v) -> overrides.put(PlatformConfig.KAFKA_PREFIX + k, v));

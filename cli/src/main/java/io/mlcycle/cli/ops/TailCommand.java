@@ -66,7 +66,7 @@ public final class TailCommand implements Callable<Integer> {
     Long offset;
 
     @Option(names = "--where", paramLabel = "FIELD=VALUE",
-            description = "Only records whose value field (dotted path, e.g. reason.code, or key) equals VALUE "
+            description = "Only records whose value field (dotted path, e.g. stage or reasons.0.code; key = the record key) equals VALUE "
                     + "(repeatable; all must match).")
     List<String> where = new ArrayList<>();
 
@@ -179,7 +179,8 @@ public final class TailCommand implements Callable<Integer> {
                 }
                 JsonNode node = record.value();
                 for (String part : path) {
-                    node = node.path(part);
+                    // reasons.0.code: a number steps into an array.
+                    node = node.isArray() && part.matches("\\d{1,9}") ? node.path(Integer.parseInt(part)) : node.path(part);
                 }
                 actual = node.isMissingNode() ? null : node.isValueNode() ? node.asText() : node.toString();
             }

@@ -1,6 +1,7 @@
 package io.mlcycle.platform.config;
 
 import io.mlcycle.platform.registry.RegistryClientSettings;
+import io.mlcycle.platform.registry.RegistryTls;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,6 +110,14 @@ public record PlatformConfig(ConfigSource source,
         if (replication == 0) {
             problems.add("Invalid value '0' for configuration '" + REPLICATION_FACTOR + "': expected -1 (broker default) or >= 1");
         }
+        // Open the TLS stores now, so a wrong path or password stops the service at start, naming the key.
+        ConfigException.collect(problems, () -> {
+            try {
+                return registryTls(source).map(RegistryTls::sslContext);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+        }, Optional.empty());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -122,9 +131,29 @@ public record PlatformConfig(ConfigSource source,
                 + "' (the pipeline spec YAML; environment variable " + ConfigSource.environmentName(PIPELINE_SPEC) + ")"));
     }
 
-    /** Registry client settings: these URLs and credentials, default retries and timeouts. */
+    /**
+     * Registry client settings: these URLs and credentials, TLS stores ({@code schema.registry.ssl.*}) if set, default
+     * retries and timeouts.
+     */
     public RegistryClientSettings registryClientSettings() {
-        return RegistryClientSettings.forUrls(schemaRegistryUrls).withBasicAuth(schemaRegistryUserInfo.orElse(null));
+        return RegistryClientSettings.forUrls(schemaRegistryUrls).withBasicAuth(schemaRegistryUserInfo.orElse(null))
+                .withTls(registryTls(source).orElse(null));
+    }
+
+    /** The registry TLS stores from {@code schema.registry.ssl.*}, if a trust store is set. */
+    static Optional<RegistryTls> registryTls(ConfigSource source) {
+        Optional<String> truststore = source.find(RegistryTls.TRUSTSTORE_LOCATION).map(String::trim).filter(s -> !s.isEmpty());
+        if (truststore.isEmpty()) {
+            if (source.find(RegistryTls.KEYSTORE_LOCATION).filter(s -> !s.isBlank()).isPresent()) {
+                throw new ConfigException("Configuration '" + RegistryTls.KEYSTORE_LOCATION + "' needs '"
+                        + RegistryTls.TRUSTSTORE_LOCATION + "' too");
+            }
+            return Optional.empty();
+        }
+        return Optional.of(new RegistryTls(Path.of(truststore.get()), source.find(RegistryTls.TRUSTSTORE_PASSWORD),
+                source.find(RegistryTls.TRUSTSTORE_TYPE).orElse(null),
+                source.find(RegistryTls.KEYSTORE_LOCATION).map(String::trim).filter(s -> !s.isEmpty()).map(Path::of),
+                source.find(RegistryTls.KEYSTORE_PASSWORD), source.find(RegistryTls.KEYSTORE_TYPE).orElse(null)));
     }
 
     /** A copy with another HTTP port (tests use 0). */

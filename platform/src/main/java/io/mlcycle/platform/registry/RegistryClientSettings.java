@@ -20,9 +20,11 @@ import java.util.Optional;
  * @param initialBackoff    wait before the second attempt, doubled for each further one (default 100 ms)
  * @param connectTimeout    TCP connect timeout (default 5 s)
  * @param requestTimeout    whole-request timeout (default 10 s)
+ * @param tls               trust (and key) stores for https URLs, if the JVM's default trust is not enough
  */
 public record RegistryClientSettings(List<URI> urls, Optional<String> basicAuthUserInfo, int maxAttempts,
-                                     Duration initialBackoff, Duration connectTimeout, Duration requestTimeout) {
+                                     Duration initialBackoff, Duration connectTimeout, Duration requestTimeout,
+                                     Optional<RegistryTls> tls) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(100);
@@ -47,6 +49,18 @@ public record RegistryClientSettings(List<URI> urls, Optional<String> basicAuthU
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
+        tls = Objects.requireNonNullElse(tls, Optional.empty());
+    }
+
+    /** Settings without TLS stores. */
+    public RegistryClientSettings(List<URI> urls, Optional<String> basicAuthUserInfo, int maxAttempts,
+                                  Duration initialBackoff, Duration connectTimeout, Duration requestTimeout) {
+        this(urls, basicAuthUserInfo, maxAttempts, initialBackoff, connectTimeout, requestTimeout, Optional.empty());
+    }
+
+    public RegistryClientSettings withTls(RegistryTls value) {
+        return new RegistryClientSettings(urls, basicAuthUserInfo, maxAttempts, initialBackoff, connectTimeout,
+                requestTimeout, Optional.ofNullable(value));
     }
 
     /** Default retries and timeouts for these URLs, no auth. */
@@ -62,15 +76,15 @@ public record RegistryClientSettings(List<URI> urls, Optional<String> basicAuthU
 
     public RegistryClientSettings withBasicAuth(String userInfo) {
         return new RegistryClientSettings(urls, Optional.ofNullable(userInfo).filter(s -> !s.isBlank()), maxAttempts,
-                initialBackoff, connectTimeout, requestTimeout);
+                initialBackoff, connectTimeout, requestTimeout, tls);
     }
 
     public RegistryClientSettings withRetries(int attempts, Duration firstBackoff) {
-        return new RegistryClientSettings(urls, basicAuthUserInfo, attempts, firstBackoff, connectTimeout, requestTimeout);
+        return new RegistryClientSettings(urls, basicAuthUserInfo, attempts, firstBackoff, connectTimeout, requestTimeout, tls);
     }
 
     public RegistryClientSettings withTimeouts(Duration connect, Duration request) {
-        return new RegistryClientSettings(urls, basicAuthUserInfo, maxAttempts, initialBackoff, connect, request);
+        return new RegistryClientSettings(urls, basicAuthUserInfo, maxAttempts, initialBackoff, connect, request, tls);
     }
 
     /**
@@ -158,6 +172,6 @@ public record RegistryClientSettings(List<URI> urls, Optional<String> basicAuthU
         // Never print the credentials.
         return "RegistryClientSettings[urls=" + urls + ", basicAuth=" + basicAuthUserInfo.map(s -> "***").orElse("none")
                 + ", maxAttempts=" + maxAttempts + ", initialBackoff=" + initialBackoff + ", connectTimeout="
-                + connectTimeout + ", requestTimeout=" + requestTimeout + "]";
+                + connectTimeout + ", requestTimeout=" + requestTimeout + ", tls=" + tls.orElse(null) + "]";
     }
 }

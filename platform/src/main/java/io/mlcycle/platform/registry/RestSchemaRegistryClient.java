@@ -53,8 +53,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     public RestSchemaRegistryClient(RegistryClientSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        settings.tls().ifPresent(tls -> builder.sslContext(tls.sslContext()));
+        this.http = builder.build();
         this.authorization = settings.basicAuthUserInfo().map(info ->
                 "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)));
     }
