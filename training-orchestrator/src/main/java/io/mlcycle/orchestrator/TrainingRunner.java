@@ -162,8 +162,17 @@ public final class TrainingRunner {
         Evaluation evaluation = promotionGates.evaluate(labels, candidateScores, baselineScores,
                 championScores.scores(), latencyP99Micros, model.artifactSize());
 
+        List<String> featureNames = io.mlcycle.mlcore.features.FeatureDefinition.fromSpec(spec).stream()
+                .map(io.mlcycle.mlcore.features.FeatureDefinition::name).toList();
+        io.mlcycle.mlcore.eval.SimpleRuleBaseline rule = io.mlcycle.mlcore.eval.SimpleRuleBaseline.fit(train,
+                featureNames, 0.01);
+        double[] ruleScores = rule.scores(holdout);
+        io.mlcycle.mlcore.eval.BinaryMetrics ruleMetrics = io.mlcycle.mlcore.eval.BinaryMetrics.compute(labels,
+                ruleScores, spec.objective().decisionThreshold());
         List<GateCheck> gates = new ArrayList<>();
         evaluation.gates().checks().forEach(check -> gates.add(toAvro(check)));
+        gates.add(1, toAvro(promotionGates.beatsSimpleRule(labels, candidateScores, ruleScores,
+                evaluation.baseline().rocAuc(), rule.describe())));
         championScores.problem().ifPresent(problem -> gates.add(1,
                 StagePlanner.held(champion.orElseThrow().getVersion(), problem)));
         boolean passed = gates.stream().allMatch(GateCheck::getPassed);
@@ -190,8 +199,13 @@ public final class TrainingRunner {
                 .build();
         Map<String, Map<String, Double>> baselineMetrics = new TreeMap<>();
         baselineMetrics.put(ClassPriorBaseline.NAME, metrics(evaluation.baseline()));
+        baselineMetrics.put("simple_rule", metrics(ruleMetrics));
         Map<String, Double> offline = metrics(evaluation.candidate());
         offline.put("latency_p99_ms", latencyP99Micros / 1000.0);
+        double lift = evaluation.candidate().rocAuc() - evaluation.baseline().rocAuc();
+        if (lift > 0) {
+            offline.put("simple_rule_lift_share", (ruleMetrics.rocAuc() - evaluation.baseline().rocAuc()) / lift);
+        }
 
         byte[] artifact = model.artifact();
         ModelVersion candidate = ModelVersion.newBuilder()
