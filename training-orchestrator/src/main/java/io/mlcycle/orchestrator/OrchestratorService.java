@@ -491,7 +491,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
 
     static boolean isFinal(RunStatus status) {
         return status == RunStatus.PROMOTED || status == RunStatus.REJECTED || status == RunStatus.FAILED
-                || status == RunStatus.SKIPPED;
+                || status == RunStatus.SKIPPED || status == RunStatus.REGISTERED;
     }
 
     @Override

@@ -234,6 +234,31 @@ public final class TrainingRunner {
         return new RunResult(candidate, train.size(), holdout.size(), gates, passed);
     }
 
+    /**
+     * Trains again exactly as a run would (same mapping, max_examples trimming, time-ordered split, trainer,
+     * hyper-parameters and seed) and returns the model only: for reproducing a version from its recorded offsets.
+     */
+    public io.mlcycle.mlcore.train.TrainedModel retrain(List<LabeledExample> labeled) {
+        TrainingSpec training = spec.training();
+        List<Example> recorded = labeled.stream()
+                .filter(e -> spec.pipeline().equals(e.getPipeline()))
+                .map(ExampleMapper::toExample)
+                .toList();
+        List<Example> examples = training.maxExamples().isPresent()
+                ? TimeOrderedSplit.newest(recorded, training.maxExamples().getAsInt())
+                : recorded;
+        if (examples.size() < 2) {
+            throw new UnusableDatasetException("the dataset has " + examples.size() + " labeled example(s)");
+        }
+        List<Example> train = TimeOrderedSplit.split(examples, training.holdoutFraction()).training();
+        return trainer(training.trainer()).train(train, training.hyperparameters(), training.seed());
+    }
+
+    /** The SHA-256 of the spec this runner trains with. */
+    public String specSha256() {
+        return spec.sha256();
+    }
+
     /** The trainer the spec names. */
     private Trainer trainer(String name) {
         return io.mlcycle.mlcore.train.Trainers.forName(name, spec);
