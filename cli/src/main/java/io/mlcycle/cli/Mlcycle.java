@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Mlcycle.Version.class,
         description = "An event-driven ML lifecycle pipeline on Apache Kafka.",
-        subcommands = {UpCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, DemoCommand.class, io.mlcycle.cli.models.ModelsCommand.class,
+                io.mlcycle.cli.models.RetrainCommand.class, CommandLine.HelpCommand.class})
 public final class Mlcycle implements Runnable {
 
     @CommandLine.Spec
