@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
                 io.mlcycle.cli.ops.TopicsCommand.class,
                 CommandLine.HelpCommand.class,
         })
+        subcommands = {UpCommand.class, DemoCommand.class, io.mlcycle.cli.models.ModelsCommand.class,
+                io.mlcycle.cli.models.RetrainCommand.class, CommandLine.HelpCommand.class})
 public final class Mlcycle implements Runnable {
 
     @CommandLine.Spec

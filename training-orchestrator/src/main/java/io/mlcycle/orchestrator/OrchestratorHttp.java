@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.kafka.common.KafkaException;
 
@@ -30,6 +31,8 @@ final class OrchestratorHttp {
     static final String MODELS = "/v1/pipelines/{pipeline}/models";
     static final String MODEL = "/v1/pipelines/{pipeline}/models/{version}";
     static final String RUNS = "/v1/pipelines/{pipeline}/runs";
+    static final String PROMOTE = "/v1/pipelines/{pipeline}/models/{version}/promote";
+    static final String ROLLBACK = "/v1/pipelines/{pipeline}/rollback";
 
     private static final int MAX_TEXT = 1000;
 
@@ -38,10 +41,16 @@ final class OrchestratorHttp {
     private final ModelRegistry registry;
     private final RunTracker runs;
     private final AdminTokens admins;
+    private final RegistryGuard guard;
+    private final java.util.function.Consumer<StagePlanner.RegistryUpdate> registryWrites;
 
+    /** @param registryWrites signs, writes (one transaction) and applies a registry update; throws if not stored */
     OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs,
-                     AdminTokens admins) {
+                     AdminTokens admins, RegistryGuard guard,
+                     java.util.function.Consumer<StagePlanner.RegistryUpdate> registryWrites) {
         this.admins = Objects.requireNonNull(admins, "admins");
+        this.guard = Objects.requireNonNull(guard, "guard");
+        this.registryWrites = Objects.requireNonNull(registryWrites, "registryWrites");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -57,14 +66,35 @@ final class OrchestratorHttp {
         requirePipeline(request);
         String requestedBy = admins.authenticate(request);
         String reason = "manual retrain";
+        String reproduce = null;
         if (request.bodyLength() > 0) {
             request.requireContentType("application/json");
             JsonNode body = request.bodyAs(JsonNode.class);
             if (!body.isObject()) {
                 throw HttpProblem.badRequest("invalid_request", "The body must be a JSON object like "
-                        + "{\"reason\": \"...\", \"requested_by\": \"...\"}");
+                        + "{\"reason\": \"...\"} or {\"reproduce\": \"<version>\"}");
             }
             reason = text(body, "reason", reason);
+            reproduce = text(body, "reproduce", null);
+        }
+        if (reproduce != null) {
+            if (registry.get(reproduce).isEmpty()) {
+                throw HttpProblem.notFound("Pipeline '" + pipeline + "' has no model version '" + reproduce + "'");
+            }
+            TrainingTrigger trigger;
+            try {
+                trigger = coordinator.requestReproduction(reproduce, requestedBy);
+            } catch (KafkaException e) {
+                throw HttpProblem.unavailable("The trigger could not be stored in Kafka: " + e.getMessage());
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("trigger_id", trigger.getTriggerId());
+            body.put("pipeline", pipeline);
+            body.put("reason", "REPRODUCE");
+            body.put("reproduce_version", reproduce);
+            body.put("requested_by", requestedBy);
+            body.put("status", "accepted");
+            return Response.accepted(body);
         }
         TrainingCoordinator.ManualRequest manual;
         try {
@@ -119,6 +149,67 @@ final class OrchestratorHttp {
         body.put("reference_profile_records", model.getReferenceProfile().getRecordCount());
         body.put("reference_profile_features", model.getReferenceProfile().getFeatures().size());
         return Response.ok(body);
+    }
+
+    /** {@code POST /v1/pipelines/{p}/models/{version}/promote} {"reason": "..."} with an admin token. */
+    Response promote(Request request) {
+        requirePipeline(request);
+        String by = admins.authenticate(request);
+        String reason = reason(request, "promoted by hand");
+        String version = request.pathParam("version");
+        ModelVersion model = registry.get(version).orElseThrow(() -> HttpProblem.notFound("Pipeline '" + pipeline
+                + "' has no model version '" + version + "'"));
+        StagePlanner.RegistryUpdate update;
+        try {
+            update = StagePlanner.promote(model, registry.champion(), registry.selection().refused().stream()
+                    .anyMatch(r -> r.version().equals(version)), by, reason, Instant.now());
+        } catch (IllegalArgumentException e) {
+            throw HttpProblem.conflict("invalid_transition", e.getMessage());
+        }
+        return stageChange(update, by);
+    }
+
+    /** {@code POST /v1/pipelines/{p}/rollback} {"reason": "..."} with an admin token: the previous champion again. */
+    Response rollback(Request request) {
+        requirePipeline(request);
+        String by = admins.authenticate(request);
+        String reason = reason(request, "rolled back by hand");
+        Optional<ModelVersion> champion = registry.champion();
+        StagePlanner.RegistryUpdate update;
+        try {
+            update = StagePlanner.rollback(champion, champion.flatMap(guard::previousChampion), by, reason,
+                    Instant.now());
+        } catch (IllegalArgumentException e) {
+            throw HttpProblem.conflict("invalid_transition", e.getMessage());
+        }
+        return stageChange(update, by);
+    }
+
+    private Response stageChange(StagePlanner.RegistryUpdate update, String by) {
+        try {
+            registryWrites.accept(update);
+        } catch (KafkaException | IllegalStateException e) {
+            throw HttpProblem.unavailable("The registry update could not be stored in Kafka: " + e.getMessage());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("pipeline", pipeline);
+        body.put("by", by);
+        body.put("changes", update.versions().stream().map(v -> Map.of("version", v.getVersion(), "stage",
+                v.getStage().name())).toList());
+        body.put("champion", registry.champion().map(ModelVersion::getVersion).orElse(null));
+        return Response.ok(body);
+    }
+
+    private static String reason(Request request, String fallback) {
+        if (request.bodyLength() == 0) {
+            return fallback;
+        }
+        request.requireContentType("application/json");
+        JsonNode body = request.bodyAs(JsonNode.class);
+        if (!body.isObject()) {
+            throw HttpProblem.badRequest("invalid_request", "The body must be a JSON object like {\"reason\": \"...\"}");
+        }
+        return text(body, "reason", fallback);
     }
 
     /** {@code GET /v1/pipelines/{p}/runs}: recent runs handled by this instance, newest first. */

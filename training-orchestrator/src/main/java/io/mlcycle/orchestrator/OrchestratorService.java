@@ -161,11 +161,14 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             this.http = HttpServerHost.create(platform, OrchestratorConfig.SERVICE_NAME);
             closeables.add(http);
             OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs,
-                    AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)));
+                    AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)), guard,
+                    update -> registryWriter.write(update).forEach(registry::apply));
             http.route("POST", OrchestratorHttp.RETRAIN, api::retrain)
                     .route("GET", OrchestratorHttp.MODELS, api::models)
                     .route("GET", OrchestratorHttp.MODEL, api::model)
                     .route("GET", OrchestratorHttp.RUNS, api::runs)
+                    .route("POST", OrchestratorHttp.PROMOTE, api::promote)
+                    .route("POST", OrchestratorHttp.ROLLBACK, api::rollback)
                     .readinessCheck("models-replayed", () -> modelsReplayed)
                     .readinessCheck("control-loop", () -> controlAlive);
             http.bindKafkaConsumer(triggerConsumer);
@@ -491,7 +494,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
 
     static boolean isFinal(RunStatus status) {
         return status == RunStatus.PROMOTED || status == RunStatus.REJECTED || status == RunStatus.FAILED
-                || status == RunStatus.SKIPPED;
+                || status == RunStatus.SKIPPED || status == RunStatus.REGISTERED;
     }
 
     @Override

@@ -88,6 +88,46 @@ public final class StagePlanner {
         return new RegistryUpdate(writes, Optional.of(gateFailureAlert(candidate, failures, now)));
     }
 
+    /**
+     * A person promotes {@code version} to CHAMPION; the current champion, if another, is RETIRED.
+     *
+     * @throws IllegalArgumentException when the version is the champion already or cannot serve
+     */
+    public static RegistryUpdate promote(ModelVersion version, Optional<ModelVersion> champion, boolean refusedByServing,
+                                         String by, String reason, Instant now) {
+        if (version.getStage() == Stage.CHAMPION) {
+            throw new IllegalArgumentException(version.getVersion() + " is the champion already");
+        }
+        if (refusedByServing) {
+            throw new IllegalArgumentException(version.getVersion() + " was refused by serving (MODEL_LOAD_FAILURE): "
+                    + "it cannot serve");
+        }
+        List<ModelVersion> writes = new ArrayList<>();
+        writes.add(transition(version, Stage.CHAMPION, now, by, "promoted by " + by + ": " + reason));
+        champion.filter(c -> !c.getVersion().equals(version.getVersion())).ifPresent(c -> writes.add(
+                transition(c, Stage.RETIRED, now, by, "superseded by " + version.getVersion() + " (promoted by "
+                        + by + ")")));
+        return new RegistryUpdate(writes, Optional.empty());
+    }
+
+    /**
+     * A person rolls the champion back: it is RETIRED and {@code previous} becomes CHAMPION again.
+     *
+     * @throws IllegalArgumentException when there is no champion or no previous champion
+     */
+    public static RegistryUpdate rollback(Optional<ModelVersion> champion, Optional<ModelVersion> previous, String by,
+                                          String reason, Instant now) {
+        ModelVersion current = champion.orElseThrow(() -> new IllegalArgumentException("there is no champion to "
+                + "roll back"));
+        ModelVersion target = previous.orElseThrow(() -> new IllegalArgumentException("no earlier champion of "
+                + "this pipeline to roll back to"));
+        return new RegistryUpdate(List.of(
+                transition(target, Stage.CHAMPION, now, by, "rollback by " + by + " from " + current.getVersion()
+                        + ": " + reason),
+                transition(current, Stage.RETIRED, now, by, "rolled back by " + by + " to " + target.getVersion()
+                        + ": " + reason)), Optional.empty());
+    }
+
     /** A copy of {@code version} moved to {@code to}, with the transition appended to its history. */
     public static ModelVersion transition(ModelVersion version, Stage to, Instant at, String reason) {
         return transition(version, to, at, ACTOR, reason);

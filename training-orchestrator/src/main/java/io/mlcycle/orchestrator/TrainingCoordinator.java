@@ -51,6 +51,11 @@ final class TrainingCoordinator implements AutoCloseable {
     /** Reads the dataset for a run (opens and closes its own consumer). */
     interface DatasetSource {
         DatasetReader.Dataset read();
+
+        /** Reads exactly the given ranges (a reproduction). */
+        default DatasetReader.Dataset read(List<OffsetRange> ranges) {
+            throw new UnsupportedOperationException("this dataset source cannot read recorded ranges");
+        }
     }
 
     /** A trigger waiting for the run or the cooldown to end, the run record opened for it, and why it waits. */
@@ -380,7 +385,52 @@ final class TrainingCoordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * Rebuilds a registered version from its lineage (the same offset ranges, spec and seed) and compares the
+     * artifact's SHA-256 with the registered one. Registers nothing: the run record says identical, or what differs.
+     */
+    private void reproduce(String runId, TrainingTrigger trigger) {
+        String versionId = trigger.getReproduceVersion();
+        ModelVersion original = versionId == null ? null : registry.get(versionId).orElse(null);
+        if (original == null) {
+            runs.status(runId, RunStatus.FAILED, 1.0, "cannot reproduce: "
+                    + (versionId == null ? "the trigger names no version (reproduce_version)"
+                    : "no registered version " + versionId));
+            return;
+        }
+        var lineage = original.getLineage();
+        if (!lineage.getSpecSha256().equals(runner.specSha256())) {
+            runs.status(runId, RunStatus.FAILED, 1.0, "cannot reproduce " + versionId + ": it was trained with spec "
+                    + lineage.getSpecSha256() + ", this orchestrator runs spec " + runner.specSha256()
+                    + " (hyper-parameters, seed or data handling may differ); start an orchestrator with that spec");
+            return;
+        }
+        runs.status(runId, RunStatus.BUILDING_DATASET, 0.1, "reading the recorded ranges of " + versionId);
+        DatasetReader.Dataset dataset = datasets.read(lineage.getDataset());
+        runs.update(runId, b -> b.setDataset(dataset.ranges()).setProgress(0.3).setMessage("training "
+                + lineage.getTrainer() + " on the " + dataset.examples().size() + " recorded examples"));
+        runs.status(runId, RunStatus.TRAINING, 0.4, "training " + lineage.getTrainer() + " with seed "
+                + lineage.getSeed());
+        io.mlcycle.mlcore.train.TrainedModel model = runner.retrain(dataset.examples());
+        boolean identical = model.sha256().equalsIgnoreCase(original.getArtifactSha256());
+        String codeNote = codeVersion.equals(lineage.getCodeVersion()) ? ""
+                : " (code version " + codeVersion + ", the original was built by " + lineage.getCodeVersion() + ")";
+        String message = identical
+                ? "reproduced " + versionId + ": identical SHA-256 " + model.sha256() + codeNote
+                : "reproduction of " + versionId + " differs: SHA-256 " + model.sha256() + " vs registered "
+                + original.getArtifactSha256() + ", " + model.artifactSize() + " vs " + original.getArtifactSizeBytes()
+                + " bytes" + codeNote;
+        runs.update(runId, b -> b.setStatus(identical ? RunStatus.REGISTERED : RunStatus.FAILED).setProgress(1.0)
+                .setMessage(message).setModelVersion(versionId)
+                .setMetrics(Map.of("reproduced", identical ? 1.0 : 0.0)));
+        LOG.info("Run {}: {}", runId, message);
+    }
+
     private void runTraining(String runId, TrainingTrigger trigger) {
+        if (trigger.getReason() == TriggerReason.REPRODUCE) {
+            reproduce(runId, trigger);
+            return;
+        }
         runs.status(runId, RunStatus.BUILDING_DATASET, 0.1, "reading labeled examples by offsets");
         DatasetReader.Dataset dataset = datasets.read();
         runs.update(runId, b -> b.setDataset(dataset.ranges()).setProgress(0.2).setMessage("dataset: "
@@ -502,10 +552,48 @@ final class TrainingCoordinator implements AutoCloseable {
     static DatasetSource datasetSource(Supplier<org.apache.kafka.clients.consumer.Consumer<String, LabeledExample>>
                                                consumers, DatasetReader reader, String topic,
                                        java.util.OptionalInt maxExamples) {
-        return () -> {
-            try (var consumer = consumers.get()) {
-                return reader.read(consumer, topic, maxExamples);
+        return new DatasetSource() {
+            @Override
+            public DatasetReader.Dataset read() {
+                try (var consumer = consumers.get()) {
+                    return reader.read(consumer, topic, maxExamples);
+                }
+            }
+
+            @Override
+            public DatasetReader.Dataset read(List<OffsetRange> ranges) {
+                try (var consumer = consumers.get()) {
+                    List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+                    Map<org.apache.kafka.common.TopicPartition, Long> begin = new java.util.HashMap<>();
+                    Map<org.apache.kafka.common.TopicPartition, Long> end = new java.util.HashMap<>();
+                    for (OffsetRange range : ranges) {
+                        var partition = new org.apache.kafka.common.TopicPartition(range.getTopic(),
+                                range.getPartition());
+                        partitions.add(partition);
+                        begin.put(partition, range.getStartOffset());
+                        end.put(partition, range.getEndOffset());
+                    }
+                    return reader.read(consumer, partitions, begin, end);
+                }
             }
         };
+    }
+
+    /** Builds and publishes a REPRODUCE trigger for a registered version. Throws if the broker did not store it. */
+    TrainingTrigger requestReproduction(String version, String requestedBy) {
+        if (registry.get(version).isEmpty()) {
+            throw new IllegalArgumentException("no registered version " + version);
+        }
+        TrainingTrigger trigger = TrainingTrigger.newBuilder()
+                .setTriggerId(EventIds.newTimeOrderedId())
+                .setPipeline(pipeline)
+                .setReason(TriggerReason.REPRODUCE)
+                .setRequestedBy(requestedBy)
+                .setRequestedAt(clock.instant())
+                .setReproduceVersion(version)
+                .setNote("reproduce " + version)
+                .build();
+        triggerPublisher.accept(trigger);
+        return trigger;
     }
 }

@@ -162,8 +162,17 @@ public final class TrainingRunner {
         Evaluation evaluation = promotionGates.evaluate(labels, candidateScores, baselineScores,
                 championScores.scores(), latencyP99Micros, model.artifactSize());
 
+        List<String> featureNames = io.mlcycle.mlcore.features.FeatureDefinition.fromSpec(spec).stream()
+                .map(io.mlcycle.mlcore.features.FeatureDefinition::name).toList();
+        io.mlcycle.mlcore.eval.SimpleRuleBaseline rule = io.mlcycle.mlcore.eval.SimpleRuleBaseline.fit(train,
+                featureNames, 0.01);
+        double[] ruleScores = rule.scores(holdout);
+        io.mlcycle.mlcore.eval.BinaryMetrics ruleMetrics = io.mlcycle.mlcore.eval.BinaryMetrics.compute(labels,
+                ruleScores, spec.objective().decisionThreshold());
         List<GateCheck> gates = new ArrayList<>();
         evaluation.gates().checks().forEach(check -> gates.add(toAvro(check)));
+        gates.add(1, toAvro(promotionGates.beatsSimpleRule(labels, candidateScores, ruleScores,
+                evaluation.baseline().rocAuc(), rule.describe())));
         championScores.problem().ifPresent(problem -> gates.add(1,
                 StagePlanner.held(champion.orElseThrow().getVersion(), problem)));
         boolean passed = gates.stream().allMatch(GateCheck::getPassed);
@@ -190,6 +199,7 @@ public final class TrainingRunner {
                 .build();
         Map<String, Map<String, Double>> baselineMetrics = new TreeMap<>();
         baselineMetrics.put(ClassPriorBaseline.NAME, metrics(evaluation.baseline()));
+        baselineMetrics.put("simple_rule", metrics(ruleMetrics));
         Map<String, Double> offline = metrics(evaluation.candidate());
         offline.put("latency_p99_ms", latencyP99Micros / 1000.0);
         // Platt calibration on the holdout, stored with the version: serving's performance estimate before outcomes
@@ -198,6 +208,10 @@ public final class TrainingRunner {
                 holdout.stream().map(io.mlcycle.mlcore.train.Example::label).collect(java.util.stream.Collectors
                         .collectingAndThen(java.util.stream.Collectors.toList(), TrainingRunner::toArray)),
                 holdout.stream().mapToDouble(e -> model.scorer().score(e.features())).toArray()).toMetrics());
+        double lift = evaluation.candidate().rocAuc() - evaluation.baseline().rocAuc();
+        if (lift > 0) {
+            offline.put("simple_rule_lift_share", (ruleMetrics.rocAuc() - evaluation.baseline().rocAuc()) / lift);
+        }
 
         byte[] artifact = model.artifact();
         ModelVersion candidate = ModelVersion.newBuilder()
@@ -224,6 +238,31 @@ public final class TrainingRunner {
         LOG.debug("Run {} evaluated in {} ms: gates {}", context.runId(), (System.nanoTime() - started) / 1_000_000,
                 passed ? "passed" : "failed");
         return new RunResult(candidate, train.size(), holdout.size(), gates, passed);
+    }
+
+    /**
+     * Trains again exactly as a run would (same mapping, max_examples trimming, time-ordered split, trainer,
+     * hyper-parameters and seed) and returns the model only: for reproducing a version from its recorded offsets.
+     */
+    public io.mlcycle.mlcore.train.TrainedModel retrain(List<LabeledExample> labeled) {
+        TrainingSpec training = spec.training();
+        List<Example> recorded = labeled.stream()
+                .filter(e -> spec.pipeline().equals(e.getPipeline()))
+                .map(ExampleMapper::toExample)
+                .toList();
+        List<Example> examples = training.maxExamples().isPresent()
+                ? TimeOrderedSplit.newest(recorded, training.maxExamples().getAsInt())
+                : recorded;
+        if (examples.size() < 2) {
+            throw new UnusableDatasetException("the dataset has " + examples.size() + " labeled example(s)");
+        }
+        List<Example> train = TimeOrderedSplit.split(examples, training.holdoutFraction()).training();
+        return trainer(training.trainer()).train(train, training.hyperparameters(), training.seed());
+    }
+
+    /** The SHA-256 of the spec this runner trains with. */
+    public String specSha256() {
+        return spec.sha256();
     }
 
     /** The trainer the spec names. */

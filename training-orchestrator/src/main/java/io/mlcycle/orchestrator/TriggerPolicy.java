@@ -31,7 +31,8 @@ import java.util.OptionalLong;
  *       Triggers without that evidence are not affected.</li>
  *   <li>VOLUME, SCHEDULE (and unknown reasons) recur on their own, so they are skipped while a run is active or
  *       queued and during the cooldown.</li>
- *   <li>REPRODUCE is skipped (not supported yet).</li>
+ *   <li>REPRODUCE (rebuild a version from its recorded offsets, spec and seed; registers nothing) is queued like a
+ *       manual request.</li>
  * </ul>
  */
 public final class TriggerPolicy {
@@ -168,7 +169,7 @@ public final class TriggerPolicy {
                 }
                 return requested(state, "manual request");
             case REPRODUCE:
-                return new Decision(Action.SKIP, "REPRODUCE triggers are not supported yet by this orchestrator");
+                return requested(state, "reproduction");
             case DRIFT:
             case DEGRADATION:
                 return withEvidence(kind, evidence == null ? Map.of() : evidence, state, now);

@@ -222,6 +222,20 @@ class OrchestratorServiceIT {
             assertThat(get("/v1/pipelines/credit/models/credit-v9").statusCode()).isEqualTo(404);
             assertThat(post("/v1/pipelines/credit/retrain", "{not json").statusCode()).isEqualTo(400);
 
+            // 3b. a person promotes and rolls back (admin token), and the registry follows
+            assertThat(post("/v1/pipelines/credit/rollback", "{}", null).statusCode()).isEqualTo(401);
+            if (champion.equals("credit-v1")) {
+                assertThat(post("/v1/pipelines/credit/models/credit-v2/promote", "{\"reason\":\"reviewed\"}")
+                        .statusCode()).isEqualTo(200);
+            }
+            HttpResponse<String> rolledBack = post("/v1/pipelines/credit/rollback", "{\"reason\":\"complaints\"}");
+            assertThat(rolledBack.statusCode()).as(rolledBack.body()).isEqualTo(200);
+            assertThat(JSON.readTree(rolledBack.body()).get("champion").asText()).isEqualTo("credit-v1");
+            await().atMost(WAIT).until(() -> observer.latest("credit-v1").map(ModelVersion::getStage),
+                    stage -> stage.equals(Optional.of(Stage.CHAMPION)));
+            assertThat(observer.latest("credit-v2").orElseThrow().getHistory()).last()
+                    .satisfies(t -> assertThat(t.getBy()).isEqualTo("alice"));
+
             // 4. a restarted orchestrator replays the registry: numbering continues, old triggers are not re-run
             OrchestratorConfig config = service.config();
             service.close();

@@ -64,4 +64,29 @@ class StagePlannerTest {
     private static StageTransition last(ModelVersion version) {
         return version.getHistory().get(version.getHistory().size() - 1);
     }
+
+    @Test
+    void aPersonPromotesAndRollsBackWithWhoAndWhyInTheHistory() {
+        ModelVersion v1 = Fixtures.version("credit", 1, Stage.CHAMPION, List.of());
+        ModelVersion v2 = Fixtures.version("credit", 2, Stage.REJECTED, List.of());
+        StagePlanner.RegistryUpdate promoted = StagePlanner.promote(v2, Optional.of(v1), false, "alice",
+                "reviewed by risk", Fixtures.T0);
+        assertThat(promoted.versions()).extracting(ModelVersion::getVersion, ModelVersion::getStage).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("credit-v2", Stage.CHAMPION),
+                org.assertj.core.groups.Tuple.tuple("credit-v1", Stage.RETIRED));
+        assertThat(promoted.candidate().getHistory()).last().satisfies(t -> {
+            assertThat(t.getBy()).isEqualTo("alice");
+            assertThat(t.getReason()).isEqualTo("promoted by alice: reviewed by risk");
+        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.promote(v2, Optional.of(v1), true,
+                "alice", "x", Fixtures.T0)).hasMessageContaining("refused by serving");
+
+        StagePlanner.RegistryUpdate rolledBack = StagePlanner.rollback(Optional.of(promoted.candidate()),
+                Optional.of(promoted.versions().get(1)), "bob", "complaints", Fixtures.T0);
+        assertThat(rolledBack.versions()).extracting(ModelVersion::getVersion, ModelVersion::getStage).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("credit-v1", Stage.CHAMPION),
+                org.assertj.core.groups.Tuple.tuple("credit-v2", Stage.RETIRED));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.rollback(Optional.of(v1),
+                Optional.empty(), "bob", "x", Fixtures.T0)).hasMessageContaining("no earlier champion");
+    }
 }

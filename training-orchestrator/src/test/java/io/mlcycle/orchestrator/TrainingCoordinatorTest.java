@@ -290,6 +290,47 @@ class TrainingCoordinatorTest {
     }
 
     @Test
+    void reproducingAVersionFromItsRecordedRangesGivesTheIdenticalSha256() throws Exception {
+        PipelineSpec spec = PipelineSpecParser.parse(
+                Path.of(TrainingCoordinatorTest.class.getResource("/specs/credit-test.yaml").toURI()));
+        List<OffsetRange> asked = new CopyOnWriteArrayList<>();
+        TrainingCoordinator.DatasetSource recorded = new TrainingCoordinator.DatasetSource() {
+            @Override
+            public DatasetReader.Dataset read() {
+                return new DatasetReader.Dataset(RANGES, SyntheticCredit.examples(400, Concept.LEARNABLE, 21, 0), 0);
+            }
+
+            @Override
+            public DatasetReader.Dataset read(List<OffsetRange> ranges) {
+                asked.addAll(ranges);
+                return new DatasetReader.Dataset(ranges, SyntheticCredit.examples(400, Concept.LEARNABLE, 21, 0), 0);
+            }
+        };
+        ModelRegistryWriter writer = new ModelRegistryWriter(producer, "credit.models", "credit.monitoring.alerts",
+                new StringSerializer(), (topic, v) -> v.getVersion().getBytes(StandardCharsets.UTF_8),
+                (topic, a) -> a.getMessage().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5), Fixtures.SIGNING);
+        try (TrainingCoordinator reproducing = new TrainingCoordinator("credit", TriggerPolicy.fromSpec(spec), registry,
+                runs, new TrainingRunner(spec, Clock.systemUTC()), recorded, writer, triggers::add, Map::of,
+                baselines::add, "test", clock)) {
+            reproducing.onTrigger(trigger(TriggerReason.MANUAL, "manual-1"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> finished("manual-1") && !reproducing.busy());
+            ModelVersion v1 = registry.get("credit-v1").orElseThrow();
+
+            TrainingTrigger reproduce = reproducing.requestReproduction("credit-v1", "alice");
+            reproducing.onTrigger(reproduce);
+            await().atMost(Duration.ofSeconds(30)).until(() -> finished(reproduce.getTriggerId()));
+
+            assertThat(asked).as("exactly the version's recorded ranges").isEqualTo(v1.getLineage().getDataset());
+            assertThat(runFor(reproduce.getTriggerId())).hasValueSatisfying(run -> {
+                assertThat(run.getStatus()).isEqualTo(RunStatus.REGISTERED);
+                assertThat(run.getMessage()).isEqualTo("reproduced credit-v1: identical SHA-256 "
+                        + v1.getArtifactSha256());
+            });
+            assertThat(registry.highestVersionNumber()).as("a reproduction registers nothing").isEqualTo(1);
+        }
+    }
+
+    @Test
     void closeHandsQueuedRequestsOverAndLetsTheRunningOneFinish() throws Exception {
         coordinator.onTrigger(trigger(TriggerReason.MANUAL, "manual-running"));
         assertThat(datasetRequested.await(10, TimeUnit.SECONDS)).isTrue();

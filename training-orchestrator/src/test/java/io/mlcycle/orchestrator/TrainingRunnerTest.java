@@ -65,7 +65,10 @@ class TrainingRunnerTest {
         assertThat(candidate.getBaselineMetrics().get("class_prior").get("roc_auc")).isEqualTo(0.5);
         assertThat(candidate.getChampionMetrics()).isNull();
         assertThat(candidate.getGateReport()).extracting(GateCheck::getName)
-                .containsExactly("beats_baseline", "latency_p99", "artifact_size");
+                .containsExactly("beats_baseline", "beats_simple_rule", "latency_p99", "artifact_size");
+        assertThat(candidate.getBaselineMetrics()).containsKey("simple_rule");
+        assertThat(candidate.getGateReport().get(1).getExplanation()).contains("of the candidate's ROC AUC lift");
+        assertThat(candidate.getOfflineMetrics()).containsKey("simple_rule_lift_share");
         assertThat(candidate.getReferenceProfile().getRecordCount()).isEqualTo(640);
         assertThat(candidate.getReferenceProfile().getFeatures()).extracting(f -> f.getName())
                 .containsExactly("age", "income", "employment");

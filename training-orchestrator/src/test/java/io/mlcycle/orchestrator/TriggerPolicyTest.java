@@ -172,7 +172,7 @@ class TriggerPolicyTest {
         assertThat(policy.decide(TriggerReason.BOOTSTRAP, withChampion(Optional.empty()), NOW))
                 .satisfies(d -> assertThat(d.action()).isEqualTo(Action.SKIP))
                 .satisfies(d -> assertThat(d.reason()).contains("champion already exists"));
-        assertThat(policy.decide(TriggerReason.REPRODUCE, idle(), NOW).action()).isEqualTo(Action.SKIP);
+        assertThat(policy.decide(TriggerReason.REPRODUCE, idle(), NOW).action()).isEqualTo(Action.RUN);
         assertThat(policy.decide(null, idle(), NOW).action()).as("unknown reasons are treated as recurring")
                 .isEqualTo(Action.RUN);
         assertThat(policy.decide(null, running(), NOW).action()).isEqualTo(Action.SKIP);

@@ -27,6 +27,7 @@ import java.util.Optional;
  */
 public final class PromotionGates {
     public static final String BEATS_BASELINE = "beats_baseline";
+    public static final String BEATS_SIMPLE_RULE = "beats_simple_rule";
     public static final String NON_INFERIOR_TO_CHAMPION = "non_inferior_to_champion";
     public static final String LATENCY_P99 = "latency_p99";
     public static final String ARTIFACT_SIZE = "artifact_size";
@@ -135,6 +136,29 @@ public final class PromotionGates {
                 : bound + ", below " + fmt(-margin) + ": the candidate may be worse than the champion by more than "
                 + "the margin " + fmt(margin) + "; more holdout data narrows the bound, a better model raises it";
         return new GateCheck(NON_INFERIOR_TO_CHAMPION, lower, -margin, passed, explanation);
+    }
+
+    /**
+     * The "do we need ML at all?" gate: the candidate's ROC AUC must beat the best simple rule's on the same holdout
+     * with one-sided DeLong p below {@code significance}. The explanation says how much of the candidate's lift over
+     * the class prior the rule already achieves.
+     *
+     * @param priorAuc the class-prior baseline's ROC AUC (0.5)
+     */
+    public GateCheck beatsSimpleRule(boolean[] labels, double[] candidateScores, double[] ruleScores, double priorAuc,
+                                     String rule) {
+        DeLongResult test = DeLongTest.compare(labels, candidateScores, ruleScores);
+        double alpha = promotion.significance();
+        boolean passed = test.pValueOneSided() < alpha;
+        double lift = test.aucA() - priorAuc;
+        double share = lift <= 0 ? Double.NaN : (test.aucB() - priorAuc) / lift;
+        String shareText = Double.isNaN(share) ? "the candidate has no lift over the class prior"
+                : "the rule achieves " + Math.round(100 * share) + "% of the candidate's ROC AUC lift over the class "
+                + "prior";
+        String explanation = "ROC AUC " + fmt(test.aucA()) + " vs " + fmt(test.aucB()) + " for the best simple rule ("
+                + rule + "); " + shareText + "; DeLong p = " + p(test.pValueOneSided()) + (passed ? " < " : " >= ")
+                + fmt(alpha) + (passed ? "" : ": the model is not shown to beat a rule a person could apply by hand");
+        return new GateCheck(BEATS_SIMPLE_RULE, test.aucA() - test.aucB(), 0, passed, explanation);
     }
 
     private GateCheck latency(double p99Micros) {

@@ -12,9 +12,23 @@ import java.util.Objects;
  * @param center     numeric: training mean (imputed for missing values); boolean: training rate of true
  *                   (imputed for missing values); category: 0
  * @param scale      numeric: training standard deviation (1 when it was 0); otherwise 1
+ * @param lower      numeric: values below are clipped to it (the training 0.5% quantile; -infinity = no clipping), so
+ *                   heavy tails neither dominate the scaling nor produce extreme scores
+ * @param upper      numeric: values above are clipped to it (the training 99.5% quantile; +infinity = none)
  */
-public record EncodedFeature(String name, FeatureKind kind, List<String> categories, double center, double scale) {
+public record EncodedFeature(String name, FeatureKind kind, List<String> categories, double center, double scale,
+                             double lower, double upper) {
+
+    /** An encoding without clipping. */
+    public EncodedFeature(String name, FeatureKind kind, List<String> categories, double center, double scale) {
+        this(name, kind, categories, center, scale, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+    }
+
     public EncodedFeature {
+        if (Double.isNaN(lower) || Double.isNaN(upper) || lower > upper) {
+            throw new IllegalArgumentException("feature '" + name + "' has invalid clipping bounds [" + lower + ", "
+                    + upper + "]");
+        }
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
         categories = categories == null ? List.of() : List.copyOf(categories);

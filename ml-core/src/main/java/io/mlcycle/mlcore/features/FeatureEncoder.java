@@ -42,26 +42,25 @@ public final class FeatureEncoder {
             String name = definition.name();
             switch (definition.kind()) {
                 case NUMERIC -> {
+                    double[] values = training.stream().map(row -> numeric(name, row.get(name)))
+                            .filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).sorted().toArray();
+                    int count = values.length;
+                    // winsorised at the 0.5% and 99.5% training quantiles: robust to heavy tails and outliers
+                    double lower = count == 0 ? Double.NEGATIVE_INFINITY : values[(int) Math.floor(0.005 * (count - 1))];
+                    double upper = count == 0 ? Double.POSITIVE_INFINITY : values[(int) Math.ceil(0.995 * (count - 1))];
                     double sum = 0;
-                    long count = 0;
-                    for (Map<String, Object> row : training) {
-                        Double value = numeric(name, row.get(name));
-                        if (value != null) {
-                            sum += value;
-                            count++;
-                        }
+                    for (double v : values) {
+                        sum += Math.min(upper, Math.max(lower, v));
                     }
                     double mean = count == 0 ? 0 : sum / count;
                     double squares = 0;
-                    for (Map<String, Object> row : training) {
-                        Double value = numeric(name, row.get(name));
-                        if (value != null) {
-                            squares += (value - mean) * (value - mean);
-                        }
+                    for (double v : values) {
+                        double c = Math.min(upper, Math.max(lower, v));
+                        squares += (c - mean) * (c - mean);
                     }
                     double std = count == 0 ? 0 : Math.sqrt(squares / count);
                     encoded.add(new EncodedFeature(name, FeatureKind.NUMERIC, List.of(), mean,
-                            std > 1e-12 && Double.isFinite(std) ? std : 1.0));
+                            std > 1e-12 && Double.isFinite(std) ? std : 1.0, lower, upper));
                 }
                 case BOOLEAN -> {
                     long trues = 0;
@@ -113,7 +112,9 @@ public final class FeatureEncoder {
             switch (feature.kind()) {
                 case NUMERIC -> {
                     Double value = numeric(feature.name(), raw);
-                    out[column] = value == null ? 0.0 : (value - feature.center()) / feature.scale();
+                    out[column] = value == null ? 0.0
+                            : (Math.min(feature.upper(), Math.max(feature.lower(), value)) - feature.center())
+                            / feature.scale();
                     out[column + 1] = value == null ? 1.0 : 0.0;
                     column += 2;
                 }

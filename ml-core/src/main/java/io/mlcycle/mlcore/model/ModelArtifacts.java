@@ -105,7 +105,9 @@ public final class ModelArtifacts {
                 categories.add(c.textValue());
             }
             FeatureKind kind = FeatureKind.valueOf(text(f, "kind").toUpperCase(Locale.ROOT));
-            features.add(new EncodedFeature(text(f, "name"), kind, categories, number(f, "center"), number(f, "scale")));
+            features.add(new EncodedFeature(text(f, "name"), kind, categories, number(f, "center"), number(f, "scale"),
+                    f.has("lower") ? number(f, "lower") : Double.NEGATIVE_INFINITY,
+                    f.has("upper") ? number(f, "upper") : Double.POSITIVE_INFINITY));
         }
         FeatureEncoder encoder = new FeatureEncoder(features);
         List<String> columns = new ArrayList<>();
@@ -203,8 +205,14 @@ public final class ModelArtifacts {
             g.writeEndArray();
             g.writeNumberField("center", f.center());
             g.writeStringField("kind", f.kind().name().toLowerCase(Locale.ROOT));
+            if (Double.isFinite(f.lower())) {
+                g.writeNumberField("lower", f.lower());
+            }
             g.writeStringField("name", f.name());
             g.writeNumberField("scale", f.scale());
+            if (Double.isFinite(f.upper())) {
+                g.writeNumberField("upper", f.upper());
+            }
             g.writeEndObject();
         }
         g.writeEndArray();
@@ -236,7 +244,9 @@ public final class ModelArtifacts {
                     categories.add(c.textValue());
                 }
                 FeatureKind kind = FeatureKind.valueOf(text(f, "kind").toUpperCase(Locale.ROOT));
-                features.add(new EncodedFeature(text(f, "name"), kind, categories, number(f, "center"), number(f, "scale")));
+                features.add(new EncodedFeature(text(f, "name"), kind, categories, number(f, "center"),
+                        number(f, "scale"), f.has("lower") ? number(f, "lower") : Double.NEGATIVE_INFINITY,
+                        f.has("upper") ? number(f, "upper") : Double.POSITIVE_INFINITY));
             }
             FeatureEncoder encoder = new FeatureEncoder(features);
             List<String> columns = new ArrayList<>();
@@ -291,8 +301,14 @@ public final class ModelArtifacts {
                 g.writeEndArray();
                 g.writeNumberField("center", f.center());
                 g.writeStringField("kind", f.kind().name().toLowerCase(Locale.ROOT));
+                if (Double.isFinite(f.lower())) {
+                    g.writeNumberField("lower", f.lower());
+                }
                 g.writeStringField("name", f.name());
                 g.writeNumberField("scale", f.scale());
+                if (Double.isFinite(f.upper())) {
+                    g.writeNumberField("upper", f.upper());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

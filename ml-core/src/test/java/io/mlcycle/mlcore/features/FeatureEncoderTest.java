@@ -32,7 +32,7 @@ class FeatureEncoderTest {
         FeatureEncoder encoder = FeatureEncoder.fit(DEFINITIONS, TRAINING);
         // age: present 20, 40, 30 -> mean 30, population std sqrt(200/3)
         assertThat(encoder.features()).containsExactly(
-                new EncodedFeature("age", FeatureKind.NUMERIC, List.of(), 30.0, Math.sqrt(200.0 / 3)),
+                new EncodedFeature("age", FeatureKind.NUMERIC, List.of(), 30.0, Math.sqrt(200.0 / 3), 20, 40),
                 new EncodedFeature("owner", FeatureKind.BOOLEAN, List.of(), 0.75, 1.0),
                 new EncodedFeature("colour", FeatureKind.CATEGORY, List.of("red", "green", "blue"), 0, 1));
         assertThat(encoder.columns()).containsExactly("age", "age__missing", "owner", "owner__missing",
@@ -59,7 +59,21 @@ class FeatureEncoderTest {
         FeatureEncoder encoder = FeatureEncoder.fit(List.of(FeatureDefinition.numeric("x")),
                 List.of(Map.of("x", 5), Map.of("x", 5)));
         assertThat(encoder.features().get(0).scale()).isEqualTo(1.0);
-        assertThat(encoder.encode(Map.of("x", 7))).containsExactly(2, 0);
+        assertThat(encoder.encode(Map.of("x", 7))).as("clipped to the training range").containsExactly(0, 0);
+    }
+
+    @Test
+    void heavyTailsAreClippedAtTrainingQuantilesSoOutliersDoNotDominateTheScale() {
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            rows.add(Map.of("x", i < 997 ? (double) (i % 10) : 1e9));
+        }
+        FeatureEncoder encoder = FeatureEncoder.fit(List.of(FeatureDefinition.numeric("x")), rows);
+        EncodedFeature x = encoder.features().get(0);
+        assertThat(x.upper()).isEqualTo(9.0);
+        assertThat(x.lower()).isEqualTo(0.0);
+        assertThat(x.scale()).as("not blown up by the outliers").isLessThan(10);
+        assertThat(encoder.encode(Map.of("x", 5e12))[0]).isEqualTo(encoder.encode(Map.of("x", x.upper()))[0]);
     }
 
     @Test

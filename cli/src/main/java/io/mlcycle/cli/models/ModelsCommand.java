@@ -1,0 +1,213 @@
+package io.mlcycle.cli.models;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code mlcycle models}: the registry of a pipeline, one version's lineage and gates, promote and rollback. */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "List a pipeline's model versions; show, promote or roll back one.",
+        subcommands = {ModelsCommand.Show.class, ModelsCommand.Promote.class, ModelsCommand.Rollback.class})
+public final class ModelsCommand implements Callable<Integer> {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Options every models/retrain command takes. */
+    public static final class Target {
+        @Option(names = "--pipeline", required = true, description = "Pipeline name, e.g. credit")
+        String pipeline;
+
+        @Option(names = "--url", defaultValue = "http://127.0.0.1:8183",
+                description = "The orchestrator's HTTP address (default: ${DEFAULT-VALUE})")
+        String url;
+
+        @Option(names = "--token", description = "Admin token for state-changing calls (default: $"
+                + OrchestratorClient.TOKEN_ENV + ", else the local stack's development token)")
+        String token;
+
+        @Option(names = "--json", description = "Print the orchestrator's JSON answer")
+        boolean json;
+
+        OrchestratorClient client() {
+            return new OrchestratorClient(url, pipeline, token);
+        }
+    }
+
+    @Mixin
+    Target target;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode body = target.client().get("/models");
+        PrintWriter out = spec.commandLine().getOut();
+        if (target.json) {
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+            return 0;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"VERSION", "STAGE", "ROC_AUC", "PR_AUC", "GATES", "TRIGGER", "PARENT", "CREATED"});
+        for (JsonNode v : body.path("versions")) {
+            JsonNode m = v.path("offline_metrics");
+            rows.add(new String[] {v.path("version").asText(), v.path("stage").asText(), number(m.path("roc_auc")),
+                number(m.path("pr_auc")), v.path("gates_passed").asBoolean() ? "passed" : "failed",
+                v.path("trigger_reason").asText(), v.path("parent_version").asText("-"),
+                v.path("created_at").asText()});
+        }
+        printTable(out, rows);
+        out.println("champion: " + body.path("champion").asText("none"));
+        return 0;
+    }
+
+    static String number(JsonNode node) {
+        return node.isNumber() ? String.format(Locale.ROOT, "%.4f", node.doubleValue()) : "-";
+    }
+
+    static void printTable(PrintWriter out, List<String[]> rows) {
+        int columns = rows.get(0).length;
+        int[] widths = new int[columns];
+        for (String[] row : rows) {
+            for (int c = 0; c < columns; c++) {
+                widths[c] = Math.max(widths[c], row[c] == null ? 1 : row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < columns; c++) {
+                String cell = row[c] == null ? "-" : row[c];
+                line.append(cell).append(" ".repeat(widths[c] - cell.length() + (c < columns - 1 ? 2 : 0)));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    /** {@code mlcycle models show V}: lineage, metrics, baselines, gate report and history. */
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one version: lineage and gates.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "VERSION", description = "e.g. credit-v3")
+        String version;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode v = target.client().get("/models/" + version);
+            PrintWriter out = spec.commandLine().getOut();
+            if (target.json) {
+                out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(v));
+                return 0;
+            }
+            out.println(v.path("version").asText() + "  " + v.path("stage").asText() + "  sha256 "
+                    + v.path("artifact_sha256").asText() + "  (" + v.path("artifact_format").asText() + ", "
+                    + v.path("artifact_size_bytes").asText() + " bytes)");
+            JsonNode lineage = v.path("lineage");
+            out.println("lineage: trainer " + lineage.path("trainer").asText() + ", seed " + lineage.path("seed")
+                    .asText() + ", spec " + lineage.path("spec_sha256").asText() + ", code " + lineage
+                    .path("code_version").asText() + ", parent " + lineage.path("parent_version").asText("-"));
+            out.println("trigger: " + lineage.path("trigger_reason").asText() + " " + lineage.path("trigger_id")
+                    .asText() + ", run " + lineage.path("run_id").asText() + ", " + lineage.path("train_examples")
+                    .asText() + " train / " + lineage.path("holdout_examples").asText() + " holdout examples");
+            for (JsonNode range : lineage.path("dataset")) {
+                out.println("  data " + range.path("topic").asText() + "-" + range.path("partition").asText() + " ["
+                        + range.path("start_offset").asText() + ", " + range.path("end_offset").asText() + ")");
+            }
+            List<String[]> metrics = new ArrayList<>();
+            metrics.add(new String[] {"MODEL", "ROC_AUC", "PR_AUC", "LOG_LOSS", "BRIER", "ECE", "ACCURACY"});
+            metrics.add(metricRow(v.path("version").asText(), v.path("offline_metrics")));
+            v.path("baseline_metrics").fields().forEachRemaining(e -> metrics.add(metricRow(e.getKey(), e.getValue())));
+            if (v.path("champion_metrics").isObject()) {
+                metrics.add(metricRow("champion", v.path("champion_metrics")));
+            }
+            printTable(out, metrics);
+            List<String[]> gates = new ArrayList<>();
+            gates.add(new String[] {"GATE", "RESULT", "VALUE", "THRESHOLD", "WHY"});
+            for (JsonNode g : v.path("gate_report")) {
+                gates.add(new String[] {g.path("name").asText(), g.path("passed").asBoolean() ? "pass" : "FAIL",
+                    number(g.path("value")), number(g.path("threshold")), g.path("explanation").asText()});
+            }
+            printTable(out, gates);
+            for (JsonNode t : v.path("history")) {
+                out.println("  " + t.path("at").asText() + "  " + t.path("from").asText("-") + " -> "
+                        + t.path("to").asText() + "  by " + t.path("by").asText() + ": "
+                        + t.path("reason").asText());
+            }
+            return 0;
+        }
+
+        private static String[] metricRow(String name, JsonNode m) {
+            return new String[] {name, number(m.path("roc_auc")), number(m.path("pr_auc")), number(m.path("log_loss")),
+                number(m.path("brier")), number(m.path("ece")), number(m.path("accuracy"))};
+        }
+    }
+
+    /** {@code mlcycle models promote V}. */
+    @Command(name = "promote", mixinStandardHelpOptions = true, description = "Make a version the champion.")
+    static final class Promote implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "VERSION")
+        String version;
+
+        @Option(names = "--reason", defaultValue = "promoted by hand", description = "Why (kept in the history)")
+        String reason;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return printChange(spec, target, target.client().post("/models/" + version + "/promote",
+                    Map.of("reason", reason)));
+        }
+    }
+
+    /** {@code mlcycle models rollback}. */
+    @Command(name = "rollback", mixinStandardHelpOptions = true,
+            description = "Retire the champion and restore the previous one.")
+    static final class Rollback implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Option(names = "--reason", defaultValue = "rolled back by hand", description = "Why (kept in the history)")
+        String reason;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return printChange(spec, target, target.client().post("/rollback", Map.of("reason", reason)));
+        }
+    }
+
+    static int printChange(CommandSpec spec, Target target, JsonNode body) throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (target.json) {
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+            return 0;
+        }
+        for (JsonNode change : body.path("changes")) {
+            out.println(change.path("version").asText() + " -> " + change.path("stage").asText());
+        }
+        out.println("champion: " + body.path("champion").asText("none") + " (by " + body.path("by").asText() + ")");
+        return 0;
+    }
+}

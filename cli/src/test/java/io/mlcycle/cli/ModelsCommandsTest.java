@@ -1,0 +1,97 @@
+package io.mlcycle.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The models and retrain commands against a stub orchestrator API (canned answers of the real endpoints' shape). */
+class ModelsCommandsTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private HttpServer server;
+    private String url;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/pipelines/credit/models", exchange -> answer(exchange, 200, """
+                {"pipeline":"credit","champion":"credit-v2","versions":[
+                 {"version":"credit-v2","stage":"CHAMPION","gates_passed":true,"offline_metrics":{"roc_auc":0.8712,
+                  "pr_auc":0.41},"trigger_reason":"MANUAL","parent_version":"credit-v1","created_at":"2026-12-01T06:00:00Z"},
+                 {"version":"credit-v1","stage":"RETIRED","gates_passed":true,"offline_metrics":{"roc_auc":0.85},
+                  "trigger_reason":"BOOTSTRAP","parent_version":null,"created_at":"2026-12-01T05:00:00Z"}]}"""));
+        server.createContext("/v1/pipelines/credit/retrain", exchange -> {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            authorizations.add(String.valueOf(auth));
+            if (!"Bearer secret-token-0123456789".equals(auth)) {
+                answer(exchange, 403, "{\"error\":\"forbidden\",\"message\":\"The bearer token is not an admin token\"}");
+            } else {
+                answer(exchange, 202, "{\"trigger_id\":\"t-1\",\"status\":\"accepted\"}");
+            }
+        });
+        server.createContext("/v1/pipelines/credit/runs", exchange -> answer(exchange, 200, """
+                {"runs":[{"run_id":"r-1","trigger_id":"t-1","status":"PROMOTED","progress":1.0,
+                 "message":"credit-v3 promoted to CHAMPION"}]}"""));
+        server.start();
+        url = "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String body)
+            throws java.io.IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    private int run(String... args) {
+        CommandLine commandLine = Mlcycle.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    @Test
+    void modelsPrintsAnAlignedTable() {
+        assertThat(run("models", "--pipeline", "credit", "--url", url)).isZero();
+        String[] lines = out.toString().split("\\R");
+        assertThat(lines[0]).startsWith("VERSION    STAGE     ROC_AUC");
+        assertThat(lines[1]).startsWith("credit-v2  CHAMPION  0.8712");
+        assertThat(lines[2]).startsWith("credit-v1  RETIRED   0.8500");
+        assertThat(lines[3]).isEqualTo("champion: credit-v2");
+    }
+
+    @Test
+    void retrainSendsTheTokenAndFollowsTheRunToItsOutcome() {
+        assertThat(run("retrain", "--pipeline", "credit", "--url", url, "--token", "secret-token-0123456789"))
+                .isZero();
+        assertThat(authorizations).containsExactly("Bearer secret-token-0123456789");
+        assertThat(out.toString()).contains("[##############################] 100% PROMOTED")
+                .contains("PROMOTED: credit-v3 promoted to CHAMPION");
+    }
+
+    @Test
+    void aRefusedTokenIsOneLineAndANonZeroExit() {
+        assertThat(run("retrain", "--pipeline", "credit", "--url", url, "--token", "wrong")).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("mlcycle retrain: The bearer token is not an admin token "
+                + "(set the admin token with --token or MLCYCLE_ADMIN_TOKEN)");
+    }
+}
