@@ -200,7 +200,7 @@ class RecordGatesTest {
         assertThat(Arrays.stream(ReasonCode.values()).map(Enum::name)).containsExactly("MISSING_REQUIRED",
                 "WRONG_TYPE", "OUT_OF_RANGE", "NOT_ALLOWED", "PATTERN_MISMATCH", "NOT_FINITE", "EVENT_TIME_IN_FUTURE",
                 "INVALID_LABEL", "UNKNOWN_FIELD", "MALFORMED_JSON", "SCHEMA_MISMATCH", "DESERIALIZATION_FAILED",
-                "UNKNOWN_SCHEMA_ID", "BAD_MAGIC_BYTE", "TRUNCATED_RECORD");
+                "UNKNOWN_SCHEMA_ID", "BAD_MAGIC_BYTE", "TRUNCATED_RECORD", "MALFORMED_ROW");
         assertThat(ReasonCode.values()).allSatisfy(c -> assertThat(c.description()).isNotBlank());
     }
 }
