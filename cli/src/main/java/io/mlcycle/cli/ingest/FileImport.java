@@ -38,9 +38,9 @@ public final class FileImport {
         long started = System.nanoTime();
         FileImporter importer = new FileImporter(spec, ImportIds.sha256(file),
                 new FileImporter.Settings(Map.of(), baseTime, Duration.ofMillis(1), 0, 100_000));
-        ImportSink sink = new KafkaImportSink(spec, serdes, producer);
         ImportReport report;
-        try (RowSource source = RowSources.open(file, RowSources.Format.AUTO,
+        try (ImportSink sink = new PipelinedSink(new KafkaImportSink(spec, serdes, producer, false));
+             RowSource source = RowSources.open(file, RowSources.Format.AUTO,
                 new RowSources.TextOptions(',', '"', StandardCharsets.UTF_8))) {
             report = importer.run(file.getFileName().toString(), source, sink, false, new FileImporter.Progress() {
                 @Override

@@ -142,6 +142,14 @@ final class FileImporter {
             }
         }
         sink.flush();
+        for (PipelinedSink.LateRejection late : sink.drainLateRejections()) {
+            if (late.outcomeSkipped()) {
+                report.outcomes--;
+            } else {
+                report.accepted--;
+                report.rejected(0, late.reasons());
+            }
+        }
         progress.rowsDone(lastRow, source.bytesRead());
         progress.checkpoint(lastRow);
         report.duration = Duration.ofNanos(System.nanoTime() - started);

@@ -20,6 +20,14 @@ interface ImportSink extends AutoCloseable {
     /** Writes a rejected row to {@code <p>.data.quarantine} (stage INGESTION) with its original text. */
     void quarantined(String eventId, String originalText, List<Violation> reasons);
 
+    /**
+     * Rows counted accepted whose record a background serializer refused since the last call (they were quarantined,
+     * their outcomes not written); empty for sinks that answer {@link #accepted} at once.
+     */
+    default List<PipelinedSink.LateRejection> drainLateRejections() {
+        return List.of();
+    }
+
     /** Waits until everything sent so far is acknowledged; throws when anything failed. */
     void flush();
 

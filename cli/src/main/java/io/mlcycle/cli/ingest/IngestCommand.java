@@ -212,7 +212,8 @@ public final class IngestCommand implements Callable<Integer> {
         // The schemas are registered by `mlcycle up` (or the services); an import never changes them.
         PipelineSerdes serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults().withAutoRegisterSchemas(false),
                 spec.pipeline(), spec.dataSchema());
-        return new KafkaImportSink(spec, serdes, KafkaImportSink.newProducer(bootstrapServers, "mlcycle-ingest"));
+        return new PipelinedSink(new KafkaImportSink(spec, serdes,
+                KafkaImportSink.newProducer(bootstrapServers, "mlcycle-ingest")));
     }
 
     /** An Avro file whose fields the spec does not declare is refused whole: it is most likely the wrong file. */

@@ -32,6 +32,8 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 final class KafkaImportSink implements ImportSink {
 
+    private final boolean ownsProducer;
+
     private final PipelineSpec spec;
     private final String rawTopic;
     private final String feedbackTopic;
@@ -52,6 +54,12 @@ final class KafkaImportSink implements ImportSink {
     };
 
     KafkaImportSink(PipelineSpec spec, PipelineSerdes serdes, Producer<byte[], byte[]> producer) {
+        this(spec, serdes, producer, true);
+    }
+
+    /** @param ownsProducer whether {@link #close()} closes the producer */
+    KafkaImportSink(PipelineSpec spec, PipelineSerdes serdes, Producer<byte[], byte[]> producer, boolean ownsProducer) {
+        this.ownsProducer = ownsProducer;
         this.spec = spec;
         this.rawTopic = serdes.topicName(Topics.DATA_RAW);
         this.feedbackTopic = serdes.topicName(Topics.FEEDBACK);
@@ -153,7 +161,9 @@ final class KafkaImportSink implements ImportSink {
 
     @Override
     public void close() {
-        producer.close();
+        if (ownsProducer) {
+            producer.close();
+        }
     }
 
     /** Kafka failed; progress up to the last checkpoint is kept. */

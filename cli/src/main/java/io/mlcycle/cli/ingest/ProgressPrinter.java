@@ -31,7 +31,8 @@ final class ProgressPrinter {
             return;
         }
         long now = System.nanoTime();
-        if (now - lastPrinted < (terminal ? REDRAW_NANOS : PLAIN_NANOS)) {
+        boolean atEnd = totalBytes > 0 && bytesRead >= totalBytes;
+        if (!(terminal && atEnd) && now - lastPrinted < (terminal ? REDRAW_NANOS : PLAIN_NANOS)) {
             return;
         }
         lastPrinted = now;

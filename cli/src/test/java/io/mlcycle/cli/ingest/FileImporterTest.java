@@ -49,7 +49,7 @@ class FileImporterTest {
     }
 
     /** Records what an import would write. */
-    static final class RecordingSink implements ImportSink {
+    static class RecordingSink implements ImportSink {
         final List<GenericRecord> raw = new ArrayList<>();
         final List<String> rawIds = new ArrayList<>();
         final List<String[]> feedback = new ArrayList<>();
@@ -123,6 +123,41 @@ class FileImporterTest {
         assertThat(sink.feedback.get(0)).containsExactly(sink.rawIds.get(0), "1", Long.toString(BASE.toEpochMilli()));
         assertThat(report.generatedKey).contains("id");
         assertThat(report.generatedEventTime).contains("row_time");
+    }
+
+    @Test
+    void thePipelinedSinkWritesTheSameInOrderAndReportsRecordsItsSerializerRefused() throws Exception {
+        RecordingSink direct = new RecordingSink();
+        run(gmscHead(), direct, 0);
+        RecordingSink behind = new RecordingSink() {
+            @Override
+            public List<Violation> accepted(String eventId, GenericRecord record, long eventTimeMillis) {
+                if (raw.size() == 2 && !quarantinedText.contains("refused")) {
+                    quarantinedText.add("refused");
+                    quarantinedReasons.add(List.of());
+                    return List.of(new Violation(ReasonCode.SCHEMA_MISMATCH, null, "refused by the serializer"));
+                }
+                return super.accepted(eventId, record, eventTimeMillis);
+            }
+        };
+        ImportReport report;
+        PipelineSpec spec = gmsc();
+        FileImporter importer = new FileImporter(spec, ImportIds.sha256(gmscHead()),
+                new FileImporter.Settings(Map.of(), BASE, Duration.ofMillis(1000), 0, 3));
+        try (RowSource source = RowSources.open(gmscHead(), RowSources.Format.AUTO, CSV);
+             ImportSink sink = new PipelinedSink(behind)) {
+            report = importer.run("head", source, sink, false, NO_PROGRESS);
+        }
+        assertThat(report.rowsRead).isEqualTo(8);
+        assertThat(report.accepted).isEqualTo(7);
+        assertThat(report.rejected).isEqualTo(1);
+        assertThat(report.outcomes).isEqualTo(7);
+        assertThat(report.rejectionsByReason()).containsEntry(ReasonCode.SCHEMA_MISMATCH, 1L);
+        List<String> expected = new ArrayList<>(direct.rawIds);
+        String refusedId = expected.remove(2);
+        assertThat(behind.rawIds).isEqualTo(expected);
+        assertThat(behind.feedback).extracting(f -> f[0]).isEqualTo(expected).doesNotContain(refusedId);
+        assertThat(behind.quarantinedText).hasSize(2).last().asString().contains("\"age\"");
     }
 
     @Test

@@ -201,6 +201,17 @@ class NormalizationTest {
     }
 
     @Test
+    void anAliasNamesTheFieldInInputAndMustBeUnique() {
+        PipelineSpec spec = spec(SPEC.replace("normalize: {percent: true}", "normalize: {percent: true, alias: Rate-%}"));
+        Conversion c = new JsonRecordConverter(spec).convert("{\"Rate-%\": \"50%\"}");
+        assertThat(c.violations()).isEmpty();
+        assertThat(c.record().get("rate")).isEqualTo(0.5);
+        assertThatThrownBy(() -> PipelineSpecParser.parse(SPEC.replace("normalize: {percent: true}",
+                "normalize: {percent: true, alias: amount}"), "dup.yaml"))
+                .hasMessageContaining("'amount' is already the name or alias of another field");
+    }
+
+    @Test
     void numberTextParsesWithinItsBounds() throws Exception {
         FieldNormalization none = FieldNormalization.NONE;
         assertThat(NumberText.parse("1e-1000000000", none, r -> { }).scale()).isEqualTo(1_000_000_000);

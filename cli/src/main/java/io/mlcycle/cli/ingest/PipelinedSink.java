@@ -1,0 +1,178 @@
+package io.mlcycle.cli.ingest;
+
+import io.mlcycle.mlcore.gates.JsonRecordConverter;
+import io.mlcycle.mlcore.gates.Violation;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Runs another sink's work (Avro serialisation and producer sends) on a thread of its own, in order, so that reading
+ * and converting the file and serialising its records use two cores. Work is handed over in batches through a bounded
+ * queue, so memory stays bounded whatever the file's size. A record the serializer refuses is quarantined on the
+ * worker (with the record as JSON for its text) and reported by {@link #drainLateRejections()}.
+ */
+final class PipelinedSink implements ImportSink {
+
+    private static final int BATCH = 512;
+    private static final List<Runnable> STOP = List.of();
+
+    /** A row the serializer refused after the importer had counted it accepted. */
+    record LateRejection(String eventId, List<Violation> reasons, boolean outcomeSkipped) {
+    }
+
+    private final ImportSink delegate;
+    private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(32);
+    private final Thread worker;
+    private final List<LateRejection> late = new ArrayList<>();
+    private final Set<String> refused = new HashSet<>();
+    private List<Runnable> batch = new ArrayList<>(BATCH);
+    private volatile RuntimeException failure;
+    private boolean closed;
+
+    PipelinedSink(ImportSink delegate) {
+        this.delegate = delegate;
+        this.worker = new Thread(this::work, "mlcycle-ingest-producer");
+        this.worker.setDaemon(true);
+        this.worker.start();
+    }
+
+    private void work() {
+        try {
+            while (true) {
+                List<Runnable> tasks = queue.take();
+                if (tasks == STOP) {
+                    return;
+                }
+                for (Runnable task : tasks) {
+                    if (failure == null) {
+                        try {
+                            task.run();
+                        } catch (RuntimeException e) {
+                            failure = e;
+                        }
+                    } else if (task instanceof Marker marker) {
+                        marker.run();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A task that must run even after a failure: it releases a waiting flush. */
+    private record Marker(CountDownLatch latch) implements Runnable {
+        @Override
+        public void run() {
+            latch.countDown();
+        }
+    }
+
+    private void add(Runnable task) {
+        throwIfFailed();
+        batch.add(task);
+        if (batch.size() >= BATCH) {
+            handOver();
+        }
+    }
+
+    private void handOver() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            queue.put(batch);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while handing records to the producer thread", e);
+        }
+        batch = new ArrayList<>(BATCH);
+    }
+
+    private void throwIfFailed() {
+        RuntimeException e = failure;
+        if (e != null) {
+            throw e;
+        }
+    }
+
+    @Override
+    public List<Violation> accepted(String eventId, GenericRecord record, long eventTimeMillis) {
+        add(() -> {
+            List<Violation> problems = delegate.accepted(eventId, record, eventTimeMillis);
+            if (problems != null && !problems.isEmpty()) {
+                refused.add(eventId);
+                delegate.quarantined(eventId, JsonRecordConverter.toJsonString(record), problems);
+                synchronized (late) {
+                    late.add(new LateRejection(eventId, problems, false));
+                }
+            }
+        });
+        return null;
+    }
+
+    @Override
+    public void feedback(String eventId, String label, long observedAtMillis) {
+        add(() -> {
+            if (refused.contains(eventId)) {
+                synchronized (late) {
+                    late.add(new LateRejection(eventId, List.of(), true));
+                }
+            } else {
+                delegate.feedback(eventId, label, observedAtMillis);
+            }
+        });
+    }
+
+    @Override
+    public void quarantined(String eventId, String originalText, List<Violation> reasons) {
+        add(() -> delegate.quarantined(eventId, originalText, reasons));
+    }
+
+    /** Waits until the worker has sent everything handed over, then until Kafka acknowledged it. */
+    @Override
+    public void flush() {
+        CountDownLatch done = new CountDownLatch(1);
+        batch.add(new Marker(done));
+        handOver();
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the producer thread", e);
+        }
+        throwIfFailed();
+        delegate.flush();
+    }
+
+    @Override
+    public List<LateRejection> drainLateRejections() {
+        synchronized (late) {
+            List<LateRejection> result = List.copyOf(late);
+            late.clear();
+            return result;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            queue.put(STOP);
+            worker.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            delegate.close();
+        }
+    }
+}
