@@ -15,6 +15,7 @@ import io.mlcycle.mlcore.profile.DriftCalculator;
 import io.mlcycle.mlcore.profile.DriftReport;
 import io.mlcycle.mlcore.profile.FeatureDrift;
 import io.mlcycle.mlcore.profile.WindowProfile;
+import io.mlcycle.mlcore.spec.GatesSpec;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -120,7 +121,73 @@ final class QualityReporter {
                 .setDrift(scores)
                 .setEmittedAt(now)
                 .build();
-        return new WindowResult(report, Optional.ofNullable(finding));
+        return new WindowResult(report, Optional.ofNullable(finding), expectations(windowId, window, profile, now));
+    }
+
+    /** One DATA_QUALITY alert per expectation of {@code gates.window} the window missed. */
+    private List<Alert> expectations(String windowId, QualityWindow.Closed window, io.mlcycle.avro.DataProfile profile,
+                                     Instant now) {
+        GatesSpec.WindowExpectations expected = spec.gates().window();
+        List<Alert> alerts = new ArrayList<>();
+        if (expected.maxQuarantineRate() != null && window.records() > 0) {
+            double rate = (double) window.quarantined() / window.records();
+            if (rate > expected.maxQuarantineRate()) {
+                alerts.add(qualityAlert(windowId, window, "quarantine_rate", null, rate, expected.maxQuarantineRate(),
+                        "Quarantine rate " + format(rate) + " above the expected maximum "
+                                + format(expected.maxQuarantineRate()) + " in window " + windowId, now));
+            }
+        }
+        if (expected.maxMissingRate() != null) {
+            for (io.mlcycle.avro.FeatureProfile feature : profile.getFeatures()) {
+                if (feature.getCount() == 0) {
+                    continue;
+                }
+                double rate = (double) feature.getMissing() / feature.getCount();
+                if (rate > expected.maxMissingRate()) {
+                    alerts.add(qualityAlert(windowId, window, "missing_rate", feature.getName(), rate,
+                            expected.maxMissingRate(), "Feature " + feature.getName() + " is missing in "
+                                    + format(rate) + " of the passing records, above the expected maximum "
+                                    + format(expected.maxMissingRate()) + " in window " + windowId, now));
+                }
+            }
+        }
+        if (expected.minRecordsPerHour() != null && window.endMillis() > window.startMillis()) {
+            double hours = (window.endMillis() - window.startMillis()) / 3_600_000.0;
+            double perHour = window.records() / hours;
+            if (perHour < expected.minRecordsPerHour()) {
+                alerts.add(qualityAlert(windowId, window, "records_per_hour", null, perHour,
+                        expected.minRecordsPerHour(), "Volume " + format(perHour) + " records per hour (event time)"
+                                + " below the expected minimum " + format(expected.minRecordsPerHour())
+                                + " in window " + windowId, now));
+            }
+        }
+        return alerts;
+    }
+
+    private Alert qualityAlert(String windowId, QualityWindow.Closed window, String statistic, String feature,
+                               double value, double threshold, String message, Instant now) {
+        Map<String, String> evidence = new LinkedHashMap<>();
+        evidence.put("statistic", statistic);
+        if (feature != null) {
+            evidence.put("feature", feature);
+        }
+        evidence.put("value", format(value));
+        evidence.put("threshold", format(threshold));
+        evidence.put("window", windowId);
+        evidence.put("window_start", Instant.ofEpochMilli(window.startMillis()).toString());
+        evidence.put("window_end", Instant.ofEpochMilli(window.endMillis()).toString());
+        evidence.put("window_records", Long.toString(window.records()));
+        return Alert.newBuilder()
+                .setAlertId("quality-" + windowId + "-" + statistic + (feature == null ? "" : "-" + feature))
+                .setPipeline(spec.pipeline())
+                .setType(AlertType.DATA_QUALITY)
+                .setSeverity(Severity.WARNING)
+                .setSourceService(SOURCE_SERVICE)
+                .setSubject(feature == null ? statistic : feature)
+                .setMessage(message)
+                .setEvidence(evidence)
+                .setRaisedAt(now)
+                .build();
     }
 
     private DriftReport drift(ModelVersion champion, List<Map<String, Object>> rows) {
@@ -170,6 +237,6 @@ final class QualityReporter {
     }
 
     /** A window's report and its drift finding, if it drifted. */
-    record WindowResult(QualityReport report, Optional<Alert> driftFinding) {
+    record WindowResult(QualityReport report, Optional<Alert> driftFinding, List<Alert> qualityAlerts) {
     }
 }

@@ -34,6 +34,13 @@ sealed interface ValidationOutput {
         }
     }
 
+    /** A window that missed an expectation of {@code gates.window}: goes to {@code <p>.monitoring.alerts}. */
+    record QualityAlert(Alert alert) implements ValidationOutput {
+        public QualityAlert {
+            Objects.requireNonNull(alert, "alert");
+        }
+    }
+
     /** A drift crossing seen by one stream task, not yet debounced: goes through the single-partition debouncer. */
     record DriftFinding(Alert alert) implements ValidationOutput {
         public DriftFinding {

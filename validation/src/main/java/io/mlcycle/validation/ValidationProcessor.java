@@ -165,6 +165,8 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         QualityReporter.WindowResult result = reporter.report(taskId, closed, champion, now);
         context().forward(new Record<>(result.report().getWindowId(), new ValidationOutput.Report(result.report()),
                 record.timestamp()));
+        result.qualityAlerts().forEach(alert -> context().forward(
+                new Record<>(spec.pipeline(), new ValidationOutput.QualityAlert(alert), record.timestamp())));
         result.driftFinding().ifPresent(alert -> context().forward(
                 new Record<>(spec.pipeline(), new ValidationOutput.DriftFinding(alert), record.timestamp())));
     }

@@ -120,6 +120,11 @@ public final class ValidationTopology {
                         serdes.keySerde(Topics.QUALITY_REPORTS), serdes.valueSerde(Topics.QUALITY_REPORTS))
                         .withName("reports-sink"));
 
+        only(outputs, ValidationOutput.QualityAlert.class, ValidationOutput.QualityAlert::alert, "quality-alerts")
+                .to(serdes.topicName(Topics.MONITORING_ALERTS), Produced.<String, Alert>with(
+                        serdes.keySerde(Topics.MONITORING_ALERTS), serdes.valueSerde(Topics.MONITORING_ALERTS))
+                        .withName("quality-alerts-sink"));
+
         KStream<String, ValidationOutput> debounced =
                 only(outputs, ValidationOutput.DriftFinding.class, ValidationOutput.DriftFinding::alert, "drift-findings")
                         // One partition: the debounce must see every task's findings to fire once per champion.

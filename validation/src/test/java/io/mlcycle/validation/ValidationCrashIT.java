@@ -117,19 +117,19 @@ class ValidationCrashIT {
         Map<String, Integer> quarantined = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = committedReader(VALIDATED, QUARANTINE)) {
             validation = startValidation(config, "first");
-            awaitOutputs(consumer, validated, quarantined, 300);
+            awaitOutputs(consumer, validated, quarantined, 200);
             int atKill = validated.size() + quarantined.size();
             validation.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             assertThat(sent.get()).as("killed mid-stream: the producer had sent more than was processed")
                     .isGreaterThan(atKill);
 
             validation = startValidation(config, "second");
-            awaitOutputs(consumer, validated, quarantined, atKill + 300);
+            awaitOutputs(consumer, validated, quarantined, atKill + 200);
 
             int atBrokerRestart = validated.size() + quarantined.size();
             kafka.close();
             kafka.start();
-            awaitOutputs(consumer, validated, quarantined, atBrokerRestart + 300);
+            awaitOutputs(consumer, validated, quarantined, atBrokerRestart + 200);
 
             producing.set(false);
             producerThread.join(60_000);
@@ -165,7 +165,7 @@ class ValidationCrashIT {
                 new ByteArraySerializer())) {
             int i = 0;
             while (producing.get()) {
-                for (int j = 0; j < 20; j++, i++) {
+                for (int j = 0; j < 10; j++, i++) {
                     String id = "e-" + i;
                     byte[] value;
                     if (i % 17 == 5) {
@@ -186,7 +186,7 @@ class ValidationCrashIT {
                 producer.flush();
                 sent.set(i);
                 try {
-                    Thread.sleep(20); // a steady stream of about 1,000 records/s, not a test wait
+                    Thread.sleep(25); // a steady stream of a few hundred records/s, not a test wait
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;

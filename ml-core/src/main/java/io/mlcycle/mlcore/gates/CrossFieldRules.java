@@ -114,16 +114,17 @@ public final class CrossFieldRules {
             if (!applies) {
                 continue;
             }
-            String values = describe(c.fields(), record);
             try {
                 Object result = c.program().eval(vars);
                 if (!Boolean.TRUE.equals(result)) {
+                    String values = describe(c.fields(), record);
                     violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
                             "rule '" + c.rule().name() + "' does not hold: " + c.rule().expression() + " is false for "
                                     + values + (c.rule().detail() == null ? "" : " (" + c.rule().detail() + ")"),
                             Values.abbreviate(values)));
                 }
             } catch (CelEvaluationException | RuntimeException e) {
+                String values = describe(c.fields(), record);
                 violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
                         "rule '" + c.rule().name() + "' could not be evaluated for " + values + ": " + e.getMessage(),
                         Values.abbreviate(values)));

@@ -17,7 +17,24 @@ import java.util.Set;
  * @param duplicates how long an event id is remembered to detect duplicates; empty means no duplicate detection
  */
 public record GatesSpec(Map<String, UnseenPolicy> unseen, Map<String, Sentinel> sentinels, List<Rule> rules,
-                        Optional<Duration> maxLate, Optional<Duration> duplicates) {
+                        Optional<Duration> maxLate, Optional<Duration> duplicates, WindowExpectations window) {
+
+    public GatesSpec(Map<String, UnseenPolicy> unseen, Map<String, Sentinel> sentinels, List<Rule> rules,
+                     Optional<Duration> maxLate, Optional<Duration> duplicates) {
+        this(unseen, sentinels, rules, maxLate, duplicates, WindowExpectations.NONE);
+    }
+
+    /**
+     * Expectations on each quality window ({@code gates.window}); a window that misses one raises a DATA_QUALITY
+     * alert. Absent values (null) are not checked.
+     *
+     * @param maxMissingRate     highest fraction of missing values of any feature among passing records
+     * @param maxQuarantineRate  highest fraction of a window's records that were quarantined
+     * @param minRecordsPerHour  lowest volume: window records divided by the window's event-time span
+     */
+    public record WindowExpectations(Double maxMissingRate, Double maxQuarantineRate, Double minRecordsPerHour) {
+        public static final WindowExpectations NONE = new WindowExpectations(null, null, null);
+    }
 
     /** The default when a spec has no {@code gates} section: duplicates remembered for a day, nothing else. */
     public static final Duration DEFAULT_DUPLICATE_RETENTION = Duration.ofDays(1);
@@ -28,6 +45,7 @@ public record GatesSpec(Map<String, UnseenPolicy> unseen, Map<String, Sentinel> 
         rules = List.copyOf(rules);
         Objects.requireNonNull(maxLate, "maxLate");
         Objects.requireNonNull(duplicates, "duplicates");
+        Objects.requireNonNull(window, "window");
     }
 
     public static GatesSpec defaults() {

@@ -25,7 +25,9 @@ import java.util.Set;
 final class GatesSpecReader {
 
     static final String SECTION = "gates";
-    private static final Set<String> KEYS = Set.of("categories", "sentinels", "rules", "event_time", "duplicates");
+    private static final Set<String> KEYS = Set.of("categories", "sentinels", "rules", "event_time", "duplicates", "window");
+    private static final Set<String> WINDOW_KEYS = Set.of("max_missing_rate", "max_quarantine_rate",
+            "min_records_per_hour");
     private static final Set<String> CATEGORY_KEYS = Set.of("unseen");
     private static final Set<String> SENTINEL_KEYS = Set.of("values", "action", "meaning");
     private static final Set<String> RULE_KEYS = Set.of("name", "expr", "detail");
@@ -64,7 +66,32 @@ final class GatesSpecReader {
                     GatesSpec.DEFAULT_DUPLICATE_RETENTION);
             duplicates = enabled ? Optional.of(retention) : Optional.empty();
         }
-        return new GatesSpec(unseen, sentinels, rules, maxLate, duplicates);
+        GatesSpec.WindowExpectations window = GatesSpec.WindowExpectations.NONE;
+        MapNode expectations = subMap(gates, "window", WINDOW_KEYS);
+        if (expectations != null) {
+            String path = "gates.window";
+            window = new GatesSpec.WindowExpectations(
+                    rate(expectations, path, "max_missing_rate"),
+                    rate(expectations, path, "max_quarantine_rate"),
+                    positive(expectations, path, "min_records_per_hour"));
+        }
+        return new GatesSpec(unseen, sentinels, rules, maxLate, duplicates, window);
+    }
+
+    private Double rate(MapNode map, String path, String key) {
+        if (ctx.entry(map, key) == null) {
+            return null;
+        }
+        double value = ctx.decimal(map, path, key, Double.NaN, -1e-12, 1 + 1e-12, "a fraction between 0 and 1");
+        return Double.isNaN(value) ? null : value;
+    }
+
+    private Double positive(MapNode map, String path, String key) {
+        if (ctx.entry(map, key) == null) {
+            return null;
+        }
+        double value = ctx.decimal(map, path, key, Double.NaN, 0, Double.POSITIVE_INFINITY, "a positive number");
+        return Double.isNaN(value) ? null : value;
     }
 
     private MapNode subMap(MapNode parent, String key, Set<String> allowed) {

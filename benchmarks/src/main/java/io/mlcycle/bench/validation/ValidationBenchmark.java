@@ -1,0 +1,270 @@
+package io.mlcycle.bench.validation;
+
+import io.mlcycle.bench.Benchmark;
+import io.mlcycle.localstack.LocalStack;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.mlcore.spec.PipelineSpecParser;
+import io.mlcycle.platform.config.ConfigSource;
+import io.mlcycle.platform.config.PlatformConfig;
+import io.mlcycle.platform.kafka.PipelineBootstrap;
+import io.mlcycle.platform.kafka.StreamsSettings;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
+import io.mlcycle.validation.ValidationTopology;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * {@code ./bench validation [N]}: validation's throughput against a bare Kafka Streams passthrough (raw bytes in,
+ * the same bytes out) over the same N raw records on the same in-process broker, both exactly_once_v2 with the same
+ * Streams settings; floor 0.7x. The records are credit applications with 5% failing a range gate, 1% undecodable and
+ * 1% exact duplicates; the spec has a CEL rule, a sentinel and the duplicate gate (RocksDB window store), so every
+ * gate kind is on the measured path. Each side is timed from its first RUNNING state until its committed offsets
+ * reach the end of the raw topic. Reports the state directory's size on disk after each run.
+ */
+public final class ValidationBenchmark implements Benchmark {
+
+    private static final double FLOOR = 0.7;
+    private static final String PIPELINE = "bench";
+    private static final String SPEC = """
+            pipeline: bench
+            data:
+              record: Application
+              key: id
+              event_time: at
+              fields:
+                - {name: id, type: string, required: true}
+                - {name: at, type: timestamp, required: true}
+                - {name: age, type: int, required: true, feature: true, min: 18, max: 100}
+                - {name: income, type: double, feature: true, min: 0}
+                - {name: loan_amount, type: double, feature: true, min: 0}
+                - {name: late_30_59, type: int, feature: true, min: 0}
+                - {name: employment, type: category, feature: true, values: [employed, self_employed, unemployed]}
+                - {name: defaulted, type: boolean}
+            label:
+              field: defaulted
+              positive: true
+            drift:
+              window_records: 1000
+            gates:
+              sentinels:
+                late_30_59: {values: [96, 98], action: missing}
+              rules:
+                - name: affordable
+                  expr: loan_amount <= income * 60
+              duplicates:
+                retention: PT24H
+            """;
+
+    @Override
+    public String name() {
+        return "validation";
+    }
+
+    @Override
+    public String description() {
+        return "validation throughput vs a bare exactly-once Kafka Streams passthrough, same records (floor 0.7x)";
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out) throws Exception {
+        if (args.size() > 2 || args.stream().anyMatch(a -> !a.matches("\\d+"))) {
+            out.println("usage: ./bench validation [N [COMMIT_INTERVAL_MS]]   (N raw records, default 200000;"
+                    + " commit.interval.ms of both sides, default the services' 100)");
+            return args.contains("--help") ? 0 : 2;
+        }
+        int n = args.isEmpty() ? 200_000 : Integer.parseInt(args.get(0));
+        String commitInterval = args.size() > 1 ? args.get(1) : null;
+        Path work = Files.createTempDirectory("mlcycle-bench-validation-");
+        PipelineSpec spec = PipelineSpecParser.parse(SPEC, "bench.yaml");
+        Path specFile = work.resolve("bench.yaml");
+        Files.writeString(specFile, SPEC);
+        try (LocalStack stack = LocalStack.ephemeral()) {
+            PlatformConfig platform = PlatformConfig.from(ConfigSource.of(Map.of(
+                    "bootstrap.servers", stack.bootstrapServers(), "schema.registry.url", stack.registryUrl(),
+                    "pipeline.spec", specFile.toString(), "state.dir", work.resolve("state").toString())), 0);
+            PipelineSerdes serdes = PipelineBootstrap.prepare(platform, PIPELINE, spec.dataSchema()).serdes();
+            String raw = serdes.topicName(Topics.DATA_RAW);
+            int partitions;
+            try (Admin admin = admin(stack)) {
+                partitions = admin.describeTopics(List.of(raw)).allTopicNames().get().get(raw).partitions().size();
+                admin.createTopics(List.of(new NewTopic("bench.passthrough", partitions, (short) 1))).all().get();
+            }
+            out.printf("Producing %,d raw records to %s (%d partitions)...%n", n, raw, partitions);
+            produce(stack, serdes, raw, n);
+
+            Properties passthroughProps = StreamsSettings.forApplication(platform, "bench-passthrough");
+            passthroughProps.put("state.dir", work.resolve("state-passthrough").toString());
+            if (commitInterval != null) {
+                passthroughProps.put("commit.interval.ms", commitInterval);
+            }
+            StreamsBuilder builder = new StreamsBuilder();
+            builder.stream(raw, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                    .to("bench.passthrough", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+            double passthrough = measure(stack, builder.build(), passthroughProps, raw, "bench-passthrough");
+            long passthroughState = size(work.resolve("state-passthrough"));
+
+            Properties validationProps = StreamsSettings.forApplication(platform, "bench-validation");
+            validationProps.put("state.dir", work.resolve("state-validation").toString());
+            if (commitInterval != null) {
+                validationProps.put("commit.interval.ms", commitInterval);
+            }
+            double validation = measure(stack, ValidationTopology.buildTopology(spec, serdes), validationProps, raw,
+                    "bench-validation");
+            long validationState = size(work.resolve("state-validation"));
+
+            double ratio = validation / passthrough;
+            out.printf("%nrecords               %,d (5%% out of range, 1%% undecodable, 1%% duplicates)%n", n);
+            out.printf("commit.interval.ms    %s (both)%n", passthroughProps.get("commit.interval.ms"));
+            out.printf("passthrough (EOS v2)  %,.0f records/s   state on disk %,d bytes%n", passthrough,
+                    passthroughState);
+            out.printf("validation  (EOS v2)  %,.0f records/s   state on disk %,d bytes%n", validation,
+                    validationState);
+            out.printf("ratio                 %.2fx   (floor %.1fx): %s%n", ratio, FLOOR,
+                    ratio >= FLOOR ? "met" : "NOT met");
+            return ratio >= FLOOR ? 0 : 1;
+        } finally {
+            deleteQuietly(work);
+        }
+    }
+
+    private static void produce(LocalStack stack, PipelineSerdes serdes, String raw, int n) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        SplittableRandom random = new SplittableRandom(7);
+        long at = Instant.now().minusSeconds(3600).toEpochMilli();
+        String[] jobs = {"employed", "employed", "self_employed", "unemployed"};
+        byte[] previous = null;
+        String previousId = null;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                String id = "e-" + i;
+                byte[] value;
+                if (i % 100 == 7) {
+                    value = ("garbage " + i).getBytes(StandardCharsets.UTF_8);
+                } else if (i % 100 == 13 && previous != null) {
+                    id = previousId;
+                    value = previous;
+                } else {
+                    GenericRecord r = new GenericData.Record(serdes.dataSchema());
+                    r.put("id", "A-" + i);
+                    r.put("at", at + i);
+                    r.put("age", i % 20 == 3 ? 12 : 18 + random.nextInt(60));
+                    double income = 1000 + random.nextDouble() * 5000;
+                    r.put("income", income);
+                    r.put("loan_amount", random.nextDouble() * income * 50);
+                    r.put("late_30_59", random.nextInt(100) == 0 ? 98 : random.nextInt(4));
+                    r.put("employment", jobs[random.nextInt(jobs.length)]);
+                    r.put("defaulted", random.nextDouble() < 0.1);
+                    value = serdes.valueSerde(Topics.DATA_RAW).serializer().serialize(raw, r);
+                    previous = value;
+                    previousId = id;
+                }
+                producer.send(new ProducerRecord<>(raw, id.getBytes(StandardCharsets.UTF_8), value));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Records per second from the client's first RUNNING state until its committed offsets reach the end. */
+    private static double measure(LocalStack stack, Topology topology, Properties props, String raw, String group)
+            throws Exception {
+        try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = admin(stack)) {
+            streams.start();
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                if (streams.state() == KafkaStreams.State.ERROR) {
+                    throw new IllegalStateException(group + " failed to start");
+                }
+                Thread.sleep(20); // polling a state in a benchmark driver, not a test
+            }
+            long start = System.nanoTime();
+            Map<TopicPartition, Long> end = endOffsets(admin, raw);
+            long total = end.values().stream().mapToLong(Long::longValue).sum();
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata().get();
+                boolean done = end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue());
+                if (done) {
+                    break;
+                }
+                if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                    throw new IllegalStateException(group + " stopped: " + streams.state());
+                }
+                Thread.sleep(50);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            streams.close(Duration.ofSeconds(30));
+            return total / seconds;
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, Long> end = new HashMap<>();
+        admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
+        return end;
+    }
+
+    private static Admin admin(LocalStack stack) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()));
+    }
+
+    private static long size(Path dir) {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            List<Path> all = new ArrayList<>(files.toList());
+            java.util.Collections.reverse(all);
+            all.forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException ignored) {
+            // a temporary directory; the OS cleans it eventually
+        }
+    }
+}
