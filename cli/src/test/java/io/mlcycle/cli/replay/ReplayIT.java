@@ -41,11 +41,11 @@ class ReplayIT {
               positive: "yes"
               delay: PT3M
             training:
-              min_examples: 60
+              min_examples: 40
               max_examples: 200
               hyperparameters: {epochs: 5}
             triggers:
-              volume: 60
+              volume: 40
               cooldown: PT0.001S
             drift:
               window_records: 100000
@@ -72,7 +72,7 @@ class ReplayIT {
         Path history = dir.resolve("history.csv");
         StringBuilder csv = new StringBuilder("id,x1,x2,outcome\n");
         Random random = new Random(3);
-        for (int i = 0; i < 240; i++) {
+        for (int i = 0; i < 180; i++) {
             double x1 = random.nextGaussian();
             double x2 = random.nextGaussian();
             double z = 2 * x1 - x2;
@@ -84,7 +84,7 @@ class ReplayIT {
         PipelineSpec b = PipelineSpecParser.parse(specB);
         ReplayPlan planA = ReplayPlan.build(a, HistoryFile.read(history, 0));
         ReplayPlan planB = ReplayPlan.build(b, HistoryFile.read(history, 0));
-        assertThat(planA.events()).hasSize(240);
+        assertThat(planA.events()).hasSize(180);
 
         ReplayCommand.Replayed first;
         ReplayCommand.Replayed second;
@@ -98,10 +98,11 @@ class ReplayIT {
         ReplayPlan plan = planA;
 
         ReplayReport.Figures figures = first.figures();
-        assertThat(figures.validated()).isEqualTo(240);
+        assertThat(figures.validated()).isEqualTo(180);
         assertThat(figures.violations()).isEmpty();
-        // the first model needs 60 outcomes, all known after the third batch of 30; from then on every event is scored
-        assertThat(figures.scored()).isEqualTo(150L);
+        // the first model needs 40 outcomes, known after the second batch of 30 (58 by then); from then on every
+        // event is scored
+        assertThat(figures.scored()).isEqualTo(120L);
         assertThat(figures.prequential().perVersion().size()).isGreaterThanOrEqualTo(2);
         assertThat(figures.prequential().model().accuracy())
                 .isGreaterThan(figures.prequential().classPrior().accuracy());
