@@ -24,10 +24,10 @@ import picocli.CommandLine.Command;
                 io.mlcycle.cli.replay.ReplayCommand.class,
                 io.mlcycle.cli.quarantine.QuarantineCommand.class,
                 io.mlcycle.cli.ops.TopicsCommand.class,
+                io.mlcycle.cli.models.ModelsCommand.class,
+                io.mlcycle.cli.models.RetrainCommand.class,
                 CommandLine.HelpCommand.class,
         })
-        subcommands = {UpCommand.class, DemoCommand.class, io.mlcycle.cli.models.ModelsCommand.class,
-                io.mlcycle.cli.models.RetrainCommand.class, CommandLine.HelpCommand.class})
 public final class Mlcycle implements Runnable {
 
     @CommandLine.Spec

@@ -140,7 +140,8 @@ public final class ValidationBenchmark implements Benchmark {
             if (commitInterval != null) {
                 validationProps.put("commit.interval.ms", commitInterval);
             }
-            double validation = measure(stack, ValidationTopology.buildTopology(spec, serdes), validationProps, raw,
+            double validation = measure(stack, ValidationTopology.buildTopology(spec, serdes,
+                    io.mlcycle.mlcore.registry.ModelSigning.development()), validationProps, raw,
                     "bench-validation");
             long validationState = size(work.resolve("state-validation"));
 
