@@ -69,7 +69,11 @@ class EmbeddedKafkaIT {
     @Test
     void topicsDefaultToThreePartitionsAndAreNeverCreatedImplicitly() throws Exception {
         admin.createTopics(List.of(new NewTopic("defaults", Optional.empty(), Optional.empty()))).all().get();
-        TopicDescription description = admin.describeTopics(List.of("defaults")).allTopicNames().get().get("defaults");
+        // A topic just created may not be in the broker's metadata cache yet: describe it once it is.
+        TopicDescription description = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .ignoreExceptions()
+                .until(() -> admin.describeTopics(List.of("defaults")).allTopicNames().get().get("defaults"),
+                        java.util.Objects::nonNull);
         assertThat(description.partitions()).hasSize(3);
         assertThat(description.partitions().get(0).replicas()).hasSize(1);
 
