@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.avro.Schema;
 import picocli.CommandLine.Command;
@@ -337,5 +336,4 @@ public final class IngestCommand implements Callable<Integer> {
         }
     }
 
-    static final Set<String> FORMATS = Set.of("auto", "csv", "jsonl", "avro");
 }

@@ -87,11 +87,7 @@ class IngestCommandIT {
     }
 
     private static Path specPath() {
-        try {
-            return Path.of(IngestCommandIT.class.getResource("/ingest/gmsc.yaml").toURI());
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return FileImporterTest.GMSC_SPEC;
     }
 
     @Test
