@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads the optional {@code gates} section (see SPEC-FORMAT.md and the README's spec table). Kept apart from the
+ * Reads the optional {@code gates} section (see the spec table in README.md). Kept apart from the
  * main parser so the section can grow without touching the field parsing. CEL rules are compiled here, once, so an
  * invalid rule fails the spec with its line.
  */
