@@ -110,6 +110,13 @@ final class PipelineStatus {
                     default -> "HTTP_" + response.statusCode();
                 };
                 result.add(new ServiceHealth(service.name(), service.baseUrl().toString(), state, failing, null));
+            } catch (java.net.ConnectException e) {
+                // The JDK client reports a refused connection without a message of its own.
+                result.add(new ServiceHealth(service.name(), service.baseUrl().toString(), "DOWN", List.of(),
+                        "not reachable (connection refused)"));
+            } catch (java.net.http.HttpTimeoutException e) {
+                result.add(new ServiceHealth(service.name(), service.baseUrl().toString(), "DOWN", List.of(),
+                        "no answer within " + timeout.toMillis() + " ms"));
             } catch (java.io.IOException e) {
                 result.add(new ServiceHealth(service.name(), service.baseUrl().toString(), "DOWN", List.of(),
                         CliErrors.describe(e)));

@@ -59,6 +59,19 @@ class TailAndStatusCommandTest {
     }
 
     @Test
+    void aServiceThatIsNotListeningIsDown() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        var health = PipelineStatus.health(ServiceEndpoints.resolve(Map.of("validation", "http://127.0.0.1:" + port)),
+                java.time.Duration.ofSeconds(2));
+        assertThat(health).filteredOn(h -> h.name().equals("validation")).singleElement()
+                .satisfies(h -> assertThat(h.state()).isEqualTo("DOWN"))
+                .satisfies(h -> assertThat(h.detail()).isEqualTo("not reachable (connection refused)"));
+    }
+
+    @Test
     void statusPrintsAlignedSections() {
         PipelineStatus.Report report = new PipelineStatus.Report("k:9092",
                 List.of(new PipelineStatus.ServiceHealth("validation", "http://h:8181", "NOT_READY", List.of("streams"), null),
