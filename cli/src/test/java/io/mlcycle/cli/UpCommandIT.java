@@ -80,7 +80,7 @@ class UpCommandIT {
                     """
                     {"applicant_id": "l-1", "applied_at": "2026-11-22T10:00:00Z", "age": 41, "monthly_income": 3200,
                      "loan_amount": 5000, "employment": "employed"}""").body());
-            String loanEvent = answer.path("results").path(0).path("event_id").asText();
+            String loanEvent = answer.path("event_id").asText();
             await().atMost(Duration.ofSeconds(60)).until(() ->
                     PipelineRecords.keys(urls.get("bootstrap servers"), "loans.data.validated").contains(loanEvent));
             assertThat(PipelineRecords.keys(urls.get("bootstrap servers"), "credit.data.validated"))

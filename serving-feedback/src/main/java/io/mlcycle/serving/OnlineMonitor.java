@@ -294,8 +294,13 @@ final class OnlineMonitor implements Processor<String, Object, String, Object> {
 
     private void writeModel(ModelVersion version, long timestamp) {
         // Every service refuses unsigned registry records, so a canary decision is signed like the orchestrator's.
-        ModelVersion signed = models.signForRegistry(version).orElseThrow(() -> new IllegalStateException(
-                "this model source cannot sign registry records; canary decisions need the registry watcher"));
+        java.util.Optional<ModelVersion> maybeSigned = models.signForRegistry(version);
+        if (maybeSigned.isEmpty()) {
+            LOG.error("Not writing the {} transition of {}: this model source has no signing key (canary decisions "
+                    + "need the registry watcher)", version.getStage(), version.getVersion());
+            return;
+        }
+        ModelVersion signed = maybeSigned.get();
         context.forward(new Record<String, Object>(signed.getVersion(), signed, timestamp),
                 ServingTopology.MODELS_SINK);
     }

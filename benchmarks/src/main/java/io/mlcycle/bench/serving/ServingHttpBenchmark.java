@@ -134,7 +134,7 @@ public final class ServingHttpBenchmark implements Benchmark {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
-        ModelVersion champion = setup.championRecord();
+        ModelVersion champion = io.mlcycle.mlcore.registry.ModelSigning.development().sign(setup.championRecord());
         try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(props, new StringSerializer(),
                 serdes.valueSerde(Topics.MODELS).serializer())) {
             producer.send(new ProducerRecord<>(Topics.MODELS.name(setup.spec.pipeline()), champion.getVersion(),

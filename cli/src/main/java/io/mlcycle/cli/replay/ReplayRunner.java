@@ -197,15 +197,16 @@ final class ReplayRunner {
                 body.append(JSON.writeValueAsString(event.json())).append('\n');
             }
             JsonNode answer = post(uri, "application/x-ndjson", body.toString());
-            Map<String, String> status = new HashMap<>();
-            for (JsonNode result : answer.path("results")) {
-                status.put(result.path("event_id").asText(), result.path("status").asText());
+            // Ingestion answers counts plus the rejected events (by index); every other event was accepted.
+            java.util.Set<Integer> rejectedIndexes = new java.util.HashSet<>();
+            for (JsonNode rejection : answer.path("rejections")) {
+                rejectedIndexes.add(rejection.path("index").asInt());
             }
-            for (ReplayPlan.Event event : chunk) {
-                if ("accepted".equals(status.get(event.eventId()))) {
-                    accepted.add(event);
+            for (int i = 0; i < chunk.size(); i++) {
+                if (rejectedIndexes.contains(i)) {
+                    rejected.add(chunk.get(i).eventId());
                 } else {
-                    rejected.add(event.eventId());
+                    accepted.add(chunk.get(i));
                 }
             }
         }
@@ -231,7 +232,8 @@ final class ReplayRunner {
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
+        // 422: every event of the request was rejected; the answer still lists them.
+        if (response.statusCode() / 100 != 2 && response.statusCode() != 422) {
             throw new IllegalStateException("POST " + uri.getPath() + " answered " + response.statusCode() + ": "
                     + response.body());
         }

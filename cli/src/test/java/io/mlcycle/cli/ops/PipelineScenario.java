@@ -142,7 +142,7 @@ abstract class PipelineScenario {
     private String ingest(String event) throws Exception {
         HttpResponse<String> response = post(serviceUrl("ingestion").resolve("/v1/pipelines/credit/events"), event);
         assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);
-        return JSON.readTree(response.body()).path("results").path(0).path("event_id").asText();
+        return JSON.readTree(response.body()).path("event_id").asText();
     }
 
     private String[] connection(String... args) {
