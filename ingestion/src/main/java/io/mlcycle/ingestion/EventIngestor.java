@@ -41,7 +41,7 @@ final class EventIngestor {
     /** The JSON field a client may use to name an event's id. */
     static final String EVENT_ID_FIELD = "event_id";
     /** Longest event id accepted from a client. */
-    static final int MAX_EVENT_ID_LENGTH = 256;
+    static final int MAX_EVENT_ID_LENGTH = io.mlcycle.platform.lifecycle.EventIds.MAX_LENGTH;
     /** Kafka's default {@code max.request.size}: the largest record the producer sends. */
     static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
     /**

@@ -118,14 +118,14 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
         if (eventId != null && eventId.length() > EventIds.MAX_LENGTH) {
             quarantine(record, QuarantineStage.VALIDATION, ReasonCode.OUT_OF_RANGE, "event_id", "the event id is "
                     + eventId.length() + " characters long; at most " + EventIds.MAX_LENGTH + " are allowed (key "
-                    + OversizedQuarantine.describe(record.key()) + ")", eventId);
+                    + io.mlcycle.mlcore.quarantine.QuarantineFit.describe(record.key()) + ")", eventId);
             return true;
         }
         int size = record.value() == null ? 0 : record.value().length;
         if (size > settings.maxRecordBytes()) {
             quarantine(record, QuarantineStage.VALIDATION, ReasonCode.OUT_OF_RANGE, null, "the record is " + size
                     + " bytes; at most " + settings.maxRecordBytes() + " are accepted (value "
-                    + OversizedQuarantine.describe(record.value()) + ")", eventId);
+                    + io.mlcycle.mlcore.quarantine.QuarantineFit.describe(record.value()) + ")", eventId);
             return true;
         }
         return false;

@@ -124,7 +124,7 @@ public final class PredictHandler implements Handler {
             eventId = EventIds.newTimeOrderedId();
         }
         if (eventId.length() > EventIds.MAX_LENGTH) {
-            return new Checked(index, OversizedQuarantine.fitEventId(eventId), null, List.of(new Violation(
+            return new Checked(index, EventIds.fitAsKey(eventId), null, List.of(new Violation(
                     ReasonCode.OUT_OF_RANGE, EVENT_ID_FIELD, "event_id is " + eventId.length()
                     + " characters long; at most " + EventIds.MAX_LENGTH + " are allowed")));
         }

@@ -1,5 +1,8 @@
 package io.mlcycle.serving;
 
+import io.mlcycle.mlcore.quarantine.QuarantineFit;
+import io.mlcycle.platform.lifecycle.EventIds;
+
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.QuarantineReason;
@@ -50,8 +53,7 @@ final class Records {
 
     static QuarantineRecord quarantine(String pipeline, String specSha256, QuarantineStage stage, ReasonCode code,
                                        String field, String detail, String eventId, Source original, Instant at) {
-        // An oversized input would make its quarantine record too large to write as well: keep a bounded prefix.
-        Source source = OversizedQuarantine.fit(original);
+        Source source = original;
         List<RecordHeader> headers = new ArrayList<>();
         if (source != null && source.headers() != null) {
             for (Header header : source.headers()) {
@@ -59,12 +61,12 @@ final class Records {
                         .setValue(header.value() == null ? null : ByteBuffer.wrap(header.value())).build());
             }
         }
-        return QuarantineRecord.newBuilder()
+        QuarantineRecord record = QuarantineRecord.newBuilder()
                 .setPipeline(pipeline)
                 .setStage(stage)
                 .setReasons(List.of(QuarantineReason.newBuilder().setCode(code.name()).setField(field)
                         .setDetail(detail).build()))
-                .setEventId(OversizedQuarantine.fitEventId(eventId))
+                .setEventId(EventIds.fitAsKey(eventId))
                 .setSourceTopic(source == null ? null : source.topic())
                 .setSourcePartition(source == null ? null : source.partition())
                 .setSourceOffset(source == null ? null : source.offset())
@@ -74,5 +76,9 @@ final class Records {
                 .setSpecSha256(specSha256)
                 .setQuarantinedAt(at)
                 .build();
+        // An oversized input would make its quarantine record too large to write as well: cut it to fit the
+        // producer's limit, keeping the original's size and SHA-256 (the same helper validation uses).
+        int keyBytes = record.getEventId() == null ? 0 : record.getEventId().length() * 4;
+        return QuarantineFit.fit(record, QuarantineFit.valueBudget(QuarantineFit.DEFAULT_MAX_REQUEST_SIZE, keyBytes));
     }
 }

@@ -305,8 +305,9 @@ class ServingTopologyTest {
         List<QuarantineRecord> quarantined = quarantine.readValuesToList();
         assertThat(quarantined).hasSize(3).allSatisfy(r -> {
             assertThat(r.getReasons().get(0).getCode()).isEqualTo("OUT_OF_RANGE");
-            assertThat(r.getOriginalValue().remaining()).isLessThanOrEqualTo(OversizedQuarantine.KEPT_VALUE_BYTES);
-            assertThat(r.getOriginalKey().remaining()).isLessThanOrEqualTo(OversizedQuarantine.KEPT_KEY_BYTES);
+            assertThat(io.mlcycle.mlcore.quarantine.QuarantineFit.encodedSize(r)).isLessThanOrEqualTo(
+                    io.mlcycle.mlcore.quarantine.QuarantineFit.valueBudget(
+                            io.mlcycle.mlcore.quarantine.QuarantineFit.DEFAULT_MAX_REQUEST_SIZE, 1024));
             assertThat(r.getEventId().length()).isLessThanOrEqualTo(256);
         });
         assertThat(quarantined.get(1).getSourceTopic()).isEqualTo("credit.feedback");

@@ -154,6 +154,12 @@ public final class QuarantineFit {
     }
 
     /** Lower-case hex SHA-256 of the remaining bytes of {@code bytes} (position unchanged). */
+    /** "N bytes, SHA-256 X": how a detail names an input too large to quote. */
+    public static String describe(byte[] bytes) {
+        byte[] b = bytes == null ? new byte[0] : bytes;
+        return b.length + " bytes, SHA-256 " + sha256(ByteBuffer.wrap(b));
+    }
+
     public static String sha256(ByteBuffer bytes) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");

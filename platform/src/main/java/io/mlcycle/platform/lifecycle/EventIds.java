@@ -16,6 +16,17 @@ public final class EventIds {
      */
     public static final int MAX_LENGTH = 256;
 
+    /**
+     * {@code eventId} short enough to be a key of a record about it (a quarantine record), cut to
+     * {@link #MAX_LENGTH} characters and marked with "…" when longer; null stays null.
+     */
+    public static String fitAsKey(String eventId) {
+        if (eventId == null || eventId.length() <= MAX_LENGTH) {
+            return eventId;
+        }
+        return eventId.substring(0, MAX_LENGTH - 1) + "\u2026";
+    }
+
     // Monotonic ordering needs one shared last-issued value per JVM; this is the only state and it is guarded.
     private static final Object LOCK = new Object();
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -121,13 +121,11 @@ class RestSchemaRegistryClientTest {
         script = n -> null;
         RestSchemaRegistryClient client = new RestSchemaRegistryClient(RegistryClientSettings.forUrls(url())
                 .withRetries(2, Duration.ofMillis(10)).withTimeouts(Duration.ofMillis(300), Duration.ofMillis(300)));
-        long started = System.nanoTime();
 
         assertThatThrownBy(() -> client.getAllSubjects())
                 .isInstanceOf(RegistryUnreachableException.class)
                 .hasMessageContaining(url() + "/subjects")
                 .hasMessageContaining("after 2 attempt");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
         assertThat(calls.get()).isEqualTo(2);
     }
 
