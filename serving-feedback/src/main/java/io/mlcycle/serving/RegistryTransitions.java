@@ -2,15 +2,12 @@ package io.mlcycle.serving;
 
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Stage;
-import io.mlcycle.avro.StageTransition;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * How serving writes a stage change to the model registry {@code <p>.models}: the version's record with the new
- * stage and one more history entry, as the registry writes it. The one place serving builds such a record, so that
- * signing the registry's records can be added here.
+ * stage and one more history entry, built by ml-core's {@code StageTransitions} as the orchestrator's are; the
+ * record is signed where it is written ({@code OnlineMonitor}).
  */
 final class RegistryTransitions {
     static final String ACTOR = "serving-feedback";
@@ -19,8 +16,6 @@ final class RegistryTransitions {
     }
 
     static ModelVersion transition(ModelVersion version, Stage to, Instant at, String reason) {
-        List<StageTransition> history = new ArrayList<>(version.getHistory());
-        history.add(new StageTransition(version.getStage(), to, at, ACTOR, reason));
-        return ModelVersion.newBuilder(version).setStage(to).setHistory(history).setUpdatedAt(at).build();
+        return io.mlcycle.mlcore.registry.StageTransitions.transition(version, to, at, ACTOR, reason);
     }
 }

@@ -135,13 +135,7 @@ public final class StagePlanner {
 
     /** A copy of {@code version} moved to {@code to} by {@code by}, with the transition appended to its history. */
     public static ModelVersion transition(ModelVersion version, Stage to, Instant at, String by, String reason) {
-        List<StageTransition> history = new ArrayList<>(version.getHistory());
-        history.add(new StageTransition(version.getStage(), to, at, by, reason));
-        return ModelVersion.newBuilder(version)
-                .setStage(to)
-                .setHistory(history)
-                .setUpdatedAt(at)
-                .build();
+        return io.mlcycle.mlcore.registry.StageTransitions.transition(version, to, at, by, reason);
     }
 
     /**

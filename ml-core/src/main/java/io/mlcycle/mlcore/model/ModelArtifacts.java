@@ -286,32 +286,7 @@ public final class ModelArtifacts {
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             // keys in alphabetical order at every level: columns, features, format, intercept, metadata, weights
             g.writeStartObject();
-            g.writeArrayFieldStart("columns");
-            for (String column : model.encoder().columns()) {
-                g.writeString(column);
-            }
-            g.writeEndArray();
-            g.writeArrayFieldStart("features");
-            for (EncodedFeature f : model.encoder().features()) {
-                g.writeStartObject();
-                g.writeArrayFieldStart("categories");
-                for (String c : f.categories()) {
-                    g.writeString(c);
-                }
-                g.writeEndArray();
-                g.writeNumberField("center", f.center());
-                g.writeStringField("kind", f.kind().name().toLowerCase(Locale.ROOT));
-                if (Double.isFinite(f.lower())) {
-                    g.writeNumberField("lower", f.lower());
-                }
-                g.writeStringField("name", f.name());
-                g.writeNumberField("scale", f.scale());
-                if (Double.isFinite(f.upper())) {
-                    g.writeNumberField("upper", f.upper());
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            writeEncoder(g, model.encoder());
             g.writeStringField("format", LinearModel.FORMAT_ID);
             g.writeNumberField("intercept", model.intercept());
             g.writeObjectFieldStart("metadata");

@@ -105,11 +105,24 @@ public final class TopicAdmin {
      * @throws IllegalStateException naming every topic with its partition count
      */
     public static void requireCoPartitioned(Admin admin, Collection<String> topics, Duration timeout) {
-        Map<String, org.apache.kafka.clients.admin.TopicDescription> descriptions;
+        Map<String, org.apache.kafka.clients.admin.TopicDescription> descriptions = null;
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            descriptions = admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("Cannot describe topics " + topics + ": " + e.getCause(), e.getCause());
+            while (descriptions == null) {
+                long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                try {
+                    descriptions = admin.describeTopics(topics).allTopicNames().get(left, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    // Topics created a moment ago may not be in the answering broker's metadata yet: ask again
+                    // until the timeout, then name the problem.
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                            || System.nanoTime() >= deadline) {
+                        throw new IllegalStateException("Cannot describe topics " + topics + ": " + e.getCause(),
+                                e.getCause());
+                    }
+                    TimeUnit.MILLISECONDS.sleep(100);
+                }
+            }
         } catch (TimeoutException e) {
             throw new IllegalStateException("Timed out after " + timeout + " describing topics " + topics, e);
         } catch (InterruptedException e) {
