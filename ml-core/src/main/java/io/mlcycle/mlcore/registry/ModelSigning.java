@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelSigning {
 
-    /** The configuration key every service reads (environment {@code MLCYCLE_MLCYCLE_MODEL_SIGNING_KEY}). */
-    public static final String CONFIG_KEY = "mlcycle.model.signing.key";
+    /** The configuration key every service reads (environment {@code MLCYCLE_MODEL_SIGNING_KEY}). */
+    public static final String CONFIG_KEY = "model.signing.key";
     /** The development key used when {@value #CONFIG_KEY} is not set. Public, hence only for local stacks. */
     public static final String DEV_KEY = "mlcycle-local-dev-model-signing-key-NOT-FOR-PRODUCTION";
     /** Shortest accepted key, in characters. */

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminTokens {
 
-    /** The configuration key (environment {@code MLCYCLE_MLCYCLE_ADMIN_TOKENS}). */
-    public static final String CONFIG_KEY = "mlcycle.admin.tokens";
+    /** The configuration key (environment {@code MLCYCLE_ADMIN_TOKENS}). */
+    public static final String CONFIG_KEY = "admin.tokens";
     public static final String DEV_TOKEN = "mlcycle-dev-admin-token";
     public static final String DEV_PRINCIPAL = "dev-admin";
     private static final int MIN_TOKEN_LENGTH = 16;
