@@ -66,7 +66,7 @@ public final class PipelineSpecParser {
     private static final Set<String> BUDGET_KEYS = Set.of("latency_p99_ms", "artifact_max_bytes");
     private static final Set<String> TRAINING_KEYS =
             Set.of("trainer", "seed", "holdout_fraction", "min_examples", "max_examples", "hyperparameters");
-    private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown");
+    private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown", "schedule");
     private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold", "significance");
     private static final Set<String> PROMOTION_KEYS = Set.of("significance", "min_lift", "non_inferiority_margin",
             "canary_fraction", "min_labeled", "canary_alpha", "canary_margin");
@@ -722,7 +722,9 @@ public final class PipelineSpecParser {
             MapNode triggers = section(root, "triggers", false, TRIGGER_KEYS);
             long volume = ctx.integer(triggers, "triggers", "volume", 0, 1);
             Duration cooldown = ctx.duration(triggers, "triggers", "cooldown", TriggerSpec.DEFAULT_COOLDOWN);
-            return new TriggerSpec(volume > 0 ? OptionalLong.of(volume) : OptionalLong.empty(), cooldown);
+            Duration schedule = ctx.duration(triggers, "triggers", "schedule", null);
+            return new TriggerSpec(volume > 0 ? OptionalLong.of(volume) : OptionalLong.empty(), cooldown,
+                    java.util.Optional.ofNullable(schedule));
         }
 
         private DriftSpec readDrift(MapNode root) {
