@@ -136,6 +136,27 @@ public final class ModelsCommand implements Callable<Integer> {
                 metrics.add(metricRow("champion", v.path("champion_metrics")));
             }
             printTable(out, metrics);
+            JsonNode offline = v.path("offline_metrics");
+            List<String> shares = new ArrayList<>();
+            if (offline.has("simple_rule_lift_share")) {
+                shares.add("best simple rule " + percent(offline.path("simple_rule_lift_share")));
+            }
+            if (offline.has("spec_rule_lift_share")) {
+                shares.add("spec rule " + percent(offline.path("spec_rule_lift_share")));
+            }
+            if (!shares.isEmpty()) {
+                out.println("share of the model's ROC AUC lift over the class prior already achieved by: "
+                        + String.join(", ", shares));
+            }
+            if (v.path("slice_metrics").size() > 0) {
+                List<String[]> slices = new ArrayList<>();
+                slices.add(new String[] {"SLICE", "N", "POSITIVES", "ROC_AUC", "PR_AUC", "BRIER", "ACCURACY"});
+                v.path("slice_metrics").fields().forEachRemaining(e -> slices.add(new String[] {e.getKey(),
+                    count(e.getValue().path("n")), count(e.getValue().path("positives")),
+                    number(e.getValue().path("roc_auc")), number(e.getValue().path("pr_auc")),
+                    number(e.getValue().path("brier")), number(e.getValue().path("accuracy"))}));
+                printTable(out, slices);
+            }
             List<String[]> gates = new ArrayList<>();
             gates.add(new String[] {"GATE", "RESULT", "VALUE", "THRESHOLD", "WHY"});
             for (JsonNode g : v.path("gate_report")) {
@@ -149,6 +170,14 @@ public final class ModelsCommand implements Callable<Integer> {
                         + t.path("reason").asText());
             }
             return 0;
+        }
+
+        private static String percent(JsonNode share) {
+            return Math.round(100 * share.asDouble()) + "%";
+        }
+
+        private static String count(JsonNode n) {
+            return n.isNumber() ? Long.toString(Math.round(n.asDouble())) : "-";
         }
 
         private static String[] metricRow(String name, JsonNode m) {

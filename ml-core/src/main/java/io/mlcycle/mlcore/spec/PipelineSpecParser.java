@@ -56,7 +56,8 @@ public final class PipelineSpecParser {
 
     private static final Set<String> TOP_KEYS =
             Set.of("pipeline", "description", "data", "label", "objective", "training", "triggers", "drift", "promotion",
-                    GatesSpecReader.SECTION, "monitoring", "replay");
+                    GatesSpecReader.SECTION, "monitoring", "replay",
+                    EvaluationSpecReader.SECTION);
     private static final Set<String> DATA_KEYS =
             Set.of("record", "namespace", "key", "event_time", "missing_values", "max_future", "fields");
     private static final Set<String> FIELD_KEYS =
@@ -318,11 +319,13 @@ public final class PipelineSpecParser {
             GatesSpec gates = new GatesSpecReader(ctx).read(root, data);
             MonitoringSpec monitoring = readMonitoring(root);
             ReplaySpec replay = readReplay(root, data, label);
+            EvaluationSpec evaluation = new EvaluationSpecReader(ctx).read(root, data,
+                    label == null ? null : label.field());
             if (pipeline == null || data == null || label == null) {
                 return null;
             }
             return new PipelineSpec(pipeline, description, data, label, objective, training, triggers, drift, promotion,
-                    ctx.source, sha256, canary, gates, monitoring, replay);
+                    ctx.source, sha256, canary, gates, monitoring, replay, evaluation);
         }
 
         private MapNode section(MapNode root, String key, boolean required, Set<String> allowed) {
