@@ -25,8 +25,13 @@ public final class ModelsCommand implements Callable<Integer> {
 
     /** Options every models/retrain command takes. */
     public static final class Target {
-        @Option(names = "--pipeline", required = true, description = "Pipeline name, e.g. credit")
+        // not required = true: picocli would then demand it of `models` too when a subcommand
+        // (`models show V --pipeline P`) carries it; checked when the client is made instead
+        @Option(names = "--pipeline", description = "Pipeline name, e.g. credit (required)")
         String pipeline;
+
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec mixee;
 
         @Option(names = "--url", defaultValue = "http://127.0.0.1:8183",
                 description = "The orchestrator's HTTP address (default: ${DEFAULT-VALUE})")
@@ -40,6 +45,10 @@ public final class ModelsCommand implements Callable<Integer> {
         boolean json;
 
         OrchestratorClient client() {
+            if (pipeline == null) {
+                throw new picocli.CommandLine.ParameterException(mixee.commandLine(),
+                        "Missing required option: '--pipeline=<pipeline>'");
+            }
             return new OrchestratorClient(url, pipeline, token);
         }
     }
