@@ -75,6 +75,8 @@ final class TrainingCoordinator implements AutoCloseable {
     private final String codeVersion;
     private final Clock clock;
     private final ThreadPoolExecutor worker;
+    /** Fault seam for tests: runs on the worker just before a run's registry write (e.g. to hold a run there). */
+    volatile Runnable beforeRegister = () -> { };
 
     // guarded by this
     private boolean runActive;
@@ -475,6 +477,7 @@ final class TrainingCoordinator implements AutoCloseable {
                 (status, progress, message) -> runs.status(runId, status, progress, message));
 
         StagePlanner.RegistryUpdate update = StagePlanner.plan(result.candidate(), champion, clock.instant());
+        beforeRegister.run();
         registryWriter.write(update).forEach(registry::apply);
         datasetBaseline.accept(dataset.endOffsets());
 
