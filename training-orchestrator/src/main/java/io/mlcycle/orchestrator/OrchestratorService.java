@@ -154,9 +154,13 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     Clock.systemUTC());
             closeables.add(coordinator);
 
-            this.triggerConsumer = new KafkaConsumer<>(
-                    KafkaClients.consumerProperties(platform, config.applicationId(), "orchestrator-triggers"),
-                    serdes.keyDeserializer(), serdes.triggerDeserializer());
+            Properties triggerProps = KafkaClients.consumerProperties(platform, config.applicationId(),
+                    "orchestrator-triggers");
+            // sticky and cooperative: an instance joining does not take the pipeline from a live owner mid-run
+            triggerProps.putIfAbsent(org.apache.kafka.clients.consumer.ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                    org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+            this.triggerConsumer = new KafkaConsumer<>(triggerProps, serdes.keyDeserializer(),
+                    serdes.triggerDeserializer());
             closeables.add(triggerConsumer);
             this.modelsConsumer = new KafkaConsumer<>(
                     KafkaClients.consumerProperties(platform, null, "orchestrator-models"),
