@@ -179,7 +179,14 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             closeables.add(http);
             OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs,
                     AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)), guard,
-                    update -> registryWriter.write(update).forEach(registry::apply));
+                    update -> {
+                        if (!active) {
+                            throw io.mlcycle.platform.http.HttpProblem.unavailable("This orchestrator instance stands "
+                                    + "by: another instance owns pipeline '" + pipeline + "' (it holds the trigger "
+                                    + "partition); send promote and rollback to that instance");
+                        }
+                        registryWriter.write(update).forEach(registry::apply);
+                    });
             http.route("POST", OrchestratorHttp.RETRAIN, api::retrain)
                     .route("GET", OrchestratorHttp.MODELS, api::models)
                     .route("GET", OrchestratorHttp.MODEL, api::model)

@@ -58,6 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OrchestratorCrashIT {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final String ADMIN_TOKEN = "crash-it-admin-token-0123456789";
 
     @TempDir
     static Path dir;
@@ -232,6 +233,7 @@ class OrchestratorCrashIT {
             settings.put("instance.id", instance);
             settings.put(OrchestratorConfig.VOLUME_CHECK_INTERVAL, "PT0.2S");
             settings.put(io.mlcycle.mlcore.registry.ModelSigning.CONFIG_KEY, "crash-it-signing-key");
+            settings.put(io.mlcycle.platform.http.AdminTokens.CONFIG_KEY, "alice:" + ADMIN_TOKEN);
             // a dead or stalled member leaves the group within seconds, not the default 45 s / 5 min
             settings.put("kafka.session.timeout.ms", "6000");
             settings.put("kafka.heartbeat.interval.ms", "1000");
