@@ -32,6 +32,13 @@ class ModelsCommandsTest {
                   "pr_auc":0.41},"trigger_reason":"MANUAL","parent_version":"credit-v1","created_at":"2026-12-01T06:00:00Z"},
                  {"version":"credit-v1","stage":"RETIRED","gates_passed":true,"offline_metrics":{"roc_auc":0.85},
                   "trigger_reason":"BOOTSTRAP","parent_version":null,"created_at":"2026-12-01T05:00:00Z"}]}"""));
+        server.createContext("/v1/pipelines/credit/models/credit-v3", exchange -> answer(exchange, 200, """
+                {"version":"credit-v3","stage":"CHAMPION","artifact_sha256":"ab12","artifact_format":"mlcycle.trees.v1",
+                 "artifact_size_bytes":100,"offline_metrics":{"roc_auc":0.87,"simple_rule_lift_share":0.72,
+                 "spec_rule_lift_share":0.4},"baseline_metrics":{"class_prior":{"roc_auc":0.5},
+                 "spec_rule":{"roc_auc":0.648}},"slice_metrics":{"young":{"n":1200.0,"positives":90.0,"roc_auc":0.81,
+                 "pr_auc":0.3,"brier":0.05,"accuracy":0.93}},"gate_report":[],"lineage":{"dataset":[]},
+                 "history":[]}"""));
         server.createContext("/v1/pipelines/credit/retrain", exchange -> {
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             authorizations.add(String.valueOf(auth));
@@ -77,6 +84,16 @@ class ModelsCommandsTest {
         assertThat(lines[1]).startsWith("credit-v2  CHAMPION  0.8712");
         assertThat(lines[2]).startsWith("credit-v1  RETIRED   0.8500");
         assertThat(lines[3]).isEqualTo("champion: credit-v2");
+    }
+
+    @Test
+    void modelsShowPrintsTheLiftSharesAndTheSlices() {
+        assertThat(run("models", "show", "credit-v3", "--pipeline", "credit", "--url", url)).isZero();
+        assertThat(out.toString()).contains("share of the model's ROC AUC lift over the class prior already achieved "
+                + "by: best simple rule 72%, spec rule 40%")
+                .containsPattern("spec_rule +0\\.6480")
+                .containsPattern("SLICE +N +POSITIVES +ROC_AUC")
+                .containsPattern("young +1200 +90 +0\\.8100 +0\\.3000 +0\\.0500 +0\\.9300");
     }
 
     @Test

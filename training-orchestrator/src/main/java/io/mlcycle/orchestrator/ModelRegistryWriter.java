@@ -24,7 +24,11 @@ public final class ModelRegistryWriter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistryWriter.class);
 
-    private final Producer<byte[], byte[]> producer;
+    private Producer<byte[], byte[]> producer;
+    /** Makes a fresh transactional producer on taking ownership; null: the one producer given, initialised lazily. */
+    private final java.util.function.Supplier<Producer<byte[], byte[]>> producers;
+    /** Whether this instance owns the pipeline (only checked when producers are made per ownership). */
+    private boolean owner;
     private final String modelsTopic;
     private final String alertsTopic;
     private final Serializer<String> keySerializer;
@@ -41,6 +45,7 @@ public final class ModelRegistryWriter implements AutoCloseable {
                                Serializer<String> keySerializer, Serializer<ModelVersion> modelSerializer,
                                Serializer<Alert> alertSerializer, Duration timeout, ModelSigning signing) {
         this.producer = Objects.requireNonNull(producer, "producer");
+        this.producers = null;
         this.modelsTopic = Objects.requireNonNull(modelsTopic, "modelsTopic");
         this.alertsTopic = Objects.requireNonNull(alertsTopic, "alertsTopic");
         this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
@@ -51,11 +56,59 @@ public final class ModelRegistryWriter implements AutoCloseable {
     }
 
     /**
+     * A writer for one of several orchestrator instances: it writes only while this instance owns the pipeline
+     * ({@link #takeOwnership}). Every instance uses the same {@code transactional.id}, so the owner's
+     * {@code initTransactions} fences every earlier producer: a former owner that has not noticed yet (a zombie)
+     * has its writes refused by the broker ({@code ProducerFencedException}) instead of numbering versions twice.
+     */
+    public ModelRegistryWriter(java.util.function.Supplier<Producer<byte[], byte[]>> producers, String modelsTopic,
+                               String alertsTopic, Serializer<String> keySerializer,
+                               Serializer<ModelVersion> modelSerializer, Serializer<Alert> alertSerializer,
+                               Duration timeout, ModelSigning signing) {
+        this.producers = Objects.requireNonNull(producers, "producers");
+        this.modelsTopic = Objects.requireNonNull(modelsTopic, "modelsTopic");
+        this.alertsTopic = Objects.requireNonNull(alertsTopic, "alertsTopic");
+        this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
+        this.modelSerializer = Objects.requireNonNull(modelSerializer, "modelSerializer");
+        this.alertSerializer = Objects.requireNonNull(alertSerializer, "alertSerializer");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.signing = Objects.requireNonNull(signing, "signing");
+    }
+
+    /**
+     * This instance now owns the pipeline: a fresh producer is initialised, which fences every other producer with
+     * the same transactional id (and completes or aborts their open transactions) before this one writes.
+     */
+    public synchronized void takeOwnership() {
+        if (producers == null) {
+            owner = true;
+            return;
+        }
+        if (producer != null) {
+            // after a loss of ownership the old producer may be fenced, which is final for it
+            producer.close(Duration.ZERO);
+        }
+        producer = producers.get();
+        producer.initTransactions();
+        initialised = true;
+        owner = true;
+    }
+
+    /** This instance no longer owns the pipeline: it writes nothing until it owns it again. */
+    public synchronized void releaseOwnership() {
+        owner = false;
+    }
+
+    /**
      * Signs every version and writes the update atomically; returns the signed versions as written. Throws if the
      * transaction could not be committed (nothing is visible then).
      */
     public synchronized List<ModelVersion> write(StagePlanner.RegistryUpdate update) {
         List<ModelVersion> signed = update.versions().stream().map(signing::sign).toList();
+        if (producers != null && !owner) {
+            throw new IllegalStateException("fenced: another orchestrator instance holds the pipeline's trigger "
+                    + "partition; this one writes nothing to the registry");
+        }
         if (!initialised) {
             producer.initTransactions();
             initialised = true;
@@ -72,6 +125,12 @@ public final class ModelRegistryWriter implements AutoCloseable {
                     alertSerializer.serialize(alertsTopic, alert))));
             producer.commitTransaction();
             return signed;
+        } catch (org.apache.kafka.common.errors.ProducerFencedException
+                 | org.apache.kafka.common.errors.InvalidProducerEpochException e) {
+            owner = false;
+            LOG.error("Registry write refused: another orchestrator instance took over this pipeline and fenced this "
+                    + "one ({}); nothing of this update is visible", e.getMessage());
+            throw new FencedException(e);
         } catch (KafkaException | IllegalStateException e) {
             abortQuietly();
             throw e;
@@ -92,7 +151,17 @@ public final class ModelRegistryWriter implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        producer.close(timeout);
+    public synchronized void close() {
+        if (producer != null) {
+            producer.close(timeout);
+        }
+    }
+
+    /** A registry write refused because another orchestrator instance fenced this one. */
+    public static final class FencedException extends KafkaException {
+        FencedException(Throwable cause) {
+            super("fenced: another orchestrator instance took over this pipeline; its registry writes were refused "
+                    + "(" + cause.getMessage() + ")", cause);
+        }
     }
 }

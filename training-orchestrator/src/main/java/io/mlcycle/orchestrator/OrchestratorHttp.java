@@ -143,6 +143,7 @@ final class OrchestratorHttp {
         body.put("baseline_metrics", new TreeMap<>(model.getBaselineMetrics()));
         body.put("champion_metrics", model.getChampionMetrics() == null ? null
                 : new TreeMap<>(model.getChampionMetrics()));
+        body.put("slice_metrics", new TreeMap<>(model.getSliceMetrics()));
         body.put("gate_report", model.getGateReport().stream().map(OrchestratorHttp::gate).toList());
         body.put("lineage", lineage(model.getLineage()));
         body.put("history", model.getHistory().stream().map(OrchestratorHttp::transition).toList());

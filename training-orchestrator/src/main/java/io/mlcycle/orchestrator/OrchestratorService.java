@@ -92,6 +92,18 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
     private volatile boolean running = true;
     private volatile boolean modelsReplayed;
     private volatile boolean controlAlive = true;
+    /** This instance holds the trigger partition (consumer group), has fenced the others and reconciled the runs. */
+    private volatile boolean active;
+    /** The trigger partition is assigned here, but taking ownership failed; retried by the control loop. */
+    private boolean ownershipPending;
+    /** The trigger partition's end when ownership was taken: no automatic trigger before it has been read. */
+    private Map<TopicPartition, Long> triggersBacklog = Map.of();
+    /** Fault seam for tests: runs at the top of every control-loop iteration (stall it, or make it die). */
+    volatile Runnable controlLoopHook = () -> { };
+
+    /** Run messages that mark a FAILED run whose trigger is handled again: not that trigger's final outcome. */
+    static final String INTERRUPTED = "interrupted: ";
+    static final String FENCED = "fenced: ";
 
     private OrchestratorService(OrchestratorConfig config) {
         this.config = config;
@@ -125,8 +137,9 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             Properties registryProducer = KafkaClients.producerProperties(platform, "orchestrator-registry");
             registryProducer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.applicationId() + "-registry");
             registryProducer.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+            // one transactional id for every instance of the pipeline: the owner's initTransactions fences the others
             this.registryWriter = new ModelRegistryWriter(
-                    new KafkaProducer<>(registryProducer, new ByteArraySerializer(), new ByteArraySerializer()),
+                    () -> new KafkaProducer<>(registryProducer, new ByteArraySerializer(), new ByteArraySerializer()),
                     Topics.MODELS.name(pipeline), Topics.MONITORING_ALERTS.name(pipeline), serdes.keySerializer(),
                     serdes.modelSerializer(), serdes.alertSerializer(), config.kafkaTimeout(), signing);
             closeables.add(registryWriter);
@@ -141,9 +154,13 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     Clock.systemUTC());
             closeables.add(coordinator);
 
-            this.triggerConsumer = new KafkaConsumer<>(
-                    KafkaClients.consumerProperties(platform, config.applicationId(), "orchestrator-triggers"),
-                    serdes.keyDeserializer(), serdes.triggerDeserializer());
+            Properties triggerProps = KafkaClients.consumerProperties(platform, config.applicationId(),
+                    "orchestrator-triggers");
+            // sticky and cooperative: an instance joining does not take the pipeline from a live owner mid-run
+            triggerProps.putIfAbsent(org.apache.kafka.clients.consumer.ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                    org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+            this.triggerConsumer = new KafkaConsumer<>(triggerProps, serdes.keyDeserializer(),
+                    serdes.triggerDeserializer());
             closeables.add(triggerConsumer);
             this.modelsConsumer = new KafkaConsumer<>(
                     KafkaClients.consumerProperties(platform, null, "orchestrator-models"),
@@ -162,7 +179,14 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             closeables.add(http);
             OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs,
                     AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)), guard,
-                    update -> registryWriter.write(update).forEach(registry::apply));
+                    update -> {
+                        if (!active) {
+                            throw io.mlcycle.platform.http.HttpProblem.unavailable("This orchestrator instance stands "
+                                    + "by: another instance owns pipeline '" + pipeline + "' (it holds the trigger "
+                                    + "partition); send promote and rollback to that instance");
+                        }
+                        registryWriter.write(update).forEach(registry::apply);
+                    });
             http.route("POST", OrchestratorHttp.RETRAIN, api::retrain)
                     .route("GET", OrchestratorHttp.MODELS, api::models)
                     .route("GET", OrchestratorHttp.MODEL, api::model)
@@ -223,22 +247,30 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
     private void controlLoop() {
         try {
             startUp();
-            triggerConsumer.subscribe(List.of(Topics.TRAINING_TRIGGERS.name(pipeline)));
+            triggerConsumer.subscribe(List.of(Topics.TRAINING_TRIGGERS.name(pipeline)), new Ownership());
             Instant nextCheck = Instant.now();
             while (running) {
                 try {
+                    controlLoopHook.run();
                     pollModels(Duration.ZERO);
-                    repairRegistry();
+                    if (ownershipPending) {
+                        becomeActive();
+                    }
+                    if (active) {
+                        repairRegistry();
+                    }
                     pollAlerts();
                     pollTriggers();
                     commitTriggers();
-                    coordinator.startDeferredIfDue();
+                    if (active) {
+                        coordinator.startDeferredIfDue();
+                    }
                     pollLabeled();
                     Map<Integer, Long> baseline;
                     while ((baseline = baselineUpdates.poll()) != null) {
                         volume.setBaseline(baseline);
                     }
-                    if (!Instant.now().isBefore(nextCheck)) {
+                    if (active && backlogRead() && !Instant.now().isBefore(nextCheck)) {
                         coordinator.checkAutomaticTriggers(volume.newExamples());
                         nextCheck = Instant.now().plus(config.volumeCheckInterval());
                     }
@@ -270,7 +302,6 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
         while (running) {
             try {
                 replayModels();
-                reconcileRuns();
                 startCounting();
                 followAlerts();
                 return;
@@ -382,6 +413,9 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             return;
         }
         for (ConsumerRecord<String, Alert> record : records) {
+            if (!active) {
+                continue;
+            }
             guard.onAlert(record.value(), Instant.now()).ifPresent(update -> {
                 registryWriter.write(update).forEach(registry::apply);
                 LOG.warn("{} marked REJECTED after {} refused it{}", update.candidate().getVersion(),
@@ -475,7 +509,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
         }
         int interrupted = 0;
         for (io.mlcycle.avro.TrainingRun run : latest.values()) {
-            if (isFinal(run.getStatus())) {
+            if (settles(run)) {
                 finishedTriggers.add(run.getTriggerId());
             }
         }
@@ -484,12 +518,132 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                 interrupted++;
                 publisher.publishRun(io.mlcycle.avro.TrainingRun.newBuilder(run).setStatus(RunStatus.FAILED)
                         .setProgress(1.0).setUpdatedAt(Instant.now())
-                        .setMessage("not finished when the orchestrator stopped (last status " + run.getStatus()
-                                + "); its trigger was not committed and is handled again").build());
+                        .setMessage(INTERRUPTED + "not finished when the orchestrator that ran it stopped or lost "
+                                + "the pipeline (last status " + run.getStatus() + "); its trigger was not committed "
+                                + "and is handled again").build());
             }
         }
         LOG.info("Runs reconciled: {} runs on {}, {} triggers final, {} interrupted run(s) recorded FAILED",
                 latest.size(), runsTopic, finishedTriggers.size(), interrupted);
+    }
+
+    /**
+     * Whether a run's record is its trigger's outcome: a final status, except a run FAILED because it was
+     * interrupted or fenced (its trigger was not committed and is handled again).
+     */
+    static boolean settles(io.mlcycle.avro.TrainingRun run) {
+        String message = run.getMessage() == null ? "" : run.getMessage();
+        boolean handledAgain = run.getStatus() == RunStatus.FAILED
+                && (message.startsWith(INTERRUPTED) || message.contains(FENCED + "another orchestrator"));
+        return isFinal(run.getStatus()) && !handledAgain;
+    }
+
+    /** Whether this instance owns the pipeline now (holds the trigger partition); package-private for tests. */
+    boolean isActive() {
+        return active;
+    }
+
+    TrainingCoordinator coordinator() {
+        return coordinator;
+    }
+
+    /**
+     * Ownership of the pipeline follows the single partition of {@code <p>.training.triggers} in the consumer group:
+     * exactly one live instance holds it. Called on the control thread inside {@code poll}.
+     */
+    private final class Ownership implements org.apache.kafka.clients.consumer.ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                // no trigger is handed out before the runs are reconciled
+                triggerConsumer.pause(partitions);
+                ownershipPending = true;
+                try {
+                    becomeActive();
+                } catch (KafkaException | IllegalStateException e) {
+                    LOG.warn("Taking ownership of pipeline {} failed, retrying: {}", pipeline, e.getMessage());
+                }
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                standDown("revoked");
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                standDown("lost");
+            }
+        }
+    }
+
+    /**
+     * Takes ownership: a fresh registry producer fences every other instance's (their late writes are refused by
+     * the broker), the registry is read to its end (so no version number is used twice), the volume count restarts
+     * after the latest version's dataset, and unfinished runs are reconciled; only then are triggers handed out.
+     */
+    private void becomeActive() {
+        registryWriter.takeOwnership();
+        catchUpModels();
+        Map<Integer, Long> baseline = datasetEnds();
+        volume.setBaseline(baseline);
+        reconcileRuns();
+        // triggers published before (e.g. the former owner's BOOTSTRAP) are handled before publishing new ones
+        triggersBacklog = triggerConsumer.endOffsets(triggerConsumer.assignment(), config.kafkaTimeout());
+        ownershipPending = false;
+        active = true;
+        triggerConsumer.resume(triggerConsumer.assignment());
+        LOG.info("This instance owns pipeline {} now: other instances are fenced; next version {}", pipeline,
+                ModelRegistry.versionId(pipeline, registry.nextVersionNumber()));
+    }
+
+    private boolean backlogRead() {
+        for (Map.Entry<TopicPartition, Long> end : triggersBacklog.entrySet()) {
+            if (!triggerConsumer.assignment().contains(end.getKey())
+                    || triggerConsumer.position(end.getKey()) < end.getValue()) {
+                return false;
+            }
+        }
+        triggersBacklog = Map.of();
+        return true;
+    }
+
+    private void standDown(String why) {
+        boolean was = active;
+        active = false;
+        ownershipPending = false;
+        registryWriter.releaseOwnership();
+        triggerOffsets.clear();
+        if (was) {
+            LOG.warn("Pipeline {}'s trigger partition was {}: this instance stands by (another instance owns the "
+                    + "pipeline)", pipeline, why);
+        }
+    }
+
+    /** Reads the registry topic up to its current (committed) end. */
+    private void catchUpModels() {
+        List<TopicPartition> partitions = new ArrayList<>(modelsConsumer.assignment());
+        Map<TopicPartition, Long> end = modelsConsumer.endOffsets(partitions, config.kafkaTimeout());
+        while (running && partitions.stream().anyMatch(p -> modelsConsumer.position(p) < end.get(p))) {
+            pollModels(POLL);
+        }
+    }
+
+    private Map<Integer, Long> datasetEnds() {
+        String labeledTopic = Topics.EXAMPLES_LABELED.name(pipeline);
+        Map<Integer, Long> baseline = new HashMap<>();
+        registry.latest().ifPresent(latest -> {
+            for (OffsetRange range : latest.getLineage().getDataset()) {
+                if (range.getTopic().equals(labeledTopic)) {
+                    baseline.put(range.getPartition(), range.getEndOffset());
+                }
+            }
+        });
+        return baseline;
     }
 
     static boolean isFinal(RunStatus status) {

@@ -75,6 +75,8 @@ final class TrainingCoordinator implements AutoCloseable {
     private final String codeVersion;
     private final Clock clock;
     private final ThreadPoolExecutor worker;
+    /** Fault seam for tests: runs on the worker just before a run's registry write (e.g. to hold a run there). */
+    volatile Runnable beforeRegister = () -> { };
 
     // guarded by this
     private boolean runActive;
@@ -84,6 +86,8 @@ final class TrainingCoordinator implements AutoCloseable {
     /** Labeled examples counted when the last BOOTSTRAP trigger was published (-1: never). */
     private long bootstrapAttemptExamples = -1;
     private boolean volumeRequested;
+    /** The last schedule slot this instance published a trigger for (a slot is published once). */
+    private Instant lastScheduleSlot;
     private Deferred deferred;
     /** The MANUAL trigger this instance published that has not started (or been skipped) yet. */
     private TrainingTrigger pendingManual;
@@ -166,6 +170,29 @@ final class TrainingCoordinator implements AutoCloseable {
             }
             return;
         }
+        Optional<Instant> slot = policy.scheduleDue(state,
+                registry.latest().map(v -> v.getLineage().getTrainedAt()), now);
+        synchronized (this) {
+            if (slot.isPresent() && slot.get().equals(lastScheduleSlot)) {
+                slot = Optional.empty();
+            }
+        }
+        if (slot.isPresent()) {
+            ModelVersion latest = registry.latest().orElseThrow();
+            Map<String, String> evidence = new LinkedHashMap<>();
+            evidence.put("schedule", policy.schedule().orElseThrow().toString());
+            evidence.put("latest_version", latest.getVersion());
+            evidence.put("latest_trained_at", latest.getLineage().getTrainedAt().toString());
+            evidence.put("slot", slot.get().toString());
+            if (publish(TriggerReason.SCHEDULE, evidence, "triggers.schedule " + policy.schedule().orElseThrow()
+                    + " has passed since " + latest.getVersion() + " was trained (slot " + slot.get() + ")", now,
+                    TriggerPolicy.scheduleTriggerId(pipeline, slot.get()))) {
+                synchronized (this) {
+                    lastScheduleSlot = slot.get();
+                }
+            }
+            return;
+        }
         OptionalLong due = policy.volumeDue(state, newExamples, now);
         if (due.isPresent()) {
             Map<String, String> evidence = new LinkedHashMap<>();
@@ -215,8 +242,13 @@ final class TrainingCoordinator implements AutoCloseable {
     }
 
     private boolean publish(TriggerReason reason, Map<String, String> evidence, String note, Instant now) {
+        return publish(reason, evidence, note, now, EventIds.newTimeOrderedId());
+    }
+
+    private boolean publish(TriggerReason reason, Map<String, String> evidence, String note, Instant now,
+                            String triggerId) {
         TrainingTrigger trigger = TrainingTrigger.newBuilder()
-                .setTriggerId(EventIds.newTimeOrderedId())
+                .setTriggerId(triggerId)
                 .setPipeline(pipeline)
                 .setReason(reason)
                 .setEvidence(evidence)
@@ -445,6 +477,7 @@ final class TrainingCoordinator implements AutoCloseable {
                 (status, progress, message) -> runs.status(runId, status, progress, message));
 
         StagePlanner.RegistryUpdate update = StagePlanner.plan(result.candidate(), champion, clock.instant());
+        beforeRegister.run();
         registryWriter.write(update).forEach(registry::apply);
         datasetBaseline.accept(dataset.endOffsets());
 

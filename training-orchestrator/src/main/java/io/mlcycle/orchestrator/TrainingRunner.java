@@ -99,11 +99,14 @@ public final class TrainingRunner {
     private final PipelineSpec spec;
     private final Clock clock;
     private final PromotionGates promotionGates;
+    /** The spec's slices and rule baseline, compiled once at start. */
+    private final io.mlcycle.mlcore.eval.SpecEvaluation specEvaluation;
 
     public TrainingRunner(PipelineSpec spec, Clock clock) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.promotionGates = new PromotionGates(spec);
+        this.specEvaluation = io.mlcycle.mlcore.eval.SpecEvaluation.compile(spec);
     }
 
     /**
@@ -173,6 +176,14 @@ public final class TrainingRunner {
         evaluation.gates().checks().forEach(check -> gates.add(toAvro(check)));
         gates.add(1, toAvro(promotionGates.beatsSimpleRule(labels, candidateScores, ruleScores,
                 evaluation.baseline().rocAuc(), rule.describe())));
+        Optional<BinaryMetrics> specRuleMetrics = Optional.empty();
+        if (specEvaluation.hasRule()) {
+            double[] specRuleScores = specEvaluation.ruleScores(holdoutFeatures);
+            specRuleMetrics = Optional.of(BinaryMetrics.compute(labels, specRuleScores,
+                    spec.objective().decisionThreshold()));
+            gates.add(2, toAvro(promotionGates.beatsSpecRule(labels, candidateScores, specRuleScores,
+                    evaluation.baseline().rocAuc(), specEvaluation.ruleText().orElseThrow())));
+        }
         championScores.problem().ifPresent(problem -> gates.add(1,
                 StagePlanner.held(champion.orElseThrow().getVersion(), problem)));
         boolean passed = gates.stream().allMatch(GateCheck::getPassed);
@@ -213,6 +224,15 @@ public final class TrainingRunner {
             offline.put("simple_rule_lift_share", (ruleMetrics.rocAuc() - evaluation.baseline().rocAuc()) / lift);
         }
 
+        specRuleMetrics.ifPresent(m -> {
+            baselineMetrics.put(io.mlcycle.mlcore.eval.SpecEvaluation.SPEC_RULE, metrics(m));
+            double share = PromotionGates.liftShare(evaluation.candidate().rocAuc(), m.rocAuc(),
+                    evaluation.baseline().rocAuc());
+            if (Double.isFinite(share)) {
+                offline.put("spec_rule_lift_share", share);
+            }
+        });
+
         byte[] artifact = model.artifact();
         ModelVersion candidate = ModelVersion.newBuilder()
                 .setPipeline(spec.pipeline())
@@ -228,6 +248,7 @@ public final class TrainingRunner {
                 .setOfflineMetrics(offline)
                 .setBaselineMetrics(baselineMetrics)
                 .setChampionMetrics(evaluation.champion().map(TrainingRunner::metrics).orElse(null))
+                .setSliceMetrics(specEvaluation.sliceMetrics(holdoutFeatures, labels, candidateScores))
                 .setGateReport(gates)
                 .setGatesPassed(passed)
                 .setReferenceProfile(referenceProfile(train))

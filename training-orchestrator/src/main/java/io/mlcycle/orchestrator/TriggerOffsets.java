@@ -57,4 +57,11 @@ final class TriggerOffsets {
     synchronized void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
         offsets.forEach((partition, offset) -> committed.merge(partition, offset.offset(), Math::max));
     }
+
+    /** Forgets everything: the partition was revoked, its new owner handles what was not committed. */
+    synchronized void clear() {
+        pending.clear();
+        received.clear();
+        committed.clear();
+    }
 }

@@ -92,18 +92,55 @@ public final class TriggerPolicy {
     private final long minExamples;
     private final OptionalLong volume;
     private final Duration cooldown;
+    private final Optional<Duration> schedule;
 
     public TriggerPolicy(long minExamples, OptionalLong volume, Duration cooldown) {
+        this(minExamples, volume, cooldown, Optional.empty());
+    }
+
+    public TriggerPolicy(long minExamples, OptionalLong volume, Duration cooldown, Optional<Duration> schedule) {
         if (minExamples < 1) {
             throw new IllegalArgumentException("training.min_examples must be >= 1, got " + minExamples);
         }
         this.minExamples = minExamples;
         this.volume = volume == null ? OptionalLong.empty() : volume;
         this.cooldown = Objects.requireNonNull(cooldown, "cooldown");
+        this.schedule = schedule == null ? Optional.empty() : schedule;
     }
 
     public static TriggerPolicy fromSpec(PipelineSpec spec) {
-        return new TriggerPolicy(spec.training().minExamples(), spec.triggers().volume(), spec.triggers().cooldown());
+        return new TriggerPolicy(spec.training().minExamples(), spec.triggers().volume(), spec.triggers().cooldown(),
+                spec.triggers().schedule());
+    }
+
+    public Optional<Duration> schedule() {
+        return schedule;
+    }
+
+    /**
+     * The schedule slot that is due, if any: {@code latestTrainedAt + n * schedule} for the largest {@code n >= 1}
+     * not after {@code now}. Anchored on the latest registered version's training time, which every instance reads
+     * from the registry, so a restarted or second orchestrator computes the same slot (and the same trigger id, see
+     * {@link #scheduleTriggerId}) instead of a fresh one from its own clock history. Nothing is due before the first
+     * version (bootstrap applies), while a run is active, queued or deferred, or during the cooldown.
+     */
+    public Optional<Instant> scheduleDue(State state, Optional<Instant> latestTrainedAt, Instant now) {
+        if (schedule.isEmpty() || latestTrainedAt.isEmpty() || !state.anyVersion() || state.busy()
+                || state.deferredPending() || inCooldown(state, now)) {
+            return Optional.empty();
+        }
+        Instant anchor = latestTrainedAt.get();
+        long interval = schedule.get().toMillis();
+        long elapsed = now.toEpochMilli() - anchor.toEpochMilli();
+        if (elapsed < interval) {
+            return Optional.empty();
+        }
+        return Optional.of(anchor.plusMillis((elapsed / interval) * interval));
+    }
+
+    /** The deterministic id of the SCHEDULE trigger for a slot: the same slot always gives the same id. */
+    public static String scheduleTriggerId(String pipeline, Instant slot) {
+        return "schedule-" + pipeline + "-" + slot.toEpochMilli();
     }
 
     public long minExamples() {

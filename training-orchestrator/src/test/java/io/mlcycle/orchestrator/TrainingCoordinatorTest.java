@@ -23,6 +23,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -371,6 +372,50 @@ class TrainingCoordinatorTest {
         assertThat(triggers).as("no version exists: bootstrap again with more data").hasSize(2);
         assertThat(triggers.get(1).getReason()).isEqualTo(TriggerReason.BOOTSTRAP);
         assertThat(triggers.get(1).getEvidence()).containsEntry("labeled_examples", "450");
+    }
+
+    @Test
+    void aScheduleTriggerIsPublishedOncePerSlotWithItsEvidenceAndRunsLikeAnyTrigger() throws Exception {
+        coordinator.close();
+        PipelineSpec spec = PipelineSpecParser.parse(
+                Path.of(TrainingCoordinatorTest.class.getResource("/specs/credit-test.yaml").toURI()));
+        TriggerPolicy scheduled = new TriggerPolicy(300, OptionalLong.empty(), Duration.ofSeconds(20),
+                Optional.of(Duration.ofHours(1)));
+        ModelRegistryWriter writer = new ModelRegistryWriter(producer, "credit.models", "credit.monitoring.alerts",
+                new StringSerializer(), (topic, v) -> v.getVersion().getBytes(StandardCharsets.UTF_8),
+                (topic, a) -> a.getMessage().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5), Fixtures.SIGNING);
+        coordinator = new TrainingCoordinator("credit", scheduled, registry, runs, new TrainingRunner(spec, clock),
+                () -> new DatasetReader.Dataset(RANGES, SyntheticCredit.examples(400, Concept.LEARNABLE, 21, 0), 0),
+                writer, triggers::add, Map::of, baselines::add, "test", clock);
+        Instant start = clock.instant();
+
+        coordinator.checkAutomaticTriggers(400);
+        coordinator.onTrigger(triggers.get(0));
+        awaitIdleAfter(triggers.get(0).getTriggerId());
+        assertThat(registry.latest()).map(v -> v.getLineage().getTrainedAt()).hasValue(start);
+
+        clock.advance(Duration.ofMinutes(59));
+        coordinator.checkAutomaticTriggers(0);
+        assertThat(triggers).as("the interval has not passed").hasSize(1);
+        clock.advance(Duration.ofMinutes(2));
+        coordinator.checkAutomaticTriggers(0);
+        assertThat(triggers).hasSize(2);
+        TrainingTrigger schedule = triggers.get(1);
+        assertThat(schedule.getReason()).isEqualTo(TriggerReason.SCHEDULE);
+        assertThat(schedule.getTriggerId()).isEqualTo("schedule-credit-" + start.plus(Duration.ofHours(1))
+                .toEpochMilli());
+        assertThat(schedule.getEvidence()).containsEntry("schedule", "PT1H")
+                .containsEntry("latest_version", "credit-v1")
+                .containsEntry("latest_trained_at", start.toString())
+                .containsEntry("slot", start.plus(Duration.ofHours(1)).toString());
+        coordinator.checkAutomaticTriggers(0);
+        assertThat(triggers).as("one trigger per slot").hasSize(2);
+
+        coordinator.onTrigger(schedule);
+        awaitIdleAfter(schedule.getTriggerId());
+        assertThat(runFor(schedule.getTriggerId())).map(TrainingRun::getModelVersion).hasValue("credit-v2");
+        assertThat(registry.get("credit-v2")).map(v -> v.getLineage().getTriggerReason())
+                .hasValue(TriggerReason.SCHEDULE);
     }
 
     @Test

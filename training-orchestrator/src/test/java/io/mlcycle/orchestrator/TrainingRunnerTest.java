@@ -44,6 +44,37 @@ class TrainingRunnerTest {
     }
 
     @Test
+    void theSpecRuleIsABaselineWithItsGateAndLiftShareAndSlicesGetTheirOwnMetrics() throws Exception {
+        PipelineSpec evalSpec = PipelineSpecParser.parse(
+                Path.of(TrainingRunnerTest.class.getResource("/specs/credit-eval.yaml").toURI()));
+        TrainingRunner.RunResult result = new TrainingRunner(evalSpec, Clock.fixed(NOW, ZoneOffset.UTC)).run(
+                SyntheticCredit.examples(800, Concept.LEARNABLE, 1, 0), DATASET, context(1, "run-e"),
+                Optional.empty(), TrainingRunner.Progress.NONE);
+        ModelVersion candidate = result.candidate();
+
+        assertThat(candidate.getGateReport()).extracting(GateCheck::getName).containsExactly("beats_baseline",
+                "beats_simple_rule", "beats_spec_rule", "latency_p99", "artifact_size");
+        GateCheck specRule = candidate.getGateReport().get(2);
+        assertThat(specRule.getExplanation()).contains("the spec's rule (age < 30 || employment == 'unemployed')")
+                .contains("of the candidate's ROC AUC lift");
+        Map<String, Double> rule = candidate.getBaselineMetrics().get("spec_rule");
+        assertThat(rule.get("roc_auc")).isBetween(0.5, candidate.getOfflineMetrics().get("roc_auc"));
+        double prior = candidate.getBaselineMetrics().get("class_prior").get("roc_auc");
+        assertThat(candidate.getOfflineMetrics().get("spec_rule_lift_share")).isCloseTo(
+                (rule.get("roc_auc") - prior) / (candidate.getOfflineMetrics().get("roc_auc") - prior),
+                org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(specRule.getPassed()).isEqualTo(specRule.getValue() > 0 && specRule.getExplanation()
+                .contains(" < 0.05"));
+
+        assertThat(candidate.getSliceMetrics()).containsOnlyKeys("young", "unemployed");
+        Map<String, Double> young = candidate.getSliceMetrics().get("young");
+        assertThat(young.get("n")).isGreaterThan(0).isLessThan(result.holdoutExamples());
+        assertThat(young.get("positives")).isLessThanOrEqualTo(young.get("n"));
+        assertThat(young).containsKeys("roc_auc", "brier", "accuracy");
+        assertThat(candidate.getSliceMetrics().get("unemployed").get("n") + 0).isGreaterThan(0);
+    }
+
+    @Test
     void learnableDataGivesAChampionWithFullLineage() {
         List<RunStatus> phases = new ArrayList<>();
         TrainingRunner.RunResult result = runner.run(SyntheticCredit.examples(800, Concept.LEARNABLE, 1, 0), DATASET,

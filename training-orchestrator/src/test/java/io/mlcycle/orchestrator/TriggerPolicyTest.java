@@ -177,4 +177,27 @@ class TriggerPolicyTest {
                 .isEqualTo(Action.RUN);
         assertThat(policy.decide(null, running(), NOW).action()).isEqualTo(Action.SKIP);
     }
+
+    @Test
+    void aScheduleSlotIsDueOnceItsIntervalHasPassedSinceTheLatestVersionWasTrained() {
+        TriggerPolicy scheduled = new TriggerPolicy(100, OptionalLong.empty(), Duration.ofSeconds(20),
+                Optional.of(Duration.ofHours(1)));
+        Instant trained = NOW.minus(Duration.ofMinutes(150));
+        State afterRun = withChampion(Optional.of(trained));
+        assertThat(scheduled.scheduleDue(afterRun, Optional.of(trained), trained.plus(Duration.ofMinutes(59))))
+                .as("within the interval").isEmpty();
+        assertThat(scheduled.scheduleDue(afterRun, Optional.of(trained), NOW))
+                .as("the latest slot not after now, anchored on the training time")
+                .hasValue(trained.plus(Duration.ofHours(2)));
+        assertThat(scheduled.scheduleDue(afterRun, Optional.of(trained), NOW.plusSeconds(1)))
+                .as("deterministic: the same slot until the next one").hasValue(trained.plus(Duration.ofHours(2)));
+        assertThat(TriggerPolicy.scheduleTriggerId("credit", trained.plus(Duration.ofHours(2))))
+                .isEqualTo("schedule-credit-" + trained.plus(Duration.ofHours(2)).toEpochMilli());
+        assertThat(scheduled.scheduleDue(running(), Optional.of(trained), NOW)).as("a run is active").isEmpty();
+        assertThat(scheduled.scheduleDue(deferredPending(), Optional.of(trained), NOW)).as("deferred").isEmpty();
+        assertThat(scheduled.scheduleDue(withChampion(Optional.of(NOW.minusSeconds(5))), Optional.of(trained), NOW))
+                .as("cooldown").isEmpty();
+        assertThat(scheduled.scheduleDue(idle(), Optional.empty(), NOW)).as("no version yet: bootstrap").isEmpty();
+        assertThat(policy.scheduleDue(afterRun, Optional.of(trained), NOW)).as("no schedule in the spec").isEmpty();
+    }
 }

@@ -72,6 +72,9 @@ public final class TrainGmscBenchmark implements Benchmark {
                 "train_ms", "run_ms", "cpu_ms", "heap_mb", "gates", "sha256");
         Map<String, Double> baselineAuc = new HashMap<>();
         String ruleExplanation = "";
+        String specRuleExplanation = "";
+        String bestTrainer = "";
+        java.util.Map<String, java.util.Map<String, Double>> bestSlices = java.util.Map.of();
         for (String trainer : List.of("logistic_regression", "gradient_boosting")) {
             PipelineSpec spec = spec(trainer);
             System.gc();
@@ -94,8 +97,13 @@ public final class TrainGmscBenchmark implements Benchmark {
                 if (gate.getName().equals("beats_simple_rule")) {
                     ruleExplanation = trainer + ": " + gate.getExplanation();
                 }
+                if (gate.getName().equals("beats_spec_rule")) {
+                    specRuleExplanation = trainer + ": " + gate.getExplanation();
+                }
             }
             if (auc > bestAuc) {
+                bestTrainer = trainer;
+                bestSlices = v.getSliceMetrics();
                 bestAuc = auc;
                 bestSeconds = seconds;
             }
@@ -103,6 +111,11 @@ public final class TrainGmscBenchmark implements Benchmark {
         baselineAuc.forEach((name, auc) -> out.printf(Locale.ROOT, "%-20s %8.4f   (baseline, same holdout)%n",
                 name, auc));
         out.println(ruleExplanation);
+        out.println(specRuleExplanation);
+        out.printf(Locale.ROOT, "%-12s %7s %9s %8s  (slices of the holdout, %s)%n", "slice", "n", "positives",
+                "roc_auc", bestTrainer);
+        bestSlices.forEach((name, m) -> out.printf(Locale.ROOT, "%-12s %7.0f %9.0f %8.4f%n", name, m.get("n"),
+                m.get("positives"), m.getOrDefault("roc_auc", Double.NaN)));
         boolean met = bestAuc >= TARGET_AUC && bestSeconds < MAX_SECONDS;
         out.printf(Locale.ROOT, "best ROC AUC %.4f (target >= %.2f), its run %.1f s wall (target < %.0f s): %s%n",
                 bestAuc,

@@ -25,8 +25,13 @@ public final class ModelsCommand implements Callable<Integer> {
 
     /** Options every models/retrain command takes. */
     public static final class Target {
-        @Option(names = "--pipeline", required = true, description = "Pipeline name, e.g. credit")
+        // not required = true: picocli would then demand it of `models` too when a subcommand
+        // (`models show V --pipeline P`) carries it; checked when the client is made instead
+        @Option(names = "--pipeline", description = "Pipeline name, e.g. credit (required)")
         String pipeline;
+
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec mixee;
 
         @Option(names = "--url", defaultValue = "http://127.0.0.1:8183",
                 description = "The orchestrator's HTTP address (default: ${DEFAULT-VALUE})")
@@ -40,6 +45,10 @@ public final class ModelsCommand implements Callable<Integer> {
         boolean json;
 
         OrchestratorClient client() {
+            if (pipeline == null) {
+                throw new picocli.CommandLine.ParameterException(mixee.commandLine(),
+                        "Missing required option: '--pipeline=<pipeline>'");
+            }
             return new OrchestratorClient(url, pipeline, token);
         }
     }
@@ -136,6 +145,27 @@ public final class ModelsCommand implements Callable<Integer> {
                 metrics.add(metricRow("champion", v.path("champion_metrics")));
             }
             printTable(out, metrics);
+            JsonNode offline = v.path("offline_metrics");
+            List<String> shares = new ArrayList<>();
+            if (offline.has("simple_rule_lift_share")) {
+                shares.add("best simple rule " + percent(offline.path("simple_rule_lift_share")));
+            }
+            if (offline.has("spec_rule_lift_share")) {
+                shares.add("spec rule " + percent(offline.path("spec_rule_lift_share")));
+            }
+            if (!shares.isEmpty()) {
+                out.println("share of the model's ROC AUC lift over the class prior already achieved by: "
+                        + String.join(", ", shares));
+            }
+            if (v.path("slice_metrics").size() > 0) {
+                List<String[]> slices = new ArrayList<>();
+                slices.add(new String[] {"SLICE", "N", "POSITIVES", "ROC_AUC", "PR_AUC", "BRIER", "ACCURACY"});
+                v.path("slice_metrics").fields().forEachRemaining(e -> slices.add(new String[] {e.getKey(),
+                    count(e.getValue().path("n")), count(e.getValue().path("positives")),
+                    number(e.getValue().path("roc_auc")), number(e.getValue().path("pr_auc")),
+                    number(e.getValue().path("brier")), number(e.getValue().path("accuracy"))}));
+                printTable(out, slices);
+            }
             List<String[]> gates = new ArrayList<>();
             gates.add(new String[] {"GATE", "RESULT", "VALUE", "THRESHOLD", "WHY"});
             for (JsonNode g : v.path("gate_report")) {
@@ -149,6 +179,14 @@ public final class ModelsCommand implements Callable<Integer> {
                         + t.path("reason").asText());
             }
             return 0;
+        }
+
+        private static String percent(JsonNode share) {
+            return Math.round(100 * share.asDouble()) + "%";
+        }
+
+        private static String count(JsonNode n) {
+            return n.isNumber() ? Long.toString(Math.round(n.asDouble())) : "-";
         }
 
         private static String[] metricRow(String name, JsonNode m) {

@@ -28,6 +28,7 @@ import java.util.Optional;
 public final class PromotionGates {
     public static final String BEATS_BASELINE = "beats_baseline";
     public static final String BEATS_SIMPLE_RULE = "beats_simple_rule";
+    public static final String BEATS_SPEC_RULE = "beats_spec_rule";
     public static final String NON_INFERIOR_TO_CHAMPION = "non_inferior_to_champion";
     public static final String LATENCY_P99 = "latency_p99";
     public static final String ARTIFACT_SIZE = "artifact_size";
@@ -147,18 +148,43 @@ public final class PromotionGates {
      */
     public GateCheck beatsSimpleRule(boolean[] labels, double[] candidateScores, double[] ruleScores, double priorAuc,
                                      String rule) {
+        return beatsRule(BEATS_SIMPLE_RULE, "the best simple rule (" + rule + ")", labels, candidateScores,
+                ruleScores, priorAuc);
+    }
+
+    /**
+     * The {@code beats_spec_rule} gate: one-sided DeLong p (candidate ROC AUC over the spec's
+     * {@code evaluation.rule_baseline}, same holdout) below {@code significance}; the sentence says how much of the
+     * candidate's lift over the class prior the rule already achieves.
+     */
+    public GateCheck beatsSpecRule(boolean[] labels, double[] candidateScores, double[] ruleScores, double priorAuc,
+                                   String expression) {
+        return beatsRule(BEATS_SPEC_RULE, "the spec's rule (" + expression + ")", labels, candidateScores,
+                ruleScores, priorAuc);
+    }
+
+    /**
+     * How much of the candidate's ROC AUC lift over the class prior a baseline achieves ({@code (baseline - prior) /
+     * (candidate - prior)}), or NaN when the candidate has no lift.
+     */
+    public static double liftShare(double candidateAuc, double baselineAuc, double priorAuc) {
+        double lift = candidateAuc - priorAuc;
+        return lift <= 0 ? Double.NaN : (baselineAuc - priorAuc) / lift;
+    }
+
+    private GateCheck beatsRule(String gate, String what, boolean[] labels, double[] candidateScores,
+                                double[] ruleScores, double priorAuc) {
         DeLongResult test = DeLongTest.compare(labels, candidateScores, ruleScores);
         double alpha = promotion.significance();
         boolean passed = test.pValueOneSided() < alpha;
-        double lift = test.aucA() - priorAuc;
-        double share = lift <= 0 ? Double.NaN : (test.aucB() - priorAuc) / lift;
+        double share = liftShare(test.aucA(), test.aucB(), priorAuc);
         String shareText = Double.isNaN(share) ? "the candidate has no lift over the class prior"
                 : "the rule achieves " + Math.round(100 * share) + "% of the candidate's ROC AUC lift over the class "
                 + "prior";
-        String explanation = "ROC AUC " + fmt(test.aucA()) + " vs " + fmt(test.aucB()) + " for the best simple rule ("
-                + rule + "); " + shareText + "; DeLong p = " + p(test.pValueOneSided()) + (passed ? " < " : " >= ")
+        String explanation = "ROC AUC " + fmt(test.aucA()) + " vs " + fmt(test.aucB()) + " for " + what + "; "
+                + shareText + "; DeLong p = " + p(test.pValueOneSided()) + (passed ? " < " : " >= ")
                 + fmt(alpha) + (passed ? "" : ": the model is not shown to beat a rule a person could apply by hand");
-        return new GateCheck(BEATS_SIMPLE_RULE, test.aucA() - test.aucB(), 0, passed, explanation);
+        return new GateCheck(gate, test.aucA() - test.aucB(), 0, passed, explanation);
     }
 
     private GateCheck latency(double p99Micros) {

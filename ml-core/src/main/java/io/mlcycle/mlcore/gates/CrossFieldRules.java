@@ -136,6 +136,90 @@ public final class CrossFieldRules {
         return rules.isEmpty();
     }
 
+    /**
+     * One CEL expression over a record's fields, compiled once, with the same types and mixed arithmetic as the
+     * rules: the spec's evaluation slices (true or false) and rule baseline (true or false, or a number as a score).
+     * Immutable and thread-safe.
+     */
+    public static final class Expression {
+        private final String text;
+        private final CelRuntime.Program program;
+        private final Set<String> fields;
+
+        private Expression(String text, CelRuntime.Program program, Set<String> fields) {
+            this.text = text;
+            this.program = program;
+            this.fields = fields;
+        }
+
+        public String text() {
+            return text;
+        }
+
+        /** The declared fields the expression reads. */
+        public Set<String> fields() {
+            return fields;
+        }
+
+        /**
+         * The expression's value for {@code record} (Boolean or Double), or empty when one of its fields is missing
+         * there or it cannot be evaluated (e.g. a division by zero).
+         */
+        public Optional<Object> evaluate(Map<String, Object> record) {
+            Map<String, Object> vars = new HashMap<>();
+            for (String field : fields) {
+                Object value = record.get(field);
+                if (value == null) {
+                    return Optional.empty();
+                }
+                vars.put(field, value instanceof Number n && !(value instanceof Double) ? n.doubleValue() : value);
+            }
+            try {
+                Object result = program.eval(vars);
+                return result instanceof Long l ? Optional.of(l.doubleValue()) : Optional.ofNullable(result);
+            } catch (CelEvaluationException | RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Why {@code expression} does not compile against the fields of {@code data}, or does not give a value of an
+     * allowed kind (a number is allowed when {@code numberAllowed}; true or false always), or empty when it is fine.
+     */
+    public static Optional<String> expressionError(String expression, DataSpec data, boolean numberAllowed) {
+        CelValidationResult result = compiler(data).compile(expression);
+        if (result.hasError()) {
+            return Optional.of("is not a valid CEL expression over the declared fields: "
+                    + result.getErrorString().replace("\n", " "));
+        }
+        try {
+            CelType type = result.getAst().getResultType();
+            boolean number = type.equals(SimpleType.DOUBLE) || type.equals(SimpleType.INT);
+            if (!type.equals(SimpleType.BOOL) && !(numberAllowed && number)) {
+                return Optional.of("must give true or false" + (numberAllowed ? " or a number" : "")
+                        + ", but gives " + type.name());
+            }
+        } catch (CelValidationException e) {
+            return Optional.of(e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Compiles one expression (check it with {@link #expressionError} first to report a spec error).
+     *
+     * @throws IllegalArgumentException naming {@code what} when it does not compile
+     */
+    public static Expression expression(String what, String expression, DataSpec data) {
+        try {
+            CelAbstractSyntaxTree ast = compiler(data).compile(expression).getAst();
+            return new Expression(expression, runtime().createProgram(ast), referencedFields(expression, data));
+        } catch (CelValidationException | CelEvaluationException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String describe(Set<String> fields, Map<String, Object> record) {
         List<String> parts = new ArrayList<>();
         for (String f : fields) {

@@ -27,13 +27,15 @@ import org.apache.avro.Schema;
  * @param gates       gates section (defaults filled in): unseen categories, sentinels, CEL rules, lateness, duplicates
  * @param monitoring  monitoring section (defaults filled in)
  * @param replay      replay section (defaults filled in)
+ * @param evaluation  evaluation section (defaults filled in): slices and the rule baseline
  */
 public record PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
                            TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
                            String sourceName, String sha256, CanarySpec canary, GatesSpec gates,
-                           MonitoringSpec monitoring, ReplaySpec replay) {
+                           MonitoringSpec monitoring, ReplaySpec replay, EvaluationSpec evaluation) {
 
     public PipelineSpec {
+        evaluation = evaluation == null ? EvaluationSpec.DEFAULTS : evaluation;
         monitoring = monitoring == null ? MonitoringSpec.DEFAULTS : monitoring;
         replay = replay == null ? ReplaySpec.DEFAULTS : replay;
         Objects.requireNonNull(pipeline, "pipeline");
@@ -49,6 +51,15 @@ public record PipelineSpec(String pipeline, String description, DataSpec data, L
         Objects.requireNonNull(gates, "gates");
     }
 
+    /** A spec without an evaluation section. */
+    public PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
+                        TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
+                        String sourceName, String sha256, CanarySpec canary, GatesSpec gates,
+                        MonitoringSpec monitoring, ReplaySpec replay) {
+        this(pipeline, description, data, label, objective, training, triggers, drift, promotion, sourceName, sha256,
+                canary, gates, monitoring, replay, EvaluationSpec.DEFAULTS);
+    }
+
     /** A spec with the default canary, gates, monitoring and replay sections. */
     public PipelineSpec(String pipeline, String description, DataSpec data, LabelSpec label, ObjectiveSpec objective,
                         TrainingSpec training, TriggerSpec triggers, DriftSpec drift, PromotionSpec promotion,
@@ -60,7 +71,7 @@ public record PipelineSpec(String pipeline, String description, DataSpec data, L
     /** This spec with another canary section (tests and tools that vary one section). */
     public PipelineSpec withCanary(CanarySpec newCanary) {
         return new PipelineSpec(pipeline, description, data, label, objective, training, triggers, drift, promotion,
-                sourceName, sha256, newCanary, gates, monitoring, replay);
+                sourceName, sha256, newCanary, gates, monitoring, replay, evaluation);
     }
 
     /** The feature fields, in declared order. */

@@ -56,7 +56,8 @@ public final class PipelineSpecParser {
 
     private static final Set<String> TOP_KEYS =
             Set.of("pipeline", "description", "data", "label", "objective", "training", "triggers", "drift", "promotion",
-                    GatesSpecReader.SECTION, "monitoring", "replay");
+                    GatesSpecReader.SECTION, "monitoring", "replay",
+                    EvaluationSpecReader.SECTION);
     private static final Set<String> DATA_KEYS =
             Set.of("record", "namespace", "key", "event_time", "missing_values", "max_future", "fields");
     private static final Set<String> FIELD_KEYS =
@@ -66,7 +67,7 @@ public final class PipelineSpecParser {
     private static final Set<String> BUDGET_KEYS = Set.of("latency_p99_ms", "artifact_max_bytes");
     private static final Set<String> TRAINING_KEYS =
             Set.of("trainer", "seed", "holdout_fraction", "min_examples", "max_examples", "hyperparameters");
-    private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown");
+    private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown", "schedule");
     private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold", "significance");
     private static final Set<String> PROMOTION_KEYS = Set.of("significance", "min_lift", "non_inferiority_margin",
             "canary_fraction", "min_labeled", "canary_alpha", "canary_margin");
@@ -318,11 +319,13 @@ public final class PipelineSpecParser {
             GatesSpec gates = new GatesSpecReader(ctx).read(root, data);
             MonitoringSpec monitoring = readMonitoring(root);
             ReplaySpec replay = readReplay(root, data, label);
+            EvaluationSpec evaluation = new EvaluationSpecReader(ctx).read(root, data,
+                    label == null ? null : label.field());
             if (pipeline == null || data == null || label == null) {
                 return null;
             }
             return new PipelineSpec(pipeline, description, data, label, objective, training, triggers, drift, promotion,
-                    ctx.source, sha256, canary, gates, monitoring, replay);
+                    ctx.source, sha256, canary, gates, monitoring, replay, evaluation);
         }
 
         private MapNode section(MapNode root, String key, boolean required, Set<String> allowed) {
@@ -722,7 +725,9 @@ public final class PipelineSpecParser {
             MapNode triggers = section(root, "triggers", false, TRIGGER_KEYS);
             long volume = ctx.integer(triggers, "triggers", "volume", 0, 1);
             Duration cooldown = ctx.duration(triggers, "triggers", "cooldown", TriggerSpec.DEFAULT_COOLDOWN);
-            return new TriggerSpec(volume > 0 ? OptionalLong.of(volume) : OptionalLong.empty(), cooldown);
+            Duration schedule = ctx.duration(triggers, "triggers", "schedule", null);
+            return new TriggerSpec(volume > 0 ? OptionalLong.of(volume) : OptionalLong.empty(), cooldown,
+                    java.util.Optional.ofNullable(schedule));
         }
 
         private DriftSpec readDrift(MapNode root) {
