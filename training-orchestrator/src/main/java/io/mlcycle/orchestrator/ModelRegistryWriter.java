@@ -5,11 +5,15 @@ import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.mlcore.registry.ModelSigning;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +59,16 @@ public final class ModelRegistryWriter implements AutoCloseable {
      * transaction could not be committed (nothing is visible then).
      */
     public synchronized List<ModelVersion> write(StagePlanner.RegistryUpdate update) {
+        return write(update, Map.of(), null);
+    }
+
+    /**
+     * {@link #write(StagePlanner.RegistryUpdate)} together with the consumed offsets of {@code group} (in the same
+     * transaction): the input that caused the update is consumed exactly once with it. No offsets: none are sent.
+     */
+    public synchronized List<ModelVersion> write(StagePlanner.RegistryUpdate update,
+                                                 Map<TopicPartition, OffsetAndMetadata> offsets,
+                                                 ConsumerGroupMetadata group) {
         List<ModelVersion> signed = update.versions().stream().map(signing::sign).toList();
         if (!initialised) {
             producer.initTransactions();
@@ -70,6 +84,9 @@ public final class ModelRegistryWriter implements AutoCloseable {
             update.alert().ifPresent(alert -> producer.send(new ProducerRecord<>(alertsTopic,
                     keySerializer.serialize(alertsTopic, alert.getType() + ":" + alert.getSubject()),
                     alertSerializer.serialize(alertsTopic, alert))));
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, Objects.requireNonNull(group, "group"));
+            }
             producer.commitTransaction();
             return signed;
         } catch (KafkaException | IllegalStateException e) {

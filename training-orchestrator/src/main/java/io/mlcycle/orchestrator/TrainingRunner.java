@@ -100,6 +100,11 @@ public final class TrainingRunner {
     private final Clock clock;
     private final PromotionGates promotionGates;
 
+    /** The spec this runner trains by. */
+    public PipelineSpec spec() {
+        return spec;
+    }
+
     public TrainingRunner(PipelineSpec spec, Clock clock) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.clock = Objects.requireNonNull(clock, "clock");
