@@ -32,7 +32,10 @@ final class PromotionStagesReader {
 
     /** @param promotion the promotion section, or null when the spec has none */
     CanarySpec read(MapNode promotion) {
-        CanarySpec.Policy policy = readPolicy(promotion);
+        CanarySpec.Policy read = readPolicy(promotion);
+        // an unreadable policy is reported once, not again as "stages need the staged policy"
+        boolean invalidPolicy = read == null;
+        CanarySpec.Policy policy = invalidPolicy ? CanarySpec.Policy.DIRECT : read;
         MapNode stages = subMap(promotion, SECTION, "stages", STAGE_KEYS);
         Entry shadowEntry = ctx.entry(stages, "shadow");
         Entry canaryEntry = ctx.entry(stages, "canary");
@@ -56,7 +59,7 @@ final class PromotionStagesReader {
             shadow = new CanarySpec.ShadowStage(minPredictions, duration);
         }
         boolean canaryStage = canaryEntry != null || shadowEntry == null;
-        if (policy == CanarySpec.Policy.DIRECT && stages != null) {
+        if (policy == CanarySpec.Policy.DIRECT && stages != null && !invalidPolicy) {
             ctx.error(ctx.line(promotion, "stages"), SECTION + ".stages",
                     "stages apply only to 'policy: staged' (the policy is direct: a version passing the offline "
                             + "gates becomes champion at once); add 'policy: staged' or remove the stages");
@@ -75,7 +78,7 @@ final class PromotionStagesReader {
         } catch (IllegalArgumentException e) {
             ctx.error(ctx.line(promotion, "policy"), SECTION + ".policy",
                     "must be direct or staged, but is '" + text + "'");
-            return CanarySpec.Policy.DIRECT;
+            return null;
         }
     }
 

@@ -99,7 +99,8 @@ class PromotionStagesReaderTest {
                 "promotion.stages.canary.alpha", "promotion.stages.canary.share",
                 "promotion.stages.shadow.min_predictions", "promotion.stages.shadow.duration");
         assertThat(e.getMessage()).contains("must be direct or staged, but is 'gradual'")
-                .contains("is also given as promotion.canary_alpha");
+                .contains("is also given as promotion.canary_alpha")
+                .doesNotContain("stages apply only to");
         assertThat(e.errors()).allSatisfy(error -> assertThat(error.line()).isGreaterThan(15));
     }
 
