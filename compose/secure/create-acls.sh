@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ACLs of the secured compose stack, for one pipeline (first argument, default credit). Run as admin.
-# Writes: each service only its own outputs; only the training orchestrator writes <p>.models.
+# Writes: each service only its own outputs; only the training orchestrator writes <p>.models (serving's stage
+# decisions on online evidence go to <p>.models.decisions, which the orchestrator applies to the registry).
 # Reads: every service and the operator may read (and describe) the pipeline's topics.
 # Kafka Streams services also own their internal topics, consumer group and transactional ids, all prefixed by their
 # application id mlcycle-<p>-<service>.
@@ -30,7 +31,8 @@ write validation data.validated data.quarantine quality.reports monitoring.alert
 reads validation
 app validation "mlcycle-$p-validation"
 
-write serving-feedback predictions feedback examples.labeled data.quarantine monitoring.metrics monitoring.alerts
+write serving-feedback predictions feedback examples.labeled data.quarantine monitoring.metrics monitoring.alerts \
+  monitoring.observations models.decisions training.triggers
 reads serving-feedback
 app serving-feedback "mlcycle-$p-serving-feedback"
 
@@ -48,3 +50,4 @@ reads operator
 acls --add --allow-principal "User:operator" --operation Describe --group "mlcycle-$p-" --resource-pattern-type prefixed
 
 acls --list --topic "$p.models"
+acls --list --topic "$p.models.decisions"

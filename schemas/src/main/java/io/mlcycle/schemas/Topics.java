@@ -4,10 +4,12 @@ import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.Feedback;
 import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.MonitoringObservation;
 import io.mlcycle.avro.OnlineMetrics;
 import io.mlcycle.avro.Prediction;
 import io.mlcycle.avro.QualityReport;
 import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.avro.StageDecision;
 import io.mlcycle.avro.TrainingRun;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.schemas.TopicDescriptor.Cleanup;
@@ -80,6 +82,24 @@ public final class Topics {
             "models", String.class, ModelVersion.class, ValueFormat.SPECIFIC_AVRO, 1,
             Cleanup.COMPACT, null, "model versions with stage, artifact, lineage; orchestrator -> serving, validation");
 
+    /**
+     * Stage decisions on online evidence (promote, roll back), serving -> orchestrator, which alone writes the
+     * registry. Key: model version. One partition: decisions are applied in order.
+     */
+    public static final TopicDescriptor<String, StageDecision> MODELS_DECISIONS = new TopicDescriptor<>(
+            "models.decisions", String.class, StageDecision.class, ValueFormat.SPECIFIC_AVRO, 1,
+            Cleanup.DELETE, Duration.ofDays(30), "challenger promotions and rollbacks on online evidence; "
+            + "serving-feedback -> orchestrator");
+
+    /**
+     * Predictions and outcomes re-keyed by pipeline for the online monitor. Key: pipeline. One partition: metrics and
+     * the challenger tests are computed once per pipeline, over all the traffic.
+     */
+    public static final TopicDescriptor<String, MonitoringObservation> MONITORING_OBSERVATIONS = new TopicDescriptor<>(
+            "monitoring.observations", String.class, MonitoringObservation.class, ValueFormat.SPECIFIC_AVRO, 1,
+            Cleanup.DELETE, Duration.ofDays(7), "predictions and outcomes for the online monitor; feedback join -> "
+            + "online monitor (serving-feedback)");
+
     /** Online metrics per model version and window. Key: model version. */
     public static final TopicDescriptor<String, OnlineMetrics> MONITORING_METRICS = new TopicDescriptor<>(
             "monitoring.metrics", String.class, OnlineMetrics.class, ValueFormat.SPECIFIC_AVRO, 1,
@@ -92,7 +112,8 @@ public final class Topics {
 
     private static final List<TopicDescriptor<?, ?>> ALL = List.of(
             DATA_RAW, DATA_VALIDATED, DATA_QUARANTINE, QUALITY_REPORTS, PREDICTIONS, FEEDBACK, EXAMPLES_LABELED,
-            TRAINING_TRIGGERS, TRAINING_RUNS, MODELS, MONITORING_METRICS, MONITORING_ALERTS);
+            TRAINING_TRIGGERS, TRAINING_RUNS, MODELS, MODELS_DECISIONS, MONITORING_OBSERVATIONS, MONITORING_METRICS,
+            MONITORING_ALERTS);
 
     /**
      * The topics the feedback join reads together: they must be co-partitioned (the same number of partitions, keyed

@@ -24,7 +24,8 @@ class TopicsTest {
             assertThat(name).startsWith("credit.");
             assertThat(names.add(name)).as("duplicate topic %s", name).isTrue();
         }
-        assertThat(names).hasSize(12).contains("credit.data.raw", "credit.models", "credit.examples.labeled");
+        assertThat(names).hasSize(14).contains("credit.data.raw", "credit.models", "credit.examples.labeled",
+                "credit.models.decisions", "credit.monitoring.observations");
     }
 
     @Test

@@ -82,11 +82,6 @@ public final class ModelRegistryWatcher implements ModelSource {
         return versions.get(version);
     }
 
-    @Override
-    public Optional<ModelVersion> signForRegistry(ModelVersion version) {
-        return Optional.of(versions.selector().signing().sign(version));
-    }
-
     /** A supplier view of {@link #champion()}, as the topology and the HTTP handlers take it. */
     public Supplier<Optional<LoadedModel>> championSupplier() {
         return this::champion;

@@ -15,14 +15,6 @@ public interface ModelSource {
         return Optional.empty();
     }
 
-    /**
-     * {@code version} signed with the deployment's model-signing key, for a registry record serving writes (a canary
-     * decision); empty when this source has no key (then serving does not write to the registry).
-     */
-    default Optional<ModelVersion> signForRegistry(ModelVersion version) {
-        return Optional.empty();
-    }
-
     /** A source serving only a champion (no canary, no shadow), as tools and tests give it. */
     static ModelSource championOnly(Supplier<Optional<LoadedModel>> champion) {
         return () -> new ServingModels(champion.get().orElse(null), null, java.util.List.of());

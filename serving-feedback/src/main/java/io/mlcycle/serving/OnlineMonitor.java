@@ -2,13 +2,15 @@ package io.mlcycle.serving;
 
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;
-import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.DecisionKind;
 import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.MonitoringObservation;
+import io.mlcycle.avro.ObservationKind;
+import io.mlcycle.avro.ObservedScore;
 import io.mlcycle.avro.OnlineMetrics;
-import io.mlcycle.avro.Prediction;
-import io.mlcycle.avro.PredictionSummary;
 import io.mlcycle.avro.Severity;
 import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.StageDecision;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.avro.TriggerReason;
 import io.mlcycle.avro.Variant;
@@ -18,6 +20,7 @@ import io.mlcycle.mlcore.online.SequentialPairedTest;
 import io.mlcycle.mlcore.spec.CanarySpec;
 import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.schemas.Topics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -36,71 +40,100 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Online evidence, inside the serving topology, fed by the join processors ({@link MonitorInput}):
+ * The online monitor, once per pipeline: reads {@code <p>.monitoring.observations} (one partition, fed by
+ * {@link MonitorObserver} from every partition of the join) and writes
  * <ul>
  *   <li><b>Online metrics</b> per model version, variant and event-time window (tumbling,
- *       {@code serving.metrics.window}): predictions, latency, and for labeled outcomes ROC AUC, log loss, Brier,
- *       accuracy, calibration, positive rate, with the offline metrics the version was registered with and the gap
- *       (online minus offline). A window is written to {@code <p>.monitoring.metrics} once stream time has passed
- *       its end plus the join window (its labels can no longer arrive); one record per stream task, naming its
- *       input partition ({@code task_partition}).</li>
+ *       {@code serving.metrics.window}) to {@code <p>.monitoring.metrics}: predictions, latency, and for labeled
+ *       outcomes ROC AUC, log loss, Brier, accuracy, calibration, positive rate, with the offline metrics the version
+ *       was registered with and the gap (online minus offline). A window is written once stream time has passed its
+ *       end plus the join window (its labels can no longer arrive); one record per version, variant and window for
+ *       all the pipeline's traffic.</li>
  *   <li><b>Degradation</b>: a champion window whose Brier score is significantly worse than offline (one-sided z test
- *       at the spec's {@code promotion.canary_alpha}, beyond {@code promotion.canary_margin}, at least
- *       {@code promotion.min_labeled} outcomes) raises a DEGRADATION alert and a DEGRADATION training trigger.</li>
- *   <li><b>Canary decisions</b>: each labeled outcome scored by both canary and champion updates the canary's
+ *       at the spec's canary alpha, beyond the canary margin, at least min_labeled outcomes) raises a DEGRADATION
+ *       alert to {@code <p>.monitoring.alerts} and a DEGRADATION trigger to {@code <p>.training.triggers}.</li>
+ *   <li><b>Stage decisions</b> to {@code <p>.models.decisions}: each labeled outcome scored by a challenger (CANARY,
+ *       or SHADOW under a staged policy with a shadow stage) and by the champion updates the challenger's
  *       {@link SequentialPairedTest} on the paired Brier difference, valid however often it is checked. Significantly
- *       worse: the canary is rolled back (stage REJECTED). Significantly no worse after {@code promotion.min_labeled}
- *       outcomes: the canary becomes CHAMPION and the champion RETIRED. Each stream task (input partition) tests
- *       its own share of the traffic at alpha / partitions (Bonferroni), so any wrong decision stays below alpha. Each decision is written to
- *       {@code <p>.models} with its evidence in words (and a rollback also alerts).</li>
+ *       worse: ROLLBACK (and an alert). Significantly no worse after min_labeled outcomes, for a challenger whose next
+ *       stage is CHAMPION: PROMOTE. A shadow whose next stage is CANARY moves on once it made the shadow stage's
+ *       minimum predictions over its minimum event-time span without being significantly worse. The orchestrator
+ *       applies the decision to the registry (serving never writes {@code <p>.models}).</li>
  * </ul>
  */
-final class OnlineMonitor implements Processor<String, Object, String, Object> {
+final class OnlineMonitor implements Processor<String, byte[], String, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(OnlineMonitor.class);
-    private static final byte OPEN = 0;
-    private static final byte DECIDED = 1;
+    /** Who takes the decisions, as recorded in the registry history. */
+    static final String DECIDED_BY = "serving-feedback";
 
     private final JoinSettings settings;
     private final ModelSource models;
     private final CanarySpec canary;
-    private final double taskAlpha;
-    private final long taskMinLabeled;
+    private final Deserializer<MonitoringObservation> observations;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> windows;
-    private KeyValueStore<String, byte[]> canaryTests;
+    private KeyValueStore<String, byte[]> challengers;
 
-    OnlineMonitor(JoinSettings settings, ModelSource models) {
+    OnlineMonitor(JoinSettings settings, ModelSource models, Deserializer<MonitoringObservation> observations) {
         this.settings = settings;
         this.models = models;
         this.canary = settings.spec().canary();
-        // Each stream task (one per input partition) tests the canary on its own share of the traffic; splitting
-        // alpha over the tasks (Bonferroni) keeps the chance that any of them decides wrongly at most alpha.
-        this.taskAlpha = canary.alpha() / Topics.EVENT_PARTITIONS;
-        this.taskMinLabeled = (canary.minLabeled() + Topics.EVENT_PARTITIONS - 1) / Topics.EVENT_PARTITIONS;
+        this.observations = observations;
     }
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.windows = context.getStateStore(ServingTopology.METRICS_STORE);
-        this.canaryTests = context.getStateStore(ServingTopology.CANARY_STORE);
+        this.challengers = context.getStateStore(ServingTopology.CHALLENGER_STORE);
         context.schedule(settings.punctuateInterval(), PunctuationType.STREAM_TIME, this::closeWindows);
     }
 
     @Override
-    public void process(Record<String, Object> record) {
-        if (record.value() instanceof MonitorInput.Predicted predicted) {
-            Prediction p = predicted.prediction();
-            update(p.getModelVersion(), p.getVariant(), predicted.anchorMs(),
-                    m -> m.prediction(p.getDecision(), p.getLatencyMicros()));
-        } else if (record.value() instanceof MonitorInput.Labeled labeled) {
-            LabeledExample example = labeled.example();
-            boolean positive = example.getPositive();
-            for (PredictionSummary p : example.getPredictions()) {
-                update(p.getModelVersion(), p.getVariant(), labeled.anchorMs(),
-                        m -> m.outcome(p.getScore(), positive, p.getDecision()));
+    public void process(Record<String, byte[]> record) {
+        MonitoringObservation observation;
+        try {
+            observation = record.value() == null ? null
+                    : observations.deserialize(Topics.MONITORING_OBSERVATIONS.name(settings.pipeline()),
+                    record.value());
+        } catch (RuntimeException e) {
+            LOG.warn("Unreadable monitoring observation skipped: {}", e.getMessage());
+            return;
+        }
+        if (observation == null) {
+            return;
+        }
+        long anchorMs = observation.getAnchorTime().toEpochMilli();
+        if (observation.getKind() == ObservationKind.PREDICTION) {
+            for (ObservedScore s : observation.getScores()) {
+                update(s.getModelVersion(), s.getVariant(), anchorMs,
+                        m -> m.prediction(s.getDecision(), s.getLatencyMicros()));
+                if (s.getVariant() == Variant.SHADOW || s.getVariant() == Variant.CANARY) {
+                    challenger(s.getModelVersion(), s.getVariant(), state -> state.predicted(anchorMs), null);
+                }
             }
-            compareCanary(example);
+        } else if (observation.getKind() == ObservationKind.OUTCOME && observation.getPositive() != null) {
+            boolean positive = observation.getPositive();
+            double y = positive ? 1 : 0;
+            ObservedScore champion = null;
+            for (ObservedScore s : observation.getScores()) {
+                update(s.getModelVersion(), s.getVariant(), anchorMs,
+                        m -> m.outcome(s.getScore(), positive, s.getDecision()));
+                if (s.getVariant() == Variant.CHAMPION && champion == null) {
+                    champion = s;
+                }
+            }
+            if (champion != null) {
+                double championLoss = square(champion.getScore() - y);
+                String championVersion = champion.getModelVersion();
+                for (ObservedScore s : observation.getScores()) {
+                    if (s.getVariant() == Variant.SHADOW || s.getVariant() == Variant.CANARY) {
+                        double difference = square(s.getScore() - y) - championLoss;
+                        challenger(s.getModelVersion(), s.getVariant(), state -> state.paired(difference),
+                                championVersion);
+                    }
+                }
+            }
         }
     }
 
@@ -160,7 +193,6 @@ final class OnlineMonitor implements Processor<String, Object, String, Object> {
                 .setOfflineMetrics(offline)
                 .setOfflineOnlineGap(gap)
                 .setEmittedAt(Instant.ofEpochMilli(nowMs))
-                .setTaskPartition(context.taskId().partition())
                 .build();
         context.forward(new Record<String, Object>(version, metrics, end), ServingTopology.METRICS_SINK);
         if (variant == Variant.CHAMPION && window.labeled() >= canary.minLabeled() && offline.containsKey("brier")) {
@@ -219,94 +251,126 @@ final class OnlineMonitor implements Processor<String, Object, String, Object> {
                 .map(LoadedModel::offlineMetrics).orElse(Map.of());
     }
 
-    private void compareCanary(LabeledExample example) {
-        PredictionSummary canaryPrediction = first(example, Variant.CANARY);
-        PredictionSummary championPrediction = first(example, Variant.CHAMPION);
-        if (canaryPrediction == null || championPrediction == null) {
-            return;
-        }
-        String version = canaryPrediction.getModelVersion();
-        byte[] stored = canaryTests.get(version);
-        if (stored != null && stored[0] == DECIDED) {
-            return;
-        }
-        SequentialPairedTest test = stored == null ? SequentialPairedTest.start(canary.margin())
-                : SequentialPairedTest.fromBytes(java.util.Arrays.copyOfRange(stored, 1, stored.length));
-        double y = example.getPositive() ? 1 : 0;
-        double canaryLoss = square(canaryPrediction.getScore() - y);
-        double championLoss = square(championPrediction.getScore() - y);
-        test = test.update(canaryLoss - championLoss);
-        boolean decided = false;
-        if (test.significantlyWorse(taskAlpha)) {
-            decided = decide(test, version, championPrediction.getModelVersion(), false);
-        } else if (test.n() >= taskMinLabeled && test.significantlyNoWorse(taskAlpha)) {
-            decided = decide(test, version, championPrediction.getModelVersion(), true);
-        }
-        byte[] state = test.toBytes();
-        byte[] value = new byte[state.length + 1];
-        value[0] = decided ? DECIDED : OPEN;
-        System.arraycopy(state, 0, value, 1, state.length);
-        canaryTests.put(version, value);
+    // ---------------------------------------------------------------- challengers
+
+    /** Whether this monitor decides challengers of {@code variant} (shadows only under a policy with a shadow stage). */
+    private boolean decides(Variant variant) {
+        return variant == Variant.CANARY || (variant == Variant.SHADOW && canary.shadow() != null);
     }
 
-    private boolean decide(SequentialPairedTest test, String canaryVersion, String championVersion, boolean promote) {
+    private void challenger(String version, Variant variant,
+                            java.util.function.UnaryOperator<ChallengerState> change, String championVersion) {
+        if (!decides(variant)) {
+            return;
+        }
+        String key = version + "|" + variant.name();
+        byte[] stored = challengers.get(key);
+        ChallengerState state = stored == null ? ChallengerState.start(canary.margin())
+                : ChallengerState.fromBytes(stored);
+        if (state.decided()) {
+            return;
+        }
+        state = change.apply(state);
+        Stage stage = variant == Variant.SHADOW ? Stage.SHADOW : Stage.CANARY;
+        Optional<Decision> decision = decide(stage, state);
+        if (decision.isPresent()) {
+            String champion = championVersion != null ? championVersion
+                    : Optional.ofNullable(models.models().champion()).map(LoadedModel::version).orElse(null);
+            emitDecision(version, stage, decision.get(), state, champion);
+            state = state.decide();
+        }
+        challengers.put(key, state.toBytes());
+    }
+
+    /** A decision on a challenger: its kind, the stage it leads to, and the evidence in words. */
+    private record Decision(DecisionKind kind, Stage to, String words) {
+    }
+
+    private Optional<Decision> decide(Stage stage, ChallengerState state) {
+        SequentialPairedTest test = state.test();
+        double alpha = canary.alpha();
+        if (test.significantlyWorse(alpha)) {
+            return Optional.of(new Decision(DecisionKind.ROLLBACK, Stage.REJECTED, String.format(Locale.ROOT,
+                    "rolled back on online evidence: %s %%s is significantly worse than champion %%s on %d paired "
+                            + "labeled outcomes (mean Brier difference challenger - champion %.4f; always-valid "
+                            + "p = %.3g < alpha %.3g; sequential test by betting, valid under continuous monitoring)",
+                    stage, test.n(), test.mean(), test.pWorse(), alpha)));
+        }
+        Stage next = canary.nextStage(stage);
+        if (next == Stage.CHAMPION) {
+            if (test.n() >= canary.minLabeled() && test.significantlyNoWorse(alpha)) {
+                return Optional.of(new Decision(DecisionKind.PROMOTE, Stage.CHAMPION, String.format(Locale.ROOT,
+                        "promoted on online evidence: %s %%s is significantly no worse than champion %%s on %d paired "
+                                + "labeled outcomes (at least %d required; mean Brier difference challenger - "
+                                + "champion %.4f, margin %.4f; always-valid p = %.3g < alpha %.3g; sequential test by "
+                                + "betting, valid under continuous monitoring)", stage, test.n(),
+                        canary.minLabeled(), test.mean(), test.margin(), test.pNoWorse(), alpha)));
+            }
+            return Optional.empty();
+        }
+        CanarySpec.ShadowStage shadow = canary.shadow();
+        if (shadow != null && state.predictions() >= shadow.minPredictions()
+                && state.spanMs() >= shadow.duration().toMillis()) {
+            return Optional.of(new Decision(DecisionKind.PROMOTE, next, String.format(Locale.ROOT,
+                    "shadow stage passed: %s %%s made %d predictions over %s of event time (at least %d over %s "
+                            + "required) and is not significantly worse than champion %%s on %d paired labeled "
+                            + "outcomes (mean Brier difference %.4f, always-valid p = %.3g, alpha %.3g); it moves on "
+                            + "to %s", stage, state.predictions(), Duration.ofMillis(state.spanMs()),
+                    shadow.minPredictions(), shadow.duration(), test.n(), test.mean(), test.pWorse(), alpha, next)));
+        }
+        return Optional.empty();
+    }
+
+    private void emitDecision(String version, Stage stage, Decision decision, ChallengerState state,
+                              String champion) {
         long now = context.currentStreamTimeMs();
         Instant at = Instant.ofEpochMilli(now);
-        String evidence = promote
-                ? String.format(Locale.ROOT, "promoted on online evidence: canary %s is significantly no worse than "
-                        + "champion %s on %d paired labeled outcomes (mean Brier difference canary - champion %.4f, "
-                        + "margin %.4f; always-valid p = %.3g < alpha %.3g per stream task (%.3g over %d tasks), "
-                        + "sequential test by betting, valid under continuous monitoring; at least %d outcomes "
-                        + "required per task)", canaryVersion, championVersion, test.n(), test.mean(), test.margin(),
-                        test.pNoWorse(), taskAlpha, canary.alpha(), Topics.EVENT_PARTITIONS, taskMinLabeled)
-                : String.format(Locale.ROOT, "rolled back on online evidence: canary %s is significantly worse than "
-                        + "champion %s on %d paired labeled outcomes (mean Brier difference canary - champion %.4f; "
-                        + "always-valid p = %.3g < alpha %.3g per stream task (%.3g over %d tasks), sequential test by "
-                        + "betting, valid under continuous monitoring)", canaryVersion, championVersion, test.n(),
-                        test.mean(), test.pWorse(), taskAlpha, canary.alpha(), Topics.EVENT_PARTITIONS);
-        Optional<ModelVersion> canaryRecord = models.registered(canaryVersion);
-        if (canaryRecord.isEmpty() || canaryRecord.get().getStage() != Stage.CANARY) {
-            LOG.warn("Canary {} is no longer a canary in the registry; decision not written: {}", canaryVersion,
-                    evidence);
-            return true;
+        String words = String.format(Locale.ROOT, decision.words(), version, champion == null ? "(none)" : champion);
+        Optional<ModelVersion> registered = models.registered(version);
+        if (registered.isEmpty() || registered.get().getStage() != stage) {
+            LOG.warn("{} is no longer {} in the registry ({}); decision not sent: {}", version, stage,
+                    registered.map(v -> v.getStage().name()).orElse("unknown"), words);
+            return;
         }
-        LOG.info("Canary {} {}", canaryVersion, evidence);
-        writeModel(RegistryTransitions.transition(canaryRecord.get(), promote ? Stage.CHAMPION : Stage.REJECTED, at,
-                evidence), now);
-        if (promote) {
-            models.registered(championVersion).filter(v -> v.getStage() == Stage.CHAMPION).ifPresent(champion ->
-                    writeModel(RegistryTransitions.transition(champion, Stage.RETIRED, at, "replaced by canary "
-                            + canaryVersion + ", " + evidence), now));
-        } else {
+        SequentialPairedTest test = state.test();
+        Map<String, Double> statistics = new LinkedHashMap<>();
+        statistics.put("paired_outcomes", (double) test.n());
+        statistics.put("mean_brier_difference", test.mean());
+        statistics.put("p_worse", test.pWorse());
+        statistics.put("p_no_worse", test.pNoWorse());
+        statistics.put("alpha", canary.alpha());
+        statistics.put("margin", canary.margin());
+        statistics.put("min_labeled", (double) canary.minLabeled());
+        statistics.put("predictions", (double) state.predictions());
+        statistics.put("stage_span_ms", (double) state.spanMs());
+        StageDecision record = StageDecision.newBuilder()
+                .setDecisionId(version + ":" + stage + "->" + decision.to() + ":n=" + test.n() + ":at=" + now)
+                .setPipeline(settings.pipeline())
+                .setModelVersion(version)
+                .setFromStage(stage)
+                .setToStage(decision.to())
+                .setDecision(decision.kind())
+                .setComparedWith(champion)
+                .setEvidence(words)
+                .setStatistics(statistics)
+                .setDecidedBy(DECIDED_BY)
+                .setDecidedAt(at)
+                .build();
+        LOG.info("{} {}: {}", decision.kind(), version, words);
+        context.forward(new Record<String, Object>(version, record, now), ServingTopology.DECISIONS_SINK);
+        if (decision.kind() == DecisionKind.ROLLBACK) {
             Map<String, String> details = new LinkedHashMap<>();
-            details.put("canary", canaryVersion);
-            details.put("champion", championVersion);
+            details.put("challenger", version);
+            details.put("stage", stage.name());
+            details.put("champion", String.valueOf(champion));
             details.put("paired_outcomes", Long.toString(test.n()));
             details.put("mean_brier_difference", Double.toString(test.mean()));
             details.put("p_value", Double.toString(test.pWorse()));
-            Alert alert = Records.alert(settings.pipeline(), AlertType.DEGRADATION, Severity.WARNING, canaryVersion,
-                    "Canary " + canaryVersion + " " + evidence, details, at);
+            Alert alert = Records.alert(settings.pipeline(), AlertType.DEGRADATION, Severity.WARNING, version,
+                    stage + " " + version + " " + words, details, at);
             context.forward(new Record<String, Object>(Records.alertKey(alert), alert, now),
                     ServingTopology.ALERTS_SINK);
         }
-        return true;
-    }
-
-    private void writeModel(ModelVersion version, long timestamp) {
-        // Every service refuses unsigned registry records, so a canary decision is signed like the orchestrator's.
-        java.util.Optional<ModelVersion> maybeSigned = models.signForRegistry(version);
-        if (maybeSigned.isEmpty()) {
-            LOG.error("Not writing the {} transition of {}: this model source has no signing key (canary decisions "
-                    + "need the registry watcher)", version.getStage(), version.getVersion());
-            return;
-        }
-        ModelVersion signed = maybeSigned.get();
-        context.forward(new Record<String, Object>(signed.getVersion(), signed, timestamp),
-                ServingTopology.MODELS_SINK);
-    }
-
-    private static PredictionSummary first(LabeledExample example, Variant variant) {
-        return example.getPredictions().stream().filter(p -> p.getVariant() == variant).findFirst().orElse(null);
     }
 
     private static double square(double x) {

@@ -3,10 +3,11 @@ package io.mlcycle.serving;
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.Feedback;
 import io.mlcycle.avro.LabeledExample;
-import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.MonitoringObservation;
 import io.mlcycle.avro.OnlineMetrics;
 import io.mlcycle.avro.Prediction;
 import io.mlcycle.avro.QuarantineRecord;
+import io.mlcycle.avro.StageDecision;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
@@ -17,6 +18,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -32,8 +34,13 @@ import org.apache.kafka.streams.state.Stores;
  * stream-time punctuator: expires state older than the label-delay window; unmatched feedback is counted and
  * alerted (FEEDBACK_UNMATCHED) to &lt;p&gt;.monitoring.alerts
  * keyless feedback / predictions --> written back to their topic keyed by the event id in their value
- * new predictions and labeled examples --monitor--> &lt;p&gt;.monitoring.metrics (per version, variant, window);
- *     DEGRADATION alerts and &lt;p&gt;.training.triggers; canary promotion / rollback to &lt;p&gt;.models
+ * new predictions and labeled examples --observe--> &lt;p&gt;.monitoring.observations (keyed by pipeline)
+ * </pre>
+ * and a second sub-topology, once per pipeline (one partition):
+ * <pre>
+ * &lt;p&gt;.monitoring.observations --monitor--> &lt;p&gt;.monitoring.metrics (per version, variant, window);
+ *     DEGRADATION alerts and &lt;p&gt;.training.triggers; challenger promotions / rollbacks to
+ *     &lt;p&gt;.models.decisions (applied to the registry by the orchestrator)
  * </pre>
  *
  * Inputs are read as bytes and decoded inside the processors, so undecodable records are quarantined with their
@@ -43,7 +50,7 @@ public final class ServingTopology {
     static final String JOIN_STORE = "serving-join";
     static final String EXPIRY_STORE = "serving-join-expiry";
     static final String METRICS_STORE = "serving-online-metrics";
-    static final String CANARY_STORE = "serving-canary-tests";
+    static final String CHALLENGER_STORE = "serving-challenger-tests";
 
     static final String VALIDATED_SOURCE = "validated-source";
     static final String PREDICTIONS_SOURCE = "predictions-source";
@@ -51,10 +58,14 @@ public final class ServingTopology {
     static final String SCORE = "score";
     static final String COLLECT_PREDICTIONS = "collect-predictions";
     static final String JOIN_FEEDBACK = "join-feedback";
+    /** Where the join processors hand predictions and outcomes to the monitor ({@link MonitorObserver}). */
     static final String MONITOR = "online-monitor";
+    static final String OBSERVATIONS_SINK = "observations-sink";
+    static final String OBSERVATIONS_SOURCE = "observations-source";
+    static final String AGGREGATE = "online-monitor-aggregate";
     static final String METRICS_SINK = "metrics-sink";
     static final String TRIGGERS_SINK = "triggers-sink";
-    static final String MODELS_SINK = "models-sink";
+    static final String DECISIONS_SINK = "decisions-sink";
     static final String PREDICTIONS_SINK = "predictions-sink";
     static final String EXAMPLES_SINK = "examples-sink";
     static final String QUARANTINE_SINK = "quarantine-sink";
@@ -76,12 +87,13 @@ public final class ServingTopology {
      * @param alert      {@code <p>.monitoring.alerts}
      * @param metrics    {@code <p>.monitoring.metrics}
      * @param trigger    {@code <p>.training.triggers}
-     * @param model      {@code <p>.models}
+     * @param decision   {@code <p>.models.decisions}
+     * @param observation {@code <p>.monitoring.observations}
      */
     public record TopologySerdes(Serde<GenericRecord> validated, Serde<Prediction> prediction, Serde<Feedback> feedback,
                                  Serde<LabeledExample> example, Serde<QuarantineRecord> quarantine,
                                  Serde<Alert> alert, Serde<OnlineMetrics> metrics, Serde<TrainingTrigger> trigger,
-                                 Serde<ModelVersion> model) {
+                                 Serde<StageDecision> decision, Serde<MonitoringObservation> observation) {
         public TopologySerdes {
             Objects.requireNonNull(validated, "validated");
             Objects.requireNonNull(prediction, "prediction");
@@ -91,7 +103,8 @@ public final class ServingTopology {
             Objects.requireNonNull(alert, "alert");
             Objects.requireNonNull(metrics, "metrics");
             Objects.requireNonNull(trigger, "trigger");
-            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(decision, "decision");
+            Objects.requireNonNull(observation, "observation");
         }
 
         /** The serdes of a pipeline's topics, as the platform builds them. */
@@ -100,7 +113,7 @@ public final class ServingTopology {
                     serdes.valueSerde(Topics.FEEDBACK), serdes.valueSerde(Topics.EXAMPLES_LABELED),
                     serdes.valueSerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.MONITORING_ALERTS),
                     serdes.valueSerde(Topics.MONITORING_METRICS), serdes.valueSerde(Topics.TRAINING_TRIGGERS),
-                    serdes.valueSerde(Topics.MODELS));
+                    serdes.valueSerde(Topics.MODELS_DECISIONS), serdes.valueSerde(Topics.MONITORING_OBSERVATIONS));
         }
     }
 
@@ -161,18 +174,27 @@ public final class ServingTopology {
                 PREDICTIONS_SOURCE);
         topology.addProcessor(JOIN_FEEDBACK, () -> new FeedbackProcessor(settings, metrics), FEEDBACK_SOURCE);
 
-        topology.addProcessor(MONITOR, () -> new OnlineMonitor(settings, models), SCORE, COLLECT_PREDICTIONS,
+        topology.addProcessor(MONITOR, () -> new MonitorObserver(settings), SCORE, COLLECT_PREDICTIONS,
                 JOIN_FEEDBACK);
+        String observationsTopic = Topics.MONITORING_OBSERVATIONS.name(pipeline);
+        topology.addSink(OBSERVATIONS_SINK, observationsTopic, Serdes.String().serializer(),
+                serdes.observation().serializer(), MONITOR);
+
+        // Once per pipeline: the observations of every join partition meet in the one partition of their topic.
+        topology.addSource(OBSERVATIONS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                observationsTopic);
+        topology.addProcessor(AGGREGATE, () -> new OnlineMonitor(settings, models,
+                serdes.observation().deserializer()), OBSERVATIONS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(METRICS_STORE),
-                Serdes.String(), Serdes.ByteArray()), MONITOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CANARY_STORE),
-                Serdes.String(), Serdes.ByteArray()), MONITOR);
+                Serdes.String(), Serdes.ByteArray()), AGGREGATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CHALLENGER_STORE),
+                Serdes.String(), Serdes.ByteArray()), AGGREGATE);
         topology.addSink(METRICS_SINK, Topics.MONITORING_METRICS.name(pipeline), Serdes.String().serializer(),
-                serdes.metrics().serializer(), MONITOR);
+                serdes.metrics().serializer(), AGGREGATE);
         topology.addSink(TRIGGERS_SINK, Topics.TRAINING_TRIGGERS.name(pipeline), Serdes.String().serializer(),
-                serdes.trigger().serializer(), MONITOR);
-        topology.addSink(MODELS_SINK, Topics.MODELS.name(pipeline), Serdes.String().serializer(),
-                serdes.model().serializer(), MONITOR);
+                serdes.trigger().serializer(), AGGREGATE);
+        topology.addSink(DECISIONS_SINK, Topics.MODELS_DECISIONS.name(pipeline), Serdes.String().serializer(),
+                serdes.decision().serializer(), AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_STORE),
                 Serdes.String(), new JoinStateSerde()), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE),
@@ -185,7 +207,7 @@ public final class ServingTopology {
         topology.addSink(QUARANTINE_SINK, Topics.DATA_QUARANTINE.name(pipeline), Serdes.String().serializer(),
                 serdes.quarantine().serializer(), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
         topology.addSink(ALERTS_SINK, Topics.MONITORING_ALERTS.name(pipeline), Serdes.String().serializer(),
-                serdes.alert().serializer(), JOIN_FEEDBACK, MONITOR);
+                serdes.alert().serializer(), JOIN_FEEDBACK, AGGREGATE);
         // Keyless feedback and predictions go back to their own topic keyed by event id (bytes unchanged), so that
         // they reach the partition, and the task, that holds their event's join state.
         topology.addSink(FEEDBACK_REKEY_SINK, feedbackTopic, Serdes.String().serializer(),

@@ -3,6 +3,8 @@ package io.mlcycle.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.DecisionKind;
+import io.mlcycle.avro.StageDecision;
 import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.Feedback;
 import io.mlcycle.avro.ModelVersion;
@@ -42,8 +44,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** Online metrics, degradation and canary decisions, through the serving topology in the test driver. */
 class OnlineMonitorTest {
     private static final PipelineSpec BASE = TestFixtures.spec();
-    /** Half the entities to the canary, at least 30 paired outcomes (10 per stream task) before a promotion. */
-    private static final PipelineSpec SPEC = BASE.withCanary(new CanarySpec(0.5, 30, 0.05, 0.01));
+    /** Half the entities to the canary, at least 30 paired outcomes before a promotion. */
+    private static final PipelineSpec DIRECT = BASE.withCanary(new CanarySpec(0.5, 30, 0.05, 0.01));
+    /** Staged: a shadow stage (40 predictions over at least 30 s of event time), then the canary. */
+    private static final PipelineSpec STAGED = BASE.withCanary(new CanarySpec(0.5, 30, 0.05, 0.01)
+            .staged(new CanarySpec.ShadowStage(40, Duration.ofSeconds(30)), true));
+    private static final PipelineSpec SPEC = DIRECT;
     private static final Duration METRICS_WINDOW = Duration.ofMinutes(5);
 
     @TempDir
@@ -54,19 +60,23 @@ class OnlineMonitorTest {
     private TestInputTopic<String, GenericRecord> validated;
     private TestInputTopic<String, Feedback> feedback;
     private TestInputTopic<String, byte[]> rawValidated;
-    private TestOutputTopic<String, ModelVersion> models;
+    private TestOutputTopic<String, StageDecision> decisions;
     private TestOutputTopic<String, OnlineMetrics> metrics;
     private TestOutputTopic<String, Alert> alerts;
     private TestOutputTopic<String, TrainingTrigger> triggers;
     private Instant streamTime = TestFixtures.T0;
 
     private void start(ModelVersion... versions) {
-        watcher = new ModelRegistryWatcher(SPEC, alert -> { }, ServingMetrics.inMemory(SPEC.pipeline()),
+        start(SPEC, versions);
+    }
+
+    private void start(PipelineSpec spec, ModelVersion... versions) {
+        watcher = new ModelRegistryWatcher(spec, alert -> { }, ServingMetrics.inMemory(SPEC.pipeline()),
                 Clock.fixed(TestFixtures.T0, ZoneOffset.UTC), io.mlcycle.mlcore.registry.ModelSigning.development());
         watcher.apply(List.of(versions));
         PipelineSerdes serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
                 SPEC.pipeline(), SPEC.dataSchema());
-        ServingFeedbackConfig config = TestFixtures.config(SPEC, Map.of(
+        ServingFeedbackConfig config = TestFixtures.config(spec, Map.of(
                 ServingFeedbackConfig.METRICS_WINDOW, METRICS_WINDOW.toString()));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "online-monitor-test");
@@ -81,8 +91,8 @@ class OnlineMonitorTest {
                 new ByteArraySerializer());
         feedback = driver.createInputTopic(Topics.FEEDBACK.name(p), new StringSerializer(),
                 serdes.valueSerde(Topics.FEEDBACK).serializer());
-        models = driver.createOutputTopic(Topics.MODELS.name(p), new StringDeserializer(),
-                serdes.valueSerde(Topics.MODELS).deserializer());
+        decisions = driver.createOutputTopic(Topics.MODELS_DECISIONS.name(p), new StringDeserializer(),
+                serdes.valueSerde(Topics.MODELS_DECISIONS).deserializer());
         metrics = driver.createOutputTopic(Topics.MONITORING_METRICS.name(p), new StringDeserializer(),
                 serdes.valueSerde(Topics.MONITORING_METRICS).deserializer());
         alerts = driver.createOutputTopic(Topics.MONITORING_ALERTS.name(p), new StringDeserializer(),
@@ -125,23 +135,39 @@ class OnlineMonitorTest {
         rawValidated.pipeInput("tick", null, streamTime);
     }
 
+    /** What the orchestrator does with a decision (StageDecisions), so the test can let serving follow it. */
+    private static ModelVersion applied(ModelVersion version, StageDecision decision) {
+        return io.mlcycle.mlcore.registry.ModelSigning.development().sign(
+                io.mlcycle.mlcore.registry.StageTransitions.transition(version, decision.getToStage(),
+                        decision.getDecidedAt(), decision.getDecidedBy(), decision.getEvidence()));
+    }
+
     @Test
-    void aBetterCanaryIsPromotedOnOnlineEvidenceAndTheChampionRetired() {
-        start(version(1, Stage.CHAMPION, 0.2, Map.of()), version(2, Stage.CANARY, 4.0, Map.of()));
+    void aBetterCanaryIsPromotedOnOnlineEvidenceOnceForThePipeline() {
+        ModelVersion champion = version(1, Stage.CHAMPION, 0.2, Map.of());
+        ModelVersion canary = version(2, Stage.CANARY, 4.0, Map.of());
+        start(champion, canary);
 
         traffic("a", 400);
 
-        List<ModelVersion> written = models.readValuesToList();
-        assertThat(written).extracting(ModelVersion::getVersion, ModelVersion::getStage)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("credit-v2", Stage.CHAMPION),
-                        org.assertj.core.groups.Tuple.tuple("credit-v1", Stage.RETIRED));
-        String reason = written.get(0).getHistory().get(written.get(0).getHistory().size() - 1).getReason();
-        assertThat(reason).contains("promoted on online evidence").contains("significantly no worse")
+        List<StageDecision> all = decisions.readValuesToList();
+        assertThat(all).as("one decision for the whole pipeline").hasSize(1);
+        StageDecision decision = all.get(0);
+        assertThat(decision.getModelVersion()).isEqualTo("credit-v2");
+        assertThat(decision.getDecision()).isEqualTo(DecisionKind.PROMOTE);
+        assertThat(decision.getFromStage()).isEqualTo(Stage.CANARY);
+        assertThat(decision.getToStage()).isEqualTo(Stage.CHAMPION);
+        assertThat(decision.getComparedWith()).isEqualTo("credit-v1");
+        assertThat(decision.getDecidedBy()).isEqualTo(OnlineMonitor.DECIDED_BY);
+        assertThat(decision.getEvidence()).contains("promoted on online evidence").contains("significantly no worse")
                 .contains("credit-v1").contains("always-valid p");
-        assertThat(written.get(0).getHistory().get(0).getBy()).isEqualTo(RegistryTransitions.ACTOR);
-        assertThat(written.get(0).getHistory().get(0).getFromStage()).isEqualTo(Stage.CANARY);
-        // The registry applies it; serving follows: the canary is the champion, with no canary left.
-        watcher.apply(written);
+        assertThat(decision.getStatistics().get("paired_outcomes")).isGreaterThanOrEqualTo(30.0);
+        assertThat(decision.getStatistics().get("p_no_worse")).isLessThan(0.05);
+        assertThat(decision.getStatistics().get("mean_brier_difference")).isNegative();
+        // The orchestrator applies it; serving follows: the canary is the champion, with no canary left.
+        watcher.apply(List.of(applied(canary, decision), io.mlcycle.mlcore.registry.ModelSigning.development().sign(
+                io.mlcycle.mlcore.registry.StageTransitions.transition(champion, Stage.RETIRED,
+                        decision.getDecidedAt(), "test", "replaced"))));
         assertThat(watcher.models().champion().version()).isEqualTo("credit-v2");
         assertThat(watcher.models().canary()).isNull();
     }
@@ -152,15 +178,49 @@ class OnlineMonitorTest {
 
         traffic("b", 200);
 
-        List<ModelVersion> written = models.readValuesToList();
-        assertThat(written).singleElement().satisfies(v -> {
-            assertThat(v.getVersion()).isEqualTo("credit-v2");
-            assertThat(v.getStage()).isEqualTo(Stage.REJECTED);
-            assertThat(v.getHistory().get(0).getReason()).contains("rolled back on online evidence")
-                    .contains("significantly worse");
+        assertThat(decisions.readValuesToList()).singleElement().satisfies(d -> {
+            assertThat(d.getModelVersion()).isEqualTo("credit-v2");
+            assertThat(d.getDecision()).isEqualTo(DecisionKind.ROLLBACK);
+            assertThat(d.getToStage()).isEqualTo(Stage.REJECTED);
+            assertThat(d.getEvidence()).contains("rolled back on online evidence").contains("significantly worse");
+            assertThat(d.getStatistics().get("p_worse")).isLessThan(0.05);
         });
         assertThat(alerts.readValuesToList()).filteredOn(a -> a.getType() == AlertType.DEGRADATION)
                 .singleElement().satisfies(a -> assertThat(a.getSubject()).isEqualTo("credit-v2"));
+    }
+
+    @Test
+    void underTheStagedPolicyAShadowMovesOnToCanaryAfterItsMinimumsAndTheCanaryIsThenTestedAfresh() {
+        ModelVersion shadow = version(2, Stage.SHADOW, 4.0, Map.of());
+        start(STAGED, version(1, Stage.CHAMPION, 0.2, Map.of()), shadow);
+
+        traffic("s", 20);
+        assertThat(decisions.isEmpty()).as("20 predictions over 20 s: below the shadow stage's minimums").isTrue();
+        traffic("t", 30);
+
+        StageDecision moved = decisions.readValuesToList().get(0);
+        assertThat(moved.getFromStage()).isEqualTo(Stage.SHADOW);
+        assertThat(moved.getToStage()).isEqualTo(Stage.CANARY);
+        assertThat(moved.getDecision()).isEqualTo(DecisionKind.PROMOTE);
+        assertThat(moved.getEvidence()).contains("shadow stage passed").contains("40 predictions");
+        assertThat(moved.getStatistics().get("predictions")).isEqualTo(40.0);
+
+        watcher.apply(List.of(applied(shadow, moved)));
+        assertThat(watcher.models().canary().version()).isEqualTo("credit-v2");
+        traffic("u", 400);
+        assertThat(decisions.readValuesToList()).singleElement().satisfies(d -> {
+            assertThat(d.getFromStage()).isEqualTo(Stage.CANARY);
+            assertThat(d.getToStage()).isEqualTo(Stage.CHAMPION);
+        });
+    }
+
+    @Test
+    void underTheDirectPolicyShadowsAreMonitoredButNeverDecided() {
+        start(version(1, Stage.CHAMPION, 4.0, Map.of()), version(2, Stage.SHADOW, -4.0, Map.of()));
+
+        traffic("w", 200);
+
+        assertThat(decisions.isEmpty()).isTrue();
     }
 
     @Test
@@ -188,7 +248,7 @@ class OnlineMonitorTest {
                 .isCloseTo(champion.getMetrics().get("roc_auc") - 0.9, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(champion.getWindowEnd().toEpochMilli() - champion.getWindowStart().toEpochMilli())
                 .isEqualTo(METRICS_WINDOW.toMillis());
-        assertThat(champion.getTaskPartition()).isZero();
+        assertThat(champion.getTaskPartition()).as("one record for the whole pipeline").isNull();
         assertThat(triggers.isEmpty()).as("a champion doing as well as offline raises nothing").isTrue();
     }
 

@@ -6,10 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;
+import io.mlcycle.avro.DecisionKind;
 import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Prediction;
 import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.StageDecision;
 import io.mlcycle.localstack.LocalStack;
 import io.mlcycle.mlcore.model.ModelArtifacts;
 import io.mlcycle.mlcore.spec.PipelineSpec;
@@ -183,13 +185,22 @@ class ServingFeedbackServiceIT {
                 .contains(io.mlcycle.avro.Variant.CANARY, io.mlcycle.avro.Variant.CHAMPION));
         assertThat(service.metrics().count(ServingMetrics.FEEDBACK_UNMATCHED)).isZero();
 
-        // The canary was significantly no worse on the paired outcomes: promoted, and serving follows by itself.
-        List<ModelVersion> registryRecords = await().atMost(Duration.ofSeconds(30)).until(() -> read(Topics.MODELS),
-                vs -> vs.stream().anyMatch(v -> v.getVersion().equals("credit-v4") && v.getStage() == Stage.CHAMPION));
-        assertThat(registryRecords).anySatisfy(v -> {
-            assertThat(v.getVersion()).isEqualTo("credit-v3");
-            assertThat(v.getStage()).isEqualTo(Stage.RETIRED);
-        });
+        // The canary was significantly no worse on the paired outcomes: serving decides PROMOTE (once for the
+        // pipeline) on <p>.models.decisions and never writes the registry itself; the orchestrator applies decisions
+        // (here the test plays its part), and serving follows the registry by itself.
+        StageDecision promoted = await().atMost(Duration.ofSeconds(30)).until(() -> read(Topics.MODELS_DECISIONS),
+                ds -> ds.stream().anyMatch(d -> d.getModelVersion().equals("credit-v4"))).stream()
+                .filter(d -> d.getModelVersion().equals("credit-v4")).findFirst().orElseThrow();
+        assertThat(promoted.getDecision()).isEqualTo(DecisionKind.PROMOTE);
+        assertThat(promoted.getFromStage()).isEqualTo(Stage.CANARY);
+        assertThat(promoted.getToStage()).isEqualTo(Stage.CHAMPION);
+        assertThat(promoted.getComparedWith()).isEqualTo("credit-v3");
+        assertThat(promoted.getEvidence()).contains("promoted on online evidence");
+        assertThat(read(Topics.MODELS)).as("serving writes no registry record").noneMatch(v ->
+                v.getHistory().stream().anyMatch(t -> t.getBy().equals(OnlineMonitor.DECIDED_BY)));
+        ModelVersion canary = version(4, Stage.CANARY, 4.0);
+        publishModel(applied(canary, promoted));
+        publishModel(applied(TestFixtures.champion(SPEC, 3, 2.0), Stage.RETIRED, promoted));
         await().atMost(Duration.ofSeconds(20)).until(() -> modelVersion().equals("credit-v4"));
 
         // A worse canary is rolled back by itself.
@@ -197,12 +208,27 @@ class ServingFeedbackServiceIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> service.models().canary() != null
                 && service.models().canary().version().equals("credit-v5"));
         produceTraffic("w", 120);
-        List<ModelVersion> afterRollback = await().atMost(Duration.ofSeconds(60)).until(() -> read(Topics.MODELS),
-                vs -> vs.stream().anyMatch(v -> v.getVersion().equals("credit-v5") && v.getStage() == Stage.REJECTED));
-        assertThat(afterRollback).filteredOn(v -> v.getVersion().equals("credit-v5") && v.getStage() == Stage.REJECTED)
-                .first().satisfies(v -> assertThat(v.getHistory().get(v.getHistory().size() - 1).getReason())
-                        .contains("rolled back on online evidence"));
+        StageDecision rolledBack = await().atMost(Duration.ofSeconds(60)).until(
+                () -> read(Topics.MODELS_DECISIONS), ds -> ds.stream().anyMatch(d -> d.getModelVersion()
+                        .equals("credit-v5"))).stream().filter(d -> d.getModelVersion().equals("credit-v5"))
+                .findFirst().orElseThrow();
+        assertThat(rolledBack.getDecision()).isEqualTo(DecisionKind.ROLLBACK);
+        assertThat(rolledBack.getToStage()).isEqualTo(Stage.REJECTED);
+        assertThat(rolledBack.getEvidence()).contains("rolled back on online evidence");
+        assertThat(read(Topics.MODELS_DECISIONS)).as("one decision per challenger, for the whole pipeline")
+                .hasSize(2);
         assertThat(modelVersion()).isEqualTo("credit-v4");
+    }
+
+    /** The registry record the orchestrator writes for a decision (StageDecisions), signed. */
+    private static ModelVersion applied(ModelVersion version, StageDecision decision) {
+        return applied(version, decision.getToStage(), decision);
+    }
+
+    private static ModelVersion applied(ModelVersion version, Stage to, StageDecision decision) {
+        return io.mlcycle.mlcore.registry.ModelSigning.development().sign(
+                io.mlcycle.mlcore.registry.StageTransitions.transition(version, to, decision.getDecidedAt(),
+                        "training-orchestrator", decision.getEvidence()));
     }
 
     /** A version scoring sigmoid(ageWeight * (age - 40) / 10); the outcomes of produceTraffic are "age above 40". */

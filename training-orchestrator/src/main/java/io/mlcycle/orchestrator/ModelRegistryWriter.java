@@ -5,11 +5,15 @@ import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.mlcore.registry.ModelSigning;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +98,11 @@ public final class ModelRegistryWriter implements AutoCloseable {
         owner = true;
     }
 
+    /** Whether this instance may write the registry now (always, when producers are not made per ownership). */
+    public synchronized boolean owns() {
+        return producers == null || owner;
+    }
+
     /** This instance no longer owns the pipeline: it writes nothing until it owns it again. */
     public synchronized void releaseOwnership() {
         owner = false;
@@ -104,6 +113,16 @@ public final class ModelRegistryWriter implements AutoCloseable {
      * transaction could not be committed (nothing is visible then).
      */
     public synchronized List<ModelVersion> write(StagePlanner.RegistryUpdate update) {
+        return write(update, Map.of(), null);
+    }
+
+    /**
+     * {@link #write(StagePlanner.RegistryUpdate)} together with the consumed offsets of {@code group} (in the same
+     * transaction): the input that caused the update is consumed exactly once with it. No offsets: none are sent.
+     */
+    public synchronized List<ModelVersion> write(StagePlanner.RegistryUpdate update,
+                                                 Map<TopicPartition, OffsetAndMetadata> offsets,
+                                                 ConsumerGroupMetadata group) {
         List<ModelVersion> signed = update.versions().stream().map(signing::sign).toList();
         if (producers != null && !owner) {
             throw new IllegalStateException("fenced: another orchestrator instance holds the pipeline's trigger "
@@ -123,6 +142,9 @@ public final class ModelRegistryWriter implements AutoCloseable {
             update.alert().ifPresent(alert -> producer.send(new ProducerRecord<>(alertsTopic,
                     keySerializer.serialize(alertsTopic, alert.getType() + ":" + alert.getSubject()),
                     alertSerializer.serialize(alertsTopic, alert))));
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, Objects.requireNonNull(group, "group"));
+            }
             producer.commitTransaction();
             return signed;
         } catch (org.apache.kafka.common.errors.ProducerFencedException

@@ -96,4 +96,8 @@ final class OrchestratorSerdes {
     Deserializer<LabeledExample> labeledDeserializer() {
         return serdes.valueSerde(Topics.EXAMPLES_LABELED).deserializer();
     }
+
+    public org.apache.kafka.common.serialization.Deserializer<io.mlcycle.avro.StageDecision> decisionDeserializer() {
+        return serdes.valueSerde(Topics.MODELS_DECISIONS).deserializer();
+    }
 }

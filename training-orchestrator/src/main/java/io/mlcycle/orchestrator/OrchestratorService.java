@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * the start on startup to know the champion and the highest version number, then followed).
  * Outputs: {@code <p>.training.triggers} (its own BOOTSTRAP, VOLUME and HTTP MANUAL triggers), {@code <p>.training.runs}
  * (run progress, keyed by run id), {@code <p>.models} (versions and stage changes, keyed by version, transactional),
- * {@code <p>.monitoring.alerts} (GATE_FAILURE).
+ * {@code <p>.monitoring.alerts} (GATE_FAILURE). Stage decisions on online evidence ({@code <p>.models.decisions}, from
+ * serving) are applied to the registry by {@link StageDecisionConsumer}, exactly once.
  *
  * <p>Threads: one control loop (the three consumers, trigger decisions, starting a deferred trigger once the run
  * and the cooldown are over, the volume check every {@code orchestrator.volume.check.interval}), one worker
@@ -73,6 +74,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
     private final RunTracker runs;
     private final EventPublisher publisher;
     private final ModelRegistryWriter registryWriter;
+    private final StageDecisionConsumer decisions;
     private final TrainingCoordinator coordinator;
     private final LabeledVolumeTracker volume = new LabeledVolumeTracker();
     private final ConcurrentLinkedQueue<Map<Integer, Long>> baselineUpdates = new ConcurrentLinkedQueue<>();
@@ -143,6 +145,11 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     Topics.MODELS.name(pipeline), Topics.MONITORING_ALERTS.name(pipeline), serdes.keySerializer(),
                     serdes.modelSerializer(), serdes.alertSerializer(), config.kafkaTimeout(), signing);
             closeables.add(registryWriter);
+            this.decisions = new StageDecisionConsumer(pipeline, Topics.MODELS_DECISIONS.name(pipeline),
+                    new KafkaConsumer<>(KafkaClients.consumerProperties(platform, config.applicationId() + "-decisions",
+                            "orchestrator-decisions"), serdes.keyDeserializer(), serdes.decisionDeserializer()),
+                    registry, registryWriter, () -> modelsReplayed, Clock.systemUTC(), config.kafkaTimeout());
+            closeables.add(decisions);
 
             DatasetReader reader = new DatasetReader(config.datasetTimeout());
             String labeledTopic = Topics.EXAMPLES_LABELED.name(pipeline);
@@ -211,6 +218,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
         try {
             service.http.start();
             service.controlThread.start();
+            service.decisions.start();
         } catch (RuntimeException e) {
             service.close();
             throw e;

@@ -8,6 +8,8 @@ import io.mlcycle.avro.Severity;
 import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.StageTransition;
 import io.mlcycle.mlcore.eval.PromotionGates;
+import io.mlcycle.mlcore.registry.ChampionSelector;
+import io.mlcycle.mlcore.spec.CanarySpec;
 import io.mlcycle.platform.lifecycle.EventIds;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,8 +25,9 @@ import java.util.stream.Collectors;
  * directly and the previous champion is RETIRED; a candidate whose gates fail is REJECTED and a GATE_FAILURE alert
  * explains why. Every stage change is appended to the version's history with who and why.
  *
- * <p>The roadmap's staged policy (shadow, then canary, then champion on online evidence) replaces {@link #plan}
- * without changing the registry records.
+ * <p>Under the spec's staged policy ({@code promotion.policy: staged}) a candidate that passes the gates enters the
+ * policy's first stage (SHADOW or CANARY) instead, and serving's online evidence moves it on later
+ * ({@link StageDecisions}).
  */
 public final class StagePlanner {
 
@@ -86,6 +89,36 @@ public final class StagePlanner {
         }
         writes.add(transition(candidate, Stage.REJECTED, now, "promotion gates failed: " + failures));
         return new RegistryUpdate(writes, Optional.of(gateFailureAlert(candidate, failures, now)));
+    }
+
+    /**
+     * Decides the candidate's stage under the spec's promotion policy. DIRECT: as
+     * {@link #plan(ModelVersion, Optional, Instant)}. STAGED: a candidate passing every gate enters the policy's first
+     * stage (SHADOW, or CANARY) while a champion exists (the first version has nothing to be compared with online and
+     * becomes champion), and the challengers it supersedes are RETIRED; a failing candidate is handled as under DIRECT.
+     *
+     * @param current the champion and challengers now
+     */
+    public static RegistryUpdate plan(ModelVersion candidate, ChampionSelector.Selection current, CanarySpec policy,
+                                      Instant now) {
+        Objects.requireNonNull(policy, "policy");
+        Optional<ModelVersion> champion = current.champion();
+        if (!policy.staged() || !candidate.getGatesPassed() || champion.isEmpty()) {
+            return plan(candidate, champion, now);
+        }
+        Stage entry = policy.entryStage();
+        List<ModelVersion> writes = new ArrayList<>();
+        writes.add(transition(candidate, entry, now, "all promotion gates passed; enters " + entry
+                + " (staged promotion policy): online evidence against champion " + champion.get().getVersion()
+                + " decides whether it moves on to " + policy.nextStage(entry) + " or is rolled back"));
+        for (ModelVersion challenger : current.challengers()) {
+            if (!challenger.getVersion().equals(candidate.getVersion())
+                    && (challenger.getStage() == Stage.SHADOW || challenger.getStage() == Stage.CANARY)) {
+                writes.add(transition(challenger, Stage.RETIRED, now, "superseded as " + challenger.getStage()
+                        + " by " + candidate.getVersion() + " before online evidence decided"));
+            }
+        }
+        return new RegistryUpdate(writes, Optional.empty());
     }
 
     /**

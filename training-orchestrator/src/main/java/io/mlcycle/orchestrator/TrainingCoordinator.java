@@ -476,7 +476,8 @@ final class TrainingCoordinator implements AutoCloseable {
         TrainingRunner.RunResult result = runner.run(dataset.examples(), dataset.ranges(), context, champion,
                 (status, progress, message) -> runs.status(runId, status, progress, message));
 
-        StagePlanner.RegistryUpdate update = StagePlanner.plan(result.candidate(), champion, clock.instant());
+        StagePlanner.RegistryUpdate update = StagePlanner.plan(result.candidate(), registry.selection(),
+                runner.spec().canary(), clock.instant());
         beforeRegister.run();
         registryWriter.write(update).forEach(registry::apply);
         datasetBaseline.accept(dataset.endOffsets());
@@ -484,8 +485,12 @@ final class TrainingCoordinator implements AutoCloseable {
         ModelVersion registered = update.candidate();
         boolean promoted = result.gatesPassed();
         String message = promoted
+                ? (registered.getStage() == io.mlcycle.avro.Stage.CHAMPION
                 ? registered.getVersion() + " promoted to CHAMPION" + champion.map(c -> ", " + c.getVersion()
                 + " retired").orElse("")
+                : registered.getVersion() + " passed the gates and entered " + registered.getStage()
+                + " (staged promotion): online evidence against " + champion.map(ModelVersion::getVersion)
+                .orElse("the champion") + " decides")
                 : registered.getVersion() + " rejected: " + StagePlanner.failedGates(result.gates());
         TrainingRun finished = runs.update(runId, b -> b
                 .setStatus(promoted ? RunStatus.PROMOTED : RunStatus.REJECTED)

@@ -102,6 +102,11 @@ public final class TrainingRunner {
     /** The spec's slices and rule baseline, compiled once at start. */
     private final io.mlcycle.mlcore.eval.SpecEvaluation specEvaluation;
 
+    /** The spec this runner trains by. */
+    public PipelineSpec spec() {
+        return spec;
+    }
+
     public TrainingRunner(PipelineSpec spec, Clock clock) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.clock = Objects.requireNonNull(clock, "clock");

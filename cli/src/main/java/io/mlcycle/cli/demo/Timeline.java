@@ -168,22 +168,38 @@ public final class Timeline implements AutoCloseable {
         Map<String, Double> metrics = model.getOfflineMetrics();
         String auc = format(metrics.get("roc_auc"));
         Map<String, Double> prior = model.getBaselineMetrics().getOrDefault("class_prior", Map.of());
-        if (model.getStage() == Stage.CHAMPION) {
+        String why = model.getHistory().isEmpty() ? ""
+                : model.getHistory().get(model.getHistory().size() - 1).getReason();
+        boolean online = why.contains("on online evidence") || why.contains("shadow stage passed");
+        if (model.getStage() == Stage.CHAMPION && online) {
+            print("model", "%s promoted to CHAMPION on online evidence: %s", model.getVersion(), shorten(why));
+        } else if (model.getStage() == Stage.CHAMPION) {
             String champion = model.getChampionMetrics() == null ? "no previous champion"
                     : "previous champion " + format(model.getChampionMetrics().get("roc_auc"));
             print("model", "%s promoted to CHAMPION: ROC AUC %s on %d held-out newer examples "
                             + "(class prior %s, %s), trained on %d by trigger %s",
                     model.getVersion(), auc, model.getLineage().getHoldoutExamples(), format(prior.get("roc_auc")),
                     champion, model.getLineage().getTrainExamples(), model.getLineage().getTriggerReason());
+        } else if (model.getStage() == Stage.REJECTED && online) {
+            print("model", "%s ROLLED BACK by itself: %s", model.getVersion(), shorten(why));
         } else if (model.getStage() == Stage.REJECTED) {
             List<String> failed = model.getGateReport().stream().filter(gate -> !gate.getPassed())
                     .map(GateCheck::getExplanation).toList();
             print("model", "%s REJECTED (ROC AUC %s): %s", model.getVersion(), auc, String.join("; ", failed));
         } else if (model.getStage() == Stage.RETIRED) {
             print("model", "%s retired", model.getVersion());
+        } else if (model.getStage() == Stage.CANARY || model.getStage() == Stage.SHADOW) {
+            print("model", "%s is %s (ROC AUC %s on %d held-out newer examples): %s", model.getVersion(),
+                    model.getStage(), auc, model.getLineage().getHoldoutExamples(), shorten(why));
         } else {
             print("model", "%s is %s (ROC AUC %s)", model.getVersion(), model.getStage(), auc);
         }
+    }
+
+    /** The evidence up to the decision's bookkeeping (the decision id and who applied it stay in the registry). */
+    private static String shorten(String why) {
+        int bookkeeping = why.indexOf(" [decision ");
+        return bookkeeping < 0 ? why : why.substring(0, bookkeeping);
     }
 
     private void onRun(TrainingRun run) {

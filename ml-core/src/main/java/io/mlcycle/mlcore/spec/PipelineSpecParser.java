@@ -69,13 +69,19 @@ public final class PipelineSpecParser {
             Set.of("trainer", "seed", "holdout_fraction", "min_examples", "max_examples", "hyperparameters");
     private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown", "schedule");
     private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold", "significance");
-    private static final Set<String> PROMOTION_KEYS = Set.of("significance", "min_lift", "non_inferiority_margin",
-            "canary_fraction", "min_labeled", "canary_alpha", "canary_margin");
+    private static final Set<String> PROMOTION_KEYS = union(Set.of("significance", "min_lift",
+            "non_inferiority_margin"), PromotionStagesReader.KEYS);
     private static final Set<String> MONITORING_KEYS =
             Set.of("flagged_labels", "label_noise_min_per_class", "estimate_level");
     private static final Set<String> REPLAY_KEYS = Set.of("event_time", "start", "step", "previous_label", "batch");
 
     private PipelineSpecParser() {
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     /** Parses a spec file; the source name in errors is the file name as given. */
@@ -315,7 +321,7 @@ public final class PipelineSpecParser {
             DriftSpec drift = readDrift(root);
             MapNode promotionSection = section(root, "promotion", false, PROMOTION_KEYS);
             PromotionSpec promotion = readPromotion(promotionSection);
-            CanarySpec canary = readCanary(promotionSection);
+            CanarySpec canary = new PromotionStagesReader(ctx).read(promotionSection);
             GatesSpec gates = new GatesSpecReader(ctx).read(root, data);
             MonitoringSpec monitoring = readMonitoring(root);
             ReplaySpec replay = readReplay(root, data, label);
@@ -808,17 +814,6 @@ public final class PipelineSpecParser {
             double margin = ctx.decimal(promotion, "promotion", "non_inferiority_margin",
                     PromotionSpec.DEFAULT_NON_INFERIORITY_MARGIN, -Double.MIN_VALUE, 1, "at least 0 and below 1");
             return new PromotionSpec(significance, minLift, margin);
-        }
-
-        private CanarySpec readCanary(MapNode promotion) {
-            double fraction = ctx.decimal(promotion, "promotion", "canary_fraction", CanarySpec.DEFAULT_FRACTION,
-                    0, 1, "between 0 and 1 (exclusive)");
-            long minLabeled = ctx.integer(promotion, "promotion", "min_labeled", CanarySpec.DEFAULT_MIN_LABELED, 1);
-            double alpha = ctx.decimal(promotion, "promotion", "canary_alpha", CanarySpec.DEFAULT_ALPHA, 0, 0.5,
-                    "between 0 and 0.5 (exclusive)");
-            double margin = ctx.decimal(promotion, "promotion", "canary_margin", CanarySpec.DEFAULT_MARGIN,
-                    -Double.MIN_VALUE, 1, "at least 0 and below 1");
-            return new CanarySpec(fraction, minLabeled, alpha, margin);
         }
     }
 
