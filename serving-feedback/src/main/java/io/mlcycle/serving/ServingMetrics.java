@@ -4,7 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mlcycle.avro.Variant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The serving-feedback service's own counters (Micrometer; exposed by the platform's {@code /metrics}). Names are
@@ -28,10 +32,19 @@ public final class ServingMetrics {
 
     private final MeterRegistry registry;
     private final String pipeline;
+    private final Map<Variant, Map<String, Counter>> predictions = new EnumMap<>(Variant.class);
+    /** Counters built once: registering looks the meter up by id, which allocates on every call. */
+    private final Map<CounterKey, Counter> counters = new ConcurrentHashMap<>();
+
+    private record CounterKey(String name, List<String> tags) {
+    }
 
     public ServingMetrics(MeterRegistry registry, String pipeline) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        for (Variant variant : Variant.values()) {
+            predictions.put(variant, new ConcurrentHashMap<>());
+        }
     }
 
     /** Counters kept in memory only, for tests and tools that do not export metrics. */
@@ -43,8 +56,14 @@ public final class ServingMetrics {
         return registry;
     }
 
+    /** On the predict path: looked up without allocating once the counter exists. */
     public void prediction(Variant variant, String source) {
-        counter(PREDICTIONS, "variant", variant.name(), "source", source).increment();
+        Map<String, Counter> bySource = predictions.get(variant);
+        Counter counter = bySource.get(source);
+        if (counter == null) {
+            counter = bySource.computeIfAbsent(source, s -> counter(PREDICTIONS, "variant", variant.name(), "source", s));
+        }
+        counter.increment();
     }
 
     public void predictionSkipped(String reason) {
@@ -111,6 +130,7 @@ public final class ServingMetrics {
     }
 
     private Counter counter(String name, String... tags) {
-        return Counter.builder(name).tag("pipeline", pipeline).tags(tags).register(registry);
+        return counters.computeIfAbsent(new CounterKey(name, List.of(tags)),
+                key -> Counter.builder(name).tag("pipeline", pipeline).tags(tags).register(registry));
     }
 }
