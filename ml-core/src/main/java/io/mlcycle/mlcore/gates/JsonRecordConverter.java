@@ -68,6 +68,7 @@ public final class JsonRecordConverter {
     /** Longest JSON number text taken by the streaming fast path for doubles (no exponent, so always finite). */
     private static final int FAST_DOUBLE_MAX_LENGTH = 30;
 
+    private final boolean fastPaths;
     private final PipelineSpec spec;
     private final Schema schema;
     private final NormalizationListener listener;
@@ -86,7 +87,8 @@ public final class JsonRecordConverter {
     }
 
     /** One field of the spec with everything conversion needs, resolved when the converter is built. */
-    private record Slot(FieldSpec field, String name, String alias, FieldRules rules, boolean plainNumbers, int position) {
+    private record Slot(FieldSpec field, String name, String alias, FieldRules rules, boolean plainNumbers,
+                        boolean plainText, int position) {
     }
 
     /**
@@ -136,6 +138,16 @@ public final class JsonRecordConverter {
      * @param listener told of every normalisation applied (see {@link NormalizationRule}), so that none is silent
      */
     public JsonRecordConverter(PipelineSpec spec, NormalizationListener listener) {
+        this(spec, listener, true);
+    }
+
+    /** The converter with only the general paths: the reference the fast paths are tested against. */
+    static JsonRecordConverter withoutFastPaths(PipelineSpec spec, NormalizationListener listener) {
+        return new JsonRecordConverter(spec, listener, false);
+    }
+
+    private JsonRecordConverter(PipelineSpec spec, NormalizationListener listener, boolean fastPaths) {
+        this.fastPaths = fastPaths;
         this.spec = Objects.requireNonNull(spec, "spec");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.schema = spec.dataSchema();
@@ -158,7 +170,8 @@ public final class JsonRecordConverter {
             FieldSpec field = fields.get(i);
             FieldRules fieldRules = rules.get(field.name());
             slots[i] = new Slot(field, field.name(), field.normalize().alias(), fieldRules,
-                    fieldRules.normalization().scale() == null, schema.getField(field.name()).pos());
+                    fieldRules.normalization().scale() == null, plainNumberText(fieldRules.normalization()),
+                    schema.getField(field.name()).pos());
             index.put(field.name(), 2 * i);
         }
         for (int i = 0; i < slots.length; i++) {
@@ -289,7 +302,7 @@ public final class JsonRecordConverter {
                 skipValue(parser, valueToken);
                 continue;
             }
-            if (at != null && !captured && valueToken == JsonToken.VALUE_NUMBER_FLOAT) {
+            if (fastPaths && at != null && !captured && valueToken == JsonToken.VALUE_NUMBER_FLOAT) {
                 Slot slot = slots[at >> 1];
                 if (slot.plainNumbers() && slot.field().type() == io.mlcycle.mlcore.spec.FieldType.DOUBLE && !parser.isNaN()
                         && parser.getTextLength() <= FAST_DOUBLE_MAX_LENGTH) {
@@ -388,7 +401,7 @@ public final class JsonRecordConverter {
         String name = slot.name();
         FieldRules fieldRules = slot.rules();
         FieldNormalization n = fieldRules.normalization();
-        if (slot.plainNumbers() && (node.isInt() || node.isLong())) {
+        if (fastPaths && slot.plainNumbers() && (node.isInt() || node.isLong())) {
             // Plain whole numbers need no decimal arithmetic: the same values the general path gives, directly.
             switch (field.type()) {
                 case INT:
@@ -407,6 +420,12 @@ public final class JsonRecordConverter {
         if (node.isTextual() && fieldRules.missingMarkers().contains(node.textValue().trim())) {
             listener.applied(name, NormalizationRule.MISSING_MARKER);
             return null;
+        }
+        if (fastPaths && node.isTextual() && slot.plainText()) {
+            Object fast = plainNumberText(field.type(), node.textValue());
+            if (fast != null) {
+                return fast;
+            }
         }
         if (node.isContainerNode()) {
             return wrong(violations, name, name + " should be a single value but is a JSON "
@@ -586,6 +605,50 @@ public final class JsonRecordConverter {
                 : "a timestamp (use epoch milliseconds or ISO-8601, e.g. 2024-05-01T12:00:00Z)";
         return wrong(violations, name, name + " = " + (node.isTextual() ? "'" + Excerpt.of(node.textValue()) + "'"
                 : Excerpt.of(node.asText())) + " is not " + expected);
+    }
+
+    /** True when numeric text of the field needs no declared rule (what CSV files mostly hold). */
+    private static boolean plainNumberText(FieldNormalization n) {
+        return n.thousandsSeparator() == null && !n.decimalComma() && !n.percent() && n.scale() == null;
+    }
+
+    /**
+     * The value of plain numeric text ({@code -?digits[.digits]}, nothing else) for a number field without
+     * declared rules, read without decimal arithmetic; null for anything else, which takes the general path. Gives
+     * what the general path gives: a double correctly rounded (a decimal has no negative zero), a whole number
+     * exactly. Called after the missing-value markers were checked (a marker may be digits, e.g. -999).
+     */
+    private static Object plainNumberText(io.mlcycle.mlcore.spec.FieldType type, String text) {
+        int n = text.length();
+        if (n == 0 || n > FAST_DOUBLE_MAX_LENGTH) {
+            return null;
+        }
+        int i = text.charAt(0) == '-' ? 1 : 0;
+        int digits = 0;
+        int dot = -1;
+        for (int k = i; k < n; k++) {
+            char c = text.charAt(k);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == '.' && dot < 0) {
+                dot = k;
+            } else {
+                return null;
+            }
+        }
+        if (digits == 0 || dot == i || dot == n - 1) {
+            return null;
+        }
+        switch (type) {
+            case DOUBLE:
+                return Double.parseDouble(text) + 0.0;
+            case INT:
+                return dot < 0 && digits <= 9 ? (Object) Integer.parseInt(text) : null;
+            case LONG:
+                return dot < 0 && digits <= 18 ? (Object) Long.parseLong(text) : null;
+            default:
+                return null;
+        }
     }
 
     /** {@code -?\\d{1,18}}, without a regex. */
