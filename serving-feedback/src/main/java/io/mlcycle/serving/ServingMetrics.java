@@ -2,7 +2,14 @@ package io.mlcycle.serving;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mlcycle.mlcore.normalize.NormalizationListener;
+import io.mlcycle.mlcore.normalize.NormalizationRule;
+import io.mlcycle.mlcore.spec.FieldSpec;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.platform.metrics.FixedTagCounters;
+import java.util.Arrays;
 import io.mlcycle.avro.Variant;
 import java.util.EnumMap;
 import java.util.List;
@@ -29,6 +36,7 @@ public final class ServingMetrics {
     public static final String FEEDBACK_INVALID_LABEL = "mlcycle.feedback.invalid.label";
     public static final String QUARANTINED = "mlcycle.serving.quarantined";
     public static final String DUPLICATE_EVENTS = "mlcycle.serving.events.duplicate";
+    public static final String NORMALIZATIONS = "mlcycle.serving.normalizations";
 
     private final MeterRegistry registry;
     private final String pipeline;
@@ -54,6 +62,18 @@ public final class ServingMetrics {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /**
+     * Counts the normalisations predict applies, tagged {@code field} and {@code rule} (the spec's fields and the
+     * fixed rule set, never raw input).
+     */
+    public NormalizationListener normalizations(PipelineSpec spec) {
+        FixedTagCounters counters = new FixedTagCounters(registry, NORMALIZATIONS,
+                "values changed by a declared normalisation", Tags.of("pipeline", pipeline), "field",
+                spec.data().fields().stream().map(FieldSpec::name).toList(), "rule",
+                Arrays.stream(NormalizationRule.values()).map(NormalizationRule::key).toList());
+        return (field, rule) -> counters.increment(field, rule.key());
     }
 
     /** On the predict path: looked up without allocating once the counter exists. */
