@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,9 +26,12 @@ import java.util.regex.Pattern;
  * An open-loop, constant-rate HTTP load generator, run in its own JVM by {@code ./bench serving-http}: request i is
  * due at start + i / rate whatever happened to earlier ones, and its latency is measured from when it was due (not
  * when it was sent), so a slow server cannot slow the load down and hide its own queueing (no coordinated
- * omission; wrk, closed-loop, cannot do this). Prints one line of figures for the parent to parse.
+ * omission; wrk, closed-loop, cannot do this). As wrk2 does, at most CONNECTIONS requests are outstanding: a request
+ * due while all are busy is sent when one frees, and its wait counts in its latency. Prints one line of figures for
+ * the parent to parse.
  *
- * <p>Usage: {@code OpenLoopLoad URL BODY_FILE RATE SECONDS [WARMUP_SECONDS]} (POST of the file as JSON).
+ * <p>Usage: {@code OpenLoopLoad URL BODY_FILE RATE SECONDS [CONNECTIONS [WARMUP_SECONDS]]} (POST of the file as
+ * JSON).
  */
 public final class OpenLoopLoad {
 
@@ -41,26 +45,28 @@ public final class OpenLoopLoad {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 4) {
-            System.err.println("usage: OpenLoopLoad URL BODY_FILE RATE SECONDS [WARMUP_SECONDS]");
+            System.err.println("usage: OpenLoopLoad URL BODY_FILE RATE SECONDS [CONNECTIONS [WARMUP_SECONDS]]");
             System.exit(2);
         }
         URI uri = URI.create(args[0]);
         byte[] body = Files.readAllBytes(Path.of(args[1]));
         int rate = Integer.parseInt(args[2]);
         int seconds = Integer.parseInt(args[3]);
-        int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+        int connections = args.length > 4 ? Integer.parseInt(args[4]) : 16;
+        int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 3;
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        run(client, request, rate, warmup, null);
-        Result result = run(client, request, rate, seconds, new long[Math.multiplyExact(rate, seconds)]);
+        run(client, request, rate, warmup, connections, null);
+        Result result = run(client, request, rate, seconds, connections, new long[Math.multiplyExact(rate, seconds)]);
         print(System.out, result);
         System.exit(0);
     }
 
-    private static Result run(HttpClient client, HttpRequest request, int rate, int seconds, long[] latencies)
-            throws InterruptedException {
+    private static Result run(HttpClient client, HttpRequest request, int rate, int seconds, int connections,
+                              long[] latencies) throws InterruptedException {
+        Semaphore free = new Semaphore(connections);
         long total = (long) rate * seconds;
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
         AtomicLong ok = new AtomicLong();
@@ -74,6 +80,7 @@ public final class OpenLoopLoad {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
+            free.acquire();
             outstanding.incrementAndGet();
             client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
                 long latency = System.nanoTime() - due;
@@ -89,6 +96,7 @@ public final class OpenLoopLoad {
                     }
                 }
                 outstanding.decrementAndGet();
+                free.release();
             });
         }
         long sendEnd = System.nanoTime();
@@ -122,10 +130,11 @@ public final class OpenLoopLoad {
     }
 
     /** Runs the generator in a new JVM (same classpath) and parses its line. */
-    static Result inAnotherJvm(String url, Path body, int rate, int seconds) throws IOException, InterruptedException {
+    static Result inAnotherJvm(String url, Path body, int rate, int seconds, int connections)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"), OpenLoopLoad.class.getName(),
-                url, body.toString(), Integer.toString(rate), Integer.toString(seconds)));
+                url, body.toString(), Integer.toString(rate), Integer.toString(seconds), Integer.toString(connections)));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {

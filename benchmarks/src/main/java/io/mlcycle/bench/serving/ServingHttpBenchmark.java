@@ -104,7 +104,7 @@ public final class ServingHttpBenchmark implements Benchmark {
                 out.println("warming up...");
                 wrk(List.of("-t2", "-c" + connections, "-d5s", "-s", post.toString(), predict));
                 // Open loop at a constant rate, from another JVM: latency counted from when each request was due.
-                OpenLoopLoad.Result open = OpenLoopLoad.inAnotherJvm(predict, body, rate, duration);
+                OpenLoopLoad.Result open = OpenLoopLoad.inAnotherJvm(predict, body, rate, duration, connections);
                 Result fixed = new Result(open.achievedPerSecond(), open.p50Ms(), open.p99Ms(),
                         open.sent() - open.ok());
                 Result predictMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency", "-s",
