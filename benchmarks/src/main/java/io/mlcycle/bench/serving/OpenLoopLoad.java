@@ -2,19 +2,16 @@ package io.mlcycle.bench.serving;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,8 +23,8 @@ import java.util.regex.Pattern;
  * An open-loop, constant-rate HTTP load generator, run in its own JVM by {@code ./bench serving-http}: request i is
  * due at start + i / rate whatever happened to earlier ones, and its latency is measured from when it was due (not
  * when it was sent), so a slow server cannot slow the load down and hide its own queueing (no coordinated
- * omission; wrk, closed-loop, cannot do this). As wrk2 does, at most CONNECTIONS requests are outstanding: a request
- * due while all are busy is sent when one frees, and its wait counts in its latency. Prints one line of figures for
+ * omission; wrk, closed-loop, cannot do this). As wrk2 does, CONNECTIONS keep-alive connections each carry one request
+ * at a time: a request due while all are busy is sent when one frees, and its wait counts in its latency. Prints one line of figures for
  * the parent to parse.
  *
  * <p>Usage: {@code OpenLoopLoad URL BODY_FILE RATE SECONDS [CONNECTIONS [WARMUP_SECONDS]]} (POST of the file as
@@ -54,65 +51,165 @@ public final class OpenLoopLoad {
         int seconds = Integer.parseInt(args[3]);
         int connections = args.length > 4 ? Integer.parseInt(args[4]) : 16;
         int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 3;
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        run(client, request, rate, warmup, connections, null);
-        Result result = run(client, request, rate, seconds, connections, new long[Math.multiplyExact(rate, seconds)]);
+        String head = "POST " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+        byte[] request = new byte[head.length() + body.length];
+        System.arraycopy(head.getBytes(StandardCharsets.US_ASCII), 0, request, 0, head.length());
+        System.arraycopy(body, 0, request, head.length(), body.length);
+        run(uri, request, rate, warmup, connections, null);
+        Result result = run(uri, request, rate, seconds, connections, new long[Math.multiplyExact(rate, seconds)]);
         print(System.out, result);
         System.exit(0);
     }
 
-    private static Result run(HttpClient client, HttpRequest request, int rate, int seconds, int connections,
-                              long[] latencies) throws InterruptedException {
-        Semaphore free = new Semaphore(connections);
+    /**
+     * Plain blocking sockets, one thread per keep-alive connection (far lighter than an HTTP client library, so the
+     * generator does not become the bottleneck): each thread takes the next request number, waits until it is due,
+     * sends the fixed request and reads the whole answer.
+     */
+    private static Result run(URI uri, byte[] request, int rate, int seconds, int connections, long[] latencies)
+            throws InterruptedException {
         long total = (long) rate * seconds;
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+        AtomicLong next = new AtomicLong();
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         AtomicInteger recorded = new AtomicInteger();
-        AtomicLong outstanding = new AtomicLong();
-        long start = System.nanoTime();
-        for (long i = 0; i < total; i++) {
-            long due = start + i * intervalNanos;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            free.acquire();
-            outstanding.incrementAndGet();
-            client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
-                long latency = System.nanoTime() - due;
-                if (failure == null && response.statusCode() / 100 == 2) {
-                    ok.incrementAndGet();
-                } else {
-                    errors.incrementAndGet();
-                }
-                if (latencies != null) {
-                    int at = recorded.getAndIncrement();
-                    if (at < latencies.length) {
-                        latencies[at] = latency;
+        AtomicLong lastSent = new AtomicLong();
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            Thread thread = new Thread(() -> {
+                Socket socket = null;
+                byte[] buffer = new byte[1 << 16];
+                while (true) {
+                    long i = next.getAndIncrement();
+                    if (i >= total) {
+                        break;
+                    }
+                    long due = start + i * intervalNanos;
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    try {
+                        if (socket == null) {
+                            socket = new Socket(uri.getHost(), uri.getPort());
+                            socket.setTcpNoDelay(true);
+                            socket.setSoTimeout(30_000);
+                        }
+                        socket.getOutputStream().write(request);
+                        long sent = System.nanoTime();
+                        lastSent.accumulateAndGet(sent, Math::max);
+                        int status = readResponse(socket.getInputStream(), buffer);
+                        if (status / 100 == 2) {
+                            ok.incrementAndGet();
+                        } else {
+                            errors.incrementAndGet();
+                        }
+                    } catch (IOException e) {
+                        errors.incrementAndGet();
+                        closeQuietly(socket);
+                        socket = null;
+                    }
+                    if (latencies != null) {
+                        int at = recorded.getAndIncrement();
+                        if (at < latencies.length) {
+                            latencies[at] = System.nanoTime() - due;
+                        }
                     }
                 }
-                outstanding.decrementAndGet();
-                free.release();
-            });
+                closeQuietly(socket);
+            }, "open-loop-" + c);
+            thread.start();
+            threads.add(thread);
         }
-        long sendEnd = System.nanoTime();
-        long deadline = sendEnd + TimeUnit.SECONDS.toNanos(30);
-        while (outstanding.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
+        for (Thread thread : threads) {
+            thread.join();
         }
-        double achieved = total / ((sendEnd - start) / 1e9);
         if (latencies == null) {
             return null;
         }
+        double achieved = total / Math.max(1e-9, (lastSent.get() - start) / 1e9);
         int n = Math.min(recorded.get(), latencies.length);
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
-        return new Result(total, ok.get(), errors.get() + outstanding.get(), achieved, percentile(sorted, 0.50),
+        return new Result(total, ok.get(), errors.get(), achieved, percentile(sorted, 0.50),
                 percentile(sorted, 0.99), percentile(sorted, 0.999), n == 0 ? Double.NaN : sorted[n - 1] / 1e6);
+    }
+
+    /** Reads one HTTP/1.1 answer (Content-Length or chunked) and gives its status. */
+    private static int readResponse(InputStream in, byte[] buffer) throws IOException {
+        int length = 0;
+        int headerEnd = -1;
+        while (headerEnd < 0) {
+            int read = in.read(buffer, length, buffer.length - length);
+            if (read < 0) {
+                throw new IOException("connection closed");
+            }
+            length += read;
+            headerEnd = indexOf(buffer, length, HEADER_END, 0);
+            if (headerEnd < 0 && length == buffer.length) {
+                throw new IOException("headers too long");
+            }
+        }
+        String headers = new String(buffer, 0, headerEnd, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        int status = Integer.parseInt(headers.substring(9, 12));
+        int bodyStart = headerEnd + HEADER_END.length;
+        Matcher contentLength = CONTENT_LENGTH.matcher(headers);
+        if (contentLength.find()) {
+            long remaining = Long.parseLong(contentLength.group(1)) - (length - bodyStart);
+            while (remaining > 0) {
+                int read = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+                if (read < 0) {
+                    throw new IOException("connection closed");
+                }
+                remaining -= read;
+            }
+        } else if (headers.contains("transfer-encoding: chunked")) {
+            // Keep the tail only: the answer ends with the last chunk, "0\r\n\r\n".
+            int kept = length - bodyStart;
+            System.arraycopy(buffer, bodyStart, buffer, 0, kept);
+            while (indexOf(buffer, kept, LAST_CHUNK, Math.max(0, kept - LAST_CHUNK.length)) < 0) {
+                if (kept > buffer.length / 2) {
+                    System.arraycopy(buffer, kept - LAST_CHUNK.length, buffer, 0, LAST_CHUNK.length);
+                    kept = LAST_CHUNK.length;
+                }
+                int read = in.read(buffer, kept, buffer.length - kept);
+                if (read < 0) {
+                    throw new IOException("connection closed");
+                }
+                kept += read;
+            }
+        }
+        return status;
+    }
+
+    private static final byte[] HEADER_END = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final Pattern CONTENT_LENGTH = Pattern.compile("content-length:\\s*(\\d+)");
+
+    private static int indexOf(byte[] data, int length, byte[] pattern, int from) {
+        outer:
+        for (int i = from; i + pattern.length <= length; i++) {
+            for (int k = 0; k < pattern.length; k++) {
+                if (data[i + k] != pattern[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static void closeQuietly(Socket socket) {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
     }
 
     private static double percentile(long[] sorted, double q) {
