@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -16,8 +15,9 @@ import java.util.Objects;
 
 /**
  * Splits an HTTP request body into its events: one JSON object, a JSON array of values, or NDJSON (one value per
- * line). Each event keeps its exact original text so a rejected event can be quarantined as it was sent. The body
- * is parsed completely before anything is produced, so a malformed body is refused as a whole
+ * line). Each event is the place of its value in the body, so a rejected event can be quarantined exactly as it was
+ * sent and the converter streams it without a tree. The body's syntax is checked completely before anything is
+ * produced, so a malformed body is refused as a whole
  * ({@link MalformedBodyException}, naming line and column) and never half-ingested.
  */
 final class EventBody {
@@ -64,42 +64,29 @@ final class EventBody {
     }
 
     /**
-     * One event of the body.
+     * One event of the body: where its JSON value lies in the body. The body was checked to be valid JSON, and the
+     * value is converted by streaming straight from these bytes (no tree is built).
      *
-     * @param index position in the body, from 0
-     * @param json  the parsed value (usually an object; anything else is rejected by the converter)
-     * @param text  the event's original text
+     * @param index  position in the body, from 0
+     * @param source the body
+     * @param start  the value's first byte in {@code source}
+     * @param end    one past its last byte
      */
-    static final class Event {
-        private final int index;
-        private final JsonNode json;
-        private final byte[] source;
-        private final long start;
-        private final long end;
-
-        /** The text is cut from {@code source} only when asked for (rejected events): most never need it. */
-        Event(int index, JsonNode json, byte[] source, long start, long end) {
-            this.index = index;
-            this.json = Objects.requireNonNull(json, "json");
-            this.source = source;
-            this.start = start;
-            this.end = end;
-        }
-
-        int index() {
-            return index;
-        }
-
-        JsonNode json() {
-            return json;
-        }
-
-        /** The event's original text, trimmed of surrounding whitespace. */
-        String text() {
-            if (source != null && start >= 0 && end > start && end <= source.length) {
-                return new String(source, (int) start, (int) (end - start), StandardCharsets.UTF_8).trim();
+    record Event(int index, byte[] source, int start, int end) {
+        Event {
+            Objects.requireNonNull(source, "source");
+            if (start < 0 || end < start || end > source.length) {
+                throw new IllegalArgumentException("event range [" + start + ", " + end + ") outside the body");
             }
-            return json.toString();
+        }
+
+        int length() {
+            return end - start;
+        }
+
+        /** The event's original text, trimmed of surrounding whitespace (cut only when asked for: rejections). */
+        String text() {
+            return new String(source, start, end - start, StandardCharsets.UTF_8).trim();
         }
     }
 
@@ -161,18 +148,14 @@ final class EventBody {
         try (JsonParser parser = mapper.getFactory().createParser(body, offset, length)) {
             JsonToken first = parser.nextToken();
             if (first == JsonToken.START_OBJECT) {
-                long start = offset + parser.currentTokenLocation().getByteOffset();
-                JsonNode node = mapper.readTree(parser);
-                events.add(new Event(0, node, body, start, offset + parser.currentLocation().getByteOffset()));
+                events.add(skipValue(parser, 0, body, offset));
             } else if (first == JsonToken.START_ARRAY) {
                 int index = 0;
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
                     if (index >= maxEvents) {
                         throw new TooManyEventsException(maxEvents);
                     }
-                    long start = offset + parser.currentTokenLocation().getByteOffset();
-                    JsonNode node = mapper.readTree(parser);
-                    events.add(new Event(index++, node, body, start, offset + parser.currentLocation().getByteOffset()));
+                    events.add(skipValue(parser, index++, body, offset));
                 }
             } else {
                 throw new MalformedBodyException("the body must be a JSON object or an array of objects, but it starts"
@@ -213,13 +196,14 @@ final class EventBody {
                     throw new TooManyEventsException(maxEvents);
                 }
                 try (JsonParser parser = mapper.getFactory().createParser(body, lineStart, end - lineStart)) {
-                    JsonNode node = mapper.readTree(parser);
+                    parser.nextToken();
+                    Event event = skipValue(parser, events.size(), body, lineStart);
                     if (parser.nextToken() != null) {
                         JsonLocation where = parser.currentTokenLocation();
                         throw new MalformedBodyException("line " + lineNumber + ", column " + where.getColumnNr()
                                 + ": unexpected content after the JSON value (NDJSON needs one value per line)");
                     }
-                    events.add(new Event(events.size(), node, body, lineStart, end));
+                    events.add(event);
                 } catch (JsonProcessingException e) {
                     throw malformed(e, lineNumber);
                 } catch (IOException e) {
@@ -229,6 +213,17 @@ final class EventBody {
             lineStart = lineEnd + 1;
         }
         return events;
+    }
+
+    /**
+     * Reads past the value whose first token is current, checking its syntax without building it, and gives its
+     * place in the body.
+     */
+    private static Event skipValue(JsonParser parser, int index, byte[] body, int offset) throws IOException {
+        int start = offset + (int) parser.currentTokenLocation().getByteOffset();
+        parser.skipChildren();
+        parser.finishToken();
+        return new Event(index, body, start, offset + (int) parser.currentLocation().getByteOffset());
     }
 
     /** A message naming the line (the NDJSON line when {@code ndjsonLine > 0}) and column. */

@@ -1,7 +1,6 @@
 package io.mlcycle.ingestion;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlcycle.avro.QuarantineReason;
 import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.QuarantineStage;
@@ -9,6 +8,7 @@ import io.mlcycle.mlcore.gates.Conversion;
 import io.mlcycle.mlcore.gates.JsonRecordConverter;
 import io.mlcycle.mlcore.gates.ReasonCode;
 import io.mlcycle.mlcore.gates.Violation;
+import io.mlcycle.mlcore.normalize.NormalizationListener;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.serde.AvroSerdeException;
 import java.time.Clock;
@@ -52,7 +52,6 @@ final class EventIngestor {
 
     private final PipelineSpec spec;
     private final JsonRecordConverter converter;
-    private final boolean schemaDeclaresEventId;
     private final String rawTopic;
     private final String quarantineTopic;
     private final Serializer<String> keySerializer;
@@ -65,10 +64,10 @@ final class EventIngestor {
 
     EventIngestor(PipelineSpec spec, String rawTopic, String quarantineTopic, Serializer<String> keySerializer,
                   Serializer<GenericRecord> dataSerializer, Serializer<QuarantineRecord> quarantineSerializer,
-                  TransactionalWriter writer, int maxRecordBytes, Clock clock, Supplier<String> eventIds) {
+                  TransactionalWriter writer, int maxRecordBytes, Clock clock, Supplier<String> eventIds,
+                  NormalizationListener normalizations) {
         this.spec = Objects.requireNonNull(spec, "spec");
-        this.converter = new JsonRecordConverter(spec);
-        this.schemaDeclaresEventId = spec.field(EVENT_ID_FIELD).isPresent();
+        this.converter = new JsonRecordConverter(spec, normalizations);
         this.rawTopic = Objects.requireNonNull(rawTopic, "rawTopic");
         this.quarantineTopic = Objects.requireNonNull(quarantineTopic, "quarantineTopic");
         this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
@@ -158,25 +157,16 @@ final class EventIngestor {
     }
 
     private Result prepare(EventBody.Event event, String idempotencyKey) {
-        JsonNode json = event.json();
-        List<Violation> idProblems = new ArrayList<>();
-        String clientId = null;
-        if (json instanceof ObjectNode object && object.has(EVENT_ID_FIELD)) {
-            JsonNode idNode = object.get(EVENT_ID_FIELD);
-            if (!schemaDeclaresEventId) {
-                ObjectNode stripped = object.deepCopy();
-                stripped.remove(EVENT_ID_FIELD);
-                json = stripped;
-            }
-            clientId = checkedEventId(idNode, idProblems);
-        }
+        // The event_id field is taken out while streaming (and also converted if the schema declares it).
+        JsonRecordConverter.Capture idField = new JsonRecordConverter.Capture(EVENT_ID_FIELD);
+        Conversion conversion = converter.convert(event.source(), event.start(), event.length(), idField);
+        List<Violation> violations = new ArrayList<>();
+        String clientId = idField.present() ? checkedEventId(idField.value(), violations) : null;
         String eventId = idempotencyKey != null ? idempotencyKey : clientId != null ? clientId : eventIds.get();
-        Conversion conversion = converter.convert(json);
-        List<Violation> violations = new ArrayList<>(idProblems);
-        violations.addAll(conversion.violations());
-        if (violations.isEmpty() && conversion.record() != null) {
+        if (violations.isEmpty() && conversion.ok()) {
             return new Result(event.index(), eventId, conversion.record(), List.of());
         }
+        violations.addAll(conversion.violations());
         return new Result(event.index(), eventId, null, violations);
     }
 
@@ -186,7 +176,7 @@ final class EventIngestor {
         }
         if (!idNode.isTextual() || idNode.textValue().isBlank()) {
             problems.add(new Violation(ReasonCode.WRONG_TYPE, EVENT_ID_FIELD,
-                    EVENT_ID_FIELD + " should be a non-blank string but is " + idNode));
+                    EVENT_ID_FIELD + " should be a non-blank string but is " + excerpt(idNode.toString())));
             return null;
         }
         String id = idNode.textValue().trim();

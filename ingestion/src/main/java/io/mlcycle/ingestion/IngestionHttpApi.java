@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  *       counts and the rejected events (422 when every event was rejected), 400 (empty, malformed or non-UTF-8
  *       body), 404 (unknown pipeline), 409 (Idempotency-Key reused with another body), 413 (body too large, too many
  *       events, or one event too large for a Kafka record; nothing written), 415 (other content type or charset),
- *       503 with Retry-After (Kafka unavailable or too much waiting for it; nothing written);</li>
+ *       429 with Retry-After (more events arrive than Kafka takes: too much is waiting for it while it keeps
+ *       completing transactions; nothing written), 503 with Retry-After (Kafka unavailable, or stalled: nothing
+ *       completed for the ack timeout while events wait; nothing written);</li>
  *   <li>{@code GET /v1/pipelines/{pipeline}/schema}: the pipeline's Avro data schema.</li>
  * </ul>
  * The events route is asynchronous: a request thread converts the events and hands them to the
@@ -56,6 +58,7 @@ final class IngestionHttpApi {
     private final Counter accepted;
     private final Counter rejected;
     private final Counter unavailable;
+    private final Counter overloaded;
     private final Counter keyReplays;
     private final Counter keyConflicts;
     private final Object schemaJson;
@@ -73,6 +76,8 @@ final class IngestionHttpApi {
                 .tag("outcome", "rejected").description("events written to data.quarantine").register(meters);
         this.unavailable = Counter.builder("mlcycle.ingestion.unavailable").tag("pipeline", pipeline)
                 .description("requests answered 503 because Kafka did not take the events").register(meters);
+        this.overloaded = Counter.builder("mlcycle.ingestion.overloaded").tag("pipeline", pipeline)
+                .description("requests answered 429 because more events arrived than Kafka took").register(meters);
         this.keyReplays = Counter.builder("mlcycle.ingestion.idempotency").tag("pipeline", pipeline)
                 .tag("outcome", "replayed").description("requests answered from an earlier use of their Idempotency-Key")
                 .register(meters);
@@ -138,7 +143,7 @@ final class IngestionHttpApi {
         KeyUse use = new KeyUse(digest, mine);
         try {
             ingest(events, key).whenComplete((response, failure) -> {
-                if (failure != null || response.status() >= 500) {
+                if (failure != null || response.status() >= 500 || response.status() == 429) {
                     // Not written (or not known to be): the key is free again, so a retry does the work.
                     keys.asMap().remove(key, use);
                 }
@@ -173,8 +178,11 @@ final class IngestionHttpApi {
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
-            if (cause instanceof TransactionalWriter.Overloaded) {
-                return unavailable(events.size(), "overloaded", cause.getMessage()
+            if (cause instanceof TransactionalWriter.Overloaded overloaded) {
+                if (!overloaded.kafkaStalled()) {
+                    return tooMany(events.size(), cause.getMessage() + "; nothing of this request was written");
+                }
+                return unavailable(events.size(), "kafka_stalled", cause.getMessage()
                         + "; nothing of this request was written");
             }
             if (cause instanceof TransactionalWriter.OutcomeUnknown) {
@@ -184,6 +192,18 @@ final class IngestionHttpApi {
             return unavailable(events.size(), "unavailable", cause.getMessage()
                     + "; nothing of this request was written");
         });
+    }
+
+    /** 429: Kafka is taking events, but more arrive than it takes; the client should send more slowly. */
+    private Response tooMany(int events, String message) {
+        overloaded.increment();
+        LOG.debug("Answering 429 to an ingestion request of {} events: {}", events, message);
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("error", "overloaded");
+        problem.put("message", "More events are arriving than Kafka takes (" + message + "); send more slowly,"
+                + " retry after " + retryAfterSeconds + " s");
+        problem.put("status", 429);
+        return Response.status(429, problem).withHeader("Retry-After", Integer.toString(retryAfterSeconds));
     }
 
     private Response unavailable(int events, String code, String message) {

@@ -9,7 +9,14 @@ import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.net.URI;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.mlcycle.mlcore.normalize.NormalizationRule;
+import io.mlcycle.mlcore.spec.FieldSpec;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.platform.metrics.FixedTagCounters;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -124,6 +131,16 @@ public final class IngestionService implements AutoCloseable {
         return start(config, serdes, lane -> producer, 1, EventIngestor.DEFAULT_MAX_RECORD_BYTES);
     }
 
+    /** Metric name of the normalisations applied, tagged {@code field} (a spec field) and {@code rule}. */
+    static final String NORMALIZATIONS = "mlcycle.ingestion.normalizations";
+
+    /** One counter per spec field and normalisation rule (fixed tag sets, never raw input). */
+    static FixedTagCounters normalizationCounters(MeterRegistry meters, PipelineSpec spec) {
+        return new FixedTagCounters(meters, NORMALIZATIONS, "values changed by a declared normalisation",
+                Tags.of("pipeline", spec.pipeline()), "field", spec.data().fields().stream().map(FieldSpec::name).toList(),
+                "rule", Arrays.stream(NormalizationRule.values()).map(NormalizationRule::key).toList());
+    }
+
     /** As above, with a producer per lane and the largest Kafka record the producers send. */
     static IngestionService start(IngestionConfig config, PipelineSerdes serdes,
                                   TransactionalWriter.ProducerFactory producers, int lanes, int maxRecordBytes) {
@@ -131,17 +148,19 @@ public final class IngestionService implements AutoCloseable {
         Serializer<GenericRecord> data = serdes.valueSerde(Topics.DATA_RAW).serializer();
         Serializer<QuarantineRecord> quarantine = serdes.valueSerde(Topics.DATA_QUARANTINE).serializer();
         TransactionalWriter writer = new TransactionalWriter(producers, lanes, config.maxQueuedBatches(),
-                config.maxInflightBytes(), IngestionConfig.SERVICE_NAME + "-kafka");
+                config.maxInflightBytes(), config.ackTimeout(), IngestionConfig.SERVICE_NAME + "-kafka");
         HttpServerHost http;
         try {
-            EventIngestor ingestor = new EventIngestor(config.spec(), serdes.topicName(Topics.DATA_RAW),
-                    serdes.topicName(Topics.DATA_QUARANTINE), keys, data, quarantine, writer, maxRecordBytes,
-                    Clock.systemUTC(), EventIds::newTimeOrderedId);
             PlatformConfig platform = config.platform();
             HttpServerHost.Options options = HttpServerHost.Options.from(platform.source(), IngestionConfig.SERVICE_NAME)
                     .withMaxBodyBytes(config.maxBodyBytes())
                     .withThreads(config.httpThreads());
             http = new HttpServerHost(platform.httpHost(), platform.httpPort(), options);
+            FixedTagCounters normalizations = normalizationCounters(http.meterRegistry(), config.spec());
+            EventIngestor ingestor = new EventIngestor(config.spec(), serdes.topicName(Topics.DATA_RAW),
+                    serdes.topicName(Topics.DATA_QUARANTINE), keys, data, quarantine, writer, maxRecordBytes,
+                    Clock.systemUTC(), EventIds::newTimeOrderedId,
+                    (field, rule) -> normalizations.increment(field, rule.key()));
             new IngestionHttpApi(ingestor, config.retryAfterSeconds(), config.maxRecordsPerRequest(),
                     config.idempotencyCacheSize(), config.idempotencyTtl(), http.meterRegistry(), http.objectMapper())
                     .register(http);

@@ -39,10 +39,21 @@ final class TransactionalWriter implements AutoCloseable {
         Producer<byte[], byte[]> create(int lane);
     }
 
-    /** The batch was refused before anything was sent: too much is waiting already. */
+    /**
+     * The batch was refused before anything was sent: too much is waiting already. {@link #kafkaStalled()} tells
+     * why: while Kafka keeps completing transactions the clients send faster than it takes (their requests should
+     * slow down: 429); when no transaction has completed for the stall time, Kafka is slow or down (503).
+     */
     static final class Overloaded extends RuntimeException {
-        Overloaded(String message) {
+        private final boolean kafkaStalled;
+
+        Overloaded(String message, boolean kafkaStalled) {
             super(message);
+            this.kafkaStalled = kafkaStalled;
+        }
+
+        boolean kafkaStalled() {
+            return kafkaStalled;
         }
     }
 
@@ -113,10 +124,20 @@ final class TransactionalWriter implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final long maxInflightBytes;
     private final AtomicLong inflightBytes = new AtomicLong();
+    /** Batches handed over and not yet finished. */
+    private final AtomicInteger pendingBatches = new AtomicInteger();
+    /** When a transaction last finished (any outcome), or the writer last went from idle to busy. */
+    private volatile long lastProgressNanos = System.nanoTime();
+    private final long stallNanos;
 
+    /**
+     * @param stallAfter no transaction finishing for this long while batches wait means Kafka is stalled (slow or
+     *                   down), as opposed to clients sending faster than it takes
+     */
     TransactionalWriter(ProducerFactory factory, int laneCount, int maxQueuedBatches, long maxInflightBytes,
-                        String threadPrefix) {
+                        Duration stallAfter, String threadPrefix) {
         this.factory = Objects.requireNonNull(factory, "factory");
+        this.stallNanos = stallAfter.toNanos();
         if (laneCount < 1 || maxQueuedBatches < 1 || maxInflightBytes < 1) {
             throw new IllegalArgumentException("lanes, queued batches and in-flight bytes must be positive");
         }
@@ -146,9 +167,12 @@ final class TransactionalWriter implements AutoCloseable {
     CompletableFuture<Void> write(List<ProducerRecord<byte[], byte[]>> records, long bytes) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (!reserve(bytes)) {
-            done.completeExceptionally(new Overloaded("more than " + maxInflightBytes + " bytes of events are"
+            done.completeExceptionally(overloaded("more than " + maxInflightBytes + " bytes of events are"
                     + " waiting for Kafka"));
             return done;
+        }
+        if (pendingBatches.getAndIncrement() == 0) {
+            lastProgressNanos = System.nanoTime();
         }
         try {
             executor.execute(() -> {
@@ -156,14 +180,26 @@ final class TransactionalWriter implements AutoCloseable {
                     run(((LaneThread) Thread.currentThread()).lane, records, done);
                 } finally {
                     inflightBytes.addAndGet(-bytes);
+                    lastProgressNanos = System.nanoTime();
+                    pendingBatches.decrementAndGet();
                 }
             });
         } catch (RejectedExecutionException e) {
             inflightBytes.addAndGet(-bytes);
-            done.completeExceptionally(new Overloaded(executor.isShutdown() ? "the service is stopping"
-                    : "too many requests are waiting for Kafka"));
+            pendingBatches.decrementAndGet();
+            done.completeExceptionally(executor.isShutdown() ? new Overloaded("the service is stopping", true)
+                    : overloaded("too many requests are waiting for Kafka"));
         }
         return done;
+    }
+
+    private Overloaded overloaded(String why) {
+        long idleNanos = System.nanoTime() - lastProgressNanos;
+        if (pendingBatches.get() > 0 && idleNanos > stallNanos) {
+            return new Overloaded(why + ", and Kafka has completed no transaction for "
+                    + TimeUnit.NANOSECONDS.toSeconds(idleNanos) + " s", true);
+        }
+        return new Overloaded(why, false);
     }
 
     private boolean reserve(long bytes) {

@@ -130,6 +130,26 @@ class IngestionServiceTest {
     }
 
     @Test
+    void everyNormalisationIsCountedPerFieldAndRuleInTheMetrics() throws Exception {
+        String markers = "{\"application_id\":\"a-1\",\"applied_at\":\"2025-06-01T10:00:00\",\"age\":41,"
+                + "\"employment\":\"?\"}";
+        String body = markers + "\n" + markers.replace("a-1", "a-2") + "\n" + GOOD.replace("a-1", "a-3") + "\n";
+
+        HttpResponse<String> response = post("loans", "application/x-ndjson", body, Map.of());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json.readTree(response.body()).get("accepted").asInt()).isEqualTo(3);
+        String metrics = http.send(HttpRequest.newBuilder(service.httpBaseUrl().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics.lines().filter(l -> l.startsWith("mlcycle_ingestion_normalizations_total{")))
+                .anySatisfy(l -> assertThat(l).contains("field=\"employment\"", "rule=\"missing_marker\"")
+                        .endsWith(" 2.0"))
+                .anySatisfy(l -> assertThat(l).contains("field=\"applied_at\"", "rule=\"zone_assumed\"")
+                        .endsWith(" 2.0"))
+                .hasSize(2);
+    }
+
+    @Test
     void ndjsonIsOneEventPerLine() throws Exception {
         String body = GOOD + "\r\n\n" + GOOD.replace("a-1", "a-2") + "\n";
 
@@ -368,7 +388,7 @@ class IngestionServiceTest {
     }
 
     @Test
-    void whenTooMuchIsWaitingForKafkaRequestsGet503AtOnceNotBuffered() throws Exception {
+    void whenMoreArrivesThanKafkaTakesRequestsGet429AtOnceAnd503OnceKafkaHasStalled() throws Exception {
         service.close();
         CountDownLatch release = new CountDownLatch(1);
         producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
@@ -394,10 +414,17 @@ class IngestionServiceTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> producer.transactionInFlight());
         var queued = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> refused = await().atMost(Duration.ofSeconds(10)).until(
-                () -> http.send(request, HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 503);
+                () -> http.send(request, HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() != 200);
 
+        // Kafka completed its last transaction moments ago: the clients are sending too fast (429).
+        assertThat(refused.statusCode()).isEqualTo(429);
         assertThat(refused.headers().firstValue("Retry-After")).contains("7");
         assertThat(json.readTree(refused.body()).get("error").asText()).isEqualTo("overloaded");
+        // Nothing completes for longer than the ack timeout (5 s here) while events wait: Kafka is stalled (503).
+        HttpResponse<String> stalled = await().atMost(Duration.ofSeconds(30)).until(
+                () -> http.send(request, HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 503);
+        assertThat(stalled.headers().firstValue("Retry-After")).contains("7");
+        assertThat(json.readTree(stalled.body()).get("error").asText()).isEqualTo("kafka_stalled");
         release.countDown();
         assertThat(writing.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         assertThat(queued.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);

@@ -62,7 +62,7 @@ public final class PredictHandler implements Handler {
     public PredictHandler(PipelineSpec spec, ModelSource models, PredictionLog predictionLog,
                           ServingMetrics metrics, Clock clock, int maxRecords) {
         this.spec = Objects.requireNonNull(spec, "spec");
-        this.converter = new JsonRecordConverter(spec);
+        this.converter = new JsonRecordConverter(spec, Objects.requireNonNull(metrics, "metrics").normalizations(spec));
         this.gates = new RecordGates(spec);
         this.features = new FeatureExtractor(spec);
         this.models = Objects.requireNonNull(models, "models");

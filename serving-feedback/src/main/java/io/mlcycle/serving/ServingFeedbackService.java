@@ -95,7 +95,18 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
                     new ByteArraySerializer());
             resources.add(() -> producer.close(Duration.ofSeconds(10)));
             http.bindKafkaProducer(producer);
-            TopicWriter writer = new TopicWriter(producer, serdes, metrics);
+            // Predictions get a producer of their own, tuned for many small records logged off the request path:
+            // a longer linger fills batches, no compression spares CPU; a predict never queues behind feedback.
+            Properties predictionProps = KafkaClients.producerProperties(platform,
+                    ServingFeedbackConfig.SERVICE_NAME + "-predictions");
+            predictionProps.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+            predictionProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+            predictionProps.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                    Long.toString(config.sendTimeout().toMillis()));
+            KafkaProducer<String, byte[]> predictionProducer = new KafkaProducer<>(predictionProps,
+                    new StringSerializer(), new ByteArraySerializer());
+            resources.add(() -> predictionProducer.close(Duration.ofSeconds(10)));
+            TopicWriter writer = new TopicWriter(producer, predictionProducer, serdes, metrics);
 
             ModelRegistryWatcher watcher = new ModelRegistryWatcher(config.spec(), writer::alert, metrics,
                     Clock.systemUTC(), io.mlcycle.mlcore.registry.ModelSigning.fromConfig(
@@ -211,9 +222,10 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
         }
     }
 
-    /** Serialises with the pipeline's serdes and writes through the one shared producer. */
+    /** Serialises with the pipeline's serdes; predictions through their own producer, the rest through the shared one. */
     private static final class TopicWriter {
         private final KafkaProducer<String, byte[]> producer;
+        private final KafkaProducer<String, byte[]> predictionProducer;
         private final ServingMetrics metrics;
         private final String predictionsTopic;
         private final String feedbackTopic;
@@ -222,8 +234,10 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
         private final Serializer<Feedback> feedbackSerializer;
         private final Serializer<Alert> alertSerializer;
 
-        TopicWriter(KafkaProducer<String, byte[]> producer, PipelineSerdes serdes, ServingMetrics metrics) {
+        TopicWriter(KafkaProducer<String, byte[]> producer, KafkaProducer<String, byte[]> predictionProducer,
+                    PipelineSerdes serdes, ServingMetrics metrics) {
             this.producer = producer;
+            this.predictionProducer = predictionProducer;
             this.metrics = metrics;
             this.predictionsTopic = serdes.topicName(Topics.PREDICTIONS);
             this.feedbackTopic = serdes.topicName(Topics.FEEDBACK);
@@ -237,7 +251,7 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
         void prediction(Prediction prediction) {
             try {
                 byte[] value = predictionSerializer.serialize(predictionsTopic, prediction);
-                producer.send(new ProducerRecord<>(predictionsTopic, prediction.getEventId(), value),
+                predictionProducer.send(new ProducerRecord<>(predictionsTopic, prediction.getEventId(), value),
                         (metadata, error) -> {
                             if (error != null) {
                                 predictionNotLogged(prediction, error);

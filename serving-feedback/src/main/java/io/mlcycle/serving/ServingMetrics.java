@@ -2,9 +2,20 @@ package io.mlcycle.serving;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mlcycle.mlcore.normalize.NormalizationListener;
+import io.mlcycle.mlcore.normalize.NormalizationRule;
+import io.mlcycle.mlcore.spec.FieldSpec;
+import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.platform.metrics.FixedTagCounters;
+import java.util.Arrays;
 import io.mlcycle.avro.Variant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The serving-feedback service's own counters (Micrometer; exposed by the platform's {@code /metrics}). Names are
@@ -25,13 +36,23 @@ public final class ServingMetrics {
     public static final String FEEDBACK_INVALID_LABEL = "mlcycle.feedback.invalid.label";
     public static final String QUARANTINED = "mlcycle.serving.quarantined";
     public static final String DUPLICATE_EVENTS = "mlcycle.serving.events.duplicate";
+    public static final String NORMALIZATIONS = "mlcycle.serving.normalizations";
 
     private final MeterRegistry registry;
     private final String pipeline;
+    private final Map<Variant, Map<String, Counter>> predictions = new EnumMap<>(Variant.class);
+    /** Counters built once: registering looks the meter up by id, which allocates on every call. */
+    private final Map<CounterKey, Counter> counters = new ConcurrentHashMap<>();
+
+    private record CounterKey(String name, List<String> tags) {
+    }
 
     public ServingMetrics(MeterRegistry registry, String pipeline) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        for (Variant variant : Variant.values()) {
+            predictions.put(variant, new ConcurrentHashMap<>());
+        }
     }
 
     /** Counters kept in memory only, for tests and tools that do not export metrics. */
@@ -43,8 +64,26 @@ public final class ServingMetrics {
         return registry;
     }
 
+    /**
+     * Counts the normalisations predict applies, tagged {@code field} and {@code rule} (the spec's fields and the
+     * fixed rule set, never raw input).
+     */
+    public NormalizationListener normalizations(PipelineSpec spec) {
+        FixedTagCounters counters = new FixedTagCounters(registry, NORMALIZATIONS,
+                "values changed by a declared normalisation", Tags.of("pipeline", pipeline), "field",
+                spec.data().fields().stream().map(FieldSpec::name).toList(), "rule",
+                Arrays.stream(NormalizationRule.values()).map(NormalizationRule::key).toList());
+        return (field, rule) -> counters.increment(field, rule.key());
+    }
+
+    /** On the predict path: looked up without allocating once the counter exists. */
     public void prediction(Variant variant, String source) {
-        counter(PREDICTIONS, "variant", variant.name(), "source", source).increment();
+        Map<String, Counter> bySource = predictions.get(variant);
+        Counter counter = bySource.get(source);
+        if (counter == null) {
+            counter = bySource.computeIfAbsent(source, s -> counter(PREDICTIONS, "variant", variant.name(), "source", s));
+        }
+        counter.increment();
     }
 
     public void predictionSkipped(String reason) {
@@ -111,6 +150,7 @@ public final class ServingMetrics {
     }
 
     private Counter counter(String name, String... tags) {
-        return Counter.builder(name).tag("pipeline", pipeline).tags(tags).register(registry);
+        return counters.computeIfAbsent(new CounterKey(name, List.of(tags)),
+                key -> Counter.builder(name).tag("pipeline", pipeline).tags(tags).register(registry));
     }
 }

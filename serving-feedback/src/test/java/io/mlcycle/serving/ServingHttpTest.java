@@ -118,6 +118,18 @@ class ServingHttpTest {
     }
 
     @Test
+    void normalisationsOnPredictAreCountedPerFieldAndRule() throws Exception {
+        loadChampion(0.0);
+
+        HttpResponse<String> response = post("/v1/pipelines/credit/predict", VALID.replace("\"employed\"", "\"?\""));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(metrics.count(ServingMetrics.NORMALIZATIONS, "field", "employment", "rule", "missing_marker"))
+                .isEqualTo(1);
+        assertThat(metrics.count(ServingMetrics.NORMALIZATIONS)).isEqualTo(1);
+    }
+
+    @Test
     void aPredictionWithAnEventIdOver256CharactersIs422() throws Exception {
         loadChampion(0.0);
 

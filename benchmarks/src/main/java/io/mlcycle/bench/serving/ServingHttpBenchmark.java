@@ -32,8 +32,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * {@code ./bench serving-http [--duration S] [--connections N] [--rate R]}: the whole serving stack in-process (local
  * Kafka broker and schema registry, the serving-feedback service with a champion trained on 1,500 seeded
- * applications), loaded by {@code wrk} in another process with the same valid record. Measures HTTP predict at a
- * fixed rate (wrk with a Lua per-connection delay; the achieved rate is reported) and at the maximum rate, against
+ * applications), loaded from other processes with the same valid record. Measures HTTP predict at a constant rate
+ * ({@link OpenLoopLoad}, an open-loop generator in its own JVM, latency from when each request was due) and at the
+ * maximum rate ({@code wrk}), against
  * the server's constant endpoint ({@code /health/live}) at the maximum rate in the same run. Server-agnostic: it only
  * uses the service's public URL. Floors: p99 &le; 5 ms at the fixed rate, predict throughput &ge; 0.5&times; constant.
  */
@@ -94,18 +95,18 @@ public final class ServingHttpBenchmark implements Benchmark {
                 String base = service.httpBaseUrl().toString();
                 String predict = base + "/v1/pipelines/" + setup.spec.pipeline() + "/predict";
                 Path post = work.resolve("post.lua");
-                Path paced = work.resolve("paced.lua");
+                Path body = work.resolve("body.json");
                 String request = "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
                         + "wrk.body = " + luaString(setup.requestBody) + "\n";
                 Files.writeString(post, request);
-                // Each connection waits connections/rate seconds between requests: about `rate` requests/s in all.
-                Files.writeString(paced, request + "function delay()\n  return "
-                        + Math.max(1, Math.round(1000.0 * connections / rate)) + "\nend\n");
+                Files.writeString(body, setup.requestBody);
 
                 out.println("warming up...");
                 wrk(List.of("-t2", "-c" + connections, "-d5s", "-s", post.toString(), predict));
-                Result fixed = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency", "-s",
-                        paced.toString(), predict));
+                // Open loop at a constant rate, from another JVM: latency counted from when each request was due.
+                OpenLoopLoad.Result open = OpenLoopLoad.inAnotherJvm(predict, body, rate, duration, connections);
+                Result fixed = new Result(open.achievedPerSecond(), open.p50Ms(), open.p99Ms(),
+                        open.sent() - open.ok());
                 Result predictMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency", "-s",
                         post.toString(), predict));
                 Result constantMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency",
@@ -114,7 +115,9 @@ public final class ServingHttpBenchmark implements Benchmark {
                 double ratio = predictMax.requestsPerSecond() / constantMax.requestsPerSecond();
                 out.printf(Locale.ROOT, "%-34s %12s %10s %10s %8s%n", "run", "requests/s", "p50 ms", "p99 ms",
                         "errors");
-                print(out, "predict at ~" + rate + "/s (paced)", fixed);
+                print(out, "predict at " + rate + "/s (open loop)", fixed);
+                out.printf(Locale.ROOT, "  open loop: %d sent, %d ok, p99.9 %.2f ms, max %.2f ms%n", open.sent(),
+                        open.ok(), open.p999Ms(), open.maxMs());
                 print(out, "predict, max", predictMax);
                 print(out, "constant /health/live, max", constantMax);
                 out.printf(Locale.ROOT, "predict p99 at %.0f/s: %.2f ms (floor %.1f ms); throughput ratio predict/"

@@ -1,6 +1,16 @@
 package io.mlcycle.mlcore.gates;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.IOException;
+import java.util.LinkedHashSet;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,7 +32,6 @@ import java.math.BigDecimal;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.regex.Pattern;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -55,24 +64,70 @@ public final class JsonRecordConverter {
     private static final BigDecimal INT_MAX = BigDecimal.valueOf(Integer.MAX_VALUE);
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
-    private static final Pattern EPOCH_DIGITS = Pattern.compile("-?\\d{1,18}");
 
+    /** Longest JSON number text taken by the streaming fast path for doubles (no exponent, so always finite). */
+    private static final int FAST_DOUBLE_MAX_LENGTH = 30;
+
+    private final boolean fastPaths;
     private final PipelineSpec spec;
     private final Schema schema;
     private final NormalizationListener listener;
     private final Map<String, FieldRules> rules;
     private final Set<String> aliases;
-    private final ObjectMapper mapper = JsonMapper.builder(JsonFactory.builder()
-                    .errorReportConfiguration(ErrorReportConfiguration.builder()
-                            .maxErrorTokenLength(Excerpt.MAX_CHARS).maxRawContentLength(Excerpt.MAX_CHARS).build())
-                    .build())
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .build();
+    /** The spec's fields in order, each with its rules resolved once (no per-record lookups). */
+    private final Slot[] slots;
+    /** Input name → slot index × 2 for a field's name, × 2 + 1 for its alias. */
+    private final Map<String, Integer> slotIndex;
+    private final ObjectMapper mapper = mapper(true);
+    /** Reads one value inside an object being streamed: the same settings, but the object goes on after it. */
+    private final ObjectMapper valueMapper = mapper(false);
 
     /** A field's declared normalisation, with its missing markers merged and its pattern compiled. */
     private record FieldRules(FieldNormalization normalization, Set<String> missingMarkers, DateTimeFormatter pattern) {
+    }
+
+    /** One field of the spec with everything conversion needs, resolved when the converter is built. */
+    private record Slot(FieldSpec field, String name, String alias, FieldRules rules, boolean plainNumbers,
+                        boolean plainText, int position) {
+    }
+
+    /**
+     * Names a top-level field whose value a caller wants besides the conversion (ingestion's {@code event_id}). If the
+     * spec declares a field of that name it is also converted; otherwise it is only captured (never an unknown field).
+     * Not thread-safe: one per conversion.
+     */
+    public static final class Capture {
+        private final String name;
+        private JsonNode value;
+
+        public Capture(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        /** True when the input was an object holding the field (its last occurrence, as JSON objects keep). */
+        public boolean present() {
+            return value != null;
+        }
+
+        /** The field's value (a {@link NullNode} for JSON null), or null when absent. */
+        public JsonNode value() {
+            return value;
+        }
+    }
+
+    private static ObjectMapper mapper(boolean wholeInput) {
+        JsonMapper.Builder builder = JsonMapper.builder(JsonFactory.builder()
+                        .errorReportConfiguration(ErrorReportConfiguration.builder()
+                                .maxErrorTokenLength(Excerpt.MAX_CHARS).maxRawContentLength(Excerpt.MAX_CHARS).build())
+                        .build())
+                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+        if (wholeInput) {
+            builder.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        } else {
+            builder.disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        }
+        return builder.build();
     }
 
     public JsonRecordConverter(PipelineSpec spec) {
@@ -83,6 +138,16 @@ public final class JsonRecordConverter {
      * @param listener told of every normalisation applied (see {@link NormalizationRule}), so that none is silent
      */
     public JsonRecordConverter(PipelineSpec spec, NormalizationListener listener) {
+        this(spec, listener, true);
+    }
+
+    /** The converter with only the general paths: the reference the fast paths are tested against. */
+    static JsonRecordConverter withoutFastPaths(PipelineSpec spec, NormalizationListener listener) {
+        return new JsonRecordConverter(spec, listener, false);
+    }
+
+    private JsonRecordConverter(PipelineSpec spec, NormalizationListener listener, boolean fastPaths) {
+        this.fastPaths = fastPaths;
         this.spec = Objects.requireNonNull(spec, "spec");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.schema = spec.dataSchema();
@@ -98,6 +163,23 @@ public final class JsonRecordConverter {
         this.rules = Map.copyOf(byField);
         this.aliases = spec.data().fields().stream().map(f -> f.normalize().alias()).filter(Objects::nonNull)
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        List<FieldSpec> fields = spec.data().fields();
+        this.slots = new Slot[fields.size()];
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < slots.length; i++) {
+            FieldSpec field = fields.get(i);
+            FieldRules fieldRules = rules.get(field.name());
+            slots[i] = new Slot(field, field.name(), field.normalize().alias(), fieldRules,
+                    fieldRules.normalization().scale() == null, plainNumberText(fieldRules.normalization()),
+                    schema.getField(field.name()).pos());
+            index.put(field.name(), 2 * i);
+        }
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i].alias() != null) {
+                index.putIfAbsent(slots[i].alias(), 2 * i + 1);
+            }
+        }
+        this.slotIndex = Map.copyOf(index);
     }
 
     public Schema schema() {
@@ -134,36 +216,216 @@ public final class JsonRecordConverter {
         Iterator<Map.Entry<String, JsonNode>> entries = json.fields();
         while (entries.hasNext()) {
             String name = entries.next().getKey();
-            if (!rules.containsKey(name) && !aliases.contains(name)) {
-                violations.add(new Violation(ReasonCode.UNKNOWN_FIELD, Excerpt.of(name),
-                        "the field '" + Excerpt.of(name) + "' is not declared in the pipeline spec '" + spec.pipeline() + "'"));
+            if (!slotIndex.containsKey(name)) {
+                violations.add(unknown(name));
             }
         }
-        for (FieldSpec field : spec.data().fields()) {
-            JsonNode value = json.get(field.name());
-            String alias = field.normalize().alias();
-            if (value == null && alias != null) {
-                value = json.get(alias);
+        for (int i = 0; i < slots.length; i++) {
+            Slot slot = slots[i];
+            JsonNode value = json.get(slot.name());
+            if (value == null && slot.alias() != null) {
+                value = json.get(slot.alias());
             }
-            record.put(field.name(), convertValue(field, value, violations));
+            record.put(slot.position(), convertValue(slot, value, violations));
         }
         return new Conversion(record, violations);
+    }
+
+    private Violation unknown(String name) {
+        return new Violation(ReasonCode.UNKNOWN_FIELD, Excerpt.of(name),
+                "the field '" + Excerpt.of(name) + "' is not declared in the pipeline spec '" + spec.pipeline() + "'");
+    }
+
+    /**
+     * Converts the JSON value in {@code length} bytes of UTF-8 from {@code offset}, streaming: the tokens go straight
+     * into the fields' slots, no tree is built. Gives exactly what {@link #convert(String)} gives for the same text
+     * when it holds one JSON value (the caller has checked there is nothing after it).
+     *
+     * @param capture a top-level field whose value the caller wants as well, or null
+     */
+    public Conversion convert(byte[] source, int offset, int length, Capture capture) {
+        try (JsonParser parser = mapper.getFactory().createParser(source, offset, length)) {
+            return convert(parser, capture);
+        } catch (IOException e) {
+            return malformed("the input could not be read: " + Excerpt.of(e.getMessage()));
+        }
+    }
+
+    /**
+     * Converts the next JSON value of {@code parser} (or its current token's value, if it has one), streaming; reads
+     * exactly that value. Never throws for bad input: unreadable JSON gives MALFORMED_JSON.
+     *
+     * @param capture a top-level field whose value the caller wants as well, or null
+     */
+    public Conversion convert(JsonParser parser, Capture capture) {
+        try {
+            JsonToken token = parser.currentToken() != null ? parser.currentToken() : parser.nextToken();
+            if (token == null) {
+                return convert(MissingNode.getInstance());
+            }
+            if (token != JsonToken.START_OBJECT) {
+                JsonNode value = valueMapper.readTree(parser);
+                return convert(value);
+            }
+            return convertObject(parser, capture);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            return malformed("the input is not valid JSON" + where + ": " + Excerpt.of(e.getOriginalMessage()));
+        } catch (NumberFormatException e) {
+            return malformed("the input holds a number that cannot be read (its exponent or length is out of range)");
+        } catch (IOException e) {
+            return malformed("the input could not be read: " + Excerpt.of(e.getMessage()));
+        }
+    }
+
+    private Conversion convertObject(JsonParser parser, Capture capture) throws IOException {
+        // Two slots per field, as a tree would hold them: [2i] the value under the field's name, [2i+1] under its
+        // alias; a Double there is a plain number already read by the fast path. The last occurrence of a name wins.
+        Object[] values = new Object[2 * slots.length];
+        Set<String> unknown = null;
+        String captureName = capture == null ? null : capture.name;
+        JsonToken token;
+        while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken valueToken = parser.nextToken();
+            Integer at = slotIndex.get(name);
+            boolean captured = name.equals(captureName);
+            if (captured && at != null && (at & 1) == 1) {
+                at = null; // captured names that are only an alias are taken by the caller, not the field
+            }
+            if (at == null && !captured) {
+                if (unknown == null) {
+                    unknown = new LinkedHashSet<>();
+                }
+                unknown.add(name);
+                skipValue(parser, valueToken);
+                continue;
+            }
+            if (fastPaths && at != null && !captured && valueToken == JsonToken.VALUE_NUMBER_FLOAT) {
+                Slot slot = slots[at >> 1];
+                if (slot.plainNumbers() && slot.field().type() == io.mlcycle.mlcore.spec.FieldType.DOUBLE && !parser.isNaN()
+                        && parser.getTextLength() <= FAST_DOUBLE_MAX_LENGTH) {
+                    String text = parser.getText();
+                    if (text.indexOf('e') < 0 && text.indexOf('E') < 0) {
+                        values[at] = Double.parseDouble(text) + 0.0; // a decimal has no negative zero
+                        continue;
+                    }
+                }
+            }
+            JsonNode node = valueNode(parser, valueToken);
+            if (at != null) {
+                values[at] = node;
+            }
+            if (captured) {
+                capture.value = node;
+            }
+        }
+        if (token != JsonToken.END_OBJECT) {
+            return malformed("the input is not valid JSON: the object is not closed");
+        }
+        List<Violation> violations = new ArrayList<>();
+        if (unknown != null) {
+            for (String name : unknown) {
+                violations.add(unknown(name));
+            }
+        }
+        GenericData.Record record = new GenericData.Record(schema);
+        for (int i = 0; i < slots.length; i++) {
+            Slot slot = slots[i];
+            Object value = values[2 * i];
+            if (value == null && slot.alias() != null) {
+                value = values[2 * i + 1];
+            }
+            record.put(slot.position(), value instanceof Double d ? d : convertValue(slot, (JsonNode) value, violations));
+        }
+        return new Conversion(record, violations);
+    }
+
+    /**
+     * Reads past a value nobody needs without building it, but reading its decimal numbers as building it would: a
+     * number Jackson cannot read makes the whole input MALFORMED_JSON, whichever field holds it.
+     */
+    private static void skipValue(JsonParser parser, JsonToken token) throws IOException {
+        if (!token.isStructStart()) {
+            readDecimal(parser, token);
+            return;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken next = parser.nextToken();
+            if (next == null) {
+                return;
+            }
+            if (next.isStructStart()) {
+                depth++;
+            } else if (next.isStructEnd()) {
+                depth--;
+            } else {
+                readDecimal(parser, next);
+            }
+        }
+    }
+
+    private static void readDecimal(JsonParser parser, JsonToken token) throws IOException {
+        if (token == JsonToken.VALUE_NUMBER_FLOAT && !parser.isNaN()) {
+            parser.getDecimalValue();
+        }
+    }
+
+    /** The node a tree would hold for the current value (scalars built directly, containers by the mapper). */
+    private JsonNode valueNode(JsonParser parser, JsonToken token) throws IOException {
+        return switch (token) {
+            case VALUE_STRING -> TextNode.valueOf(parser.getText());
+            case VALUE_TRUE -> BooleanNode.TRUE;
+            case VALUE_FALSE -> BooleanNode.FALSE;
+            case VALUE_NULL -> NullNode.getInstance();
+            case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
+                case INT -> IntNode.valueOf(parser.getIntValue());
+                case LONG -> LongNode.valueOf(parser.getLongValue());
+                default -> valueMapper.readTree(parser);
+            };
+            default -> valueMapper.readTree(parser);
+        };
     }
 
     private static Conversion malformed(String detail) {
         return new Conversion(null, List.of(new Violation(ReasonCode.MALFORMED_JSON, null, detail)));
     }
 
-    private Object convertValue(FieldSpec field, JsonNode node, List<Violation> violations) {
+    private Object convertValue(Slot slot, JsonNode node, List<Violation> violations) {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return null;
         }
-        String name = field.name();
-        FieldRules fieldRules = rules.get(name);
+        FieldSpec field = slot.field();
+        String name = slot.name();
+        FieldRules fieldRules = slot.rules();
         FieldNormalization n = fieldRules.normalization();
+        if (fastPaths && slot.plainNumbers() && (node.isInt() || node.isLong())) {
+            // Plain whole numbers need no decimal arithmetic: the same values the general path gives, directly.
+            switch (field.type()) {
+                case INT:
+                    if (node.isInt()) {
+                        return node.intValue();
+                    }
+                    break;
+                case LONG:
+                    return node.longValue();
+                case DOUBLE:
+                    return (double) node.longValue();
+                default:
+                    break;
+            }
+        }
         if (node.isTextual() && fieldRules.missingMarkers().contains(node.textValue().trim())) {
             listener.applied(name, NormalizationRule.MISSING_MARKER);
             return null;
+        }
+        if (fastPaths && node.isTextual() && slot.plainText()) {
+            Object fast = plainNumberText(field.type(), node.textValue());
+            if (fast != null) {
+                return fast;
+            }
         }
         if (node.isContainerNode()) {
             return wrong(violations, name, name + " should be a single value but is a JSON "
@@ -314,7 +576,7 @@ public final class JsonRecordConverter {
                     listener.applied(name, NormalizationRule.TIMESTAMP_PATTERN);
                     return parsed;
                 }
-            } else if (EPOCH_DIGITS.matcher(text).matches()) {
+            } else if (isEpochDigits(text)) {
                 epoch = Long.parseLong(text);
             } else if (text.length() <= 64) {
                 Timestamps.Parsed parsed = Timestamps.parseIso(text, n.zone());
@@ -343,6 +605,66 @@ public final class JsonRecordConverter {
                 : "a timestamp (use epoch milliseconds or ISO-8601, e.g. 2024-05-01T12:00:00Z)";
         return wrong(violations, name, name + " = " + (node.isTextual() ? "'" + Excerpt.of(node.textValue()) + "'"
                 : Excerpt.of(node.asText())) + " is not " + expected);
+    }
+
+    /** True when numeric text of the field needs no declared rule (what CSV files mostly hold). */
+    private static boolean plainNumberText(FieldNormalization n) {
+        return n.thousandsSeparator() == null && !n.decimalComma() && !n.percent() && n.scale() == null;
+    }
+
+    /**
+     * The value of plain numeric text ({@code -?digits[.digits]}, nothing else) for a number field without
+     * declared rules, read without decimal arithmetic; null for anything else, which takes the general path. Gives
+     * what the general path gives: a double correctly rounded (a decimal has no negative zero), a whole number
+     * exactly. Called after the missing-value markers were checked (a marker may be digits, e.g. -999).
+     */
+    private static Object plainNumberText(io.mlcycle.mlcore.spec.FieldType type, String text) {
+        int n = text.length();
+        if (n == 0 || n > FAST_DOUBLE_MAX_LENGTH) {
+            return null;
+        }
+        int i = text.charAt(0) == '-' ? 1 : 0;
+        int digits = 0;
+        int dot = -1;
+        for (int k = i; k < n; k++) {
+            char c = text.charAt(k);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == '.' && dot < 0) {
+                dot = k;
+            } else {
+                return null;
+            }
+        }
+        if (digits == 0 || dot == i || dot == n - 1) {
+            return null;
+        }
+        switch (type) {
+            case DOUBLE:
+                return Double.parseDouble(text) + 0.0;
+            case INT:
+                return dot < 0 && digits <= 9 ? (Object) Integer.parseInt(text) : null;
+            case LONG:
+                return dot < 0 && digits <= 18 ? (Object) Long.parseLong(text) : null;
+            default:
+                return null;
+        }
+    }
+
+    /** {@code -?\\d{1,18}}, without a regex. */
+    private static boolean isEpochDigits(String text) {
+        int start = text.startsWith("-") ? 1 : 0;
+        int digits = text.length() - start;
+        if (digits < 1 || digits > 18) {
+            return false;
+        }
+        for (int i = start; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** ISO-8601 instant, offset date-time, local date-time (UTC) or date (UTC midnight); null if none fits. */
