@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * Puts the label-noise detector's verdict on a labeled example: the champion's logged prediction (made before the
  * outcome was known, so out of sample) is judged against the outcome with the per-class thresholds in
- * {@code state}. Meant for the feedback join, which owns {@code <p>.examples.labeled}: before it forwards an example,
+ * {@code state}. Used by the feedback join, which owns {@code <p>.examples.labeled}: before it forwards an example,
  * {@code LabelFlags.apply(detector, state, example)} returns the example with {@code label_suspect},
  * {@code label_self_confidence} and {@code label_suspect_margin} set, and the next state to store.
  */

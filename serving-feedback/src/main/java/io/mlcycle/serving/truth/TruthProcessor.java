@@ -10,7 +10,6 @@ import io.mlcycle.avro.Severity;
 import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.monitoring.Calibration;
 import io.mlcycle.mlcore.monitoring.Cbpe;
-import io.mlcycle.mlcore.monitoring.LabelNoiseDetector;
 import io.mlcycle.mlcore.monitoring.Reconciliation;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,8 +28,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Online truth per model version, variant and event-time window: performance estimated from the logged scores alone
  * (CBPE, with the version's calibration), reconciled with the outcomes as they arrive (label coverage, realised
- * metrics, divergence beyond the estimate's interval), and the count of outcomes whose label the confident-learning
- * detector flags. Input: {@code <p>.predictions} and {@code <p>.examples.labeled} (co-partitioned by event id).
+ * metrics, divergence beyond the estimate's interval), and the count of outcomes whose label the feedback join flagged
+ * as suspect ({@code label_suspect} on the labeled example). Input: {@code <p>.predictions} and {@code <p>.examples.labeled} (co-partitioned by event id).
  * Output: {@code OnlineMetrics} to {@code <p>.monitoring.metrics} for windows that changed, every punctuation
  * interval (wall clock), and a DEGRADATION alert to {@code <p>.monitoring.alerts} the first time a window's realised
  * metrics leave the estimate's interval.
@@ -39,23 +38,19 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
 
     private final TruthTopology.Settings settings;
     private final Cbpe cbpe;
-    private final LabelNoiseDetector detector;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, TruthWindow> windows;
-    private KeyValueStore<String, LabelNoiseDetector.State> thresholds;
     private long maxEventTime = Long.MIN_VALUE;
 
     TruthProcessor(TruthTopology.Settings settings) {
         this.settings = settings;
         this.cbpe = new Cbpe(0.5, settings.spec().monitoring().estimateLevel(), 200, 42);
-        this.detector = new LabelNoiseDetector(settings.spec().monitoring().labelNoiseMinPerClass());
     }
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.windows = context.getStateStore(TruthTopology.WINDOWS_STORE);
-        this.thresholds = context.getStateStore(TruthTopology.THRESHOLDS_STORE);
         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
 
@@ -71,11 +66,8 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             windows.put(key(window), window);
         } else if (record.value() instanceof LabeledExample example) {
             long eventTime = example.getEventTime().toEpochMilli();
-            LabelNoiseDetector.State state = thresholds.get(TruthTopology.THRESHOLDS_KEY);
-            LabelFlags.Flagged flagged = LabelFlags.apply(detector, state == null ? LabelNoiseDetector.State.EMPTY
-                    : state, example);
-            thresholds.put(TruthTopology.THRESHOLDS_KEY, flagged.next());
-            boolean suspect = flagged.verdict().map(LabelNoiseDetector.Verdict::flagged).orElse(false);
+            // the feedback join judged the label (it owns the thresholds); counted here, not recomputed
+            boolean suspect = example.getLabelSuspect();
             for (PredictionSummary prediction : example.getPredictions()) {
                 TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
                 window.scores.putIfAbsent(prediction.getPredictionId(), prediction.getScore());

@@ -2,7 +2,6 @@ package io.mlcycle.serving.truth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlcycle.mlcore.monitoring.Calibration;
-import io.mlcycle.mlcore.monitoring.LabelNoiseDetector;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
@@ -28,8 +27,6 @@ import org.apache.kafka.streams.state.Stores;
 public final class TruthTopology {
 
     static final String WINDOWS_STORE = "truth-windows";
-    static final String THRESHOLDS_STORE = "truth-label-thresholds";
-    static final String THRESHOLDS_KEY = "thresholds";
     static final String METRICS_SINK = "truth-metrics-sink";
     static final String ALERTS_SINK = "truth-alerts-sink";
 
@@ -95,8 +92,6 @@ public final class TruthTopology {
         topology.addProcessor("truth", () -> new TruthProcessor(settings), "truth-predictions", "truth-labeled");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS_STORE),
                 Serdes.String(), json(TruthWindow.class)), "truth");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(THRESHOLDS_STORE),
-                Serdes.String(), json(LabelNoiseDetector.State.class)), "truth");
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serializer<Object> metrics = (Serializer) serdes.valueSerde(Topics.MONITORING_METRICS).serializer();
         @SuppressWarnings({"unchecked", "rawtypes"})
