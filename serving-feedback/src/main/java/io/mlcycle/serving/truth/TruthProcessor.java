@@ -133,6 +133,8 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                     .setMetrics(metrics)
                     .setEmittedAt(Instant.ofEpochMilli(wallClockMs))
                     .setFlaggedLabels(window.flagged)
+                    // each task (input partition) keeps its own windows: say which part of the traffic this covers
+                    .setTaskPartition(context.taskId().partition())
                     .build();
             context.forward(new Record<>(window.version, (Object) online, wallClockMs), TruthTopology.METRICS_SINK);
             if (reconciliation.diverged() && !window.alerted) {

@@ -52,8 +52,7 @@ public final class TruthTopology {
     private TruthTopology() {
     }
 
-    /** Window, retention and emission interval of the online-truth metrics. */
-    public static final Duration WINDOW = Duration.ofHours(1);
+    /** Retention and emission interval of the online-truth metrics (the window is {@code serving.truth.window}). */
     public static final Duration RETENTION = Duration.ofDays(2);
     public static final Duration EMIT_INTERVAL = Duration.ofSeconds(10);
 
@@ -68,7 +67,7 @@ public final class TruthTopology {
                 .filter(model -> model.version().equals(version))
                 .flatMap(model -> Calibration.fromMetrics(model.offlineMetrics()))
                 .orElse(Calibration.IDENTITY);
-        Settings settings = new Settings(config.spec(), WINDOW, RETENTION, EMIT_INTERVAL, calibrations);
+        Settings settings = new Settings(config.spec(), config.truthWindow(), RETENTION, EMIT_INTERVAL, calibrations);
         java.util.Properties props = io.mlcycle.platform.kafka.StreamsSettings.forApplication(platform,
                 applicationId(config.spec()));
         props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG,
