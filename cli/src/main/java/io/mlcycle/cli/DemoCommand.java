@@ -72,7 +72,9 @@ final class DemoCommand implements Callable<Integer> {
              PipelineStack pipeline = PipelineStack.start(new PipelineStack.Settings(
                      BundledSpecs.extract(BundledSpecs.CREDIT, workDir), stack.bootstrapServers(), stack.registryUrl(),
                      workDir.resolve("state"), 0, ConfigSource.of(java.util.Map.of(
-                             io.mlcycle.serving.ServingFeedbackConfig.TRUTH_WINDOW, truthWindow.toString()))),
+                             io.mlcycle.serving.ServingFeedbackConfig.TRUTH_WINDOW, truthWindow.toString(),
+                             // every second, so the table shows the estimate written before the outcomes arrive
+                             io.mlcycle.serving.ServingFeedbackConfig.TRUTH_EMIT_INTERVAL, "PT1S"))),
                      Duration.ofSeconds(90))) {
             out.printf("  bootstrap servers      %s%n", stack.bootstrapServers());
             out.printf("  schema registry        %s%n", stack.registryUrl());

@@ -31,6 +31,7 @@ class ServingFeedbackConfigTest {
         assertThat(config.registryReplayTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.metricsWindow()).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.truthWindow()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.truthEmitInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.stateDir()).isEqualTo(Path.of("/tmp/mlcycle-state/serving-feedback-i1"));
     }
 

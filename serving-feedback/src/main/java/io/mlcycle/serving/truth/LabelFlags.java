@@ -30,7 +30,8 @@ public final class LabelFlags {
 
     public static Flagged apply(LabelNoiseDetector detector, LabelNoiseDetector.State state, LabeledExample example) {
         Optional<PredictionSummary> prediction = championPrediction(example);
-        if (prediction.isEmpty()) {
+        // a score that is no probability (a foreign producer's NaN) cannot be judged, and must not stop the join
+        if (prediction.isEmpty() || !(prediction.get().getScore() >= 0 && prediction.get().getScore() <= 1)) {
             return new Flagged(example, state, Optional.empty());
         }
         LabelNoiseDetector.Verdict verdict = detector.judge(state, example.getPositive(),

@@ -52,9 +52,11 @@ public final class TruthTopology {
     private TruthTopology() {
     }
 
-    /** Retention and emission interval of the online-truth metrics (the window is {@code serving.truth.window}). */
+    /**
+     * Retention of the online-truth windows (the window is {@code serving.truth.window}, the emission interval
+     * {@code serving.truth.emit.interval}).
+     */
     public static final Duration RETENTION = Duration.ofDays(2);
-    public static final Duration EMIT_INTERVAL = Duration.ofSeconds(10);
 
     /**
      * Starts the topology as its own Kafka Streams client of the serving-feedback service; the calibration of a
@@ -67,7 +69,8 @@ public final class TruthTopology {
                 .filter(model -> model.version().equals(version))
                 .flatMap(model -> Calibration.fromMetrics(model.offlineMetrics()))
                 .orElse(Calibration.IDENTITY);
-        Settings settings = new Settings(config.spec(), config.truthWindow(), RETENTION, EMIT_INTERVAL, calibrations);
+        Settings settings = new Settings(config.spec(), config.truthWindow(), RETENTION, config.truthEmitInterval(),
+                calibrations);
         java.util.Properties props = io.mlcycle.platform.kafka.StreamsSettings.forApplication(platform,
                 applicationId(config.spec()));
         props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG,

@@ -170,5 +170,12 @@ class TruthTopologyTest {
         assertThat(flagged.example().getLabelSelfConfidence()).isEqualTo(0.05);
         assertThat(flagged.example().getLabelSuspectMargin()).isCloseTo(0.15, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(flagged.next().positives()).isEqualTo(2);
+
+        LabeledExample notAProbability = LabeledExample.newBuilder(example).setPredictions(List.of(
+                PredictionSummary.newBuilder(example.getPredictions().get(0)).setScore(Double.NaN).build())).build();
+        LabelFlags.Flagged unjudged = LabelFlags.apply(detector, state, notAProbability);
+        assertThat(unjudged.verdict()).isEmpty();
+        assertThat(unjudged.next()).isEqualTo(state);
+        assertThat(unjudged.example().getLabelSuspect()).isFalse();
     }
 }
