@@ -10,6 +10,7 @@ import io.mlcycle.avro.Severity;
 import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.monitoring.Calibration;
 import io.mlcycle.mlcore.monitoring.Cbpe;
+import io.mlcycle.mlcore.monitoring.PerformanceEstimate;
 import io.mlcycle.mlcore.monitoring.Reconciliation;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -148,6 +149,24 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         expired.forEach(windows::delete);
     }
 
+    /** Names the metric that left its interval (accuracy, ROC AUC or both) with its numbers. */
+    private static String message(TruthWindow window, Reconciliation r) {
+        PerformanceEstimate estimate = r.labeledEstimate();
+        List<String> outside = new ArrayList<>();
+        if (!estimate.accuracyConsistent(r.realisedAccuracy())) {
+            outside.add(String.format("realised accuracy %.3f is outside its %.0f %% interval [%.3f, %.3f]",
+                    r.realisedAccuracy(), 100 * estimate.level(), estimate.accuracyLow(), estimate.accuracyHigh()));
+        }
+        if (!estimate.rocAucConsistent(r.realisedRocAuc())) {
+            outside.add(String.format("realised ROC AUC %.3f is outside its %.0f %% interval [%.3f, %.3f]",
+                    r.realisedRocAuc(), 100 * estimate.level(), estimate.rocAucLow(), estimate.rocAucHigh()));
+        }
+        return String.format("On %d labeled predictions of %s in the window from %s, %s estimated from the scores:"
+                        + " beyond the calibration's error and chance, so the scores no longer mean what they meant"
+                        + " at training (P(label | features) changed)", r.labeled(), window.version,
+                Instant.ofEpochMilli(window.start), String.join(" and ", outside));
+    }
+
     private Alert alert(TruthWindow window, Reconciliation r, long now) {
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put("window_start", Instant.ofEpochMilli(window.start).toString());
@@ -165,12 +184,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 .setSeverity(Severity.WARNING)
                 .setSourceService("serving-feedback")
                 .setSubject(window.version)
-                .setMessage(String.format("Realised accuracy %.3f of %s on %d labeled predictions of the window from %s"
-                                + " is outside the estimate's %.0f %% interval [%.3f, %.3f] from its scores: the scores"
-                                + " no longer mean what they meant at training (P(label | features) changed)",
-                        r.realisedAccuracy(), window.version, r.labeled(), Instant.ofEpochMilli(window.start),
-                        100 * r.labeledEstimate().level(), r.labeledEstimate().accuracyLow(),
-                        r.labeledEstimate().accuracyHigh()))
+                .setMessage(message(window, r))
                 .setEvidence(evidence)
                 .setRaisedAt(Instant.ofEpochMilli(now))
                 .build();

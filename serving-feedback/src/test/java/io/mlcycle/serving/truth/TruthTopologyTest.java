@@ -154,7 +154,8 @@ class TruthTopologyTest {
         assertThat(raised).hasSize(1);
         assertThat(raised.get(0).getType()).isEqualTo(AlertType.DEGRADATION);
         assertThat(raised.get(0).getSubject()).isEqualTo("truth-v1");
-        assertThat(raised.get(0).getMessage()).contains("outside the estimate's 95 % interval");
+        assertThat(raised.get(0).getMessage()).contains("realised accuracy")
+                .contains("is outside its 95 % interval").contains("P(label | features) changed");
     }
 
     @Test
