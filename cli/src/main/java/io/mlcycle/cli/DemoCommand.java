@@ -25,6 +25,9 @@ import picocli.CommandLine.Option;
                 "served and retrained after drift. Prints a live timeline and a summary, then stops (Ctrl-C stops early)."})
 final class DemoCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
+
     @Option(names = "--events", defaultValue = "8000",
             description = "Applications to send (default: ${DEFAULT-VALUE}).")
     int events;
@@ -47,10 +50,19 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Random seed of the scenario (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--truth-window", defaultValue = "PT15S",
+            description = "Event-time window of the estimated-vs-realised accuracy (serving.truth.window), ISO-8601 "
+                    + "(default: ${DEFAULT-VALUE}; a service's default is PT1H).")
+    Duration truthWindow;
+
     private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
 
     @Override
     public Integer call() throws Exception {
+        if (truthWindow.isZero() || truthWindow.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(command.commandLine(),
+                    "--truth-window must be a positive duration, got " + truthWindow);
+        }
         DemoScenario.Settings settings = new DemoScenario.Settings(events, rate, driftAt, malformedShare, 0.97,
                 feedbackDelay, 20, seed);
         out.println("mlcycle demo: starting an embedded Kafka broker (KRaft), a schema registry and four services...");
@@ -59,7 +71,11 @@ final class DemoCommand implements Callable<Integer> {
         try (LocalStack stack = LocalStack.ephemeral();
              PipelineStack pipeline = PipelineStack.start(new PipelineStack.Settings(
                      BundledSpecs.extract(BundledSpecs.CREDIT, workDir), stack.bootstrapServers(), stack.registryUrl(),
-                     workDir.resolve("state"), 0, ConfigSource.of(java.util.Map.of())), Duration.ofSeconds(90))) {
+                     workDir.resolve("state"), 0, ConfigSource.of(java.util.Map.of(
+                             io.mlcycle.serving.ServingFeedbackConfig.TRUTH_WINDOW, truthWindow.toString(),
+                             // every second, so the table shows the estimate written before the outcomes arrive
+                             io.mlcycle.serving.ServingFeedbackConfig.TRUTH_EMIT_INTERVAL, "PT1S"))),
+                     Duration.ofSeconds(90))) {
             out.printf("  bootstrap servers      %s%n", stack.bootstrapServers());
             out.printf("  schema registry        %s%n", stack.registryUrl());
             pipeline.services().forEach(service -> out.printf("  %-22s %s%n", service.name(), service.httpBaseUrl()));
@@ -72,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 DemoRun.Result result = run.run();
-                DemoSummary.print(out, result.sent(), result.observed(), result.elapsed());
+                DemoSummary.print(out, result.sent(), result.observed(), result.start(), result.elapsed(), truthWindow);
                 return result.loopClosed() ? 0 : 2;
             } finally {
                 ShutdownHooks.removeQuietly(hook);

@@ -4,8 +4,10 @@ import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.QuarantineStage;
 import io.mlcycle.mlcore.gates.ReasonCode;
+import io.mlcycle.mlcore.monitoring.LabelNoiseDetector;
 import io.mlcycle.platform.lifecycle.EventIds;
 import io.mlcycle.platform.serde.AvroSerdeException;
+import io.mlcycle.serving.truth.LabelFlags;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
@@ -18,7 +20,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Base of the three processors of the serving topology: access to the join store and its expiry index, decoding
- * with quarantine on failure, and the join itself (emit a labeled example once event and feedback are both known).
+ * with quarantine on failure, and the join itself (emit a labeled example once event and feedback are both known,
+ * with the label-noise verdict on its label).
  */
 abstract class JoinProcessor implements Processor<byte[], byte[], String, Object> {
     protected final JoinSettings settings;
@@ -26,10 +29,13 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
     protected ProcessorContext<String, Object> context;
     protected KeyValueStore<String, JoinState> joinStore;
     protected KeyValueStore<String, String> expiryIndex;
+    private KeyValueStore<String, LabelNoiseDetector.State> labelThresholds;
+    private final LabelNoiseDetector labelNoise;
 
     JoinProcessor(JoinSettings settings, ServingMetrics metrics) {
         this.settings = settings;
         this.metrics = metrics;
+        this.labelNoise = new LabelNoiseDetector(settings.spec().monitoring().labelNoiseMinPerClass());
     }
 
     @Override
@@ -37,6 +43,7 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
         this.context = context;
         this.joinStore = context.getStateStore(ServingTopology.JOIN_STORE);
         this.expiryIndex = context.getStateStore(ServingTopology.EXPIRY_STORE);
+        this.labelThresholds = context.getStateStore(ServingTopology.LABEL_THRESHOLDS_STORE);
     }
 
     /** The event id of a record: its key, as UTF-8 text; null when absent or blank. */
@@ -182,7 +189,7 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
     protected JoinState joinAndSave(String eventId, JoinState state, long timestamp) {
         JoinState result = state;
         if (state.readyToEmit()) {
-            LabeledExample example = example(eventId, state);
+            LabeledExample example = flagSuspectLabel(example(eventId, state));
             context.forward(new Record<String, Object>(eventId, example, timestamp), ServingTopology.EXAMPLES_SINK);
             context.forward(new Record<String, Object>(eventId, new MonitorInput.Labeled(example,
                     state.firstSeenAtMs()), timestamp), ServingTopology.MONITOR);
@@ -191,6 +198,26 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
         }
         joinStore.put(eventId, result);
         return result;
+    }
+
+    /**
+     * Confident learning at feedback time: the champion's prediction was logged before the outcome was known, so it
+     * is out of sample. The outcome is judged with the thresholds of that champion version's earlier outcomes
+     * (per task, i.e. per partition), then added to them; without a champion prediction it is passed on unjudged.
+     */
+    private LabeledExample flagSuspectLabel(LabeledExample example) {
+        Optional<String> version = LabelFlags.championPrediction(example).map(p -> p.getModelVersion());
+        if (version.isEmpty()) {
+            return example;
+        }
+        LabelNoiseDetector.State state = labelThresholds.get(version.get());
+        LabelFlags.Flagged flagged = LabelFlags.apply(labelNoise, state == null ? LabelNoiseDetector.State.EMPTY
+                : state, example);
+        labelThresholds.put(version.get(), flagged.next());
+        if (flagged.example().getLabelSuspect()) {
+            metrics.labelFlagged();
+        }
+        return flagged.example();
     }
 
     private LabeledExample example(String eventId, JoinState state) {

@@ -33,6 +33,10 @@ import java.util.Objects;
  *       replay (stream scoring starts after it)</td></tr>
  *   <tr><td>{@value #METRICS_WINDOW}</td><td>PT15M</td><td>event-time window of the online metrics written to
  *       &lt;p&gt;.monitoring.metrics</td></tr>
+ *   <tr><td>{@value #TRUTH_WINDOW}</td><td>PT1H</td><td>event-time window of the online-truth metrics (performance
+ *       estimated before labels, reconciled with the outcomes) written to &lt;p&gt;.monitoring.metrics</td></tr>
+ *   <tr><td>{@value #TRUTH_EMIT_INTERVAL}</td><td>PT10S</td><td>how often (wall clock) changed online-truth windows
+ *       are written</td></tr>
  * </table>
  *
  * @param platform               shared settings (bootstrap servers, registry, HTTP host/port, state dir, ...)
@@ -45,11 +49,14 @@ import java.util.Objects;
  * @param maxRecordBytes         largest input value the join accepts
  * @param registryReplayTimeout  how long start waits for the model registry replay before stream scoring starts
  * @param metricsWindow          width of the event-time windows of the online metrics
+ * @param truthWindow            width of the event-time windows of the online-truth metrics
+ * @param truthEmitInterval      how often changed online-truth windows are written
  */
 public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, Duration joinWindow,
                                     Duration punctuateInterval, Duration unmatchedAlertInterval,
                                     int maxRecordsPerRequest, Duration sendTimeout, int maxRecordBytes,
-                                    Duration registryReplayTimeout, Duration metricsWindow) {
+                                    Duration registryReplayTimeout, Duration metricsWindow, Duration truthWindow,
+                                    Duration truthEmitInterval) {
 
     public static final String SERVICE_NAME = "serving-feedback";
     public static final int DEFAULT_HTTP_PORT = 8182;
@@ -62,6 +69,8 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
     public static final String MAX_RECORD_BYTES = "serving.max.record.bytes";
     public static final String REGISTRY_REPLAY_TIMEOUT = "serving.registry.replay.timeout";
     public static final String METRICS_WINDOW = "serving.metrics.window";
+    public static final String TRUTH_WINDOW = "serving.truth.window";
+    public static final String TRUTH_EMIT_INTERVAL = "serving.truth.emit.interval";
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_UNMATCHED_ALERT_INTERVAL = Duration.ofMinutes(1);
@@ -70,6 +79,8 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
     public static final int DEFAULT_MAX_RECORD_BYTES = 256 * 1024;
     public static final Duration DEFAULT_REGISTRY_REPLAY_TIMEOUT = Duration.ofMinutes(2);
     public static final Duration DEFAULT_METRICS_WINDOW = Duration.ofMinutes(15);
+    public static final Duration DEFAULT_TRUTH_WINDOW = Duration.ofHours(1);
+    public static final Duration DEFAULT_TRUTH_EMIT_INTERVAL = Duration.ofSeconds(10);
 
     public ServingFeedbackConfig {
         Objects.requireNonNull(platform, "platform");
@@ -80,6 +91,8 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
         requirePositive(SEND_TIMEOUT, sendTimeout);
         requirePositive(REGISTRY_REPLAY_TIMEOUT, registryReplayTimeout);
         requirePositive(METRICS_WINDOW, metricsWindow);
+        requirePositive(TRUTH_WINDOW, truthWindow);
+        requirePositive(TRUTH_EMIT_INTERVAL, truthEmitInterval);
         if (maxRecordBytes < 1024) {
             throw new ConfigException("Invalid value '" + maxRecordBytes + "' for configuration '"
                     + MAX_RECORD_BYTES + "': expected at least 1024");
@@ -127,11 +140,25 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
                 DEFAULT_REGISTRY_REPLAY_TIMEOUT), DEFAULT_REGISTRY_REPLAY_TIMEOUT);
         Duration metricsWindow = ConfigException.collect(problems, () -> source.getDuration(METRICS_WINDOW,
                 DEFAULT_METRICS_WINDOW), DEFAULT_METRICS_WINDOW);
+        Duration truthWindow = ConfigException.collect(problems, () -> source.getDuration(TRUTH_WINDOW,
+                DEFAULT_TRUTH_WINDOW), DEFAULT_TRUTH_WINDOW);
+        if (truthWindow.isZero() || truthWindow.isNegative()) {
+            problems.add("Invalid value '" + truthWindow + "' for configuration '" + TRUTH_WINDOW
+                    + "': expected a positive duration such as PT1H");
+            truthWindow = DEFAULT_TRUTH_WINDOW;
+        }
+        Duration truthEmit = ConfigException.collect(problems, () -> source.getDuration(TRUTH_EMIT_INTERVAL,
+                DEFAULT_TRUTH_EMIT_INTERVAL), DEFAULT_TRUTH_EMIT_INTERVAL);
+        if (truthEmit.isZero() || truthEmit.isNegative()) {
+            problems.add("Invalid value '" + truthEmit + "' for configuration '" + TRUTH_EMIT_INTERVAL
+                    + "': expected a positive duration such as PT10S");
+            truthEmit = DEFAULT_TRUTH_EMIT_INTERVAL;
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new ServingFeedbackConfig(platform, spec, window, punctuate, alertInterval, maxRecords, sendTimeout,
-                maxRecordBytes, replayTimeout, metricsWindow);
+                maxRecordBytes, replayTimeout, metricsWindow, truthWindow, truthEmit);
     }
 
     /** Kafka Streams application id: {@code mlcycle-<pipeline>-serving-feedback}. */

@@ -30,6 +30,7 @@ public final class ServingMetrics {
     public static final String MODEL_REFUSED = "mlcycle.serving.model.refused";
     public static final String FEEDBACK_RECEIVED = "mlcycle.feedback.received";
     public static final String FEEDBACK_JOINED = "mlcycle.feedback.joined";
+    public static final String FEEDBACK_LABEL_SUSPECT = "mlcycle.feedback.label.suspect";
     public static final String FEEDBACK_UNMATCHED = "mlcycle.feedback.unmatched";
     public static final String FEEDBACK_LATE = "mlcycle.feedback.late";
     public static final String FEEDBACK_DUPLICATE = "mlcycle.feedback.duplicate";
@@ -112,6 +113,11 @@ public final class ServingMetrics {
 
     public void feedbackJoined() {
         counter(FEEDBACK_JOINED).increment();
+    }
+
+    /** A joined outcome whose label the label-noise detector flagged as suspect. */
+    public void labelFlagged() {
+        counter(FEEDBACK_LABEL_SUSPECT).increment();
     }
 
     public void feedbackUnmatched(long count) {

@@ -31,6 +31,8 @@ import org.apache.kafka.streams.state.Stores;
  * &lt;p&gt;.data.validated --score--> &lt;p&gt;.predictions (CHAMPION, source "stream"); event remembered
  * &lt;p&gt;.predictions    --collect-> predictions remembered per event (also the HTTP path's)
  * &lt;p&gt;.feedback       --join----> &lt;p&gt;.examples.labeled | &lt;p&gt;.data.quarantine (INVALID_LABEL)
+ *     each labeled example carries the label-noise verdict on the champion's logged prediction (label_suspect,
+ *     self-confidence, margin), judged with per-class thresholds kept per champion version in a state store
  * stream-time punctuator: expires state older than the label-delay window; unmatched feedback is counted and
  * alerted (FEEDBACK_UNMATCHED) to &lt;p&gt;.monitoring.alerts
  * keyless feedback / predictions --> written back to their topic keyed by the event id in their value
@@ -51,6 +53,7 @@ public final class ServingTopology {
     static final String EXPIRY_STORE = "serving-join-expiry";
     static final String METRICS_STORE = "serving-online-metrics";
     static final String CHALLENGER_STORE = "serving-challenger-tests";
+    static final String LABEL_THRESHOLDS_STORE = "serving-label-thresholds";
 
     static final String VALIDATED_SOURCE = "validated-source";
     static final String PREDICTIONS_SOURCE = "predictions-source";
@@ -199,6 +202,9 @@ public final class ServingTopology {
                 Serdes.String(), new JoinStateSerde()), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE),
                 Serdes.String(), Serdes.String()), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
+        // Label-noise thresholds per champion version, updated in the transaction that emits the labeled example.
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LABEL_THRESHOLDS_STORE),
+                Serdes.String(), new LabelThresholdsSerde()), SCORE, COLLECT_PREDICTIONS, JOIN_FEEDBACK);
 
         topology.addSink(PREDICTIONS_SINK, predictionsTopic, Serdes.String().serializer(),
                 serdes.prediction().serializer(), SCORE);

@@ -30,6 +30,8 @@ class ServingFeedbackConfigTest {
         assertThat(config.maxRecordBytes()).isEqualTo(ServingFeedbackConfig.DEFAULT_MAX_RECORD_BYTES);
         assertThat(config.registryReplayTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.metricsWindow()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(config.truthWindow()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.truthEmitInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.stateDir()).isEqualTo(Path.of("/tmp/mlcycle-state/serving-feedback-i1"));
     }
 
@@ -37,12 +39,14 @@ class ServingFeedbackConfigTest {
     void environmentVariablesOverrideTheDefaults() {
         ConfigSource source = ConfigSource.builder()
                 .defaults(Map.of(PlatformConfig.PIPELINE_SPEC, TestFixtures.specPath().toString()))
-                .environment(Map.of("MLCYCLE_SERVING_JOIN_WINDOW", "PT2H", "MLCYCLE_HTTP_PORT", "0"))
+                .environment(Map.of("MLCYCLE_SERVING_JOIN_WINDOW", "PT2H", "MLCYCLE_HTTP_PORT", "0",
+                        "MLCYCLE_SERVING_TRUTH_WINDOW", "PT15S"))
                 .build();
 
         ServingFeedbackConfig config = ServingFeedbackConfig.from(source);
 
         assertThat(config.joinWindow()).isEqualTo(Duration.ofHours(2));
+        assertThat(config.truthWindow()).isEqualTo(Duration.ofSeconds(15));
         assertThat(config.platform().httpPort()).isZero();
     }
 
@@ -51,10 +55,12 @@ class ServingFeedbackConfigTest {
         assertThatThrownBy(() -> ServingFeedbackConfig.from(ConfigSource.of(Map.of(
                 PlatformConfig.PIPELINE_SPEC, TestFixtures.specPath().toString(),
                 ServingFeedbackConfig.PUNCTUATE_INTERVAL, "soon",
-                ServingFeedbackConfig.PREDICT_MAX_RECORDS, "0"))))
+                ServingFeedbackConfig.PREDICT_MAX_RECORDS, "0",
+                ServingFeedbackConfig.TRUTH_WINDOW, "PT0S"))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(ServingFeedbackConfig.PUNCTUATE_INTERVAL)
-                .hasMessageContaining(ServingFeedbackConfig.PREDICT_MAX_RECORDS);
+                .hasMessageContaining(ServingFeedbackConfig.PREDICT_MAX_RECORDS)
+                .hasMessageContaining(ServingFeedbackConfig.TRUTH_WINDOW);
 
         assertThatThrownBy(() -> ServingFeedbackConfig.from(ConfigSource.of(Map.of())))
                 .isInstanceOf(ConfigException.class)

@@ -398,6 +398,82 @@ class ServingTopologyTest {
         assertThat(example.getPredictions().get(0).getModelVersion()).isEqualTo("credit-v7");
     }
 
+    /** An HTTP prediction of the champion {@code version} with positive-class probability {@code score}. */
+    private void pipeHttpPrediction(String eventId, String version, double score) {
+        predictionsIn.pipeInput(eventId, Prediction.newBuilder().setPredictionId("p-" + eventId).setEventId(eventId)
+                .setPipeline("credit").setEntityKey("app-" + eventId).setModelVersion(version)
+                .setVariant(Variant.CHAMPION).setServed(true).setScore(score).setDecision(score >= 0.5)
+                .setThreshold(0.5).setLatencyMicros(12)
+                .setFeatures(Map.of("age", 33, "income", 1200.0, "employment", "student"))
+                .setEventTime(TestFixtures.T0.minusSeconds(5)).setPredictedAt(TestFixtures.T0).setSource("http")
+                .build(), streamTime);
+    }
+
+    @Test
+    void theJoinFlagsExactlyTheInjectedFlipsOfASeparableStreamAndKeepsItsThresholdsInAStore() {
+        // Separable: the outcome is x > 0.5 and the champion's score sigmoid(8 (x - 0.5)) is on the right side of
+        // 0.5 for every example. Confident examples (|x - 0.5| > 0.3, score beyond 0.92 or 0.08) get their label
+        // flipped now and then; the thresholds (mean P(class) over that class's outcomes) are near 0.8, so exactly
+        // those flips are flagged once both classes have 30 outcomes (monitoring.label_noise_min_per_class).
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        java.util.Set<String> injected = new java.util.HashSet<>();
+        String earlyFlip = null;
+        for (int i = 0; i < 600; i++) {
+            String id = "s" + i;
+            double x = random.nextDouble();
+            double score = 1 / (1 + Math.exp(-8 * (x - 0.5)));
+            boolean label = x > 0.5;
+            boolean confident = Math.abs(x - 0.5) > 0.3;
+            if (confident && i % 10 == 0 && (i >= 100 || earlyFlip == null)) {
+                label = !label;
+                if (i >= 100) {
+                    injected.add(id);
+                } else {
+                    earlyFlip = id; // still warming up: not judged
+                }
+            }
+            pipeHttpPrediction(id, "credit-v3", score);
+            pipeFeedback(id, Boolean.toString(label));
+        }
+
+        List<LabeledExample> joined = examples.readValuesToList();
+        assertThat(joined).hasSize(600);
+        java.util.Set<String> flagged = joined.stream().filter(LabeledExample::getLabelSuspect)
+                .map(LabeledExample::getEventId).collect(java.util.stream.Collectors.toSet());
+        assertThat(injected).hasSizeGreaterThan(15);
+        assertThat(flagged).isEqualTo(injected);
+        assertThat(earlyFlip).isNotNull();
+        for (LabeledExample example : joined) {
+            double score = example.getPredictions().get(0).getScore();
+            double self = example.getPositive() ? score : 1 - score;
+            assertThat(example.getLabelSelfConfidence()).isCloseTo(self, org.assertj.core.api.Assertions.within(1e-12));
+            if (example.getLabelSuspect()) {
+                assertThat(example.getLabelSelfConfidence()).isLessThan(0.08);
+                assertThat(example.getLabelSuspectMargin()).isPositive();
+            }
+        }
+        assertThat(metrics.count(ServingMetrics.FEEDBACK_LABEL_SUSPECT))
+                .isEqualTo(injected.size());
+        // the thresholds live in the join's state store, per champion version
+        io.mlcycle.mlcore.monitoring.LabelNoiseDetector.State thresholds = driver
+                .<String, io.mlcycle.mlcore.monitoring.LabelNoiseDetector.State>getKeyValueStore(
+                        ServingTopology.LABEL_THRESHOLDS_STORE).get("credit-v3");
+        assertThat(thresholds.positives() + thresholds.negatives()).isEqualTo(600);
+        assertThat(thresholds.positiveThreshold()).isBetween(0.7, 0.9);
+        assertThat(thresholds.negativeThreshold()).isBetween(0.7, 0.9);
+    }
+
+    @Test
+    void anOutcomeWithoutAChampionPredictionIsPassedOnUnjudged() {
+        pipeEvent("u1", 40);
+        pipeFeedback("u1", "true");
+
+        LabeledExample example = examples.readValue();
+        assertThat(example.getLabelSuspect()).isFalse();
+        assertThat(example.getLabelSelfConfidence()).isNull();
+        assertThat(example.getLabelSuspectMargin()).isNull();
+    }
+
     @Test
     void streamPredictionsReadBackFromTheLogAreNotAttachedTwice() {
         champion.set(model("credit-v1", 0.0));

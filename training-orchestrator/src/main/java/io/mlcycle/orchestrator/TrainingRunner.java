@@ -17,6 +17,7 @@ import io.mlcycle.mlcore.eval.PromotionGates;
 import io.mlcycle.mlcore.features.FeatureDefinition;
 import io.mlcycle.mlcore.model.ModelArtifacts;
 import io.mlcycle.mlcore.model.Scorer;
+import io.mlcycle.mlcore.monitoring.FlaggedLabelPolicy;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.mlcore.spec.TrainingSpec;
 import io.mlcycle.mlcore.train.Example;
@@ -27,11 +28,13 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +46,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Steps: map to ml-core examples; split by time (the newest {@code holdout_fraction} is held out); train the spec's
  * trainer with its hyper-parameters and seed; score the holdout with the candidate, the class-prior baseline (fitted
- * on the training part) and the champion; measure scoring latency; apply ml-core's {@link PromotionGates}.
+ * on the training part) and the champion; measure scoring latency; apply ml-core's {@link PromotionGates}. Examples
+ * whose label the feedback join flagged as suspect are kept, down-weighted or left out of the training part as
+ * {@code monitoring.flagged_labels} says, and an informational {@value #FLAGGED_LABELS_GATE} line in the gate report
+ * says how many there were.
  */
 public final class TrainingRunner {
+
+    /** Name of the informational gate-report line about flagged labels. */
+    public static final String FLAGGED_LABELS_GATE = "flagged_labels";
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRunner.class);
 
@@ -140,7 +149,8 @@ public final class TrainingRunner {
                     + " labeled example(s) of pipeline " + spec.pipeline() + "; at least 2 are needed");
         }
         TimeOrderedSplit.Split split = TimeOrderedSplit.split(examples, training.holdoutFraction());
-        List<Example> train = split.training();
+        FlaggedLabelPolicy.Applied flagged = applyFlaggedLabelPolicy(labeled, split.training());
+        List<Example> train = flagged.examples();
         List<Example> holdout = split.holdout();
         requireBothClasses("training part", train);
         requireBothClasses("holdout", holdout);
@@ -191,6 +201,8 @@ public final class TrainingRunner {
         }
         championScores.problem().ifPresent(problem -> gates.add(1,
                 StagePlanner.held(champion.orElseThrow().getVersion(), problem)));
+        // Informational (always passes): how many training labels the feedback join flagged, and what was done.
+        gates.add(new GateCheck(FLAGGED_LABELS_GATE, (double) flagged.flagged(), null, true, flagged.describe()));
         boolean passed = gates.stream().allMatch(GateCheck::getPassed);
 
         Instant trainedAt = clock.instant();
@@ -282,8 +294,23 @@ public final class TrainingRunner {
         if (examples.size() < 2) {
             throw new UnusableDatasetException("the dataset has " + examples.size() + " labeled example(s)");
         }
-        List<Example> train = TimeOrderedSplit.split(examples, training.holdoutFraction()).training();
+        List<Example> train = applyFlaggedLabelPolicy(labeled,
+                TimeOrderedSplit.split(examples, training.holdoutFraction()).training()).examples();
         return trainer(training.trainer()).train(train, training.hyperparameters(), training.seed());
+    }
+
+    /**
+     * The spec's {@code monitoring.flagged_labels} policy on the training part: an example is flagged when the
+     * feedback join marked its record {@code label_suspect}. The holdout is left as observed.
+     */
+    private FlaggedLabelPolicy.Applied applyFlaggedLabelPolicy(List<LabeledExample> labeled, List<Example> train) {
+        Set<String> suspect = new HashSet<>();
+        for (LabeledExample example : labeled) {
+            if (example.getLabelSuspect()) {
+                suspect.add(example.getEventId());
+            }
+        }
+        return spec.monitoring().flaggedLabels().apply(train, example -> suspect.contains(example.eventId()));
     }
 
     /** The SHA-256 of the spec this runner trains with. */

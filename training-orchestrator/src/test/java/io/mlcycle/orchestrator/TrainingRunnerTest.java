@@ -96,7 +96,8 @@ class TrainingRunnerTest {
         assertThat(candidate.getBaselineMetrics().get("class_prior").get("roc_auc")).isEqualTo(0.5);
         assertThat(candidate.getChampionMetrics()).isNull();
         assertThat(candidate.getGateReport()).extracting(GateCheck::getName)
-                .containsExactly("beats_baseline", "beats_simple_rule", "latency_p99", "artifact_size");
+                .containsExactly("beats_baseline", "beats_simple_rule", "latency_p99", "artifact_size",
+                        TrainingRunner.FLAGGED_LABELS_GATE);
         assertThat(candidate.getBaselineMetrics()).containsKey("simple_rule");
         assertThat(candidate.getGateReport().get(1).getExplanation()).contains("of the candidate's ROC AUC lift");
         assertThat(candidate.getOfflineMetrics()).containsKey("simple_rule_lift_share");
@@ -242,6 +243,62 @@ class TrainingRunnerTest {
         assertThat(result.candidate().getReferenceProfile().getRecordCount()).isEqualTo(lineage.getTrainExamples());
         assertThat(lineage.getHoldoutStartEventTime())
                 .isEqualTo(SyntheticCredit.START.plusSeconds(60L * (300 + lineage.getTrainExamples())).toEpochMilli());
+    }
+
+    @Test
+    void flaggedLabelsAreKeptDownWeightedOrLeftOutOfTheTrainingPartAsTheSpecSaysAndTheGateReportSaysHowMany()
+            throws Exception {
+        // 40 of the 640 training examples get a wrong label that the feedback join flagged; 10 holdout labels are
+        // flagged too (they stay: the holdout keeps every observed label whatever the policy).
+        List<LabeledExample> examples = new ArrayList<>();
+        List<LabeledExample> clean = SyntheticCredit.examples(800, Concept.LEARNABLE, 1, 0);
+        for (int i = 0; i < clean.size(); i++) {
+            LabeledExample example = clean.get(i);
+            boolean flagged = i % 16 == 0;
+            if (flagged && i < 640) {
+                boolean wrong = !example.getPositive();
+                example = LabeledExample.newBuilder(example).setPositive(wrong).setLabel(Boolean.toString(wrong))
+                        .build();
+            }
+            examples.add(LabeledExample.newBuilder(example).setLabelSuspect(flagged).build());
+        }
+        Map<String, TrainingRunner.RunResult> results = new java.util.LinkedHashMap<>();
+        for (String policy : List.of("keep", "down_weight", "exclude")) {
+            String yaml = java.nio.file.Files.readString(
+                    Path.of(TrainingRunnerTest.class.getResource("/specs/credit-test.yaml").toURI()))
+                    + "monitoring:\n  flagged_labels: " + policy + "\n";
+            TrainingRunner withPolicy = new TrainingRunner(PipelineSpecParser.parse(yaml, policy + ".yaml"),
+                    Clock.fixed(NOW, ZoneOffset.UTC));
+            results.put(policy, withPolicy.run(examples, DATASET, context(1, "run-" + policy), Optional.empty(),
+                    TrainingRunner.Progress.NONE));
+        }
+
+        TrainingRunner.RunResult keep = results.get("keep");
+        TrainingRunner.RunResult down = results.get("down_weight");
+        TrainingRunner.RunResult exclude = results.get("exclude");
+        assertThat(keep.trainExamples()).isEqualTo(640);
+        assertThat(down.trainExamples()).isEqualTo(640);
+        assertThat(exclude.trainExamples()).isEqualTo(600);
+        assertThat(exclude.candidate().getLineage().getTrainExamples()).isEqualTo(600L);
+        assertThat(List.of(keep, down, exclude)).allSatisfy(r -> assertThat(r.holdoutExamples()).isEqualTo(160));
+        for (TrainingRunner.RunResult result : results.values()) {
+            GateCheck line = gate(result, TrainingRunner.FLAGGED_LABELS_GATE);
+            assertThat(line.getPassed()).isTrue();
+            assertThat(line.getValue()).isEqualTo(40.0);
+            assertThat(line.getExplanation()).startsWith("40 of 640 training examples (6.3 %)");
+        }
+        assertThat(gate(keep, TrainingRunner.FLAGGED_LABELS_GATE).getExplanation()).contains("kept with full weight");
+        assertThat(gate(down, TrainingRunner.FLAGGED_LABELS_GATE).getExplanation()).contains("weight 0.5");
+        assertThat(gate(exclude, TrainingRunner.FLAGGED_LABELS_GATE).getExplanation()).contains("left out");
+        // the weights reach the trainer: three different models
+        assertThat(List.of(keep, down, exclude)).extracting(r -> r.candidate().getArtifactSha256())
+                .doesNotHaveDuplicates();
+        // reproducing a version applies the same policy
+        TrainingRunner excluding = new TrainingRunner(PipelineSpecParser.parse(java.nio.file.Files.readString(
+                Path.of(TrainingRunnerTest.class.getResource("/specs/credit-test.yaml").toURI()))
+                + "monitoring:\n  flagged_labels: exclude\n", "exclude.yaml"), Clock.fixed(NOW, ZoneOffset.UTC));
+        assertThat(ModelArtifacts.sha256(excluding.retrain(examples).artifact()))
+                .isEqualTo(exclude.candidate().getArtifactSha256());
     }
 
     @Test

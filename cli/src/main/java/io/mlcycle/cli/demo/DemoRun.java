@@ -24,7 +24,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class DemoRun {
 
     /** The outcome of a demo run. */
-    public record Result(DemoScenario.Sent sent, PipelineObservations.Snapshot observed, Duration elapsed) {
+    public record Result(DemoScenario.Sent sent, PipelineObservations.Snapshot observed, Instant start,
+                         Duration elapsed) {
         public boolean loopClosed() {
             return DemoSummary.loopClosed(observed);
         }
@@ -97,7 +98,7 @@ public final class DemoRun {
             }
             awaitSettled(observations, sent);
             progress.shutdownNow();
-            return new Result(sent, observations.snapshot(), Duration.between(start, Instant.now()));
+            return new Result(sent, observations.snapshot(), start, Duration.between(start, Instant.now()));
         } finally {
             progress.shutdownNow();
         }

@@ -63,8 +63,9 @@ public final class DemoScenario {
         }
     }
 
-    /** What the scenario sent. */
-    public record Sent(long events, long accepted, long rejectedAtIngestion, long garbage, long feedback) {
+    /** What the scenario sent, and when (wall clock, which is also the events' time) the world changed (or null). */
+    public record Sent(long events, long accepted, long rejectedAtIngestion, long garbage, long feedback,
+                       Instant driftAt) {
     }
 
     private final String pipeline;
@@ -107,6 +108,7 @@ public final class DemoScenario {
         long nextBatchAt = System.nanoTime();
         int sent = 0;
         boolean driftAnnounced = false;
+        Instant driftAt = null;
 
         while (sent < settings.events() && !stopRequested.get()) {
             List<CreditApplicationGenerator.Application> batch = new ArrayList<>();
@@ -116,6 +118,7 @@ public final class DemoScenario {
                     timeline.print("scenario", "the world changes now: incomes fall, unemployment rises, debt weighs "
                             + "more on default (event %d of %d)", sent, settings.events());
                     driftAnnounced = true;
+                    driftAt = Instant.now();
                 }
                 batch.add(generator.next(Instant.now(), drifted));
             }
@@ -148,7 +151,7 @@ public final class DemoScenario {
             }
         }
         feedbackProducer.flush();
-        return new Sent(sent, accepted.get(), rejected.get(), garbage, feedbackSent.get());
+        return new Sent(sent, accepted.get(), rejected.get(), garbage, feedbackSent.get(), driftAt);
     }
 
     private List<String> post(List<CreditApplicationGenerator.Application> batch)

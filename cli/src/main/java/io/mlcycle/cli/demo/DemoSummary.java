@@ -26,7 +26,7 @@ public final class DemoSummary {
     }
 
     public static void print(PrintStream out, DemoScenario.Sent sent, PipelineObservations.Snapshot snapshot,
-                             Duration elapsed) {
+                             java.time.Instant start, Duration elapsed, Duration truthWindow) {
         out.println();
         out.printf(Locale.ROOT, "Summary after %dm %02ds%n", elapsed.toMinutes(), elapsed.toSecondsPart());
         out.printf(Locale.ROOT, "  applications sent   %7d   accepted by ingestion %d, rejected there %d; "
@@ -60,6 +60,7 @@ public final class DemoSummary {
                         metric(model.getBaselineMetrics().getOrDefault("class_prior", Map.of()), "roc_auc"),
                         model.getLineage().getTrainExamples(), model.getLineage().getHoldoutExamples(),
                         model.getLineage().getTriggerReason()));
+        TruthSeries.print(out, snapshot.truth(), start, sent.driftAt(), truthWindow);
         if (loopClosed(snapshot)) {
             out.println("  OK: a model was trained, promoted, used for predictions, and its predictions were joined "
                     + "with outcomes.");

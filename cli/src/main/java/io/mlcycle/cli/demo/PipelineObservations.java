@@ -3,6 +3,7 @@ package io.mlcycle.cli.demo;
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.OnlineMetrics;
 import io.mlcycle.avro.Prediction;
 import io.mlcycle.avro.PredictionSummary;
 import io.mlcycle.avro.QualityReport;
@@ -11,6 +12,7 @@ import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.TrainingRun;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -40,7 +42,8 @@ public final class PipelineObservations {
             Map<String, ModelVersion> models,
             long qualityWindows,
             long driftAlerts,
-            Map<String, TrainingRun> runs) {
+            Map<String, TrainingRun> runs,
+            List<TruthSeries.Row> truth) {
 
         /** The current champion's version, or null. */
         public String champion() {
@@ -85,6 +88,7 @@ public final class PipelineObservations {
     private long qualityWindows;
     private long driftAlerts;
     private final Map<String, TrainingRun> runs = new LinkedHashMap<>();
+    private final TruthSeries truth = new TruthSeries();
 
     synchronized void rawRecord() {
         rawRecords++;
@@ -147,6 +151,11 @@ public final class PipelineObservations {
         }
     }
 
+    /** Takes a record of monitoring.metrics (the truth topology's estimated and realised accuracy). */
+    synchronized void onlineMetrics(OnlineMetrics metrics) {
+        truth.add(metrics);
+    }
+
     /** Records a run's new state; returns the previous one, or null. */
     synchronized TrainingRun run(TrainingRun run) {
         return runs.put(run.getRunId(), run);
@@ -156,7 +165,8 @@ public final class PipelineObservations {
         return new Snapshot(rawRecords, validated, quarantined, sorted(quarantineByReason),
                 sorted(quarantineByStage), quarantinedFromRaw, predictions,
                 sorted(predictionsByModel), feedback, labeled, sorted(labeledWithPredictionsByModel),
-                sorted(models), qualityWindows, driftAlerts, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(runs)));
+                sorted(models), qualityWindows, driftAlerts, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(runs)),
+                List.copyOf(truth.rows()));
     }
 
     private static <V> Map<String, V> sorted(Map<String, V> map) {

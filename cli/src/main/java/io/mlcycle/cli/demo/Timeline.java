@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads {@code <p>.data.raw}, {@code data.validated}, {@code data.quarantine}, {@code quality.reports},
  * {@code predictions}, {@code feedback}, {@code examples.labeled}, {@code training.runs}, {@code models},
- * {@code monitoring.alerts}; writes nothing.
+ * {@code monitoring.alerts}, {@code monitoring.metrics}; writes nothing.
  */
 public final class Timeline implements AutoCloseable {
 
@@ -147,6 +147,8 @@ public final class Timeline implements AutoCloseable {
             print("alert", "%s %s: %s", alert.getType(), alert.getSeverity(), alert.getMessage());
         } else if (value instanceof QualityReport report) {
             observations.qualityReport(report);
+        } else if (value instanceof io.mlcycle.avro.OnlineMetrics metrics) {
+            observations.onlineMetrics(metrics);
         }
     }
 

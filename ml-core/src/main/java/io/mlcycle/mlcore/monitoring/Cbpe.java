@@ -10,11 +10,15 @@ import java.util.SplittableRandom;
  * otherwise — and their sums give the expected accuracy; ranking the scores against those expected labels gives the
  * expected ROC AUC.
  *
- * <p>Uncertainty: if the scores are calibrated, each outcome is an independent Bernoulli(p) draw, so the realised
- * metric of this very set of predictions is random around the estimate. The interval is the central {@code level}
- * range of the realised metric over {@code draws} simulated outcome vectors (seeded, so it is reproducible). A
- * realised metric outside it means the scores are not calibrated for this data any more: P(label | features)
- * changed (concept shift), which drift of the features alone cannot show.
+ * <p>Uncertainty has two sources, and the interval covers both. The calibration was fitted on a finite holdout, so
+ * its parameters are uncertain ({@link Calibration#varA()}, ...): each simulated draw first picks a plausible
+ * calibration from the fit's covariance and computes the probabilities p with it. Then, given calibrated scores, each
+ * outcome is an independent Bernoulli(p) draw, so the realised metric of this very set of predictions is random
+ * around the estimate. The interval is the central {@code level} range of the realised metric over {@code draws}
+ * such simulated outcome vectors (seeded, so it is reproducible). A realised metric outside it is more than the
+ * calibration's error and the outcomes' chance can explain: the scores are not calibrated for this data any more,
+ * P(label | features) changed (concept shift), which drift of the features alone cannot show. The point estimate
+ * uses the fitted calibration.
  *
  * <p>Stateless and thread-safe; the cost is O(n log n + draws * n).
  */
@@ -74,13 +78,23 @@ public final class Cbpe {
         double[] accuracies = new double[draws];
         double[] aucs = new double[draws];
         SplittableRandom random = new SplittableRandom(seed);
+        SplittableRandom calibrationRandom = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        double[] logits = calibration.uncertain() ? logits(rawScores) : null;
+        double[] drawn = calibration.uncertain() ? new double[n] : p;
         int aucDraws = 0;
         for (int d = 0; d < draws; d++) {
+            if (logits != null) {
+                Calibration plausible = calibration.perturbed(gaussian(calibrationRandom),
+                        gaussian(calibrationRandom));
+                for (int i = 0; i < n; i++) {
+                    drawn[i] = Calibration.sigmoid(plausible.a() * logits[i] + plausible.b());
+                }
+            }
             long correct = 0;
             long positives = 0;
             double rankSum = 0;
             for (int i = 0; i < n; i++) {
-                boolean y = random.nextDouble() < p[i];
+                boolean y = random.nextDouble() < drawn[i];
                 if (y == decision[i]) {
                     correct++;
                 }
@@ -150,6 +164,19 @@ public final class Cbpe {
         }
         double denominator = sumP * (n - sumP) - sumSelf;
         return denominator <= 0 ? Double.NaN : numerator / denominator;
+    }
+
+    private static double[] logits(double[] scores) {
+        double[] out = new double[scores.length];
+        for (int i = 0; i < scores.length; i++) {
+            out[i] = Calibration.logit(scores[i]);
+        }
+        return out;
+    }
+
+    /** A standard normal draw (Box-Muller), from the seeded generator so the interval is reproducible. */
+    private static double gaussian(SplittableRandom random) {
+        return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
     }
 
     private static double[] midranks(double[] values) {

@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * Performance of a model over a set of predictions, estimated from its calibrated scores alone ({@link Cbpe}).
- * The interval is where the realised metric falls with the stated probability if the scores are calibrated and
- * P(label | features) has not changed since calibration.
+ * The interval is where the realised metric falls with the stated probability if P(label | features) has not changed
+ * since calibration: it covers both the error of the calibration fitted on a finite holdout and the chance in the
+ * outcomes given calibrated scores.
  *
  * @param predictions       predictions the estimate covers
  * @param accuracy          expected accuracy at the decision threshold

@@ -8,7 +8,8 @@ import java.util.Map;
  * Estimated against realised performance of one window of predictions, as outcomes arrive. The estimate for the
  * whole window comes from the scores alone; the comparison uses the predictions whose outcome is known, estimating
  * them the same way, so both sides cover the same events. A realised metric outside the estimate's interval on those
- * events is a divergence: the scores are no longer calibrated for this data, i.e. P(label | features) changed.
+ * events is a divergence: more than the calibration's own error and the outcomes' chance can explain (the interval
+ * covers both), so the scores are no longer calibrated for this data, i.e. P(label | features) changed.
  *
  * @param predictions     predictions in the window
  * @param labeled         of which have an outcome

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * Hyper-parameters: {@code rounds} (default 300), {@code learning_rate} (0.05), {@code max_depth} (4),
  * {@code min_child_weight} (5), {@code subsample} (0.8), {@code colsample} (0.8), {@code l2} (1),
  * {@code class_weight} ({@code none} or {@code balanced}: positives weighted by negatives/positives).
+ * An example's own {@link Example#weight()} becomes its XGBoost instance weight (set only when some weight is not 1,
+ * so unweighted training is bit-identical to before).
  */
 public final class GradientBoostingTrainer implements Trainer {
     private static final Logger log = LoggerFactory.getLogger(GradientBoostingTrainer.class);
@@ -82,6 +84,8 @@ public final class GradientBoostingTrainer implements Trainer {
         int width = encoder.width();
         float[] data = new float[n * width];
         float[] labels = new float[n];
+        float[] weights = new float[n];
+        boolean weighted = false;
         double[] row = new double[width];
         for (int i = 0; i < n; i++) {
             Example example = trainingSet.get(i);
@@ -90,6 +94,8 @@ public final class GradientBoostingTrainer implements Trainer {
                 data[i * width + c] = (float) row[c];
             }
             labels[i] = example.label() ? 1f : 0f;
+            weights[i] = (float) example.weight();
+            weighted |= example.weight() != 1.0;
         }
         boolean balanced = effective.get("class_weight").equals("balanced");
         double positiveRate = (double) positives / n;
@@ -118,6 +124,9 @@ public final class GradientBoostingTrainer implements Trainer {
         try {
             matrix = new DMatrix(data, n, width, Float.NaN);
             matrix.setLabel(labels);
+            if (weighted) {
+                matrix.setWeight(weights);
+            }
             booster = XGBoost.train(matrix, params, rounds, new HashMap<>(), null, null);
             trees = export(booster.getModelDump((String) null, false, "json"));
         } catch (XGBoostError e) {

@@ -40,6 +40,7 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
  * Hyper-parameters: {@code epochs} (default 10), {@code learning_rate} (AdaGrad initial rate, default 0.1),
  * {@code l2} (default 0; when positive, Tribuo's AdaGradRDA with this L2 penalty), {@code minibatch_size}
  * (default 1), {@code class_weight} ({@code none} or {@code balanced}: examples weighted n / (2 n_class)).
+ * An example's own {@link Example#weight()} multiplies its class weight (Tribuo example weights scale the loss).
  * Thread-safe: every call builds its own Tribuo trainer.
  */
 public final class LogisticRegressionTrainer implements Trainer {
@@ -107,7 +108,7 @@ public final class LogisticRegressionTrainer implements Trainer {
             encoder.encodeInto(example.features(), row);
             ArrayExample<Label> tribuoExample =
                     new ArrayExample<>(example.label() ? positive : negative, columns, row.clone());
-            tribuoExample.setWeight(example.label() ? positiveWeight : negativeWeight);
+            tribuoExample.setWeight((float) (example.weight() * (example.label() ? positiveWeight : negativeWeight)));
             dataset.add(tribuoExample);
         }
 

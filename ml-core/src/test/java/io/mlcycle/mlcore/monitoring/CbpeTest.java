@@ -130,4 +130,95 @@ class CbpeTest {
         assertThat(cbpe.estimate(liveS, Calibration.IDENTITY).accuracyLow()).isGreaterThan(realised);
         assertThat(Calibration.fromMetrics(calibration.toMetrics())).contains(calibration);
     }
+
+    /**
+     * One trial: a model whose raw scores are over-confident (raw = sigmoid(2 logit(p) + 0.5), p the true
+     * probability), calibrated by Platt scaling on a small holdout, then estimating a live set before its outcomes.
+     * Returns {covered with the fit's error, covered with the fit taken as exact, realised accuracy, estimate}.
+     */
+    static double[] calibrationTrial(int seed, int holdoutSize, int liveSize, Cbpe cbpe) {
+        SplittableRandom random = new SplittableRandom(1000 + seed);
+        double[] holdoutP = calibratedScores(holdoutSize, random);
+        boolean[] holdoutY = draw(holdoutP, random);
+        double[] livep = calibratedScores(liveSize, random);
+        boolean[] liveY = draw(livep, random);
+        Calibration fitted = Calibration.fitPlatt(holdoutY, overconfident(holdoutP));
+        double[] liveRaw = overconfident(livep);
+        double realised = accuracy(liveY, liveRaw, 0.5);
+        PerformanceEstimate withError = cbpe.estimate(liveRaw, fitted);
+        PerformanceEstimate exact = cbpe.estimate(liveRaw, fitted.exact());
+        return new double[] {withError.accuracyConsistent(realised) ? 1 : 0, exact.accuracyConsistent(realised) ? 1 : 0,
+                realised, withError.accuracy()};
+    }
+
+    static double[] overconfident(double[] p) {
+        double[] raw = new double[p.length];
+        for (int i = 0; i < p.length; i++) {
+            raw[i] = Calibration.sigmoid(2 * Calibration.logit(p[i]) + 0.5);
+        }
+        return raw;
+    }
+
+    @Test
+    void theIntervalIncludesTheCalibrationFitsErrorSoCalibratedScoresRecoverTheTrueAccuracyWithNominalCoverage() {
+        Cbpe cbpe = new Cbpe(0.5, 0.95, 200, 13);
+        int runs = 150;
+        int coveredWithError = 0;
+        int coveredExact = 0;
+        double worstError = 0;
+        for (int seed = 0; seed < runs; seed++) {
+            double[] trial = calibrationTrial(seed, 150, 3000, cbpe);
+            coveredWithError += (int) trial[0];
+            coveredExact += (int) trial[1];
+            worstError = Math.max(worstError, Math.abs(trial[2] - trial[3]));
+        }
+        // a holdout of 150 leaves the calibration uncertain: counting only the outcomes' chance under-covers
+        assertThat(coveredWithError / (double) runs).isGreaterThanOrEqualTo(0.9);
+        assertThat(coveredExact / (double) runs).isLessThan(coveredWithError / (double) runs - 0.1);
+        assertThat(worstError).isLessThan(0.08);
+    }
+
+    @Test
+    void theFitsCovarianceShrinksWithTheHoldoutAndIsStoredWithTheVersion() {
+        SplittableRandom random = new SplittableRandom(21);
+        double[] small = calibratedScores(100, random);
+        double[] large = calibratedScores(10_000, random);
+        Calibration fromSmall = Calibration.fitPlatt(draw(small, random), overconfident(small));
+        Calibration fromLarge = Calibration.fitPlatt(draw(large, random), overconfident(large));
+        assertThat(fromSmall.uncertain()).isTrue();
+        // standard errors fall as 1 / sqrt(n): 100 times the outcomes, about a tenth of the standard error
+        assertThat(Math.sqrt(fromLarge.varA()) / Math.sqrt(fromSmall.varA())).isBetween(0.05, 0.2);
+        assertThat(Calibration.fromMetrics(fromSmall.toMetrics())).contains(fromSmall);
+        // a version stored before the covariance existed reads as exact
+        assertThat(Calibration.fromMetrics(java.util.Map.of(Calibration.A_KEY, 0.5, Calibration.B_KEY, -0.2)))
+                .contains(new Calibration(0.5, -0.2));
+    }
+
+    @Test
+    void withAFittedCalibrationAChangedLabelRelationIsStillFlaggedAndAnUnchangedOneIsNot() {
+        Cbpe cbpe = new Cbpe(0.5, 0.95, 200, 17);
+        SplittableRandom random = new SplittableRandom(9);
+        double[] holdoutP = calibratedScores(500, random);
+        Calibration fitted = Calibration.fitPlatt(draw(holdoutP, random), overconfident(holdoutP));
+        double[] p = calibratedScores(2000, random);
+        double[] raw = overconfident(p);
+        Boolean[] unchanged = new Boolean[p.length];
+        Boolean[] changed = new Boolean[p.length];
+        for (int i = 0; i < p.length; i++) {
+            boolean known = i % 2 == 0;
+            unchanged[i] = known ? random.nextDouble() < p[i] : null;
+            changed[i] = known ? random.nextDouble() < Calibration.sigmoid(0.3 * Calibration.logit(p[i])) : null;
+        }
+        Reconciliation same = Reconciliation.of(cbpe, fitted, raw, unchanged, 0.5);
+        Reconciliation drifted = Reconciliation.of(cbpe, fitted, raw, changed, 0.5);
+
+        assertThat(same.diverged()).isFalse();
+        assertThat(drifted.diverged()).isTrue();
+        assertThat(drifted.realisedAccuracy()).isLessThan(drifted.labeledEstimate().accuracyLow());
+        // the fit's error widens the interval compared with taking the fit as exact
+        PerformanceEstimate withError = cbpe.estimate(raw, fitted);
+        PerformanceEstimate exact = cbpe.estimate(raw, fitted.exact());
+        assertThat(withError.accuracyHigh() - withError.accuracyLow())
+                .isGreaterThan(exact.accuracyHigh() - exact.accuracyLow());
+    }
 }

@@ -68,4 +68,29 @@ class LabelNoiseDetectorTest {
         assertThat(FlaggedLabelPolicy.DOWN_WEIGHT.weight(true)).isEqualTo(0.5);
         assertThat(FlaggedLabelPolicy.fromSpec("down_weight")).isEqualTo(FlaggedLabelPolicy.DOWN_WEIGHT);
     }
+
+    @Test
+    void flaggedLabelPolicyOnTrainingExamplesSetsRealWeightsOrLeavesThemOut() {
+        java.util.List<io.mlcycle.mlcore.train.Example> training = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            training.add(new io.mlcycle.mlcore.train.Example("e" + i, java.util.Map.of("x", i), i % 2 == 0, i));
+        }
+        java.util.function.Predicate<io.mlcycle.mlcore.train.Example> flagged = e -> e.eventId().equals("e1");
+
+        FlaggedLabelPolicy.Applied keep = FlaggedLabelPolicy.KEEP.apply(training, flagged);
+        FlaggedLabelPolicy.Applied down = FlaggedLabelPolicy.DOWN_WEIGHT.apply(training, flagged);
+        FlaggedLabelPolicy.Applied exclude = FlaggedLabelPolicy.EXCLUDE.apply(training, flagged);
+
+        assertThat(keep.examples()).isEqualTo(training);
+        assertThat(down.examples()).extracting(io.mlcycle.mlcore.train.Example::weight)
+                .containsExactly(1.0, 0.5, 1.0, 1.0);
+        assertThat(exclude.examples()).extracting(io.mlcycle.mlcore.train.Example::eventId)
+                .containsExactly("e0", "e2", "e3");
+        assertThat(java.util.List.of(keep, down, exclude)).allSatisfy(applied -> {
+            assertThat(applied.flagged()).isEqualTo(1);
+            assertThat(applied.total()).isEqualTo(4);
+        });
+        assertThat(exclude.describe()).startsWith("1 of 4 training examples (25.0 %)").contains("left out");
+        assertThat(FlaggedLabelPolicy.EXCLUDE.apply(training, e -> false).describe()).contains("nothing to do");
+    }
 }

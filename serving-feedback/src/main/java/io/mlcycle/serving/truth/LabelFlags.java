@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * Puts the label-noise detector's verdict on a labeled example: the champion's logged prediction (made before the
  * outcome was known, so out of sample) is judged against the outcome with the per-class thresholds in
- * {@code state}. Meant for the feedback join, which owns {@code <p>.examples.labeled}: before it forwards an example,
+ * {@code state}. Used by the feedback join, which owns {@code <p>.examples.labeled}: before it forwards an example,
  * {@code LabelFlags.apply(detector, state, example)} returns the example with {@code label_suspect},
  * {@code label_self_confidence} and {@code label_suspect_margin} set, and the next state to store.
  */
@@ -30,7 +30,8 @@ public final class LabelFlags {
 
     public static Flagged apply(LabelNoiseDetector detector, LabelNoiseDetector.State state, LabeledExample example) {
         Optional<PredictionSummary> prediction = championPrediction(example);
-        if (prediction.isEmpty()) {
+        // a score that is no probability (a foreign producer's NaN) cannot be judged, and must not stop the join
+        if (prediction.isEmpty() || !(prediction.get().getScore() >= 0 && prediction.get().getScore() <= 1)) {
             return new Flagged(example, state, Optional.empty());
         }
         LabelNoiseDetector.Verdict verdict = detector.judge(state, example.getPositive(),

@@ -10,7 +10,7 @@ import io.mlcycle.avro.Severity;
 import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.monitoring.Calibration;
 import io.mlcycle.mlcore.monitoring.Cbpe;
-import io.mlcycle.mlcore.monitoring.LabelNoiseDetector;
+import io.mlcycle.mlcore.monitoring.PerformanceEstimate;
 import io.mlcycle.mlcore.monitoring.Reconciliation;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,8 +29,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Online truth per model version, variant and event-time window: performance estimated from the logged scores alone
  * (CBPE, with the version's calibration), reconciled with the outcomes as they arrive (label coverage, realised
- * metrics, divergence beyond the estimate's interval), and the count of outcomes whose label the confident-learning
- * detector flags. Input: {@code <p>.predictions} and {@code <p>.examples.labeled} (co-partitioned by event id).
+ * metrics, divergence beyond the estimate's interval), and the count of outcomes whose label the feedback join flagged
+ * as suspect ({@code label_suspect} on the labeled example). Input: {@code <p>.predictions} and {@code <p>.examples.labeled} (co-partitioned by event id).
  * Output: {@code OnlineMetrics} to {@code <p>.monitoring.metrics} for windows that changed, every punctuation
  * interval (wall clock), and a DEGRADATION alert to {@code <p>.monitoring.alerts} the first time a window's realised
  * metrics leave the estimate's interval.
@@ -39,23 +39,19 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
 
     private final TruthTopology.Settings settings;
     private final Cbpe cbpe;
-    private final LabelNoiseDetector detector;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, TruthWindow> windows;
-    private KeyValueStore<String, LabelNoiseDetector.State> thresholds;
     private long maxEventTime = Long.MIN_VALUE;
 
     TruthProcessor(TruthTopology.Settings settings) {
         this.settings = settings;
         this.cbpe = new Cbpe(0.5, settings.spec().monitoring().estimateLevel(), 200, 42);
-        this.detector = new LabelNoiseDetector(settings.spec().monitoring().labelNoiseMinPerClass());
     }
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.windows = context.getStateStore(TruthTopology.WINDOWS_STORE);
-        this.thresholds = context.getStateStore(TruthTopology.THRESHOLDS_STORE);
         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
 
@@ -71,11 +67,8 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             windows.put(key(window), window);
         } else if (record.value() instanceof LabeledExample example) {
             long eventTime = example.getEventTime().toEpochMilli();
-            LabelNoiseDetector.State state = thresholds.get(TruthTopology.THRESHOLDS_KEY);
-            LabelFlags.Flagged flagged = LabelFlags.apply(detector, state == null ? LabelNoiseDetector.State.EMPTY
-                    : state, example);
-            thresholds.put(TruthTopology.THRESHOLDS_KEY, flagged.next());
-            boolean suspect = flagged.verdict().map(LabelNoiseDetector.Verdict::flagged).orElse(false);
+            // the feedback join judged the label (it owns the thresholds); counted here, not recomputed
+            boolean suspect = example.getLabelSuspect();
             for (PredictionSummary prediction : example.getPredictions()) {
                 TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
                 window.scores.putIfAbsent(prediction.getPredictionId(), prediction.getScore());
@@ -141,6 +134,8 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                     .setMetrics(metrics)
                     .setEmittedAt(Instant.ofEpochMilli(wallClockMs))
                     .setFlaggedLabels(window.flagged)
+                    // each task (input partition) keeps its own windows: say which part of the traffic this covers
+                    .setTaskPartition(context.taskId().partition())
                     .build();
             context.forward(new Record<>(window.version, (Object) online, wallClockMs), TruthTopology.METRICS_SINK);
             if (reconciliation.diverged() && !window.alerted) {
@@ -152,6 +147,24 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             windows.put(entry.key, window);
         }
         expired.forEach(windows::delete);
+    }
+
+    /** Names the metric that left its interval (accuracy, ROC AUC or both) with its numbers. */
+    private static String message(TruthWindow window, Reconciliation r) {
+        PerformanceEstimate estimate = r.labeledEstimate();
+        List<String> outside = new ArrayList<>();
+        if (!estimate.accuracyConsistent(r.realisedAccuracy())) {
+            outside.add(String.format("realised accuracy %.3f is outside its %.0f %% interval [%.3f, %.3f]",
+                    r.realisedAccuracy(), 100 * estimate.level(), estimate.accuracyLow(), estimate.accuracyHigh()));
+        }
+        if (!estimate.rocAucConsistent(r.realisedRocAuc())) {
+            outside.add(String.format("realised ROC AUC %.3f is outside its %.0f %% interval [%.3f, %.3f]",
+                    r.realisedRocAuc(), 100 * estimate.level(), estimate.rocAucLow(), estimate.rocAucHigh()));
+        }
+        return String.format("On %d labeled predictions of %s in the window from %s, %s estimated from the scores:"
+                        + " beyond the calibration's error and chance, so the scores no longer mean what they meant"
+                        + " at training (P(label | features) changed)", r.labeled(), window.version,
+                Instant.ofEpochMilli(window.start), String.join(" and ", outside));
     }
 
     private Alert alert(TruthWindow window, Reconciliation r, long now) {
@@ -171,12 +184,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 .setSeverity(Severity.WARNING)
                 .setSourceService("serving-feedback")
                 .setSubject(window.version)
-                .setMessage(String.format("Realised accuracy %.3f of %s on %d labeled predictions of the window from %s"
-                                + " is outside the estimate's %.0f %% interval [%.3f, %.3f] from its scores: the scores"
-                                + " no longer mean what they meant at training (P(label | features) changed)",
-                        r.realisedAccuracy(), window.version, r.labeled(), Instant.ofEpochMilli(window.start),
-                        100 * r.labeledEstimate().level(), r.labeledEstimate().accuracyLow(),
-                        r.labeledEstimate().accuracyHigh()))
+                .setMessage(message(window, r))
                 .setEvidence(evidence)
                 .setRaisedAt(Instant.ofEpochMilli(now))
                 .build();

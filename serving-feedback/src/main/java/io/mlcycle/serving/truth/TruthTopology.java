@@ -2,7 +2,6 @@ package io.mlcycle.serving.truth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlcycle.mlcore.monitoring.Calibration;
-import io.mlcycle.mlcore.monitoring.LabelNoiseDetector;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
@@ -28,8 +27,6 @@ import org.apache.kafka.streams.state.Stores;
 public final class TruthTopology {
 
     static final String WINDOWS_STORE = "truth-windows";
-    static final String THRESHOLDS_STORE = "truth-label-thresholds";
-    static final String THRESHOLDS_KEY = "thresholds";
     static final String METRICS_SINK = "truth-metrics-sink";
     static final String ALERTS_SINK = "truth-alerts-sink";
 
@@ -55,10 +52,11 @@ public final class TruthTopology {
     private TruthTopology() {
     }
 
-    /** Window, retention and emission interval of the online-truth metrics. */
-    public static final Duration WINDOW = Duration.ofHours(1);
+    /**
+     * Retention of the online-truth windows (the window is {@code serving.truth.window}, the emission interval
+     * {@code serving.truth.emit.interval}).
+     */
     public static final Duration RETENTION = Duration.ofDays(2);
-    public static final Duration EMIT_INTERVAL = Duration.ofSeconds(10);
 
     /**
      * Starts the topology as its own Kafka Streams client of the serving-feedback service; the calibration of a
@@ -71,7 +69,8 @@ public final class TruthTopology {
                 .filter(model -> model.version().equals(version))
                 .flatMap(model -> Calibration.fromMetrics(model.offlineMetrics()))
                 .orElse(Calibration.IDENTITY);
-        Settings settings = new Settings(config.spec(), WINDOW, RETENTION, EMIT_INTERVAL, calibrations);
+        Settings settings = new Settings(config.spec(), config.truthWindow(), RETENTION, config.truthEmitInterval(),
+                calibrations);
         java.util.Properties props = io.mlcycle.platform.kafka.StreamsSettings.forApplication(platform,
                 applicationId(config.spec()));
         props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG,
@@ -95,8 +94,6 @@ public final class TruthTopology {
         topology.addProcessor("truth", () -> new TruthProcessor(settings), "truth-predictions", "truth-labeled");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS_STORE),
                 Serdes.String(), json(TruthWindow.class)), "truth");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(THRESHOLDS_STORE),
-                Serdes.String(), json(LabelNoiseDetector.State.class)), "truth");
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serializer<Object> metrics = (Serializer) serdes.valueSerde(Topics.MONITORING_METRICS).serializer();
         @SuppressWarnings({"unchecked", "rawtypes"})

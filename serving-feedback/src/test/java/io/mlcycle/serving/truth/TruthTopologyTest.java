@@ -107,8 +107,10 @@ class TruthTopologyTest {
                 if (i < 2 * flips) {
                     label = p < 0.5; // a confident prediction contradicted: a suspect label
                 }
+                // the feedback join flags the labels; here the injected flips carry its flag
                 labeled.pipeInput(id, LabeledExample.newBuilder().setEventId(id).setPipeline("truth")
                         .setLabel(Boolean.toString(label)).setPositive(label).setEventTime(at).setObservedAt(at)
+                        .setLabelSuspect(i < 2 * flips)
                         .setPredictions(List.of(PredictionSummary.newBuilder().setPredictionId("p" + id)
                                 .setModelVersion("truth-v1").setVariant(Variant.CHAMPION).setScore(p)
                                 .setDecision(p >= 0.5).build())).build());
@@ -142,16 +144,18 @@ class TruthTopologyTest {
         Map<Instant, OnlineMetrics> byWindow = metrics.readValuesToList().stream()
                 .collect(Collectors.toMap(OnlineMetrics::getWindowStart, m -> m, (a, b) -> b));
         assertThat(byWindow.get(T0).getMetrics()).containsEntry("estimate_diverged", 0.0);
+        assertThat(byWindow.get(T0).getFlaggedLabels()).isZero();
         OnlineMetrics changed = byWindow.get(later);
         assertThat(changed.getMetrics()).containsEntry("estimate_diverged", 1.0);
         assertThat(changed.getMetrics().get("realised_accuracy"))
                 .isLessThan(changed.getMetrics().get("estimated_accuracy_on_labeled") - 0.3);
-        assertThat(changed.getFlaggedLabels()).isGreaterThanOrEqualTo(10);
+        assertThat(changed.getFlaggedLabels()).isEqualTo(10); // the join's flags, counted, not recomputed
         List<Alert> raised = alerts.readValuesToList();
         assertThat(raised).hasSize(1);
         assertThat(raised.get(0).getType()).isEqualTo(AlertType.DEGRADATION);
         assertThat(raised.get(0).getSubject()).isEqualTo("truth-v1");
-        assertThat(raised.get(0).getMessage()).contains("outside the estimate's 95 % interval");
+        assertThat(raised.get(0).getMessage()).contains("realised accuracy")
+                .contains("is outside its 95 % interval").contains("P(label | features) changed");
     }
 
     @Test
@@ -167,5 +171,12 @@ class TruthTopologyTest {
         assertThat(flagged.example().getLabelSelfConfidence()).isEqualTo(0.05);
         assertThat(flagged.example().getLabelSuspectMargin()).isCloseTo(0.15, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(flagged.next().positives()).isEqualTo(2);
+
+        LabeledExample notAProbability = LabeledExample.newBuilder(example).setPredictions(List.of(
+                PredictionSummary.newBuilder(example.getPredictions().get(0)).setScore(Double.NaN).build())).build();
+        LabelFlags.Flagged unjudged = LabelFlags.apply(detector, state, notAProbability);
+        assertThat(unjudged.verdict()).isEmpty();
+        assertThat(unjudged.next()).isEqualTo(state);
+        assertThat(unjudged.example().getLabelSuspect()).isFalse();
     }
 }
