@@ -61,4 +61,16 @@ sealed interface ValidationOutput {
             Objects.requireNonNull(trigger, "trigger");
         }
     }
+
+    /**
+     * A partial window summary of one stream task ({@link io.mlcycle.mlcore.profile.WindowSummary} bytes):
+     * {@code kind} {@link PipelineWindows#DATA} (records validation saw) or {@link PipelineWindows#SERVING} (features
+     * serving scored); merged with the other tasks' partials into one window of the whole pipeline.
+     */
+    record Partial(String kind, byte[] summary) implements ValidationOutput {
+        public Partial {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(summary, "summary");
+        }
+    }
 }
