@@ -73,4 +73,15 @@ sealed interface ValidationOutput {
             Objects.requireNonNull(summary, "summary");
         }
     }
+
+    /**
+     * A validated record's label under the fingerprint of its entity and features (SHA-256, hex), for the
+     * conflicting-label check; {@code value} is the label and the event id, separated by a NUL character.
+     */
+    record LabelSeen(String fingerprint, String value) implements ValidationOutput {
+        public LabelSeen {
+            Objects.requireNonNull(fingerprint, "fingerprint");
+            Objects.requireNonNull(value, "value");
+        }
+    }
 }

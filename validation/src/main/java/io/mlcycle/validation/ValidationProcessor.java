@@ -54,6 +54,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     private final List<FeatureDefinition> definitions;
     private final int maxRequestSize;
     private final int partialRecords;
+    private final boolean checkLabels;
 
     private WindowSummary window;
     private long lastTimestamp;
@@ -70,6 +71,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         this.definitions = FeatureDefinition.fromSpec(spec);
         this.maxRequestSize = maxRequestSize;
         this.partialRecords = partialRecords(spec.drift().windowRecords());
+        this.checkLabels = spec.gates().conflictingLabels().isPresent();
     }
 
     /** Records per partial: a quarter of a window, so a window of one task closes at its size exactly when 4 divides it. */
@@ -157,7 +159,11 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         GateResult result = gates.check(decoded, now);
         if (result.passed()) {
             context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())));
-            window.passed(record.timestamp(), extractor.features(result.record()));
+            java.util.Map<String, Object> features = extractor.features(result.record());
+            window.passed(record.timestamp(), features);
+            if (checkLabels) {
+                labelSeen(record, eventId, result.record(), features);
+            }
             result.notes().forEach(note -> window.violation("noted:" + note.code().name()));
             if (duplicates != null) {
                 duplicates.remember(eventId, record.value(), record.timestamp());
@@ -165,6 +171,19 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         } else {
             quarantine(record, eventId, QuarantineStage.VALIDATION, result.violations(), now);
         }
+    }
+
+    /** Hands a labelled record to the conflicting-label check, keyed by its entity and features. */
+    private void labelSeen(Record<byte[], byte[]> record, String eventId, GenericRecord normalised,
+                           java.util.Map<String, Object> features) {
+        Object label = normalised.get(spec.labelField().name());
+        Object entity = normalised.get(spec.keyField().name());
+        if (label == null || entity == null) {
+            return;
+        }
+        context().forward(new Record<>(ConflictingLabels.fingerprint(entity.toString(), features),
+                (ValidationOutput) new ValidationOutput.LabelSeen(ConflictingLabels.fingerprint(entity.toString(),
+                        features), label + "\u0000" + eventId), record.timestamp()));
     }
 
     private void quarantine(Record<byte[], byte[]> record, String eventId, QuarantineStage stage,

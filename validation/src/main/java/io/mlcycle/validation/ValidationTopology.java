@@ -130,6 +130,25 @@ public final class ValidationTopology {
                     ValidationOutput.Partial.class, ValidationOutput.Partial::summary, "serving-partials");
             partials = partials.merge(servingPartials, Named.as("all-partials"));
         }
+
+        if (spec.gates().conflictingLabels().isPresent()) {
+            java.time.Duration labelWindow = spec.gates().conflictingLabels().get();
+            builder.addStateStore(ConflictingLabels.storeBuilder(labelWindow));
+            KStream<String, ValidationOutput> labelConflicts = only(outputs, ValidationOutput.LabelSeen.class, ValidationOutput.LabelSeen::value,
+                    "labels")
+                    // By entity and features, so that every occurrence meets the same task and store.
+                    .repartition(Repartitioned.<String, String>with(Serdes.String(), Serdes.String())
+                            .withName("label-fingerprints"))
+                    .process(() -> new ConflictingLabels(spec, labelWindow), Named.as("conflicting-labels"),
+                            ConflictingLabels.STORE);
+            partials = partials.merge(only(labelConflicts, ValidationOutput.Partial.class,
+                    ValidationOutput.Partial::summary, "label-partials"), Named.as("with-label-partials"));
+            only(labelConflicts, ValidationOutput.QualityAlert.class, ValidationOutput.QualityAlert::alert,
+                    "label-alerts")
+                    .to(serdes.topicName(Topics.MONITORING_ALERTS), Produced.<String, Alert>with(
+                            serdes.keySerde(Topics.MONITORING_ALERTS), serdes.valueSerde(Topics.MONITORING_ALERTS))
+                            .withName("label-alerts-sink"));
+        }
         KStream<String, ValidationOutput> windows = partials
                 // One partition: a window is counted over the whole pipeline, not per partition.
                 .repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray())

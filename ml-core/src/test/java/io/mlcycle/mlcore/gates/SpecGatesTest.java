@@ -186,6 +186,30 @@ class SpecGatesTest {
     }
 
     @Test
+    void aRuleAboutMissingnessNamesTheFieldInQuotesAndTheMissingList() throws SpecException {
+        PipelineSpec spec = spec("""
+                gates:
+                  rules:
+                    - name: amount_without_income
+                      expr: "'monthly_income' in missing ? loan_amount <= 10 : true"
+                      detail: without an income the ratio is an amount
+                """);
+        RecordGates gates = new RecordGates(spec);
+        GenericData.Record noIncome = record(spec, Map.of("loan_amount", 3120.0));
+        noIncome.put("monthly_income", null);
+        GateResult failed = gates.check(noIncome, NOW);
+        assertThat(failed.violations()).extracting(Violation::code, Violation::field).containsExactly(
+                tuple(ReasonCode.RULE_FAILED, "loan_amount"));
+        assertThat(failed.violations().get(0).detail()).contains("loan_amount = 3120")
+                .contains("without an income the ratio is an amount");
+        GenericData.Record smallWithoutIncome = record(spec, Map.of("loan_amount", 0.5));
+        smallWithoutIncome.put("monthly_income", null);
+        assertThat(gates.check(smallWithoutIncome, NOW).passed()).isTrue();
+        assertThat(gates.check(record(spec, Map.of("loan_amount", 3120.0)), NOW).passed())
+                .as("with an income the rule does not apply").isTrue();
+    }
+
+    @Test
     void anEventTimeTooFarInThePastIsRejected() throws SpecException {
         PipelineSpec spec = spec(GATES);
         RecordGates gates = new RecordGates(spec);
