@@ -137,8 +137,10 @@ public final class CrossFieldRules {
                 if (!Boolean.TRUE.equals(result)) {
                     String values = describe(c.fields(), record);
                     violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
-                            "rule '" + c.rule().name() + "' does not hold: " + c.rule().expression() + " is false for "
-                                    + values + (c.rule().detail() == null ? "" : " (" + c.rule().detail() + ")"),
+                            // Values and the owner's words first: the expression is for whoever maintains the spec.
+                            "rule '" + c.rule().name() + "' does not hold for " + values
+                                    + (c.rule().detail() == null ? "" : ": " + c.rule().detail()) + " ("
+                                    + c.rule().expression() + " is false)",
                             Values.abbreviate(values)));
                 }
             } catch (CelEvaluationException | RuntimeException e) {

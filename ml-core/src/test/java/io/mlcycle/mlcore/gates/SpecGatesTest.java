@@ -177,9 +177,9 @@ class SpecGatesTest {
         GateResult failed = gates.check(record(spec, Map.of("loan_amount", 120_000.5)), NOW);
         assertThat(failed.violations()).extracting(Violation::code, Violation::field).containsExactly(
                 tuple(ReasonCode.RULE_FAILED, "loan_amount,monthly_income"));
-        assertThat(failed.violations().get(0).detail()).isEqualTo("rule 'affordable' does not hold: loan_amount <= "
-                + "monthly_income * 60 is false for loan_amount = 120000.5, monthly_income = 2000 (a loan above five "
-                + "years of income is a data error)");
+        assertThat(failed.violations().get(0).detail()).isEqualTo("rule 'affordable' does not hold for loan_amount "
+                + "= 120000.5, monthly_income = 2000: a loan above five years of income is a data error (loan_amount <= "
+                + "monthly_income * 60 is false)");
         GenericData.Record noIncome = record(spec, Map.of("loan_amount", 1e9));
         noIncome.put("monthly_income", null);
         assertThat(gates.check(noIncome, NOW).passed()).as("a rule over a missing field does not apply").isTrue();
