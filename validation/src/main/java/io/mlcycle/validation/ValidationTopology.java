@@ -118,8 +118,9 @@ public final class ValidationTopology {
                 .to(serdes.topicName(Topics.DATA_QUARANTINE), Produced.<String, QuarantineRecord>with(
                         serdes.keySerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.DATA_QUARANTINE))
                         .withName("quarantine-sink"));
-        KStream<String, byte[]> partials = only(outputs, ValidationOutput.Partial.class,
-                ValidationOutput.Partial::summary, "data-partials");
+        // One partition: a window is counted over the whole pipeline, not per partition.
+        KStream<String, byte[]> partials = singlePartition(only(outputs, ValidationOutput.Partial.class,
+                ValidationOutput.Partial::summary, "data-partials"), "window-partials");
         if (spec.drift().skew()) {
             Serde<io.mlcycle.avro.Prediction> predictions = serdes.valueSerde(Topics.PREDICTIONS);
             KStream<String, byte[]> servingPartials = only(builder
@@ -128,7 +129,11 @@ public final class ValidationTopology {
                     .process(() -> new ServingFeaturesProcessor(spec, predictions.deserializer(), predictionsTopic),
                             Named.as("serving-features")),
                     ValidationOutput.Partial.class, ValidationOutput.Partial::summary, "serving-partials");
-            partials = partials.merge(servingPartials, Named.as("all-partials"));
+            // Repartitioned on their own: merging before the repartition would put the raw records and the
+            // predictions in one sub-topology, whose tasks then wait on (and are time-synchronised with) a topic that
+            // has nothing to do with validating records.
+            partials = partials.merge(singlePartition(servingPartials, "serving-partials"),
+                    Named.as("with-serving-partials"));
         }
 
         if (spec.gates().conflictingLabels().isPresent()) {
@@ -141,8 +146,9 @@ public final class ValidationTopology {
                             .withName("label-fingerprints"))
                     .process(() -> new ConflictingLabels(spec, labelWindow), Named.as("conflicting-labels"),
                             ConflictingLabels.STORE);
-            partials = partials.merge(only(labelConflicts, ValidationOutput.Partial.class,
-                    ValidationOutput.Partial::summary, "label-partials"), Named.as("with-label-partials"));
+            partials = partials.merge(singlePartition(only(labelConflicts, ValidationOutput.Partial.class,
+                    ValidationOutput.Partial::summary, "label-partials"), "label-partials"),
+                    Named.as("with-label-partials"));
             only(labelConflicts, ValidationOutput.QualityAlert.class, ValidationOutput.QualityAlert::alert,
                     "label-alerts")
                     .to(serdes.topicName(Topics.MONITORING_ALERTS), Produced.<String, Alert>with(
@@ -150,9 +156,6 @@ public final class ValidationTopology {
                             .withName("label-alerts-sink"));
         }
         KStream<String, ValidationOutput> windows = partials
-                // One partition: a window is counted over the whole pipeline, not per partition.
-                .repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray())
-                        .withName("window-partials").withNumberOfPartitions(1))
                 .process(() -> new PipelineWindows(spec, reporter, registry), Named.as("pipeline-windows"),
                         PipelineWindows.STORE);
 
@@ -178,6 +181,11 @@ public final class ValidationTopology {
                         serdes.keySerde(Topics.TRAINING_TRIGGERS), serdes.valueSerde(Topics.TRAINING_TRIGGERS))
                         .withName("triggers-sink"));
         return builder.build();
+    }
+
+    private static KStream<String, byte[]> singlePartition(KStream<String, byte[]> partials, String name) {
+        return partials.repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray())
+                .withName(name).withNumberOfPartitions(1));
     }
 
     private static <T extends ValidationOutput, V> KStream<String, V> only(
