@@ -121,6 +121,14 @@ public final class ValidationBenchmark implements Benchmark {
             try (Admin admin = admin(stack)) {
                 partitions = admin.describeTopics(List.of(raw)).allTopicNames().get().get(raw).partitions().size();
                 admin.createTopics(List.of(new NewTopic("bench.passthrough", partitions, (short) 1))).all().get();
+                // Event times reach days back; the raw topic's 7-day retention would delete records the validation
+                // run has not read yet (the broker checks every 5 minutes), and the run would never finish.
+                admin.incrementalAlterConfigs(Map.of(
+                        new org.apache.kafka.common.config.ConfigResource(
+                                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, raw),
+                        List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                                new org.apache.kafka.clients.admin.ConfigEntry("retention.ms", "-1"),
+                                org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
             }
             out.printf("Producing %,d raw records to %s (%d partitions)...%n", n, raw, partitions);
             produce(stack, serdes, raw, n);
@@ -176,7 +184,8 @@ public final class ValidationBenchmark implements Benchmark {
         SplittableRandom random = new SplittableRandom(7);
         // Event time (also the Kafka timestamp, which windows and the duplicate store go by) advances 200 ms per
         // record, so a run of 5,000,000 spans 11.6 days: the one-day duplicate retention must drop old segments.
-        long at = Instant.now().minus(Duration.ofDays(30)).toEpochMilli();
+        // The last event is an hour old; the raw topic keeps its records (see run), so none expires mid-benchmark.
+        long at = Instant.now().minus(Duration.ofHours(1)).toEpochMilli() - (long) n * STEP_MS;
         String[] jobs = {"employed", "employed", "self_employed", "unemployed"};
         byte[] previous = null;
         String previousId = null;
