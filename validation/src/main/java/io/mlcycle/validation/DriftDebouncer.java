@@ -1,6 +1,7 @@
 package io.mlcycle.validation;
 
 import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.avro.TriggerReason;
 import java.time.Instant;
@@ -15,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns drift findings of all stream tasks (brought together on one partition) into at most one drift alert and one
- * DRIFT training trigger per champion version. The last champion version a trigger was raised for is kept in a
+ * Turns drift and skew findings of the pipeline windows (one partition) into at most one alert and one DRIFT
+ * training trigger per champion version and kind (drift of the incoming data; training/serving skew, whose trigger
+ * evidence says {@code comparison: training_serving_skew}). The last champion version a trigger was raised for is kept in a
  * changelogged store, so the debounce holds across restarts; a new champion (or a rollback to an older one) can be
  * triggered again. Findings of other windows for the same champion are dropped here; every window's drift scores
  * remain visible in its quality report.
@@ -51,11 +53,13 @@ final class DriftDebouncer extends ContextualProcessor<String, Alert, String, Va
             return;
         }
         String championVersion = finding.getEvidence().get(CHAMPION_VERSION);
-        if (championVersion != null && championVersion.equals(store.get(LAST_TRIGGERED))) {
+        // Drift of the incoming data and skew of what serving scored are debounced apart: one of each per champion.
+        String key = finding.getType() == AlertType.DRIFT ? LAST_TRIGGERED : LAST_TRIGGERED + ":" + finding.getType();
+        if (championVersion != null && championVersion.equals(store.get(key))) {
             return;
         }
         if (championVersion != null) {
-            store.put(LAST_TRIGGERED, championVersion);
+            store.put(key, championVersion);
         }
         LOG.info("Drift detected against champion {} of pipeline {}: {}", championVersion, finding.getPipeline(),
                 finding.getMessage());

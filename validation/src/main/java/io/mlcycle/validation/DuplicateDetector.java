@@ -1,7 +1,5 @@
 package io.mlcycle.validation;
 
-import io.mlcycle.mlcore.quarantine.QuarantineFit;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import org.apache.kafka.common.serialization.Serdes;
@@ -61,6 +59,10 @@ final class DuplicateDetector {
     }
 
     private static byte[] digest(byte[] value) {
-        return java.util.HexFormat.of().parseHex(QuarantineFit.sha256(ByteBuffer.wrap(value)));
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(value);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 }

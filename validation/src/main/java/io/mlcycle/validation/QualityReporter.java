@@ -8,13 +8,11 @@ import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.QualityReport;
 import io.mlcycle.avro.Severity;
 import io.mlcycle.mlcore.features.FeatureDefinition;
-import io.mlcycle.mlcore.features.FeatureExtractor;
 import io.mlcycle.mlcore.profile.DataProfile;
-import io.mlcycle.mlcore.profile.DataProfiler;
 import io.mlcycle.mlcore.profile.DriftCalculator;
 import io.mlcycle.mlcore.profile.DriftReport;
 import io.mlcycle.mlcore.profile.FeatureDrift;
-import io.mlcycle.mlcore.profile.WindowProfile;
+import io.mlcycle.mlcore.profile.WindowSummary;
 import io.mlcycle.mlcore.spec.GatesSpec;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import java.time.Instant;
@@ -30,70 +28,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a closed quality window into its {@link QualityReport} (counts, violations per code, the profile of the
- * passing records, PSI per feature against the champion's reference profile) and, when a feature's PSI exceeds the
- * spec's {@code drift.psi_threshold}, a drift finding (an {@link Alert} carrying the evidence) for the debouncer.
+ * Turns a closed pipeline window ({@link WindowSummary}) into its {@link QualityReport}: counts, violations per code,
+ * the profile of the passing records (count, missing, mean, standard deviation, min, max, KLL deciles as
+ * {@code bin_edges}, frequent items as {@code category_frequencies}) and the drift verdicts of every feature against
+ * the champion's reference profile (PSI, KS or Jensen-Shannon, each three-level); a drift finding (an {@link Alert}
+ * with the evidence) when a feature's verdict is {@code drift}; DATA_QUALITY alerts for missed window expectations.
+ * {@link #skew} compares a window of the features serving scored the same way (training/serving skew).
  *
  * <p>Drift is only computed when a champion with a reference profile exists and at least half of the window's
- * records passed: PSI over a handful of records is noise, and a window that is mostly quarantined is a data-quality
- * problem, visible in the report's counts, not a distribution shift. Stateless and thread-safe.
+ * records passed: drift over a handful of records is noise, and a window that is mostly quarantined is a
+ * data-quality problem, visible in the report's counts, not a distribution shift. Stateless and thread-safe.
  */
 final class QualityReporter {
 
     static final String SOURCE_SERVICE = "validation";
+    /** Evidence key: what the window was compared with the champion's training profile. */
+    static final String COMPARISON = "comparison";
 
     private static final Logger LOG = LoggerFactory.getLogger(QualityReporter.class);
 
     private final PipelineSpec spec;
     private final List<FeatureDefinition> definitions;
-    private final FeatureExtractor extractor;
-    private final DataProfiler profiler;
-    private final double psiThreshold;
     private final long minPassedForDrift;
 
     QualityReporter(PipelineSpec spec) {
         this.spec = spec;
         this.definitions = FeatureDefinition.fromSpec(spec);
-        this.extractor = new FeatureExtractor(spec);
-        this.profiler = new DataProfiler(definitions);
-        this.psiThreshold = spec.drift().psiThreshold();
         this.minPassedForDrift = Math.max(1, (spec.drift().windowRecords() + 1) / 2);
     }
 
     /**
      * The report of a closed window and, if the window drifted, the finding.
      *
-     * @param taskId   the stream task that owns the window (window ids are unique per task)
+     * @param windowId the window's id (pipeline and sequence)
      * @param champion the current champion, if any
      * @param now      emission time
      */
-    WindowResult report(String taskId, QualityWindow.Closed window, Optional<ModelVersion> champion, Instant now) {
-        String windowId = taskId + "-" + window.sequence();
-        List<Map<String, Object>> rows = window.passedRecords().stream().map(extractor::features).toList();
-        Optional<ModelVersion> reference = champion.filter(c -> c.getReferenceProfile() != null
-                && !c.getReferenceProfile().getFeatures().isEmpty());
+    WindowResult report(String windowId, WindowSummary window, Optional<ModelVersion> champion, Instant now) {
+        Optional<ModelVersion> reference = withReference(champion);
         io.mlcycle.avro.DataProfile profile;
         List<DriftScore> scores = new ArrayList<>();
         Alert finding = null;
         try {
-            profile = AvroProfiles.toAvro(profiler.profile(rows));
-            if (reference.isPresent() && rows.size() >= minPassedForDrift) {
-                DriftReport drift = drift(reference.get(), rows);
-                for (FeatureDrift feature : drift.features()) {
-                    if (Double.isFinite(feature.value())) {
-                        scores.add(DriftScore.newBuilder()
-                                .setFeature(feature.feature())
-                                .setStatistic(feature.statistic())
-                                .setValue(feature.value())
-                                .setThreshold(feature.threshold())
-                                .setDrifted(feature.drifted())
-                                .setVerdict(feature.verdict().name().toLowerCase(Locale.ROOT))
-                                .setPValue(Double.isFinite(feature.pValue()) ? feature.pValue() : null)
-                                .build());
-                    }
-                }
+            profile = profile(window);
+            if (reference.isPresent() && window.passed() >= minPassedForDrift) {
+                DriftReport drift = drift(reference.get(), window);
+                scores.addAll(scores(drift));
                 if (drift.drifted()) {
-                    finding = finding(windowId, window, reference.get(), drift.driftedFeatures(), now);
+                    finding = finding(AlertType.DRIFT, "finding-" + windowId, windowId, window, reference.get(),
+                            drift.driftedFeatures(), "training_data", now);
                 }
             }
         } catch (RuntimeException e) {
@@ -101,7 +84,7 @@ final class QualityReporter {
             // the report keeps its counts, without profile and drift.
             LOG.warn("Window {} of pipeline {}: cannot compute the profile or drift, reporting counts only: {}",
                     windowId, spec.pipeline(), e.toString());
-            profile = io.mlcycle.avro.DataProfile.newBuilder().setRecordCount(rows.size())
+            profile = io.mlcycle.avro.DataProfile.newBuilder().setRecordCount(window.passed())
                     .setFeatures(new ArrayList<>()).build();
             scores.clear();
             finding = null;
@@ -124,8 +107,84 @@ final class QualityReporter {
         return new WindowResult(report, Optional.ofNullable(finding), expectations(windowId, window, profile, now));
     }
 
+    /**
+     * Training/serving skew: the features the champion scored in {@code window} against its training profile; a
+     * SKEW finding when a feature's verdict is {@code drift}. Empty without a reference or when nothing drifted.
+     */
+    Optional<Alert> skew(String windowId, WindowSummary window, Optional<ModelVersion> champion, Instant now) {
+        Optional<ModelVersion> reference = withReference(champion);
+        if (reference.isEmpty() || window.passed() < minPassedForDrift) {
+            return Optional.empty();
+        }
+        try {
+            DriftReport drift = drift(reference.get(), window);
+            LOG.info("Serving window {} of pipeline {}: {} of {} feature statistics drifted from the training data",
+                    windowId, spec.pipeline(), drift.driftedFeatures().size(), drift.features().size());
+            return drift.drifted() ? Optional.of(finding(AlertType.SKEW, "skew-" + windowId, windowId, window,
+                    reference.get(), drift.driftedFeatures(), "training_serving_skew", now)) : Optional.empty();
+        } catch (RuntimeException e) {
+            LOG.warn("Serving window {} of pipeline {}: cannot compute skew: {}", windowId, spec.pipeline(),
+                    e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<ModelVersion> withReference(Optional<ModelVersion> champion) {
+        return champion.filter(c -> c.getReferenceProfile() != null
+                && !c.getReferenceProfile().getFeatures().isEmpty());
+    }
+
+    private static List<DriftScore> scores(DriftReport drift) {
+        List<DriftScore> scores = new ArrayList<>();
+        for (FeatureDrift feature : drift.features()) {
+            if (Double.isFinite(feature.value())) {
+                scores.add(DriftScore.newBuilder()
+                        .setFeature(feature.feature())
+                        .setStatistic(feature.statistic())
+                        .setValue(feature.value())
+                        .setThreshold(feature.threshold())
+                        .setDrifted(feature.drifted())
+                        .setVerdict(feature.verdict().name().toLowerCase(Locale.ROOT))
+                        .setPValue(Double.isFinite(feature.pValue()) ? feature.pValue() : null)
+                        .build());
+            }
+        }
+        return scores;
+    }
+
+    /**
+     * The Avro profile of the window's passing records; categorical features list their frequent items (declared
+     * values, then any other value the sketch found frequent, the remainder under {@code (other)}).
+     */
+    private io.mlcycle.avro.DataProfile profile(WindowSummary window) {
+        io.mlcycle.avro.DataProfile profile = AvroProfiles.toAvro(window.profile());
+        for (io.mlcycle.avro.FeatureProfile feature : profile.getFeatures()) {
+            if (feature.getKind() == io.mlcycle.avro.FeatureKind.NUMERIC) {
+                continue;
+            }
+            long present = feature.getCount() - feature.getMissing();
+            if (present <= 0) {
+                continue;
+            }
+            Map<String, Double> frequencies = new LinkedHashMap<>();
+            feature.getCategoryFrequencies().keySet().stream()
+                    .filter(k -> !k.equals(AvroProfiles.OTHER)).forEach(k -> frequencies.put(k, 0.0));
+            double covered = 0;
+            for (Map.Entry<String, Long> item : window.frequentItems(feature.getName()).entrySet()) {
+                double share = (double) item.getValue() / present;
+                frequencies.merge(item.getKey(), share, Double::sum);
+                covered += share;
+            }
+            if (covered < 1.0 - 1e-9) {
+                frequencies.put(AvroProfiles.OTHER, 1.0 - covered);
+            }
+            feature.setCategoryFrequencies(frequencies);
+        }
+        return profile;
+    }
+
     /** One DATA_QUALITY alert per expectation of {@code gates.window} the window missed. */
-    private List<Alert> expectations(String windowId, QualityWindow.Closed window, io.mlcycle.avro.DataProfile profile,
+    private List<Alert> expectations(String windowId, WindowSummary window, io.mlcycle.avro.DataProfile profile,
                                      Instant now) {
         GatesSpec.WindowExpectations expected = spec.gates().window();
         List<Alert> alerts = new ArrayList<>();
@@ -164,7 +223,7 @@ final class QualityReporter {
         return alerts;
     }
 
-    private Alert qualityAlert(String windowId, QualityWindow.Closed window, String statistic, String feature,
+    private Alert qualityAlert(String windowId, WindowSummary window, String statistic, String feature,
                                double value, double threshold, String message, Instant now) {
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put("statistic", statistic);
@@ -190,18 +249,20 @@ final class QualityReporter {
                 .build();
     }
 
-    private DriftReport drift(ModelVersion champion, List<Map<String, Object>> rows) {
+    private DriftReport drift(ModelVersion champion, WindowSummary window) {
         DataProfile referenceProfile = AvroProfiles.fromAvro(champion.getReferenceProfile(), definitions);
-        WindowProfile counts = WindowProfile.against(referenceProfile);
-        rows.forEach(counts::add);
-        return DriftCalculator.compare(counts, psiThreshold, spec.drift().significance());
+        return DriftCalculator.compare(window.against(referenceProfile), spec.drift());
     }
 
-    private Alert finding(String windowId, QualityWindow.Closed window, ModelVersion champion,
-                          List<FeatureDrift> drifted, Instant now) {
-        FeatureDrift worst = drifted.stream().max(Comparator.comparingDouble(FeatureDrift::value)).orElseThrow();
-        String others = drifted.stream().map(FeatureDrift::feature).collect(Collectors.joining(","));
+    private Alert finding(AlertType type, String alertId, String windowId, WindowSummary window,
+                          ModelVersion champion, List<FeatureDrift> drifted, String comparison, Instant now) {
+        FeatureDrift worst = drifted.stream()
+                .max(Comparator.comparingDouble(d -> d.value() / d.threshold())).orElseThrow();
+        String features = drifted.stream().map(FeatureDrift::feature).distinct().collect(Collectors.joining(","));
+        String statistics = drifted.stream().map(d -> d.feature() + " " + d.statistic() + " " + format(d.value())
+                + " > " + format(d.threshold())).collect(Collectors.joining("; "));
         Map<String, String> evidence = new LinkedHashMap<>();
+        evidence.put(COMPARISON, comparison);
         evidence.put("feature", worst.feature());
         evidence.put("statistic", worst.statistic());
         evidence.put("value", format(worst.value()));
@@ -210,19 +271,24 @@ final class QualityReporter {
                 : "n/a");
         evidence.put("significance", format(spec.drift().significance()));
         evidence.put("window", windowId);
+        evidence.put("windows", windowId);
         evidence.put("window_start", Instant.ofEpochMilli(window.startMillis()).toString());
         evidence.put("window_end", Instant.ofEpochMilli(window.endMillis()).toString());
         evidence.put("window_records", Long.toString(window.records()));
-        evidence.put("drifted_features", others);
+        evidence.put("drifted_features", features);
+        evidence.put("drifted_statistics", statistics);
         evidence.put(DriftDebouncer.CHAMPION_VERSION, champion.getVersion());
-        String message = "Feature " + worst.feature() + " drifted: " + worst.statistic().toUpperCase(Locale.ROOT) + " "
-                + format(worst.value()) + " > " + format(worst.threshold()) + " in window " + windowId + " ("
-                + window.passed() + " passing records) against the training data of champion "
-                + champion.getVersion() + (drifted.size() > 1 ? "; drifted features: " + others : "");
+        String what = type == AlertType.SKEW
+                ? "Training/serving skew: feature " + worst.feature() + " as serving scored it differs from"
+                : "Feature " + worst.feature() + " drifted from";
+        String message = what + " the training data of champion " + champion.getVersion() + ": "
+                + worst.statistic().toUpperCase(Locale.ROOT) + " " + format(worst.value()) + " > "
+                + format(worst.threshold()) + " (p " + evidence.get("p_value") + ") in window " + windowId + " ("
+                + window.passed() + " records)" + (drifted.size() > 1 ? "; all crossings: " + statistics : "");
         return Alert.newBuilder()
-                .setAlertId("finding-" + windowId)
+                .setAlertId(alertId)
                 .setPipeline(spec.pipeline())
-                .setType(AlertType.DRIFT)
+                .setType(type)
                 .setSeverity(Severity.WARNING)
                 .setSourceService(SOURCE_SERVICE)
                 .setSubject(worst.feature())

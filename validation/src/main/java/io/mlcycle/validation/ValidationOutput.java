@@ -61,4 +61,27 @@ sealed interface ValidationOutput {
             Objects.requireNonNull(trigger, "trigger");
         }
     }
+
+    /**
+     * A partial window summary of one stream task ({@link io.mlcycle.mlcore.profile.WindowSummary} bytes):
+     * {@code kind} {@link PipelineWindows#DATA} (records validation saw) or {@link PipelineWindows#SERVING} (features
+     * serving scored); merged with the other tasks' partials into one window of the whole pipeline.
+     */
+    record Partial(String kind, byte[] summary) implements ValidationOutput {
+        public Partial {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(summary, "summary");
+        }
+    }
+
+    /**
+     * A validated record's label under the fingerprint of its entity and features (SHA-256, hex), for the
+     * conflicting-label check; {@code value} is the label and the event id, separated by a NUL character.
+     */
+    record LabelSeen(String fingerprint, String value) implements ValidationOutput {
+        public LabelSeen {
+            Objects.requireNonNull(fingerprint, "fingerprint");
+            Objects.requireNonNull(value, "value");
+        }
+    }
 }

@@ -1,6 +1,5 @@
 package io.mlcycle.validation;
 
-import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.QuarantineStage;
 import io.mlcycle.mlcore.gates.GateResult;
@@ -9,22 +8,31 @@ import io.mlcycle.mlcore.gates.RecordGates;
 import io.mlcycle.mlcore.gates.Violation;
 import io.mlcycle.mlcore.quarantine.QuarantineFit;
 import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.mlcore.features.FeatureDefinition;
+import io.mlcycle.mlcore.features.FeatureExtractor;
+import io.mlcycle.mlcore.profile.WindowSummary;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The heart of validation: reads one raw record as bytes and emits exactly one of {@link ValidationOutput.Validated}
- * or {@link ValidationOutput.Quarantined} for it, plus, when the record completes its task's quality window, the
- * window's {@link ValidationOutput.Report} and possibly a {@link ValidationOutput.DriftFinding}.
+ * or {@link ValidationOutput.Quarantined} for it, and counts it in the task's partial window summary, which it hands
+ * on as a {@link ValidationOutput.Partial} every {@link #partialRecords(int)} records and every second of wall-clock
+ * time (so that a trickle still reaches the pipeline's window); {@link PipelineWindows} merges the partials of all
+ * tasks into windows of the whole pipeline.
+ *
+ * <p>The partial lives in memory, not in a changelogged store: a store would cost a changelog write per record (the
+ * main cost of validation before), while the partial is at most a second or a quarter window old. What a crash or a
+ * task migration loses is that slice of the counts of the current quality window, never a record: the records
+ * themselves, and the duplicate store, are exactly once.
  *
  * <p>Order of checks: a record without a key (event id) is quarantined (stage VALIDATION, MISSING_REQUIRED on field
  * "key") without decoding; then the value is decoded with the pipeline's data serde (failures that are the record's
@@ -42,33 +50,40 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     private final Deserializer<String> keyDeserializer;
     private final Deserializer<GenericRecord> valueDeserializer;
     private final String rawTopic;
-    private final ModelRegistryMirror registry;
-    private final QualityReporter reporter;
+    private final FeatureExtractor extractor;
+    private final List<FeatureDefinition> definitions;
     private final int maxRequestSize;
+    private final int partialRecords;
+    private final boolean checkLabels;
 
-    private QualityWindow window;
-    private KeyValueStore<Bytes, byte[]> models;
+    private WindowSummary window;
+    private long lastTimestamp;
     private DuplicateDetector duplicates;
 
     ValidationProcessor(PipelineSpec spec, RecordGates gates, Deserializer<String> keyDeserializer,
-                        Deserializer<GenericRecord> valueDeserializer, String rawTopic, ModelRegistryMirror registry,
-                        QualityReporter reporter, int maxRequestSize) {
+                        Deserializer<GenericRecord> valueDeserializer, String rawTopic, int maxRequestSize) {
         this.spec = spec;
         this.gates = gates;
         this.keyDeserializer = keyDeserializer;
         this.valueDeserializer = valueDeserializer;
         this.rawTopic = rawTopic;
-        this.registry = registry;
-        this.reporter = reporter;
+        this.extractor = new FeatureExtractor(spec);
+        this.definitions = FeatureDefinition.fromSpec(spec);
         this.maxRequestSize = maxRequestSize;
+        this.partialRecords = partialRecords(spec.drift().windowRecords());
+        this.checkLabels = spec.gates().conflictingLabels().isPresent();
+    }
+
+    /** Records per partial: a quarter of a window, so a window of one task closes at its size exactly when 4 divides it. */
+    static int partialRecords(int windowRecords) {
+        return Math.max(1, Math.min(windowRecords / 4, 10_000));
     }
 
     @Override
     public void init(ProcessorContext<String, ValidationOutput> context) {
         super.init(context);
-        window = new QualityWindow(context.getStateStore(QualityWindow.COUNTERS_STORE),
-                context.getStateStore(QualityWindow.RECORDS_STORE), gates.schema(), spec.drift().windowRecords());
-        models = context.getStateStore(ModelRegistryMirror.STORE);
+        window = new WindowSummary(definitions, spec.drift().windowRecords());
+        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> flushPartial());
         duplicates = spec.gates().duplicates()
                 .map(retention -> new DuplicateDetector(context.getStateStore(DuplicateDetector.STORE), retention))
                 .orElse(null);
@@ -77,8 +92,20 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     @Override
     public void process(Record<byte[], byte[]> record) {
         Instant now = Instant.ofEpochMilli(context().currentSystemTimeMs());
+        lastTimestamp = record.timestamp();
         route(record, now);
-        closeWindowIfFull(record, now);
+        if (window.records() >= partialRecords) {
+            flushPartial();
+        }
+    }
+
+    private void flushPartial() {
+        if (window.isEmpty()) {
+            return;
+        }
+        context().forward(new Record<>(PipelineWindows.DATA,
+                new ValidationOutput.Partial(PipelineWindows.DATA, window.toBytes()), lastTimestamp));
+        window = new WindowSummary(definitions, spec.drift().windowRecords());
     }
 
     /** Emits the record's one Validated or Quarantined output and counts it in the window. */
@@ -109,7 +136,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         DuplicateDetector.Verdict seen = duplicates == null ? DuplicateDetector.Verdict.NEW
                 : duplicates.check(eventId, record.value(), record.timestamp());
         if (seen == DuplicateDetector.Verdict.DUPLICATE) {
-            window.duplicateDropped();
+            window.violation("DUPLICATE_DROPPED");
             return;
         }
         if (seen == DuplicateDetector.Verdict.CONFLICT) {
@@ -132,14 +159,31 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         GateResult result = gates.check(decoded, now);
         if (result.passed()) {
             context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())));
-            window.passed(record.timestamp(), result.record());
-            window.noted(result.notes().stream().map(Violation::code).toList());
+            java.util.Map<String, Object> features = extractor.features(result.record());
+            window.passed(record.timestamp(), features);
+            if (checkLabels) {
+                labelSeen(record, eventId, result.record(), features);
+            }
+            result.notes().forEach(note -> window.violation("noted:" + note.code().name()));
             if (duplicates != null) {
                 duplicates.remember(eventId, record.value(), record.timestamp());
             }
         } else {
             quarantine(record, eventId, QuarantineStage.VALIDATION, result.violations(), now);
         }
+    }
+
+    /** Hands a labelled record to the conflicting-label check, keyed by its entity and features. */
+    private void labelSeen(Record<byte[], byte[]> record, String eventId, GenericRecord normalised,
+                           java.util.Map<String, Object> features) {
+        Object label = normalised.get(spec.labelField().name());
+        Object entity = normalised.get(spec.keyField().name());
+        if (label == null || entity == null) {
+            return;
+        }
+        context().forward(new Record<>(ConflictingLabels.fingerprint(entity.toString(), features),
+                (ValidationOutput) new ValidationOutput.LabelSeen(ConflictingLabels.fingerprint(entity.toString(),
+                        features), label + "\u0000" + eventId), record.timestamp()));
     }
 
     private void quarantine(Record<byte[], byte[]> record, String eventId, QuarantineStage stage,
@@ -152,22 +196,6 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         // over max.request.size (a small value with 600 KB of headers) and kill the stream thread.
         context().forward(record.withKey(key).withHeaders(new RecordHeaders())
                 .withValue(new ValidationOutput.Quarantined(quarantine)));
-        window.quarantined(record.timestamp(), violations.stream().map(Violation::code).toList());
-    }
-
-    private void closeWindowIfFull(Record<byte[], byte[]> record, Instant now) {
-        if (!window.isFull()) {
-            return;
-        }
-        QualityWindow.Closed closed = window.close();
-        String taskId = context().taskId().toString();
-        Optional<ModelVersion> champion = registry.champion(models);
-        QualityReporter.WindowResult result = reporter.report(taskId, closed, champion, now);
-        context().forward(new Record<>(result.report().getWindowId(), new ValidationOutput.Report(result.report()),
-                record.timestamp()));
-        result.qualityAlerts().forEach(alert -> context().forward(
-                new Record<>(spec.pipeline(), new ValidationOutput.QualityAlert(alert), record.timestamp())));
-        result.driftFinding().ifPresent(alert -> context().forward(
-                new Record<>(spec.pipeline(), new ValidationOutput.DriftFinding(alert), record.timestamp())));
+        window.quarantined(record.timestamp(), violations.stream().map(v -> v.code().name()).toList());
     }
 }

@@ -32,11 +32,15 @@ import org.apache.kafka.streams.state.Stores;
  * The validation topology, a pure function of the spec and the serdes:
  *
  * <pre>
- * &lt;p&gt;.data.raw (bytes) -&gt; validate (gates, duplicates, quality window; stores: window counters, window
- *                                      records, duplicates by event id (windowed, bounded retention);
- *                                      reads the global models mirror)
- *     -&gt; &lt;p&gt;.data.validated | &lt;p&gt;.data.quarantine | &lt;p&gt;.quality.reports
- *     -&gt; drift findings -&gt; repartition to 1 partition -&gt; debounce (store: last triggered champion version)
+ * &lt;p&gt;.data.raw (bytes) -&gt; validate (gates, duplicates (windowed store, bounded retention), the task's
+ *                                      partial window summary in memory)
+ *     -&gt; &lt;p&gt;.data.validated | &lt;p&gt;.data.quarantine
+ *     -&gt; partial summaries ─┐
+ * &lt;p&gt;.predictions -&gt; champion's scored features -&gt; partial summaries ─┤
+ *     repartition to 1 partition (window-partials) &lt;┘
+ *     -&gt; pipeline windows (store: open windows; reads the global models mirror)
+ *     -&gt; &lt;p&gt;.quality.reports, DATA_QUALITY alerts -&gt; &lt;p&gt;.monitoring.alerts
+ *     -&gt; drift / skew findings -&gt; debounce (store: last triggered champion version per kind)
  *         -&gt; &lt;p&gt;.monitoring.alerts + &lt;p&gt;.training.triggers
  * &lt;p&gt;.models -&gt; global store (raw bytes)
  * </pre>
@@ -80,6 +84,7 @@ public final class ValidationTopology {
         ModelRegistryMirror registry = new ModelRegistryMirror(modelsTopic,
                 serdes.valueSerde(Topics.MODELS).deserializer(), new ChampionSelector(spec.pipeline(), signing));
         QualityReporter reporter = new QualityReporter(spec);
+        String predictionsTopic = serdes.topicName(Topics.PREDICTIONS);
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
@@ -89,14 +94,12 @@ public final class ValidationTopology {
                 Consumed.with(Serdes.Bytes(), Serdes.ByteArray()).withName("models-source"),
                 ModelRegistryMirror.Updater::new);
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(QualityWindow.COUNTERS_STORE), Serdes.String(), Serdes.Long())
+                Stores.inMemoryKeyValueStore(PipelineWindows.STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(QualityWindow.RECORDS_STORE), Serdes.Long(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(DriftDebouncer.STORE), Serdes.String(), Serdes.String()));
 
-        List<String> validateStores = new ArrayList<>(List.of(QualityWindow.COUNTERS_STORE, QualityWindow.RECORDS_STORE));
+        List<String> validateStores = new ArrayList<>();
         spec.gates().duplicates().ifPresent(retention -> {
             builder.addStateStore(DuplicateDetector.storeBuilder(retention));
             validateStores.add(DuplicateDetector.STORE);
@@ -105,7 +108,7 @@ public final class ValidationTopology {
         KStream<String, ValidationOutput> outputs = builder
                 .stream(rawTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("raw-source"))
                 .process(() -> new ValidationProcessor(spec, gates, keys.deserializer(), rawValues.deserializer(),
-                                rawTopic, registry, reporter, maxRequestSize),
+                                rawTopic, maxRequestSize),
                         Named.as("validate"), validateStores.toArray(String[]::new));
 
         only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, "validated")
@@ -115,22 +118,59 @@ public final class ValidationTopology {
                 .to(serdes.topicName(Topics.DATA_QUARANTINE), Produced.<String, QuarantineRecord>with(
                         serdes.keySerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.DATA_QUARANTINE))
                         .withName("quarantine-sink"));
-        only(outputs, ValidationOutput.Report.class, ValidationOutput.Report::report, "reports")
+        // One partition: a window is counted over the whole pipeline, not per partition.
+        KStream<String, byte[]> partials = singlePartition(only(outputs, ValidationOutput.Partial.class,
+                ValidationOutput.Partial::summary, "data-partials"), "window-partials");
+        if (spec.drift().skew()) {
+            Serde<io.mlcycle.avro.Prediction> predictions = serdes.valueSerde(Topics.PREDICTIONS);
+            KStream<String, byte[]> servingPartials = only(builder
+                    .stream(predictionsTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                            .withName("predictions-source"))
+                    .process(() -> new ServingFeaturesProcessor(spec, predictions.deserializer(), predictionsTopic),
+                            Named.as("serving-features")),
+                    ValidationOutput.Partial.class, ValidationOutput.Partial::summary, "serving-partials");
+            // Repartitioned on their own: merging before the repartition would put the raw records and the
+            // predictions in one sub-topology, whose tasks then wait on (and are time-synchronised with) a topic that
+            // has nothing to do with validating records.
+            partials = partials.merge(singlePartition(servingPartials, "serving-partials"),
+                    Named.as("with-serving-partials"));
+        }
+
+        if (spec.gates().conflictingLabels().isPresent()) {
+            java.time.Duration labelWindow = spec.gates().conflictingLabels().get();
+            builder.addStateStore(ConflictingLabels.storeBuilder(labelWindow));
+            KStream<String, ValidationOutput> labelConflicts = only(outputs, ValidationOutput.LabelSeen.class, ValidationOutput.LabelSeen::value,
+                    "labels")
+                    // By entity and features, so that every occurrence meets the same task and store.
+                    .repartition(Repartitioned.<String, String>with(Serdes.String(), Serdes.String())
+                            .withName("label-fingerprints"))
+                    .process(() -> new ConflictingLabels(spec, labelWindow), Named.as("conflicting-labels"),
+                            ConflictingLabels.STORE);
+            partials = partials.merge(singlePartition(only(labelConflicts, ValidationOutput.Partial.class,
+                    ValidationOutput.Partial::summary, "label-partials"), "label-partials"),
+                    Named.as("with-label-partials"));
+            only(labelConflicts, ValidationOutput.QualityAlert.class, ValidationOutput.QualityAlert::alert,
+                    "label-alerts")
+                    .to(serdes.topicName(Topics.MONITORING_ALERTS), Produced.<String, Alert>with(
+                            serdes.keySerde(Topics.MONITORING_ALERTS), serdes.valueSerde(Topics.MONITORING_ALERTS))
+                            .withName("label-alerts-sink"));
+        }
+        KStream<String, ValidationOutput> windows = partials
+                .process(() -> new PipelineWindows(spec, reporter, registry), Named.as("pipeline-windows"),
+                        PipelineWindows.STORE);
+
+        only(windows, ValidationOutput.Report.class, ValidationOutput.Report::report, "reports")
                 .to(serdes.topicName(Topics.QUALITY_REPORTS), Produced.<String, QualityReport>with(
                         serdes.keySerde(Topics.QUALITY_REPORTS), serdes.valueSerde(Topics.QUALITY_REPORTS))
                         .withName("reports-sink"));
 
-        only(outputs, ValidationOutput.QualityAlert.class, ValidationOutput.QualityAlert::alert, "quality-alerts")
+        only(windows, ValidationOutput.QualityAlert.class, ValidationOutput.QualityAlert::alert, "quality-alerts")
                 .to(serdes.topicName(Topics.MONITORING_ALERTS), Produced.<String, Alert>with(
                         serdes.keySerde(Topics.MONITORING_ALERTS), serdes.valueSerde(Topics.MONITORING_ALERTS))
                         .withName("quality-alerts-sink"));
 
         KStream<String, ValidationOutput> debounced =
-                only(outputs, ValidationOutput.DriftFinding.class, ValidationOutput.DriftFinding::alert, "drift-findings")
-                        // One partition: the debounce must see every task's findings to fire once per champion.
-                        .repartition(Repartitioned.<String, Alert>with(Serdes.String(),
-                                        new InternalAvroSerde<>(Alert.class))
-                                .withName("drift-findings").withNumberOfPartitions(1))
+                only(windows, ValidationOutput.DriftFinding.class, ValidationOutput.DriftFinding::alert, "drift-findings")
                         .process(() -> new DriftDebouncer(ids), Named.as("debounce-drift"), DriftDebouncer.STORE);
         only(debounced, ValidationOutput.DriftAlert.class, ValidationOutput.DriftAlert::alert, "drift-alerts")
                 .to(serdes.topicName(Topics.MONITORING_ALERTS), Produced.<String, Alert>with(
@@ -141,6 +181,11 @@ public final class ValidationTopology {
                         serdes.keySerde(Topics.TRAINING_TRIGGERS), serdes.valueSerde(Topics.TRAINING_TRIGGERS))
                         .withName("triggers-sink"));
         return builder.build();
+    }
+
+    private static KStream<String, byte[]> singlePartition(KStream<String, byte[]> partials, String name) {
+        return partials.repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray())
+                .withName(name).withNumberOfPartitions(1));
     }
 
     private static <T extends ValidationOutput, V> KStream<String, V> only(

@@ -49,6 +49,7 @@ class GatesTopologyTest {
     private TestOutputTopic<String, GenericRecord> validated;
     private TestOutputTopic<String, QuarantineRecord> quarantine;
     private TestOutputTopic<String, QualityReport> reports;
+    private TestOutputTopic<String, io.mlcycle.avro.Alert> alerts;
     private final Random random = new Random(5);
 
     @BeforeEach
@@ -65,6 +66,8 @@ class GatesTopologyTest {
                       detail: applicants under 21 cannot declare more than 5000 a month
                   duplicates:
                     retention: PT1H
+                  conflicting_labels:
+                    window: PT1H
                 """;
         yaml = yaml.replace("- name: age\n      type: int\n      required: true", "- name: age\n      type: int");
         spec = PipelineSpecParser.parse(yaml, "loans.yaml");
@@ -83,6 +86,8 @@ class GatesTopologyTest {
                 serdes.valueSerde(Topics.DATA_QUARANTINE).deserializer());
         reports = driver.createOutputTopic("loans.quality.reports", new StringDeserializer(),
                 serdes.valueSerde(Topics.QUALITY_REPORTS).deserializer());
+        alerts = driver.createOutputTopic("loans.monitoring.alerts", new StringDeserializer(),
+                serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer());
     }
 
     @AfterEach
@@ -152,6 +157,51 @@ class GatesTopologyTest {
         }
         assertThat(reports.readValue().getViolations()).containsEntry("noted:SENTINEL_VALUE", 1L)
                 .containsEntry("noted:NOT_ALLOWED", 1L).containsEntry("RULE_FAILED", 1L);
+    }
+
+    @Test
+    void theSameEntityAndFeaturesWithAnotherLabelWithinTheWindowIsFlagged() {
+        GenericRecord first = labelled("entity-7");
+        first.put("defaulted", false);
+        pipe("event-a", first, NOW);
+        GenericRecord sameLabel = labelled("entity-7");
+        sameLabel.put("defaulted", false);
+        pipe("event-b", sameLabel, NOW.plusSeconds(10));
+        GenericRecord otherLabel = labelled("entity-7");
+        otherLabel.put("defaulted", true);
+        pipe("event-c", otherLabel, NOW.plusSeconds(20));
+        GenericRecord otherEntity = labelled("entity-8");
+        otherEntity.put("defaulted", true);
+        pipe("event-d", otherEntity, NOW.plusSeconds(30));
+        GenericRecord muchLaterOther = labelled("entity-9");
+        muchLaterOther.put("defaulted", false);
+        pipe("event-e", muchLaterOther, NOW.plusSeconds(7200));
+        GenericRecord nine = labelled("entity-9");
+        nine.put("defaulted", true);
+        pipe("event-f", nine, NOW.plusSeconds(7200 + 3 * 3600));
+
+        // Flagged, not dropped: every record is validated.
+        assertThat(validated.readKeyValuesToList()).extracting(kv -> kv.key)
+                .containsExactly("event-a", "event-b", "event-c", "event-d", "event-e", "event-f");
+        List<io.mlcycle.avro.Alert> raised = alerts.readValuesToList();
+        assertThat(raised).hasSize(1);
+        assertThat(raised.get(0).getType()).isEqualTo(io.mlcycle.avro.AlertType.DATA_QUALITY);
+        assertThat(raised.get(0).getSubject()).isEqualTo("defaulted");
+        assertThat(raised.get(0).getEvidence()).containsEntry("event_id", "event-c").containsEntry("label", "true")
+                .containsEntry("earlier_label", "false").containsEntry("statistic", "conflicting_label");
+        assertThat(raised.get(0).getEvidence().get("earlier_event_id")).isIn("event-a", "event-b");
+
+        for (int i = 0; i < WINDOW - 6; i++) {
+            pipe("other-" + i, record("b-" + i), NOW.plusSeconds(7200 + 3 * 3600));
+        }
+        assertThat(reports.readValue().getViolations()).containsEntry("noted:CONFLICTING_LABEL", 1L);
+    }
+
+    /** A record whose features are fixed, so that only entity and label tell records apart. */
+    private GenericRecord labelled(String entity) {
+        GenericRecord r = record(entity);
+        r.put("employment", "employed");
+        return r;
     }
 
     private GenericRecord record(String id) {

@@ -4,6 +4,8 @@ import io.mlcycle.mlcore.profile.AvroProfiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mlcycle.avro.Alert;
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.Variant;
 import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.DataProfile;
 import io.mlcycle.avro.DriftScore;
@@ -324,12 +326,13 @@ class ValidationTopologyTest {
         assertThat(out).hasSize(2);
         for (QualityReport report : out) {
             assertThat(report.getReferenceModelVersion()).isEqualTo("loans-v1");
-            assertThat(report.getDrift()).extracting(DriftScore::getFeature)
-                    .containsExactly("age", "income", "employment");
+            assertThat(report.getDrift()).extracting(s -> s.getFeature() + " " + s.getStatistic())
+                    .containsExactly("age psi", "age ks", "income psi", "income ks", "employment psi",
+                            "employment js");
             assertThat(report.getDrift()).allSatisfy(score -> {
-                assertThat(score.getStatistic()).isEqualTo("psi");
                 assertThat(score.getDrifted()).isFalse();
-                assertThat(score.getValue()).isLessThan(0.2);
+                assertThat(score.getVerdict()).isNotEqualTo("drift");
+                assertThat(score.getValue()).isLessThan(score.getThreshold());
             });
         }
         assertThat(alerts.isEmpty()).isTrue();
@@ -392,6 +395,63 @@ class ValidationTopologyTest {
         publishChampion("loans-v2", 2, new Random(2));
         pipeWindow(500, 0, "s");
         assertThat(reports.readValue().getReferenceModelVersion()).isEqualTo("loans-v2");
+    }
+
+    @Test
+    void reportsCarryKllQuantilesAndFrequentItems() {
+        start(400);
+        pipeWindow(400, 0, "q");
+        QualityReport report = reports.readValue();
+        io.mlcycle.avro.FeatureProfile age = report.getProfile().getFeatures().get(0);
+        assertThat(age.getBinEdges()).as("KLL deciles").isNotEmpty().isSorted();
+        assertThat(age.getMin()).isLessThanOrEqualTo(age.getBinEdges().get(0));
+        assertThat(age.getBinFractions().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0,
+                org.assertj.core.api.Assertions.within(1e-9));
+        io.mlcycle.avro.FeatureProfile employment = report.getProfile().getFeatures().get(2);
+        assertThat(employment.getCategoryFrequencies()).containsKeys("employed", "self_employed", "unemployed");
+        assertThat(employment.getCategoryFrequencies().get("employed")).isBetween(0.5, 0.7);
+    }
+
+    @Test
+    void servingSkewRaisesOneSkewAlertAndDriftTriggerWithEvidence() {
+        start(500);
+        publishChampion("loans-v1", 1, new Random(1));
+        TestInputTopic<String, Prediction> predictions = driver.createInputTopic(
+                serdes.topicName(Topics.PREDICTIONS), new StringSerializer(),
+                serdes.valueSerde(Topics.PREDICTIONS).serializer());
+        // What serving scored looks like the training data: no skew.
+        pipePredictions(predictions, 500, 0, "p");
+        assertThat(alerts.isEmpty()).isTrue();
+        // Serving scores ages 15 years older than training saw (e.g. a unit bug in the serving path).
+        pipePredictions(predictions, 500, 15, "q");
+        List<Alert> raised = alerts.readValuesToList();
+        assertThat(raised).hasSize(1);
+        assertThat(raised.get(0).getType()).isEqualTo(AlertType.SKEW);
+        assertThat(raised.get(0).getSubject()).isEqualTo("age");
+        assertThat(raised.get(0).getEvidence()).containsEntry("comparison", "training_serving_skew")
+                .containsEntry("feature", "age").containsEntry("champion_version", "loans-v1")
+                .containsKeys("statistic", "value", "threshold", "windows");
+        List<TrainingTrigger> requested = triggers.readValuesToList();
+        assertThat(requested).hasSize(1);
+        assertThat(requested.get(0).getReason()).isEqualTo(TriggerReason.DRIFT);
+        assertThat(requested.get(0).getEvidence()).containsEntry("comparison", "training_serving_skew");
+        // Debounced per champion; shadow predictions are not what the champion scored and are ignored.
+        pipePredictions(predictions, 500, 15, "r");
+        assertThat(alerts.isEmpty()).isTrue();
+        assertThat(reports.isEmpty()).as("serving windows are not data quality reports").isTrue();
+    }
+
+    private void pipePredictions(TestInputTopic<String, Prediction> topic, int n, int ageShift, String prefix) {
+        FeatureExtractor extractor = new FeatureExtractor(spec);
+        for (int i = 0; i < n; i++) {
+            Map<String, Object> features = new java.util.HashMap<>(extractor.features(
+                    TestPipeline.record(spec.dataSchema(), prefix + i, APPLIED, random, ageShift)));
+            topic.pipeInput(prefix + i, Prediction.newBuilder()
+                    .setPredictionId("pred-" + prefix + i).setEventId(prefix + i).setPipeline("loans")
+                    .setModelVersion("loans-v1").setVariant(Variant.CHAMPION).setServed(true).setScore(0.3)
+                    .setDecision(false).setThreshold(0.5).setLatencyMicros(10).setFeatures(features)
+                    .setEventTime(APPLIED).setPredictedAt(NOW).build(), NOW);
+        }
     }
 
     // ---------------------------------------------------------------- helpers

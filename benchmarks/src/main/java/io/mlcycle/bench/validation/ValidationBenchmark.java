@@ -56,6 +56,7 @@ import org.apache.kafka.streams.kstream.Produced;
 public final class ValidationBenchmark implements Benchmark {
 
     private static final double FLOOR = 0.7;
+    private static final long STEP_MS = 200;
     private static final String PIPELINE = "bench";
     private static final String SPEC = """
             pipeline: bench
@@ -120,6 +121,14 @@ public final class ValidationBenchmark implements Benchmark {
             try (Admin admin = admin(stack)) {
                 partitions = admin.describeTopics(List.of(raw)).allTopicNames().get().get(raw).partitions().size();
                 admin.createTopics(List.of(new NewTopic("bench.passthrough", partitions, (short) 1))).all().get();
+                // Event times reach days back; the raw topic's 7-day retention would delete records the validation
+                // run has not read yet (the broker checks every 5 minutes), and the run would never finish.
+                admin.incrementalAlterConfigs(Map.of(
+                        new org.apache.kafka.common.config.ConfigResource(
+                                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, raw),
+                        List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                                new org.apache.kafka.clients.admin.ConfigEntry("retention.ms", "-1"),
+                                org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
             }
             out.printf("Producing %,d raw records to %s (%d partitions)...%n", n, raw, partitions);
             produce(stack, serdes, raw, n);
@@ -140,9 +149,13 @@ public final class ValidationBenchmark implements Benchmark {
             if (commitInterval != null) {
                 validationProps.put("commit.interval.ms", commitInterval);
             }
-            double validation = measure(stack, ValidationTopology.buildTopology(spec, serdes,
-                    io.mlcycle.mlcore.registry.ModelSigning.development()), validationProps, raw,
-                    "bench-validation");
+            Peaks peaks = new Peaks(work.resolve("state-validation"));
+            double validation;
+            try (peaks) {
+                validation = measure(stack, ValidationTopology.buildTopology(spec, serdes,
+                        io.mlcycle.mlcore.registry.ModelSigning.development()), validationProps, raw,
+                        "bench-validation");
+            }
             long validationState = size(work.resolve("state-validation"));
 
             double ratio = validation / passthrough;
@@ -152,6 +165,8 @@ public final class ValidationBenchmark implements Benchmark {
                     passthroughState);
             out.printf("validation  (EOS v2)  %,.0f records/s   state on disk %,d bytes%n", validation,
                     validationState);
+            out.printf("validation peaks      state on disk %,d bytes, JVM heap used %,d bytes (sampled every second;"
+                    + " heap includes the broker and the passthrough's leftovers)%n", peaks.disk, peaks.heap);
             out.printf("ratio                 %.2fx   (floor %.1fx): %s%n", ratio, FLOOR,
                     ratio >= FLOOR ? "met" : "NOT met");
             return ratio >= FLOOR ? 0 : 1;
@@ -167,7 +182,10 @@ public final class ValidationBenchmark implements Benchmark {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         SplittableRandom random = new SplittableRandom(7);
-        long at = Instant.now().minusSeconds(3600).toEpochMilli();
+        // Event time (also the Kafka timestamp, which windows and the duplicate store go by) advances 200 ms per
+        // record, so a run of 5,000,000 spans 11.6 days: the one-day duplicate retention must drop old segments.
+        // The last event is an hour old; the raw topic keeps its records (see run), so none expires mid-benchmark.
+        long at = Instant.now().minus(Duration.ofHours(1)).toEpochMilli() - (long) n * STEP_MS;
         String[] jobs = {"employed", "employed", "self_employed", "unemployed"};
         byte[] previous = null;
         String previousId = null;
@@ -184,7 +202,7 @@ public final class ValidationBenchmark implements Benchmark {
                 } else {
                     GenericRecord r = new GenericData.Record(serdes.dataSchema());
                     r.put("id", "A-" + i);
-                    r.put("at", at + i);
+                    r.put("at", at + i * STEP_MS);
                     r.put("age", i % 20 == 3 ? 12 : 18 + random.nextInt(60));
                     double income = 1000 + random.nextDouble() * 5000;
                     r.put("income", income);
@@ -196,7 +214,8 @@ public final class ValidationBenchmark implements Benchmark {
                     previous = value;
                     previousId = id;
                 }
-                producer.send(new ProducerRecord<>(raw, id.getBytes(StandardCharsets.UTF_8), value));
+                producer.send(new ProducerRecord<>(raw, null, at + i * STEP_MS, id.getBytes(StandardCharsets.UTF_8),
+                        value));
             }
             producer.flush();
         }
@@ -232,6 +251,35 @@ public final class ValidationBenchmark implements Benchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             streams.close(Duration.ofSeconds(30));
             return total / seconds;
+        }
+    }
+
+    /** Samples the validation state directory's size and the JVM's used heap every second while open. */
+    private static final class Peaks implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "bench-peaks");
+                    t.setDaemon(true);
+                    return t;
+                });
+        private volatile long disk;
+        private volatile long heap;
+
+        Peaks(Path stateDir) {
+            timer.scheduleAtFixedRate(() -> {
+                try {
+                    disk = Math.max(disk, size(stateDir));
+                } catch (RuntimeException ignored) {
+                    // RocksDB deletes files while we walk; the next sample counts them
+                }
+                Runtime runtime = Runtime.getRuntime();
+                heap = Math.max(heap, runtime.totalMemory() - runtime.freeMemory());
+            }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
         }
     }
 

@@ -3,6 +3,7 @@ package io.mlcycle.cli.quarantine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import io.mlcycle.cli.common.Table;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,8 @@ import picocli.CommandLine.Option;
         description = "Counts of quarantined records by reason, with examples; 'replay' re-submits them.",
         subcommands = QuarantineReplayCommand.class)
 public final class QuarantineCommand implements Callable<Integer> {
+
+    private static final int MAX_EXAMPLE = 160;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -70,21 +73,29 @@ public final class QuarantineCommand implements Callable<Integer> {
         if (summary.total() == 0) {
             return;
         }
-        List<String[]> lines = new ArrayList<>();
-        lines.add(new String[] {"REASON", "RECORDS", "FIELDS", "EXAMPLES"});
+        Table table = Table.of("REASON").right("RECORDS").left("FIELDS").left("EXAMPLES");
         for (QuarantineSummary.Row row : summary.rows()) {
             String fields = row.fields().isEmpty() ? "-" : String.join(",", row.fields());
             if (row.examples().isEmpty()) {
-                lines.add(new String[] {row.reason(), Long.toString(row.records()), fields, ""});
+                table.row(row.reason(), row.records(), fields, "");
             }
             for (int i = 0; i < row.examples().size(); i++) {
                 QuarantineSummary.Example e = row.examples().get(i);
-                String example = (e.eventId() == null ? "(no id)" : e.eventId()) + " [" + e.source() + "] "
-                        + e.detail();
-                lines.add(i == 0 ? new String[] {row.reason(), Long.toString(row.records()), fields, example}
-                        : new String[] {"", "", "", example});
+                String example = oneLine((e.eventId() == null ? "(no id)" : e.eventId()) + " [" + e.source() + "] "
+                        + e.detail());
+                if (i == 0) {
+                    table.row(row.reason(), row.records(), fields, example);
+                } else {
+                    table.row("", "", "", example);
+                }
             }
         }
-        Table.print(lines, out, 1);
+        table.print(out);
+    }
+
+    /** One line of at most {@value #MAX_EXAMPLE} characters: details can be long (CEL rules with their values). */
+    private static String oneLine(String text) {
+        String line = text.replace('\n', ' ');
+        return line.length() <= MAX_EXAMPLE ? line : line.substring(0, MAX_EXAMPLE - 3) + "...";
     }
 }

@@ -7,6 +7,7 @@ import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
 import dev.cel.common.types.CelType;
+import dev.cel.common.types.ListType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerBuilder;
@@ -35,8 +36,10 @@ import java.util.regex.Pattern;
  * {@code dev.cel:cel}, the language of Confluent's data contracts) and compiled once, at start. Every numeric field
  * is a CEL {@code double} and whole-number literals mix with it ({@code loan_amount <= monthly_income * 60}); text and
  * category fields are {@code string}, booleans {@code bool}, timestamps epoch milliseconds as {@code double}. A rule
- * whose fields are missing in a record does not apply to it (missing values are the required gate's business).
- * Immutable and thread-safe.
+ * whose fields are missing in a record does not apply to it (missing values are the required gate's business); a rule
+ * that is about missingness says so with the list {@code missing} (the names of the record's fields without a value),
+ * e.g. {@code 'MonthlyIncome' in missing ? DebtRatio <= 10 : true}: a field named only inside quotes is not one the
+ * rule needs a value of. Immutable and thread-safe.
  */
 public final class CrossFieldRules {
 
@@ -45,13 +48,18 @@ public final class CrossFieldRules {
             .enableHeterogeneousNumericComparisons(true)
             .build();
 
+    /** The CEL variable listing the names of the record's fields that have no value. */
+    public static final String MISSING = "missing";
+
     private final List<Compiled> rules;
+    private final List<String> fieldNames;
 
     private record Compiled(GatesSpec.Rule rule, CelRuntime.Program program, Set<String> fields) {
     }
 
-    private CrossFieldRules(List<Compiled> rules) {
+    private CrossFieldRules(List<Compiled> rules, List<String> fieldNames) {
         this.rules = rules;
+        this.fieldNames = fieldNames;
     }
 
     /**
@@ -62,7 +70,7 @@ public final class CrossFieldRules {
      */
     public static CrossFieldRules compile(List<GatesSpec.Rule> rules, DataSpec data) {
         if (rules.isEmpty()) {
-            return new CrossFieldRules(List.of());
+            return new CrossFieldRules(List.of(), List.of());
         }
         CelCompiler compiler = compiler(data);
         CelRuntime runtime = runtime();
@@ -76,7 +84,8 @@ public final class CrossFieldRules {
                         + e.getMessage(), e);
             }
         }
-        return new CrossFieldRules(List.copyOf(compiled));
+        return new CrossFieldRules(List.copyOf(compiled),
+                data.fields().stream().map(FieldSpec::name).toList());
     }
 
     /** Why {@code rule} does not compile against the fields of {@code data}, or empty when it does. */
@@ -114,13 +123,24 @@ public final class CrossFieldRules {
             if (!applies) {
                 continue;
             }
+            if (!vars.containsKey(MISSING)) {
+                List<String> missing = new ArrayList<>();
+                for (String name : fieldNames) {
+                    if (record.get(name) == null) {
+                        missing.add(name);
+                    }
+                }
+                vars.put(MISSING, missing);
+            }
             try {
                 Object result = c.program().eval(vars);
                 if (!Boolean.TRUE.equals(result)) {
                     String values = describe(c.fields(), record);
                     violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
-                            "rule '" + c.rule().name() + "' does not hold: " + c.rule().expression() + " is false for "
-                                    + values + (c.rule().detail() == null ? "" : " (" + c.rule().detail() + ")"),
+                            // Values and the owner's words first: the expression is for whoever maintains the spec.
+                            "rule '" + c.rule().name() + "' does not hold for " + values
+                                    + (c.rule().detail() == null ? "" : ": " + c.rule().detail()) + " ("
+                                    + c.rule().expression() + " is false)",
                             Values.abbreviate(values)));
                 }
             } catch (CelEvaluationException | RuntimeException e) {
@@ -245,6 +265,9 @@ public final class CrossFieldRules {
                 .addFunctionDeclarations(mixedArithmetic());
         for (FieldSpec field : data.fields()) {
             builder.addVar(field.name(), celType(field.type()));
+        }
+        if (data.field(MISSING).isEmpty()) {
+            builder.addVar(MISSING, ListType.create(SimpleType.STRING));
         }
         return builder.build();
     }

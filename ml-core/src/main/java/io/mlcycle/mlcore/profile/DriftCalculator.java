@@ -1,5 +1,6 @@
 package io.mlcycle.mlcore.profile;
 
+import io.mlcycle.mlcore.spec.DriftSpec;
 import org.apache.commons.statistics.inference.ChiSquareTest;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,6 +101,84 @@ public final class DriftCalculator {
                     verdict == FeatureDrift.Verdict.DRIFT, verdict, p));
         }
         return new DriftReport(drifts, window.records());
+    }
+
+    /**
+     * Every feature's verdicts under the spec's {@code drift} section, two statistics per feature: PSI with the
+     * chi-square test of the bins (all features); for numeric features the Kolmogorov-Smirnov distance with its
+     * test, for categorical ones the Jensen-Shannon distance with the chi-square test. Each statistic's verdict is
+     * {@code DRIFT} when significant (p below {@code significance}) and above its threshold, {@code POSSIBLE} when
+     * significant and above half of it, otherwise {@code NONE}.
+     */
+    public static DriftReport compare(WindowProfile window, DriftSpec spec) {
+        List<FeatureDrift> drifts = new ArrayList<>();
+        for (FeatureProfile feature : window.reference().features()) {
+            long[] counts = window.counts(feature.feature());
+            double chiSquareP = chiSquarePValue(feature, counts);
+            drifts.add(verdict(feature.feature(), PSI, psi(feature, counts), spec.psiThreshold(), chiSquareP,
+                    spec.significance()));
+            if (feature.isNumeric()) {
+                double d = ks(feature, counts);
+                drifts.add(verdict(feature.feature(), KS, d, spec.ksThreshold(),
+                        ksPValue(d, presentOf(counts), feature.count() - feature.missing()), spec.significance()));
+            } else {
+                drifts.add(verdict(feature.feature(), JS, jensenShannonDistance(feature, counts), spec.jsThreshold(),
+                        chiSquareP, spec.significance()));
+            }
+        }
+        return new DriftReport(drifts, window.records());
+    }
+
+    /** The three-level verdict of one statistic: significance and effect size together. */
+    static FeatureDrift verdict(String feature, String statistic, double value, double threshold, double p,
+                                double significance) {
+        boolean significant = p < significance;
+        FeatureDrift.Verdict verdict = !significant || !(value > threshold / 2) ? FeatureDrift.Verdict.NONE
+                : value > threshold ? FeatureDrift.Verdict.DRIFT : FeatureDrift.Verdict.POSSIBLE;
+        return new FeatureDrift(feature, statistic, value, threshold, verdict == FeatureDrift.Verdict.DRIFT, verdict,
+                p);
+    }
+
+    /**
+     * Asymptotic p-value of the two-sample Kolmogorov-Smirnov statistic {@code d} between a window of {@code n}
+     * present values and a reference of {@code m} (Kolmogorov's distribution at lambda = (sqrt(ne) + 0.12 +
+     * 0.11/sqrt(ne)) d with ne = nm/(n+m), Stephens' small-sample correction); NaN when either side is empty.
+     */
+    public static double ksPValue(double d, long n, long m) {
+        if (!(d >= 0) || n <= 0 || m <= 0) {
+            return Double.NaN;
+        }
+        double ne = (double) n * m / (n + m);
+        double root = Math.sqrt(ne);
+        double lambda = (root + 0.12 + 0.11 / root) * d;
+        if (lambda < 0.2) {
+            return 1.0;
+        }
+        double sum = 0;
+        double sign = 1;
+        for (int k = 1; k <= 100; k++) {
+            double term = sign * Math.exp(-2.0 * k * k * lambda * lambda);
+            sum += term;
+            if (Math.abs(term) < 1e-12) {
+                break;
+            }
+            sign = -sign;
+        }
+        return Math.min(1.0, Math.max(0.0, 2 * sum));
+    }
+
+    /** Jensen-Shannon distance: the square root of {@link #jensenShannon} (a metric, 0..1). */
+    public static double jensenShannonDistance(FeatureProfile reference, long[] windowCounts) {
+        double divergence = jensenShannon(reference, windowCounts);
+        return Double.isNaN(divergence) ? Double.NaN : Math.sqrt(Math.max(0, divergence));
+    }
+
+    private static long presentOf(long[] counts) {
+        long present = 0;
+        for (int i = 0; i < counts.length - 1; i++) {
+            present += counts[i];
+        }
+        return present;
     }
 
     /** Chi-square goodness-of-fit p-value of the window counts against the reference distribution; NaN if empty. */

@@ -15,9 +15,18 @@ import java.util.Set;
  * @param rules      cross-field rules in CEL, in declared order
  * @param maxLate    how far in the past an event time may be; empty means no check
  * @param duplicates how long an event id is remembered to detect duplicates; empty means no duplicate detection
+ * @param window     expectations on each quality window
+ * @param conflictingLabels how long (event time) an entity's features and label are remembered to flag the same
+ *                   entity with the same features and another label; empty means no check
  */
 public record GatesSpec(Map<String, UnseenPolicy> unseen, Map<String, Sentinel> sentinels, List<Rule> rules,
-                        Optional<Duration> maxLate, Optional<Duration> duplicates, WindowExpectations window) {
+                        Optional<Duration> maxLate, Optional<Duration> duplicates, WindowExpectations window,
+                        Optional<Duration> conflictingLabels) {
+
+    public GatesSpec(Map<String, UnseenPolicy> unseen, Map<String, Sentinel> sentinels, List<Rule> rules,
+                     Optional<Duration> maxLate, Optional<Duration> duplicates, WindowExpectations window) {
+        this(unseen, sentinels, rules, maxLate, duplicates, window, Optional.empty());
+    }
 
     public GatesSpec(Map<String, UnseenPolicy> unseen, Map<String, Sentinel> sentinels, List<Rule> rules,
                      Optional<Duration> maxLate, Optional<Duration> duplicates) {
@@ -46,6 +55,7 @@ public record GatesSpec(Map<String, UnseenPolicy> unseen, Map<String, Sentinel> 
         Objects.requireNonNull(maxLate, "maxLate");
         Objects.requireNonNull(duplicates, "duplicates");
         Objects.requireNonNull(window, "window");
+        Objects.requireNonNull(conflictingLabels, "conflictingLabels");
     }
 
     public static GatesSpec defaults() {

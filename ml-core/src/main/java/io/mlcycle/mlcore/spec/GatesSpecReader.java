@@ -25,7 +25,9 @@ import java.util.Set;
 final class GatesSpecReader {
 
     static final String SECTION = "gates";
-    private static final Set<String> KEYS = Set.of("categories", "sentinels", "rules", "event_time", "duplicates", "window");
+    private static final Set<String> KEYS = Set.of("categories", "sentinels", "rules", "event_time", "duplicates", "window",
+            "conflicting_labels");
+    private static final Set<String> CONFLICT_KEYS = Set.of("window");
     private static final Set<String> WINDOW_KEYS = Set.of("max_missing_rate", "max_quarantine_rate",
             "min_records_per_hour");
     private static final Set<String> CATEGORY_KEYS = Set.of("unseen");
@@ -75,7 +77,13 @@ final class GatesSpecReader {
                     rate(expectations, path, "max_quarantine_rate"),
                     positive(expectations, path, "min_records_per_hour"));
         }
-        return new GatesSpec(unseen, sentinels, rules, maxLate, duplicates, window);
+        Optional<Duration> conflictingLabels = Optional.empty();
+        MapNode conflicts = subMap(gates, "conflicting_labels", CONFLICT_KEYS);
+        if (conflicts != null) {
+            conflictingLabels = Optional.ofNullable(ctx.duration(conflicts, "gates.conflicting_labels", "window",
+                    Duration.ofDays(1)));
+        }
+        return new GatesSpec(unseen, sentinels, rules, maxLate, duplicates, window, conflictingLabels);
     }
 
     private Double rate(MapNode map, String path, String key) {

@@ -68,7 +68,8 @@ public final class PipelineSpecParser {
     private static final Set<String> TRAINING_KEYS =
             Set.of("trainer", "seed", "holdout_fraction", "min_examples", "max_examples", "hyperparameters");
     private static final Set<String> TRIGGER_KEYS = Set.of("volume", "cooldown", "schedule");
-    private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold", "significance");
+    private static final Set<String> DRIFT_KEYS = Set.of("window_records", "psi_threshold", "significance",
+            "ks_threshold", "js_threshold", "skew");
     private static final Set<String> PROMOTION_KEYS = union(Set.of("significance", "min_lift",
             "non_inferiority_margin"), PromotionStagesReader.KEYS);
     private static final Set<String> MONITORING_KEYS =
@@ -747,7 +748,15 @@ public final class PipelineSpecParser {
                     Double.POSITIVE_INFINITY, "a positive number");
             double significance = ctx.decimal(drift, "drift", "significance", DriftSpec.DEFAULT_SIGNIFICANCE, 0, 1,
                     "a probability between 0 and 1 (exclusive)");
-            return new DriftSpec((int) window, psi, significance);
+            double ks = ctx.decimal(drift, "drift", "ks_threshold", DriftSpec.DEFAULT_KS_THRESHOLD, 0, 1,
+                    "a distance between 0 and 1 (exclusive)");
+            double js = ctx.decimal(drift, "drift", "js_threshold", DriftSpec.DEFAULT_JS_THRESHOLD, 0, 1,
+                    "a distance between 0 and 1 (exclusive)");
+            String skew = ctx.string(drift, "drift", "skew", false);
+            if (skew != null && !skew.equals("true") && !skew.equals("false")) {
+                ctx.error(ctx.line(drift, "skew"), "drift.skew", "must be true or false");
+            }
+            return new DriftSpec((int) window, psi, significance, ks, js, !"false".equals(skew));
         }
 
         private MonitoringSpec readMonitoring(MapNode root) {

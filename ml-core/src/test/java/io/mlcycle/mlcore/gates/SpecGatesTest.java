@@ -177,12 +177,36 @@ class SpecGatesTest {
         GateResult failed = gates.check(record(spec, Map.of("loan_amount", 120_000.5)), NOW);
         assertThat(failed.violations()).extracting(Violation::code, Violation::field).containsExactly(
                 tuple(ReasonCode.RULE_FAILED, "loan_amount,monthly_income"));
-        assertThat(failed.violations().get(0).detail()).isEqualTo("rule 'affordable' does not hold: loan_amount <= "
-                + "monthly_income * 60 is false for loan_amount = 120000.5, monthly_income = 2000 (a loan above five "
-                + "years of income is a data error)");
+        assertThat(failed.violations().get(0).detail()).isEqualTo("rule 'affordable' does not hold for loan_amount "
+                + "= 120000.5, monthly_income = 2000: a loan above five years of income is a data error (loan_amount <= "
+                + "monthly_income * 60 is false)");
         GenericData.Record noIncome = record(spec, Map.of("loan_amount", 1e9));
         noIncome.put("monthly_income", null);
         assertThat(gates.check(noIncome, NOW).passed()).as("a rule over a missing field does not apply").isTrue();
+    }
+
+    @Test
+    void aRuleAboutMissingnessNamesTheFieldInQuotesAndTheMissingList() throws SpecException {
+        PipelineSpec spec = spec("""
+                gates:
+                  rules:
+                    - name: amount_without_income
+                      expr: "'monthly_income' in missing ? loan_amount <= 10 : true"
+                      detail: without an income the ratio is an amount
+                """);
+        RecordGates gates = new RecordGates(spec);
+        GenericData.Record noIncome = record(spec, Map.of("loan_amount", 3120.0));
+        noIncome.put("monthly_income", null);
+        GateResult failed = gates.check(noIncome, NOW);
+        assertThat(failed.violations()).extracting(Violation::code, Violation::field).containsExactly(
+                tuple(ReasonCode.RULE_FAILED, "loan_amount"));
+        assertThat(failed.violations().get(0).detail()).contains("loan_amount = 3120")
+                .contains("without an income the ratio is an amount");
+        GenericData.Record smallWithoutIncome = record(spec, Map.of("loan_amount", 0.5));
+        smallWithoutIncome.put("monthly_income", null);
+        assertThat(gates.check(smallWithoutIncome, NOW).passed()).isTrue();
+        assertThat(gates.check(record(spec, Map.of("loan_amount", 3120.0)), NOW).passed())
+                .as("with an income the rule does not apply").isTrue();
     }
 
     @Test
