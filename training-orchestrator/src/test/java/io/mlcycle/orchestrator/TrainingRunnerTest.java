@@ -53,7 +53,7 @@ class TrainingRunnerTest {
         ModelVersion candidate = result.candidate();
 
         assertThat(candidate.getGateReport()).extracting(GateCheck::getName).containsExactly("beats_baseline",
-                "beats_simple_rule", "beats_spec_rule", "latency_p99", "artifact_size");
+                "beats_simple_rule", "beats_spec_rule", "latency_p99", "artifact_size", "flagged_labels");
         GateCheck specRule = candidate.getGateReport().get(2);
         assertThat(specRule.getExplanation()).contains("the spec's rule (age < 30 || employment == 'unemployed')")
                 .contains("of the candidate's ROC AUC lift");
