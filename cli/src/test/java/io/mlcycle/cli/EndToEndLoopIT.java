@@ -107,6 +107,10 @@ class EndToEndLoopIT {
             assertThat(variant).isEqualTo("CHAMPION");
         } else {
             assertThat(variant).as("answered by %s, not the champion %s", servedBy, champion).isEqualTo("CANARY");
+            ModelVersion canary = observed.models().get(servedBy);
+            if (canary != null) { // a version registered after the snapshot is not known to it
+                assertThat(canary.getStage()).isEqualTo(Stage.CANARY);
+            }
             assertThat(servedBy).startsWith("credit-v");
         }
         predict(pipeline.httpBaseUrl("serving-feedback"), """

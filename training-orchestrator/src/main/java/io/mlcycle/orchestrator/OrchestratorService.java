@@ -148,7 +148,9 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             this.decisions = new StageDecisionConsumer(pipeline, Topics.MODELS_DECISIONS.name(pipeline),
                     new KafkaConsumer<>(KafkaClients.consumerProperties(platform, config.applicationId() + "-decisions",
                             "orchestrator-decisions"), serdes.keyDeserializer(), serdes.decisionDeserializer()),
-                    registry, registryWriter, () -> modelsReplayed, Clock.systemUTC(), config.kafkaTimeout());
+                    registry, registryWriter,
+                    // not before ownership is complete: the former owner's last registry writes are read first
+                    () -> modelsReplayed && active, Clock.systemUTC(), config.kafkaTimeout());
             closeables.add(decisions);
 
             DatasetReader reader = new DatasetReader(config.datasetTimeout());
@@ -201,7 +203,8 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     .route("POST", OrchestratorHttp.PROMOTE, api::promote)
                     .route("POST", OrchestratorHttp.ROLLBACK, api::rollback)
                     .readinessCheck("models-replayed", () -> modelsReplayed)
-                    .readinessCheck("control-loop", () -> controlAlive);
+                    .readinessCheck("control-loop", () -> controlAlive)
+                    .readinessCheck("stage-decisions", () -> decisions.alive());
             http.bindKafkaConsumer(triggerConsumer);
 
             this.controlThread = new Thread(this::controlLoop, "orchestrator-" + pipeline + "-control");

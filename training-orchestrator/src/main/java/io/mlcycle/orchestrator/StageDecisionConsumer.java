@@ -50,6 +50,7 @@ final class StageDecisionConsumer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile long applied;
+    private volatile boolean failed;
 
     StageDecisionConsumer(String pipeline, String topic, Consumer<String, StageDecision> consumer,
                           ModelRegistry registry, ModelRegistryWriter writer, BooleanSupplier registryReady,
@@ -68,6 +69,11 @@ final class StageDecisionConsumer implements AutoCloseable {
 
     void start() {
         thread.start();
+    }
+
+    /** False once the consumer's thread has died of an unexpected error (a readiness check). */
+    boolean alive() {
+        return !failed;
     }
 
     /** Decisions applied to the registry since start. */
@@ -96,7 +102,7 @@ final class StageDecisionConsumer implements AutoCloseable {
                 }
                 try {
                     pollOnce();
-                } catch (ProducerFencedException e) {
+                } catch (ModelRegistryWriter.FencedException | ProducerFencedException e) {
                     LOG.warn("The registry producer was fenced by another orchestrator instance; this one stops "
                             + "applying stage decisions until it owns the pipeline again: {}", e.getMessage());
                     consumer.unsubscribe();
@@ -113,7 +119,13 @@ final class StageDecisionConsumer implements AutoCloseable {
         } catch (WakeupException e) {
             if (running) {
                 LOG.error("Stage decision consumer woken up unexpectedly", e);
+                failed = true;
             }
+        } catch (RuntimeException e) {
+            // readiness turns DOWN (see alive()): decisions would otherwise wait unseen
+            LOG.error("The stage decision consumer of pipeline {} died; stage decisions are no longer applied",
+                    pipeline, e);
+            failed = true;
         } finally {
             stopped.countDown();
         }

@@ -117,7 +117,9 @@ class OrchestratorCrashIT {
                         .containsExactly("crash-v1");
                 assertThat(observer.models.stream().map(ModelVersion::getVersion).distinct())
                         .containsExactly("crash-v1", "crash-v2");
-                assertThat(p.committedTriggerOffset()).as("both triggers committed, each once").isEqualTo(2);
+                // the control loop commits a trigger's offset after its run's final record is acknowledged
+                await().atMost(WAIT).untilAsserted(() -> assertThat(p.committedTriggerOffset())
+                        .as("both triggers committed, each once").isEqualTo(2));
             } finally {
                 second.destroy();
                 assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -156,7 +158,8 @@ class OrchestratorCrashIT {
             assertThat(held.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
             String bootstrap = await().atMost(WAIT).until(() -> observer.triggers.stream().findFirst(),
                     Optional::isPresent).orElseThrow().getTriggerId();
-            String heldRun = observer.latestRun(bootstrap).orElseThrow().getRunId();
+            String heldRun = await().atMost(WAIT).until(() -> observer.latestRun(bootstrap), Optional::isPresent)
+                    .orElseThrow().getRunId();
             owner.controlLoopHook = () -> block(releaseLoop);
 
             await().atMost(WAIT).until(other::isActive);
@@ -183,7 +186,7 @@ class OrchestratorCrashIT {
                     });
             assertThat(observer.latestStatusByRun(bootstrap).values().stream()
                     .filter(s -> s == RunStatus.PROMOTED)).hasSize(1);
-            assertThat(p.committedTriggerOffset()).isEqualTo(1);
+            await().atMost(WAIT).untilAsserted(() -> assertThat(p.committedTriggerOffset()).isEqualTo(1));
         } finally {
             releaseRun.countDown();
             releaseLoop.countDown();

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.streams.KeyValue;
@@ -154,14 +155,14 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         PerformanceEstimate estimate = r.labeledEstimate();
         List<String> outside = new ArrayList<>();
         if (!estimate.accuracyConsistent(r.realisedAccuracy())) {
-            outside.add(String.format("realised accuracy %.3f is outside its %.0f %% interval [%.3f, %.3f]",
+            outside.add(String.format(Locale.ROOT, "realised accuracy %.3f is outside its %.0f %% interval [%.3f, %.3f]",
                     r.realisedAccuracy(), 100 * estimate.level(), estimate.accuracyLow(), estimate.accuracyHigh()));
         }
         if (!estimate.rocAucConsistent(r.realisedRocAuc())) {
-            outside.add(String.format("realised ROC AUC %.3f is outside its %.0f %% interval [%.3f, %.3f]",
+            outside.add(String.format(Locale.ROOT, "realised ROC AUC %.3f is outside its %.0f %% interval [%.3f, %.3f]",
                     r.realisedRocAuc(), 100 * estimate.level(), estimate.rocAucLow(), estimate.rocAucHigh()));
         }
-        return String.format("On %d labeled predictions of %s in the window from %s, %s estimated from the scores:"
+        return String.format(Locale.ROOT, "On %d labeled predictions of %s in the window from %s, %s estimated from the scores:"
                         + " beyond the calibration's error and chance, so the scores no longer mean what they meant"
                         + " at training (P(label | features) changed)", r.labeled(), window.version,
                 Instant.ofEpochMilli(window.start), String.join(" and ", outside));
