@@ -4,9 +4,6 @@ import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.PredictionSummary;
 import io.mlcycle.avro.Variant;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,18 +73,7 @@ final class JoinStateSerde implements Serde<JoinState> {
     }
 
     static List<Schema> shippedSchemas() {
-        List<Schema> schemas = new ArrayList<>();
-        for (String resource : SHIPPED) {
-            try (InputStream in = JoinStateSerde.class.getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IllegalStateException("missing resource " + resource);
-                }
-                schemas.add(new Schema.Parser().parse(in));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + resource, e);
-            }
-        }
-        return schemas;
+        return StateStoreSchemas.shipped(JoinStateSerde.class, SHIPPED);
     }
 
     @Override
@@ -116,14 +102,7 @@ final class JoinStateSerde implements Serde<JoinState> {
         record.put("feedback_observed_at", feedback == null ? 0L : feedback.observedAtMs());
         record.put("feedback_source", feedback == null ? null : feedback.source());
         record.put("labeled", state.labeled());
-        try {
-            ByteBuffer buffer = encoder.encode(record);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
-        } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot encode join state: " + e.getMessage(), e);
-        }
+        return StateStoreSchemas.encode(encoder, record, "join state");
     }
 
     JoinState read(byte[] bytes) {

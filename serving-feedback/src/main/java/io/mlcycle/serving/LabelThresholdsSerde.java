@@ -2,10 +2,6 @@ package io.mlcycle.serving;
 
 import io.mlcycle.mlcore.monitoring.LabelNoiseDetector;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -49,18 +45,7 @@ final class LabelThresholdsSerde implements Serde<LabelNoiseDetector.State> {
     }
 
     static List<Schema> shippedSchemas() {
-        List<Schema> schemas = new ArrayList<>();
-        for (String resource : SHIPPED) {
-            try (InputStream in = LabelThresholdsSerde.class.getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IllegalStateException("missing resource " + resource);
-                }
-                schemas.add(new Schema.Parser().parse(in));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + resource, e);
-            }
-        }
-        return schemas;
+        return StateStoreSchemas.shipped(LabelThresholdsSerde.class, SHIPPED);
     }
 
     @Override
@@ -79,14 +64,7 @@ final class LabelThresholdsSerde implements Serde<LabelNoiseDetector.State> {
         record.put("negative_probability_sum", state.negativeProbabilitySum());
         record.put("positives", state.positives());
         record.put("positive_probability_sum", state.positiveProbabilitySum());
-        try {
-            ByteBuffer buffer = encoder.encode(record);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
-        } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot encode label thresholds: " + e.getMessage(), e);
-        }
+        return StateStoreSchemas.encode(encoder, record, "label thresholds");
     }
 
     LabelNoiseDetector.State read(byte[] bytes) {

@@ -48,15 +48,8 @@ public final class ModelRegistryWriter implements AutoCloseable {
     public ModelRegistryWriter(Producer<byte[], byte[]> producer, String modelsTopic, String alertsTopic,
                                Serializer<String> keySerializer, Serializer<ModelVersion> modelSerializer,
                                Serializer<Alert> alertSerializer, Duration timeout, ModelSigning signing) {
-        this.producer = Objects.requireNonNull(producer, "producer");
-        this.producers = null;
-        this.modelsTopic = Objects.requireNonNull(modelsTopic, "modelsTopic");
-        this.alertsTopic = Objects.requireNonNull(alertsTopic, "alertsTopic");
-        this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
-        this.modelSerializer = Objects.requireNonNull(modelSerializer, "modelSerializer");
-        this.alertSerializer = Objects.requireNonNull(alertSerializer, "alertSerializer");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.signing = Objects.requireNonNull(signing, "signing");
+        this(Objects.requireNonNull(producer, "producer"), null, modelsTopic, alertsTopic, keySerializer,
+                modelSerializer, alertSerializer, timeout, signing);
     }
 
     /**
@@ -69,7 +62,17 @@ public final class ModelRegistryWriter implements AutoCloseable {
                                String alertsTopic, Serializer<String> keySerializer,
                                Serializer<ModelVersion> modelSerializer, Serializer<Alert> alertSerializer,
                                Duration timeout, ModelSigning signing) {
-        this.producers = Objects.requireNonNull(producers, "producers");
+        this(null, Objects.requireNonNull(producers, "producers"), modelsTopic, alertsTopic, keySerializer,
+                modelSerializer, alertSerializer, timeout, signing);
+    }
+
+    private ModelRegistryWriter(Producer<byte[], byte[]> producer,
+                                java.util.function.Supplier<Producer<byte[], byte[]>> producers, String modelsTopic,
+                                String alertsTopic, Serializer<String> keySerializer,
+                                Serializer<ModelVersion> modelSerializer, Serializer<Alert> alertSerializer,
+                                Duration timeout, ModelSigning signing) {
+        this.producer = producer;
+        this.producers = producers;
         this.modelsTopic = Objects.requireNonNull(modelsTopic, "modelsTopic");
         this.alertsTopic = Objects.requireNonNull(alertsTopic, "alertsTopic");
         this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
