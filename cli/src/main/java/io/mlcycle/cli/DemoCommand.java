@@ -50,6 +50,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Random seed of the scenario (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--canary-wait", defaultValue = "PT3M",
+            description = "After the planned applications, how long post-drift traffic may go on until a canary has "
+                    + "been promoted and a worse one rolled back on online evidence, ISO-8601 (default: "
+                    + "${DEFAULT-VALUE}; PT0S ends with the planned applications).")
+    Duration canaryWait;
+
     @Option(names = "--truth-window", defaultValue = "PT15S",
             description = "Event-time window of the estimated-vs-realised accuracy (serving.truth.window), ISO-8601 "
                     + "(default: ${DEFAULT-VALUE}; a service's default is PT1H).")
@@ -63,8 +69,12 @@ final class DemoCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(command.commandLine(),
                     "--truth-window must be a positive duration, got " + truthWindow);
         }
+        if (canaryWait.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(command.commandLine(),
+                    "--canary-wait must not be negative, got " + canaryWait);
+        }
         DemoScenario.Settings settings = new DemoScenario.Settings(events, rate, driftAt, malformedShare, 0.97,
-                feedbackDelay, 20, seed);
+                feedbackDelay, 20, seed, canaryWait);
         out.println("mlcycle demo: starting an embedded Kafka broker (KRaft), a schema registry and four services...");
         CountDownLatch closed = new CountDownLatch(1);
         Path workDir = Files.createTempDirectory("mlcycle-demo-");
@@ -80,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("  schema registry        %s%n", stack.registryUrl());
             pipeline.services().forEach(service -> out.printf("  %-22s %s%n", service.name(), service.httpBaseUrl()));
             DemoRun run = new DemoRun(pipeline.serdes(), stack.bootstrapServers(), pipeline.httpBaseUrl("ingestion"),
-                    settings, out);
+                    pipeline.httpBaseUrl("training-orchestrator"), settings, out);
             Thread hook = new Thread(() -> {
                 run.requestStop();
                 ShutdownHooks.awaitClosed(closed);

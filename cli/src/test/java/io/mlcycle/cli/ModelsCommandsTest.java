@@ -20,6 +20,7 @@ class ModelsCommandsTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final List<String> stageBodies = new CopyOnWriteArrayList<>();
     private HttpServer server;
     private String url;
 
@@ -51,6 +52,12 @@ class ModelsCommandsTest {
         server.createContext("/v1/pipelines/credit/runs", exchange -> answer(exchange, 200, """
                 {"runs":[{"run_id":"r-1","trigger_id":"t-1","status":"PROMOTED","progress":1.0,
                  "message":"credit-v3 promoted to CHAMPION"}]}"""));
+        server.createContext("/v1/pipelines/credit/models/credit-v1/stage", exchange -> {
+            stageBodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            answer(exchange, 200, """
+                    {"pipeline":"credit","by":"alice","champion":"credit-v2","changes":[
+                     {"version":"credit-v1","stage":"CANARY"},{"version":"credit-v3","stage":"RETIRED"}]}""");
+        });
         server.start();
         url = "http://127.0.0.1:" + server.getAddress().getPort();
     }
@@ -110,5 +117,15 @@ class ModelsCommandsTest {
         assertThat(run("retrain", "--pipeline", "credit", "--url", url, "--token", "wrong")).isEqualTo(1);
         assertThat(err.toString().strip()).isEqualTo("mlcycle retrain: The bearer token is not an admin token "
                 + "(set the admin token with --token or MLCYCLE_ADMIN_TOKEN)");
+    }
+
+    @Test
+    void stagePutsAVersionIntoCanaryAndPrintsTheChanges() throws Exception {
+        assertThat(run("models", "stage", "credit-v1", "--stage", "canary", "--reason", "try it again",
+                "--pipeline", "credit", "--url", url)).isZero();
+        assertThat(stageBodies).singleElement().satisfies(body -> assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readValue(body, java.util.Map.class))
+                .containsEntry("stage", "canary").containsEntry("reason", "try it again"));
+        assertThat(out.toString().split("\\R")).containsExactly("credit-v1 -> CANARY", "credit-v3 -> RETIRED",
+                "champion: credit-v2 (by alice)");
     }
 }

@@ -5,9 +5,11 @@ import io.mlcycle.avro.GateCheck;
 import io.mlcycle.avro.Lineage;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.OffsetRange;
+import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.StageTransition;
 import io.mlcycle.avro.TrainingRun;
 import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.mlcore.spec.CanarySpec;
 import io.mlcycle.platform.http.AdminTokens;
 import io.mlcycle.platform.http.HttpProblem;
 import io.mlcycle.platform.http.Request;
@@ -33,6 +35,7 @@ final class OrchestratorHttp {
     static final String RUNS = "/v1/pipelines/{pipeline}/runs";
     static final String PROMOTE = "/v1/pipelines/{pipeline}/models/{version}/promote";
     static final String ROLLBACK = "/v1/pipelines/{pipeline}/rollback";
+    static final String STAGE = "/v1/pipelines/{pipeline}/models/{version}/stage";
 
     private static final int MAX_TEXT = 1000;
 
@@ -42,12 +45,14 @@ final class OrchestratorHttp {
     private final RunTracker runs;
     private final AdminTokens admins;
     private final RegistryGuard guard;
+    private final CanarySpec policy;
     private final java.util.function.Consumer<StagePlanner.RegistryUpdate> registryWrites;
 
     /** @param registryWrites signs, writes (one transaction) and applies a registry update; throws if not stored */
     OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs,
-                     AdminTokens admins, RegistryGuard guard,
+                     AdminTokens admins, RegistryGuard guard, CanarySpec policy,
                      java.util.function.Consumer<StagePlanner.RegistryUpdate> registryWrites) {
+        this.policy = Objects.requireNonNull(policy, "policy");
         this.admins = Objects.requireNonNull(admins, "admins");
         this.guard = Objects.requireNonNull(guard, "guard");
         this.registryWrites = Objects.requireNonNull(registryWrites, "registryWrites");
@@ -164,6 +169,42 @@ final class OrchestratorHttp {
         try {
             update = StagePlanner.promote(model, registry.champion(), registry.selection().refused().stream()
                     .anyMatch(r -> r.version().equals(version)), by, reason, Instant.now());
+        } catch (IllegalArgumentException e) {
+            throw HttpProblem.conflict("invalid_transition", e.getMessage());
+        }
+        return stageChange(update, by);
+    }
+
+    /**
+     * {@code POST /v1/pipelines/{p}/models/{version}/stage} {"stage": "CANARY" or "SHADOW", "reason": "..."} with an
+     * admin token: the version becomes a challenger of the champion and online evidence decides it
+     * ({@link StagePlanner#challenge}).
+     */
+    Response stage(Request request) {
+        requirePipeline(request);
+        String by = admins.authenticate(request);
+        request.requireContentType("application/json");
+        JsonNode body = request.bodyAs(JsonNode.class);
+        if (!body.isObject() || !body.path("stage").isTextual()) {
+            throw HttpProblem.badRequest("invalid_request", "The body must be a JSON object like "
+                    + "{\"stage\": \"CANARY\", \"reason\": \"...\"}");
+        }
+        String requested = body.get("stage").asText().toUpperCase(java.util.Locale.ROOT);
+        Stage stage = switch (requested) {
+            case "CANARY" -> Stage.CANARY;
+            case "SHADOW" -> Stage.SHADOW;
+            default -> throw HttpProblem.badRequest("invalid_stage", "stage must be CANARY or SHADOW, not '"
+                    + (requested.length() > 40 ? requested.substring(0, 40) + "..." : requested)
+                    + "' (promote makes a champion)");
+        };
+        String reason = text(body, "reason", "put into " + stage + " by hand");
+        String version = request.pathParam("version");
+        ModelVersion model = registry.get(version).orElseThrow(() -> HttpProblem.notFound("Pipeline '" + pipeline
+                + "' has no model version '" + version + "'"));
+        StagePlanner.RegistryUpdate update;
+        try {
+            update = StagePlanner.challenge(model, stage, registry.selection(), registry.selection().refused()
+                    .stream().anyMatch(r -> r.version().equals(version)), policy, by, reason, Instant.now());
         } catch (IllegalArgumentException e) {
             throw HttpProblem.conflict("invalid_transition", e.getMessage());
         }

@@ -188,11 +188,11 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             closeables.add(http);
             OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs,
                     AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)), guard,
-                    update -> {
+                    config.spec().canary(), update -> {
                         if (!active) {
                             throw io.mlcycle.platform.http.HttpProblem.unavailable("This orchestrator instance stands "
                                     + "by: another instance owns pipeline '" + pipeline + "' (it holds the trigger "
-                                    + "partition); send promote and rollback to that instance");
+                                    + "partition); send promote, stage and rollback to that instance");
                         }
                         registryWriter.write(update).forEach(registry::apply);
                     });
@@ -202,6 +202,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     .route("GET", OrchestratorHttp.RUNS, api::runs)
                     .route("POST", OrchestratorHttp.PROMOTE, api::promote)
                     .route("POST", OrchestratorHttp.ROLLBACK, api::rollback)
+                    .route("POST", OrchestratorHttp.STAGE, api::stage)
                     .readinessCheck("models-replayed", () -> modelsReplayed)
                     .readinessCheck("control-loop", () -> controlAlive)
                     .readinessCheck("stage-decisions", () -> decisions.alive());

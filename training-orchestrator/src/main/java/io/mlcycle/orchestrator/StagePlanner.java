@@ -111,13 +111,7 @@ public final class StagePlanner {
         writes.add(transition(candidate, entry, now, "all promotion gates passed; enters " + entry
                 + " (staged promotion policy): online evidence against champion " + champion.get().getVersion()
                 + " decides whether it moves on to " + policy.nextStage(entry) + " or is rolled back"));
-        for (ModelVersion challenger : current.challengers()) {
-            if (!challenger.getVersion().equals(candidate.getVersion())
-                    && (challenger.getStage() == Stage.SHADOW || challenger.getStage() == Stage.CANARY)) {
-                writes.add(transition(challenger, Stage.RETIRED, now, "superseded as " + challenger.getStage()
-                        + " by " + candidate.getVersion() + " before online evidence decided"));
-            }
-        }
+        retireOtherChallengers(current, candidate.getVersion(), ACTOR, " before online evidence decided", now, writes);
         return new RegistryUpdate(writes, Optional.empty());
     }
 
@@ -141,6 +135,61 @@ public final class StagePlanner {
                 transition(c, Stage.RETIRED, now, by, "superseded by " + version.getVersion() + " (promoted by "
                         + by + ")")));
         return new RegistryUpdate(writes, Optional.empty());
+    }
+
+    /**
+     * A person puts {@code version} in front of online evidence: it becomes a SHADOW or CANARY challenger of the
+     * current champion, and serving's sequential test promotes or rolls it back as it would a version that entered
+     * the stage from the gates (any version the registry still holds, for example a retired earlier champion one
+     * wants to try again, or a candidate the gates held back). Challengers already in SHADOW or CANARY are RETIRED,
+     * as when a new candidate enters a stage, so that one test runs at a time.
+     *
+     * @param stage SHADOW (the spec must have a shadow stage, whose bounds decide it) or CANARY
+     * @throws IllegalArgumentException when the transition makes no sense: no champion, the version is the champion
+     *                                  or in that stage already, serving refused it, or the stage is not configured
+     */
+    public static RegistryUpdate challenge(ModelVersion version, Stage stage, ChampionSelector.Selection current,
+                                           boolean refusedByServing, CanarySpec policy, String by, String reason,
+                                           Instant now) {
+        Objects.requireNonNull(policy, "policy");
+        if (stage != Stage.SHADOW && stage != Stage.CANARY) {
+            throw new IllegalArgumentException("a version can be put into SHADOW or CANARY, not " + stage);
+        }
+        if (stage == Stage.SHADOW && policy.shadow() == null) {
+            throw new IllegalArgumentException("the spec has no shadow stage (promotion.stages.shadow) to decide a "
+                    + "SHADOW challenger");
+        }
+        ModelVersion champion = current.champion().orElseThrow(() -> new IllegalArgumentException("there is no "
+                + "champion for a challenger to be compared with"));
+        if (version.getVersion().equals(champion.getVersion())) {
+            throw new IllegalArgumentException(version.getVersion() + " is the champion");
+        }
+        if (version.getStage() == stage) {
+            throw new IllegalArgumentException(version.getVersion() + " is " + stage + " already");
+        }
+        if (refusedByServing) {
+            throw new IllegalArgumentException(version.getVersion() + " was refused by serving (MODEL_LOAD_FAILURE): "
+                    + "it cannot serve");
+        }
+        List<ModelVersion> writes = new ArrayList<>();
+        writes.add(transition(version, stage, now, by, "put into " + stage + " by " + by + ": " + reason
+                + "; online evidence against champion " + champion.getVersion() + " decides whether it moves on to "
+                + policy.nextStage(stage) + " or is rolled back"));
+        retireOtherChallengers(current, version.getVersion(), by, " (put into " + stage + " by " + by + ")", now,
+                writes);
+        return new RegistryUpdate(writes, Optional.empty());
+    }
+
+    /** Retires every SHADOW or CANARY challenger but {@code newcomer}: one online test runs at a time. */
+    private static void retireOtherChallengers(ChampionSelector.Selection current, String newcomer, String by,
+                                               String why, Instant now, List<ModelVersion> writes) {
+        for (ModelVersion challenger : current.challengers()) {
+            if (!challenger.getVersion().equals(newcomer)
+                    && (challenger.getStage() == Stage.SHADOW || challenger.getStage() == Stage.CANARY)) {
+                writes.add(transition(challenger, Stage.RETIRED, now, by, "superseded as " + challenger.getStage()
+                        + " by " + newcomer + why));
+            }
+        }
     }
 
     /**

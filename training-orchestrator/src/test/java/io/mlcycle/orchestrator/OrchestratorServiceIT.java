@@ -235,6 +235,18 @@ class OrchestratorServiceIT {
                     stage -> stage.equals(Optional.of(Stage.CHAMPION)));
             assertThat(observer.latest("credit-v2").orElseThrow().getHistory()).last()
                     .satisfies(t -> assertThat(t.getBy()).isEqualTo("alice"));
+            // 3c. a person puts the retired version in front of online evidence again, as a canary
+            assertThat(post("/v1/pipelines/credit/models/credit-v1/stage", "{\"stage\":\"CANARY\"}").statusCode())
+                    .as("the champion cannot be its own challenger").isEqualTo(409);
+            assertThat(post("/v1/pipelines/credit/models/credit-v2/stage", "{\"stage\":\"CHAMPION\"}").statusCode())
+                    .isEqualTo(400);
+            HttpResponse<String> canary = post("/v1/pipelines/credit/models/credit-v2/stage",
+                    "{\"stage\":\"canary\",\"reason\":\"try it again on live traffic\"}");
+            assertThat(canary.statusCode()).as(canary.body()).isEqualTo(200);
+            await().atMost(WAIT).until(() -> observer.latest("credit-v2").map(ModelVersion::getStage),
+                    stage -> stage.equals(Optional.of(Stage.CANARY)));
+            assertThat(observer.latest("credit-v2").orElseThrow().getHistory()).last()
+                    .satisfies(t -> assertThat(t.getReason()).startsWith("put into CANARY by alice: try it again"));
 
             // 4. a restarted orchestrator replays the registry: numbering continues, old triggers are not re-run
             OrchestratorConfig config = service.config();

@@ -6,6 +6,8 @@ import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.StageTransition;
+import io.mlcycle.mlcore.registry.ChampionSelector;
+import io.mlcycle.mlcore.spec.CanarySpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -88,5 +90,46 @@ class StagePlannerTest {
                 org.assertj.core.groups.Tuple.tuple("credit-v2", Stage.RETIRED));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.rollback(Optional.of(v1),
                 Optional.empty(), "bob", "x", Fixtures.T0)).hasMessageContaining("no earlier champion");
+    }
+    @Test
+    void aPersonPutsARetiredVersionBackAsCanaryAndTheRunningChallengerIsRetired() {
+        ModelVersion v1 = StagePlanner.transition(StagePlanner.transition(Fixtures.version("credit", 1,
+                Stage.CANDIDATE, List.of()), Stage.CHAMPION, Fixtures.T0, "first"), Stage.RETIRED, Fixtures.T0, "old");
+        ModelVersion v2 = StagePlanner.transition(Fixtures.version("credit", 2, Stage.CANDIDATE, List.of()),
+                Stage.CHAMPION, Fixtures.T0, "second");
+        ModelVersion v3 = StagePlanner.transition(Fixtures.version("credit", 3, Stage.CANDIDATE, List.of()),
+                Stage.CANARY, Fixtures.T0, "gates passed");
+        ChampionSelector.Selection current = new ChampionSelector.Selection(Optional.of(v2), List.of(v3), List.of());
+        CanarySpec direct = CanarySpec.defaults();
+
+        StagePlanner.RegistryUpdate update = StagePlanner.challenge(v1, Stage.CANARY, current, false, direct, "alice",
+                "try the pre-drift model again", NOW);
+
+        assertThat(update.alert()).isEmpty();
+        assertThat(update.versions()).extracting(ModelVersion::getVersion, ModelVersion::getStage).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("credit-v1", Stage.CANARY),
+                org.assertj.core.groups.Tuple.tuple("credit-v3", Stage.RETIRED));
+        assertThat(last(update.candidate())).satisfies(t -> {
+            assertThat(t.getFromStage()).isEqualTo(Stage.RETIRED);
+            assertThat(t.getBy()).isEqualTo("alice");
+            assertThat(t.getReason()).startsWith("put into CANARY by alice: try the pre-drift model again")
+                    .contains("against champion credit-v2").contains("CHAMPION or is rolled back");
+        });
+        assertThat(last(update.versions().get(1)).getReason()).isEqualTo(
+                "superseded as CANARY by credit-v1 (put into CANARY by alice)");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.challenge(v2, Stage.CANARY, current,
+                false, direct, "alice", "x", NOW)).hasMessage("credit-v2 is the champion");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.challenge(v3, Stage.CANARY, current,
+                false, direct, "alice", "x", NOW)).hasMessage("credit-v3 is CANARY already");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.challenge(v1, Stage.SHADOW, current,
+                false, direct, "alice", "x", NOW)).hasMessageContaining("no shadow stage");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.challenge(v1, Stage.CHAMPION, current,
+                false, direct, "alice", "x", NOW)).hasMessageContaining("SHADOW or CANARY");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.challenge(v1, Stage.CANARY, current,
+                true, direct, "alice", "x", NOW)).hasMessageContaining("refused by serving");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.challenge(v1, Stage.CANARY,
+                new ChampionSelector.Selection(Optional.empty(), List.of(), List.of()), false, direct, "alice", "x",
+                NOW)).hasMessageContaining("no champion");
     }
 }

@@ -37,13 +37,22 @@ public final class DemoRun {
     private final PipelineSerdes serdes;
     private final String bootstrapServers;
     private final URI ingestionBaseUrl;
+    private final URI orchestratorBaseUrl;
     private final DemoScenario.Settings settings;
     private final PrintStream out;
     private volatile DemoScenario scenario;
     private volatile boolean stopRequested;
 
+    /** A run without the canary act (tests): the scenario ends with its planned applications. */
     public DemoRun(PipelineSerdes serdes, String bootstrapServers, URI ingestionBaseUrl, DemoScenario.Settings settings,
                    PrintStream out) {
+        this(serdes, bootstrapServers, ingestionBaseUrl, null, settings, out);
+    }
+
+    /** @param orchestratorBaseUrl where the canary act ({@link StageScript}) stages versions, or null for none */
+    public DemoRun(PipelineSerdes serdes, String bootstrapServers, URI ingestionBaseUrl, URI orchestratorBaseUrl,
+                   DemoScenario.Settings settings, PrintStream out) {
+        this.orchestratorBaseUrl = orchestratorBaseUrl;
         this.serdes = serdes;
         this.bootstrapServers = bootstrapServers;
         this.ingestionBaseUrl = ingestionBaseUrl;
@@ -84,7 +93,16 @@ public final class DemoRun {
             timeline.print("scenario", "%d applications at %.0f/s through %s, outcomes %s later, %.0f%% malformed, "
                             + "drift after %.0f%%", settings.events(), settings.eventsPerSecond(), ingestionBaseUrl,
                     settings.feedbackDelay(), settings.malformedShare() * 100, settings.driftAt() * 100);
-            scenario = new DemoScenario(pipeline, ingestionBaseUrl, settings, feedbackProducer, rawProducer, timeline);
+            double labeledPerSecond = settings.eventsPerSecond() * (1 - settings.malformedShare())
+                    * settings.labeledShare();
+            StageScript stages = orchestratorBaseUrl == null || settings.stagesBudget().isZero() ? null
+                    : new StageScript(observations, pipeline, orchestratorBaseUrl, timeline::print,
+                    settings.stagesBudget(), labeledPerSecond, () -> {
+                        DemoScenario running = scenario;
+                        return running == null ? null : running.driftAt();
+                    });
+            scenario = new DemoScenario(pipeline, ingestionBaseUrl, settings, feedbackProducer, rawProducer, timeline,
+                    stages);
             if (stopRequested) {
                 scenario.requestStop();
             }

@@ -29,7 +29,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * The demo's scenario: credit applications arrive through the ingestion HTTP API at a steady rate, their outcomes
  * arrive later on {@code <p>.feedback} (as an application that learns them would publish them), a few malformed
- * records and two records of garbage bytes are mixed in, and the world drifts part-way through.
+ * records and two records of garbage bytes are mixed in, and the world drifts part-way through. A
+ * {@link StageScript} may keep the (changed) traffic going after the planned applications until its canary act is
+ * over.
  *
  * <p>Writes to ingestion's {@code POST /v1/pipelines/{p}/events}, to {@code <p>.feedback}, and (garbage only) straight
  * to {@code <p>.data.raw}, as any producer could.
@@ -38,7 +40,8 @@ public final class DemoScenario {
 
     /** The scenario's knobs. */
     public record Settings(int events, double eventsPerSecond, double driftAt, double malformedShare,
-                           double labeledShare, Duration feedbackDelay, int batchSize, long seed) {
+                           double labeledShare, Duration feedbackDelay, int batchSize, long seed,
+                           Duration stagesBudget) {
         public Settings {
             if (events < 1) {
                 throw new IllegalArgumentException("events must be at least 1, was " + events);
@@ -56,10 +59,22 @@ public final class DemoScenario {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be at least 1, was " + batchSize);
             }
+            Objects.requireNonNull(stagesBudget, "stagesBudget");
+            if (stagesBudget.isNegative()) {
+                throw new IllegalArgumentException("the canary act's budget must not be negative, was "
+                        + stagesBudget);
+            }
+        }
+
+        /** A scenario without the canary act ({@link StageScript}): it ends with its planned applications. */
+        public Settings(int events, double eventsPerSecond, double driftAt, double malformedShare,
+                        double labeledShare, Duration feedbackDelay, int batchSize, long seed) {
+            this(events, eventsPerSecond, driftAt, malformedShare, labeledShare, feedbackDelay, batchSize, seed,
+                    Duration.ZERO);
         }
 
         public static Settings defaults() {
-            return new Settings(8000, 80, 0.55, 0.03, 0.97, Duration.ofSeconds(2), 20, 7L);
+            return new Settings(8000, 80, 0.55, 0.03, 0.97, Duration.ofSeconds(2), 20, 7L, Duration.ofMinutes(3));
         }
     }
 
@@ -74,19 +89,27 @@ public final class DemoScenario {
     private final Producer<String, Feedback> feedbackProducer;
     private final Producer<byte[], byte[]> rawBytesProducer;
     private final Timeline timeline;
+    private final StageScript stages;
+    private volatile Instant driftAt;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
 
     public DemoScenario(String pipeline, URI ingestionBaseUri, Settings settings,
                         Producer<String, Feedback> feedbackProducer, Producer<byte[], byte[]> rawBytesProducer,
-                        Timeline timeline) {
+                        Timeline timeline, StageScript stages) {
         this.pipeline = pipeline;
         this.eventsUri = ingestionBaseUri.resolve("/v1/pipelines/" + pipeline + "/events");
         this.settings = settings;
         this.feedbackProducer = feedbackProducer;
         this.rawBytesProducer = rawBytesProducer;
         this.timeline = timeline;
+        this.stages = stages;
+    }
+
+    /** When the world changed (wall clock, which is also the events' time), or null before it did. */
+    public Instant driftAt() {
+        return driftAt;
     }
 
     /** Asks a running scenario to stop after the current batch (Ctrl-C). */
@@ -108,11 +131,16 @@ public final class DemoScenario {
         long nextBatchAt = System.nanoTime();
         int sent = 0;
         boolean driftAnnounced = false;
-        Instant driftAt = null;
 
-        while (sent < settings.events() && !stopRequested.get()) {
+        while (!stopRequested.get()) {
+            // After the planned applications, the stage script may keep (post-drift) traffic going until the online
+            // decisions it waits for are taken.
+            boolean plannedDone = sent >= settings.events();
+            if (stages == null ? plannedDone : !stages.moreTraffic(plannedDone)) {
+                break;
+            }
             List<CreditApplicationGenerator.Application> batch = new ArrayList<>();
-            for (int i = 0; i < settings.batchSize() && sent < settings.events(); i++, sent++) {
+            for (int i = 0; i < settings.batchSize() && (plannedDone || sent < settings.events()); i++, sent++) {
                 boolean drifted = sent >= driftIndex;
                 if (drifted && !driftAnnounced) {
                     timeline.print("scenario", "the world changes now: incomes fall, unemployment rises, debt weighs "

@@ -60,6 +60,11 @@ public final class DemoSummary {
                         metric(model.getBaselineMetrics().getOrDefault("class_prior", Map.of()), "roc_auc"),
                         model.getLineage().getTrainExamples(), model.getLineage().getHoldoutExamples(),
                         model.getLineage().getTriggerReason()));
+        String promotedOnline = versions(snapshot, StageScript::promotedOnline);
+        String rolledBackOnline = versions(snapshot, StageScript::rolledBackOnline);
+        out.printf(Locale.ROOT, "  decided on online evidence: promoted from canary %s; rolled back by itself %s%n",
+                promotedOnline.isEmpty() ? "none" : promotedOnline,
+                rolledBackOnline.isEmpty() ? "none" : rolledBackOnline);
         TruthSeries.print(out, snapshot.truth(), start, sent.driftAt(), truthWindow);
         if (loopClosed(snapshot)) {
             out.println("  OK: a model was trained, promoted, used for predictions, and its predictions were joined "
@@ -69,6 +74,13 @@ public final class DemoSummary {
                     + "joined with outcomes); try more --events.");
         }
         out.flush();
+    }
+
+    private static String versions(PipelineObservations.Snapshot snapshot,
+                                   java.util.function.Predicate<ModelVersion> which) {
+        return snapshot.models().values().stream().filter(which)
+                .sorted(Comparator.comparingInt(ModelVersion::getVersionNumber)).map(ModelVersion::getVersion)
+                .collect(Collectors.joining(", "));
     }
 
     private static String metric(Map<String, Double> metrics, String name) {

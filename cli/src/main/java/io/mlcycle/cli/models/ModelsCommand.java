@@ -15,10 +15,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code mlcycle models}: the registry of a pipeline, one version's lineage and gates, promote and rollback. */
+/**
+ * {@code mlcycle models}: the registry of a pipeline, one version's lineage and gates, promote, stage (a challenger
+ * decided by online evidence) and rollback.
+ */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "List a pipeline's model versions; show, promote or roll back one.",
-        subcommands = {ModelsCommand.Show.class, ModelsCommand.Promote.class, ModelsCommand.Rollback.class})
+        description = "List a pipeline's model versions; show, promote, stage or roll back one.",
+        subcommands = {ModelsCommand.Show.class, ModelsCommand.Promote.class, ModelsCommand.Stage.class,
+            ModelsCommand.Rollback.class})
 public final class ModelsCommand implements Callable<Integer> {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -214,6 +218,34 @@ public final class ModelsCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             return printChange(spec, target, target.client().post("/models/" + version + "/promote",
                     Map.of("reason", reason)));
+        }
+    }
+
+    /** {@code mlcycle models stage V --stage canary}: a challenger of the champion, decided by online evidence. */
+    @Command(name = "stage", mixinStandardHelpOptions = true,
+            description = "Put a version into CANARY or SHADOW: serving's sequential test then promotes or rolls it "
+                    + "back on online evidence.")
+    static final class Stage implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "VERSION")
+        String version;
+
+        @Option(names = "--stage", required = true, description = "canary or shadow")
+        String stage;
+
+        @Option(names = "--reason", defaultValue = "put into a stage by hand",
+                description = "Why (kept in the history)")
+        String reason;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return printChange(spec, target, target.client().post("/models/" + version + "/stage",
+                    Map.of("stage", stage, "reason", reason)));
         }
     }
 

@@ -2,6 +2,7 @@ package io.mlcycle.mlcore.registry;
 
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Stage;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -19,7 +20,9 @@ import java.util.Set;
  *       {@link #rejectionKey rejection keys}), never counts;</li>
  *   <li>the champion is the highest-numbered CHAMPION version (two can coexist for a moment while a promotion is
  *       written);</li>
- *   <li>challengers are the SHADOW and CANARY versions numbered above the champion, newest first.</li>
+ *   <li>challengers are the SHADOW and CANARY versions numbered above the champion, or put into their stage after
+ *       the champion became champion (a person may stage an earlier version again, for example the pre-drift
+ *       model), newest first; a challenger staged before the champion took office is stale and does not count.</li>
  * </ul>
  * Tombstones are not versions: they carry no signature, so {@link RegistryView} ignores them everywhere.
  */
@@ -85,11 +88,24 @@ public final class ChampionSelector {
         Optional<ModelVersion> champion = eligible.stream().filter(v -> v.getStage() == Stage.CHAMPION)
                 .min(newestFirst);
         int floor = champion.map(ModelVersion::getVersionNumber).orElse(0);
+        Optional<Instant> crowned = champion.map(ChampionSelector::enteredCurrentStage);
         List<ModelVersion> challengers = eligible.stream()
                 .filter(v -> v.getStage() == Stage.SHADOW || v.getStage() == Stage.CANARY)
-                .filter(v -> v.getVersionNumber() > floor)
+                .filter(v -> v.getVersionNumber() > floor
+                        || crowned.map(at -> enteredCurrentStage(v).isAfter(at)).orElse(true))
                 .sorted(newestFirst).toList();
         return new Selection(champion, challengers, List.copyOf(refused));
+    }
+
+    /** When the version entered the stage it is in: its last transition there (signed), else its update time. */
+    static Instant enteredCurrentStage(ModelVersion version) {
+        List<io.mlcycle.avro.StageTransition> history = version.getHistory();
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (history.get(i).getToStage() == version.getStage()) {
+                return history.get(i).getAt();
+            }
+        }
+        return version.getUpdatedAt();
     }
 
     /** A version left out of the selection, and why. */
@@ -100,7 +116,8 @@ public final class ChampionSelector {
      * The selection.
      *
      * @param champion    the version serving as champion, if any
-     * @param challengers SHADOW and CANARY versions newer than the champion, newest first
+     * @param challengers SHADOW and CANARY versions newer than the champion or staged after it took office, newest
+     *                    first
      * @param refused     versions that do not count, with the reason (bad signature, refused by serving, ...)
      */
     public record Selection(Optional<ModelVersion> champion, List<ModelVersion> challengers, List<Refused> refused) {

@@ -31,6 +31,26 @@ class ChampionSelectorTest {
     }
 
     @Test
+    void anEarlierVersionStagedAfterTheChampionTookOfficeIsAChallengerAndOneStagedBeforeIsStale() {
+        java.time.Instant crowned = RegistryFixtures.T0.plusSeconds(100);
+        ModelVersion champion = staged(3, Stage.CHAMPION, crowned);
+        ModelVersion restaged = staged(1, Stage.CANARY, crowned.plusSeconds(1));
+        ModelVersion stale = staged(2, Stage.SHADOW, crowned.minusSeconds(1));
+
+        var selection = selector.select(List.of(champion, restaged, stale), Set.of());
+
+        assertThat(selection.champion().orElseThrow().getVersionNumber()).isEqualTo(3);
+        assertThat(selection.challengers()).extracting(ModelVersion::getVersionNumber).containsExactly(1);
+    }
+
+    private ModelVersion staged(int number, Stage stage, java.time.Instant at) {
+        ModelVersion version = RegistryFixtures.unsigned("credit", number, stage, new byte[] {(byte) number});
+        List<io.mlcycle.avro.StageTransition> history = new java.util.ArrayList<>(version.getHistory());
+        history.add(new io.mlcycle.avro.StageTransition(Stage.RETIRED, stage, at, "alice", "staged by hand"));
+        return signing.sign(ModelVersion.newBuilder(version).setHistory(history).setUpdatedAt(at).build());
+    }
+
+    @Test
     void aForgedChampionNeverCounts() {
         ModelVersion real = signed(3, Stage.CHAMPION);
         byte[] evil = {50};
