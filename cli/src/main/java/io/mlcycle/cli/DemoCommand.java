@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("  schema registry        %s%n", stack.registryUrl());
             pipeline.services().forEach(service -> out.printf("  %-22s %s%n", service.name(), service.httpBaseUrl()));
             DemoRun run = new DemoRun(pipeline.serdes(), stack.bootstrapServers(), pipeline.httpBaseUrl("ingestion"),
-                    pipeline.httpBaseUrl("training-orchestrator"), settings, out);
+                    pipeline.httpBaseUrl("training-orchestrator"), corruptedWindow(pipeline), settings, out);
             Thread hook = new Thread(() -> {
                 run.requestStop();
                 ShutdownHooks.awaitClosed(closed);
@@ -108,6 +108,12 @@ final class DemoCommand implements Callable<Integer> {
             // Last: on Ctrl-C the JVM halts as soon as the shutdown hook, which waits for this, returns.
             closed.countDown();
         }
+    }
+
+    /** The newest examples a run trains and holds out on: what the canary act's bug must corrupt. */
+    private static long corruptedWindow(PipelineStack pipeline) {
+        var training = pipeline.spec().training();
+        return training.maxExamples().isPresent() ? training.maxExamples().getAsInt() : training.minExamples();
     }
 
     private static void deleteQuietly(Path directory) {

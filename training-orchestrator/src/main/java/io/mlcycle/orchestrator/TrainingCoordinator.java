@@ -132,7 +132,7 @@ final class TrainingCoordinator implements AutoCloseable {
     private synchronized TriggerPolicy.State state(boolean deferredPending) {
         return new TriggerPolicy.State(registry.champion().map(ModelVersion::getVersion), !registry.isEmpty(),
                 runActive, queuedRuns, Optional.ofNullable(lastRunEndedAt), bootstrapRequested, volumeRequested,
-                deferredPending);
+                deferredPending, registry.selection().challengers().stream().findFirst().map(ModelVersion::getVersion));
     }
 
     /** Whether a run is executing or waiting. */

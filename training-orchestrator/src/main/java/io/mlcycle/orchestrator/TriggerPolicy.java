@@ -30,7 +30,8 @@ import java.util.OptionalLong;
  *       version, trained on newer data, was promoted since the evidence, and validation re-checks against it.
  *       Triggers without that evidence are not affected.</li>
  *   <li>VOLUME, SCHEDULE (and unknown reasons) recur on their own, so they are skipped while a run is active or
- *       queued and during the cooldown.</li>
+ *       queued, during the cooldown, and while a SHADOW or CANARY challenger is under online test (a new candidate
+ *       would supersede it before the evidence decided it).</li>
  *   <li>REPRODUCE (rebuild a version from its recorded offsets, spec and seed; registers nothing) is queued like a
  *       manual request.</li>
  * </ul>
@@ -71,13 +72,23 @@ public final class TriggerPolicy {
      * @param bootstrapRequested  a BOOTSTRAP trigger was already published by this instance
      * @param volumeRequested     a VOLUME trigger was published and has not been handled yet
      * @param deferredPending     a deferred trigger waits for the run or the cooldown to end
+     * @param challengerUnderTest the SHADOW or CANARY challenger online evidence is deciding now, if any
      */
     public record State(Optional<String> champion, boolean anyVersion, boolean runActive, int queuedRuns,
                         Optional<Instant> lastRunEndedAt, boolean bootstrapRequested, boolean volumeRequested,
-                        boolean deferredPending) {
+                        boolean deferredPending, Optional<String> challengerUnderTest) {
         public State {
             champion = champion == null ? Optional.empty() : champion;
             lastRunEndedAt = lastRunEndedAt == null ? Optional.empty() : lastRunEndedAt;
+            challengerUnderTest = challengerUnderTest == null ? Optional.empty() : challengerUnderTest;
+        }
+
+        /** A state without a challenger under online test. */
+        public State(Optional<String> champion, boolean anyVersion, boolean runActive, int queuedRuns,
+                     Optional<Instant> lastRunEndedAt, boolean bootstrapRequested, boolean volumeRequested,
+                     boolean deferredPending) {
+            this(champion, anyVersion, runActive, queuedRuns, lastRunEndedAt, bootstrapRequested, volumeRequested,
+                    deferredPending, Optional.empty());
         }
 
         public boolean hasChampion() {
@@ -126,7 +137,7 @@ public final class TriggerPolicy {
      */
     public Optional<Instant> scheduleDue(State state, Optional<Instant> latestTrainedAt, Instant now) {
         if (schedule.isEmpty() || latestTrainedAt.isEmpty() || !state.anyVersion() || state.busy()
-                || state.deferredPending() || inCooldown(state, now)) {
+                || state.deferredPending() || state.challengerUnderTest().isPresent() || inCooldown(state, now)) {
             return Optional.empty();
         }
         Instant anchor = latestTrainedAt.get();
@@ -173,7 +184,7 @@ public final class TriggerPolicy {
      */
     public OptionalLong volumeDue(State state, long newExamples, Instant now) {
         if (volume.isEmpty() || !state.anyVersion() || state.volumeRequested() || state.busy()
-                || state.deferredPending()
+                || state.deferredPending() || state.challengerUnderTest().isPresent()
                 || inCooldown(state, now) || newExamples < volume.getAsLong()) {
             return OptionalLong.empty();
         }
@@ -211,6 +222,13 @@ public final class TriggerPolicy {
             case DEGRADATION:
                 return withEvidence(kind, evidence == null ? Map.of() : evidence, state, now);
             default:
+                if (state.challengerUnderTest().isPresent()) {
+                    // A new candidate would supersede the challenger before online evidence decided it; recurring
+                    // triggers come again, while drift, degradation and people may still pre-empt the test.
+                    return new Decision(Action.SKIP, kind + " trigger skipped: challenger "
+                            + state.challengerUnderTest().get() + " is under online test; recurring retrains wait "
+                            + "for its decision");
+                }
                 if (state.runActive()) {
                     return new Decision(Action.SKIP, kind + " trigger skipped: a training run is in progress");
                 }

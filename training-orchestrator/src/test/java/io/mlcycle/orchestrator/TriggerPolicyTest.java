@@ -71,6 +71,23 @@ class TriggerPolicyTest {
     }
 
     @Test
+    void recurringRetrainsWaitForTheDecisionOnAChallengerUnderOnlineTestWhileDriftAndPeopleMayPreemptIt() {
+        State testing = new State(V3, true, false, 0, Optional.of(NOW.minusSeconds(60)), true, false, false,
+                Optional.of("credit-v4"));
+        assertThat(policy.volumeDue(testing, 500, NOW)).as("no volume trigger while credit-v4 is tested").isEmpty();
+        for (TriggerReason reason : new TriggerReason[] {TriggerReason.VOLUME, TriggerReason.SCHEDULE}) {
+            Decision decision = policy.decide(reason, testing, NOW);
+            assertThat(decision.action()).isEqualTo(Action.SKIP);
+            assertThat(decision.reason()).isEqualTo(reason + " trigger skipped: challenger credit-v4 is under online "
+                    + "test; recurring retrains wait for its decision");
+        }
+        assertThat(policy.decide(TriggerReason.MANUAL, testing, NOW).action()).isEqualTo(Action.RUN);
+        assertThat(policy.decide(TriggerReason.DRIFT, testing, NOW).action()).isEqualTo(Action.RUN);
+        State decided = new State(V3, true, false, 0, Optional.of(NOW.minusSeconds(60)), true, false, false);
+        assertThat(policy.volumeDue(decided, 500, NOW)).hasValue(500);
+    }
+
+    @Test
     void recurringTriggersAreSkippedDuringCooldownWithTheReason() {
         State recentRun = withChampion(Optional.of(NOW.minusSeconds(5)));
         for (TriggerReason reason : new TriggerReason[] {TriggerReason.VOLUME, TriggerReason.SCHEDULE}) {

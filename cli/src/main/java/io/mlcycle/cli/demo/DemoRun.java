@@ -38,6 +38,7 @@ public final class DemoRun {
     private final String bootstrapServers;
     private final URI ingestionBaseUrl;
     private final URI orchestratorBaseUrl;
+    private final long corruptedWindow;
     private final DemoScenario.Settings settings;
     private final PrintStream out;
     private volatile DemoScenario scenario;
@@ -46,12 +47,16 @@ public final class DemoRun {
     /** A run without the canary act (tests): the scenario ends with its planned applications. */
     public DemoRun(PipelineSerdes serdes, String bootstrapServers, URI ingestionBaseUrl, DemoScenario.Settings settings,
                    PrintStream out) {
-        this(serdes, bootstrapServers, ingestionBaseUrl, null, settings, out);
+        this(serdes, bootstrapServers, ingestionBaseUrl, null, 0, settings, out);
     }
 
-    /** @param orchestratorBaseUrl where the canary act ({@link StageScript}) stages versions, or null for none */
+    /**
+     * @param orchestratorBaseUrl where the canary act ({@link StageScript}) asks for a retrain, or null for no act
+     * @param corruptedWindow     the spec's {@code training.max_examples}: how many outcomes the act's bug corrupts
+     */
     public DemoRun(PipelineSerdes serdes, String bootstrapServers, URI ingestionBaseUrl, URI orchestratorBaseUrl,
-                   DemoScenario.Settings settings, PrintStream out) {
+                   long corruptedWindow, DemoScenario.Settings settings, PrintStream out) {
+        this.corruptedWindow = corruptedWindow;
         this.orchestratorBaseUrl = orchestratorBaseUrl;
         this.serdes = serdes;
         this.bootstrapServers = bootstrapServers;
@@ -93,14 +98,9 @@ public final class DemoRun {
             timeline.print("scenario", "%d applications at %.0f/s through %s, outcomes %s later, %.0f%% malformed, "
                             + "drift after %.0f%%", settings.events(), settings.eventsPerSecond(), ingestionBaseUrl,
                     settings.feedbackDelay(), settings.malformedShare() * 100, settings.driftAt() * 100);
-            double labeledPerSecond = settings.eventsPerSecond() * (1 - settings.malformedShare())
-                    * settings.labeledShare();
             StageScript stages = orchestratorBaseUrl == null || settings.stagesBudget().isZero() ? null
                     : new StageScript(observations, pipeline, orchestratorBaseUrl, timeline::print,
-                    settings.stagesBudget(), labeledPerSecond, () -> {
-                        DemoScenario running = scenario;
-                        return running == null ? null : running.driftAt();
-                    });
+                    settings.stagesBudget(), corruptedWindow);
             scenario = new DemoScenario(pipeline, ingestionBaseUrl, settings, feedbackProducer, rawProducer, timeline,
                     stages);
             if (stopRequested) {

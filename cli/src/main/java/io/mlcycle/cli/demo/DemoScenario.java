@@ -239,9 +239,14 @@ public final class DemoScenario {
     }
 
     private void publish(PendingOutcome outcome, AtomicLong feedbackSent) {
+        // The canary act's bug: the loan book publishes outcomes inverted for a while.
+        boolean corrupted = stages != null && stages.corruptOutcomes();
+        if (corrupted) {
+            stages.corrupted(outcome.eventId());
+        }
         Feedback feedback = Feedback.newBuilder()
                 .setEventId(outcome.eventId())
-                .setLabel(Boolean.toString(outcome.defaulted()))
+                .setLabel(Boolean.toString(corrupted != outcome.defaulted()))
                 .setObservedAt(Instant.now())
                 .setSource("demo-loan-book")
                 .build();

@@ -73,6 +73,9 @@ public final class PipelineObservations {
         }
     }
 
+    /** Event ids whose labeled examples are counted apart (the demo's corrupted outcomes). */
+    private final java.util.Set<String> watched = new java.util.HashSet<>();
+    private long watchedLabeled;
     private long rawRecords;
     private long validated;
     private long quarantined;
@@ -127,6 +130,9 @@ public final class PipelineObservations {
     /** Counts a labeled example; returns true if it is the first one carrying a prediction of that version. */
     synchronized boolean labeled(LabeledExample example) {
         labeled++;
+        if (watched.remove(example.getEventId())) {
+            watchedLabeled++;
+        }
         boolean firstForAVersion = false;
         for (String version : example.getPredictions().stream().map(PredictionSummary::getModelVersion)
                 .distinct().toList()) {
@@ -159,6 +165,16 @@ public final class PipelineObservations {
     /** Records a run's new state; returns the previous one, or null. */
     synchronized TrainingRun run(TrainingRun run) {
         return runs.put(run.getRunId(), run);
+    }
+
+    /** Counts the labeled example of {@code eventId} apart when it arrives ({@link #watchedLabeled()}). */
+    synchronized void watch(String eventId) {
+        watched.add(eventId);
+    }
+
+    /** How many labeled examples of watched event ids arrived. */
+    synchronized long watchedLabeled() {
+        return watchedLabeled;
     }
 
     public synchronized Snapshot snapshot() {
