@@ -58,7 +58,10 @@ import org.slf4j.LoggerFactory;
  *       worse: ROLLBACK (and an alert). Significantly no worse after min_labeled outcomes, for a challenger whose next
  *       stage is CHAMPION: PROMOTE. A shadow whose next stage is CANARY moves on once it made the shadow stage's
  *       minimum predictions over its minimum event-time span without being significantly worse. The orchestrator
- *       applies the decision to the registry (serving never writes {@code <p>.models}).</li>
+ *       applies the decision to the registry (serving never writes {@code <p>.models}). A test belongs to the
+ *       champion serving when it began: when that changes, the test starts afresh against the new champion (a
+ *       decision about the former one, which the orchestrator skips as stale, does not hold the challenger in its
+ *       stage), and outcomes scored by another champion are not paired.</li>
  * </ul>
  */
 final class OnlineMonitor implements Processor<String, byte[], String, Object> {
