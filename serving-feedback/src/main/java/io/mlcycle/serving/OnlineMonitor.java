@@ -58,7 +58,10 @@ import org.slf4j.LoggerFactory;
  *       worse: ROLLBACK (and an alert). Significantly no worse after min_labeled outcomes, for a challenger whose next
  *       stage is CHAMPION: PROMOTE. A shadow whose next stage is CANARY moves on once it made the shadow stage's
  *       minimum predictions over its minimum event-time span without being significantly worse. The orchestrator
- *       applies the decision to the registry (serving never writes {@code <p>.models}).</li>
+ *       applies the decision to the registry (serving never writes {@code <p>.models}). A test belongs to the
+ *       champion serving when it began: when that changes, the test starts afresh against the new champion (a
+ *       decision about the former one, which the orchestrator skips as stale, does not hold the challenger in its
+ *       stage), and outcomes scored by another champion are not paired.</li>
  * </ul>
  */
 final class OnlineMonitor implements Processor<String, byte[], String, Object> {
@@ -258,28 +261,49 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
         return variant == Variant.CANARY || (variant == Variant.SHADOW && canary.shadow() != null);
     }
 
+    /**
+     * Updates the test of one challenger. {@code outcomeChampion} is the champion that scored the outcome being paired
+     * (null for a prediction). The test compares with the champion serving now: when that changed since the test
+     * began (a promotion, a rollback of the champion, a person's action), the test starts afresh against the new one,
+     * also after a decision about the former champion that the orchestrator skipped as stale; and an outcome scored
+     * by another champion (a prediction made before the change) is not paired.
+     */
     private void challenger(String version, Variant variant,
-                            java.util.function.UnaryOperator<ChallengerState> change, String championVersion) {
+                            java.util.function.UnaryOperator<ChallengerState> change, String outcomeChampion) {
         if (!decides(variant)) {
             return;
         }
         String key = version + "|" + variant.name();
         byte[] stored = challengers.get(key);
-        ChallengerState state = stored == null ? ChallengerState.start(canary.margin())
-                : ChallengerState.fromBytes(stored);
-        if (state.decided()) {
-            return;
+        String serving = Optional.ofNullable(models.models().champion()).map(LoadedModel::version)
+                .orElse(outcomeChampion);
+        ChallengerState state;
+        if (stored == null) {
+            state = ChallengerState.start(serving, canary.margin());
+        } else {
+            state = ChallengerState.fromBytes(stored);
+            if (state.testsAgainstOtherThan(serving)) {
+                LOG.info("The champion is {} now, no longer {}: the sequential test of {} {} starts afresh against "
+                                + "it (dropped: {} paired outcomes{})", serving, state.champion(), variant, version,
+                        state.test().n(), state.decided() ? ", and a decision about the former champion" : "");
+                state = ChallengerState.start(serving, canary.margin());
+            } else if (state.champion() == null && serving != null) {
+                state = state.against(serving);
+            }
         }
-        state = change.apply(state);
-        Stage stage = variant == Variant.SHADOW ? Stage.SHADOW : Stage.CANARY;
-        Optional<Decision> decision = decide(stage, state);
-        if (decision.isPresent()) {
-            String champion = championVersion != null ? championVersion
-                    : Optional.ofNullable(models.models().champion()).map(LoadedModel::version).orElse(null);
-            emitDecision(version, stage, decision.get(), state, champion);
-            state = state.decide();
+        if (!state.decided() && (outcomeChampion == null || outcomeChampion.equals(state.champion()))) {
+            state = change.apply(state);
+            Stage stage = variant == Variant.SHADOW ? Stage.SHADOW : Stage.CANARY;
+            Optional<Decision> decision = decide(stage, state);
+            if (decision.isPresent()) {
+                emitDecision(version, stage, decision.get(), state, state.champion());
+                state = state.decide();
+            }
         }
-        challengers.put(key, state.toBytes());
+        byte[] updated = state.toBytes();
+        if (stored == null || !java.util.Arrays.equals(stored, updated)) {
+            challengers.put(key, updated);
+        }
     }
 
     /** A decision on a challenger: its kind, the stage it leads to, and the evidence in words. */

@@ -172,6 +172,85 @@ class OnlineMonitorTest {
         assertThat(watcher.models().canary()).isNull();
     }
 
+    /** Events of {@code entities} distinct applicants, one second apart, whose outcomes come later. */
+    private List<String> eventsOnly(String prefix, int entities) {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < entities; i++) {
+            String eventId = prefix + "-" + i;
+            streamTime = streamTime.plusSeconds(1);
+            validated.pipeInput(eventId, TestFixtures.event(SPEC, "app-" + prefix + i, age(i), 1000.0, "employed",
+                    streamTime), streamTime);
+            ids.add(eventId);
+        }
+        return ids;
+    }
+
+    private void outcomes(List<String> eventIds) {
+        for (String eventId : eventIds) {
+            int i = Integer.parseInt(eventId.substring(eventId.lastIndexOf('-') + 1));
+            streamTime = streamTime.plusSeconds(1);
+            feedback.pipeInput(eventId, Feedback.newBuilder().setEventId(eventId)
+                    .setLabel(age(i) > 40 ? "true" : "false").setObservedAt(streamTime).setSource("test").build(),
+                    streamTime);
+        }
+    }
+
+    private static int age(int i) {
+        return 20 + (i * 37) % 45;
+    }
+
+    @Test
+    void aPromotionSkippedAsStaleBecauseTheChampionChangedIsDecidedAgainAgainstTheNewChampionOnFreshEvidence() {
+        ModelVersion earlier = version(1, Stage.RETIRED, 1.0, Map.of());
+        ModelVersion champion = version(2, Stage.CHAMPION, 0.2, Map.of());
+        ModelVersion canary = version(3, Stage.CANARY, 4.0, Map.of());
+        start(earlier, champion, canary);
+
+        traffic("a", 400);
+        StageDecision stale = decisions.readValuesToList().stream().filter(d -> d.getModelVersion()
+                .equals("credit-v3")).findFirst().orElseThrow();
+        assertThat(stale.getDecision()).isEqualTo(DecisionKind.PROMOTE);
+        assertThat(stale.getComparedWith()).isEqualTo("credit-v2");
+
+        // Before the orchestrator reads it, a person rolls the champion back to credit-v1: the orchestrator skips
+        // the decision as stale (it compared credit-v3 with credit-v2), so credit-v3 is still CANARY.
+        List<String> scoredByTheFormerChampion = eventsOnly("b", 100);
+        var signing = io.mlcycle.mlcore.registry.ModelSigning.development();
+        watcher.apply(List.of(
+                signing.sign(io.mlcycle.mlcore.registry.StageTransitions.transition(champion, Stage.REJECTED,
+                        streamTime, "someone", "rolled back by hand")),
+                signing.sign(io.mlcycle.mlcore.registry.StageTransitions.transition(earlier, Stage.CHAMPION,
+                        streamTime, "someone", "restored by hand"))));
+        assertThat(watcher.models().champion().version()).isEqualTo("credit-v1");
+        assertThat(watcher.models().canary().version()).isEqualTo("credit-v3");
+        outcomes(scoredByTheFormerChampion);
+        assertThat(decisions.isEmpty()).as("outcomes of predictions the former champion scored are not evidence "
+                + "against the new one").isTrue();
+
+        traffic("c", 400);
+
+        StageDecision fresh = decisions.readValuesToList().stream().filter(d -> d.getModelVersion()
+                .equals("credit-v3")).findFirst().orElseThrow(() -> new AssertionError(
+                "no new decision on credit-v3 after the champion changed: it would stay CANARY forever"));
+        assertThat(fresh.getDecision()).isEqualTo(DecisionKind.PROMOTE);
+        assertThat(fresh.getComparedWith()).isEqualTo("credit-v1");
+        assertThat(fresh.getEvidence()).contains("champion credit-v1");
+        // fresh evidence: only outcomes of the new traffic, scored by credit-v1 (the test began again at 0)
+        assertThat(fresh.getStatistics().get("paired_outcomes")).isGreaterThanOrEqualTo(30.0)
+                .isLessThanOrEqualTo(400.0);
+    }
+
+    @Test
+    void aStoredChallengerStateWithoutItsChampionIsStillReadAndTheNewFormRoundTrips() {
+        ChallengerState state = ChallengerState.start("credit-v1", 0.01).paired(-0.2).predicted(5).decide();
+        assertThat(ChallengerState.fromBytes(state.toBytes())).isEqualTo(state);
+        ChallengerState unknown = ChallengerState.start(null, 0.01).paired(0.1);
+        assertThat(ChallengerState.fromBytes(unknown.toBytes())).isEqualTo(unknown);
+        byte[] current = state.toBytes();
+        byte[] legacy = java.util.Arrays.copyOf(current, 64 + 8 * 3 + 1);
+        assertThat(ChallengerState.fromBytes(legacy)).isEqualTo(state.against(null));
+    }
+
     @Test
     void aWorseCanaryIsRolledBackByItselfWithAnAlert() {
         start(version(1, Stage.CHAMPION, 4.0, Map.of()), version(2, Stage.CANARY, -4.0, Map.of()));

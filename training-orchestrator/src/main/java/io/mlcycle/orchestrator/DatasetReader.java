@@ -29,6 +29,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A record that cannot be deserialised is counted and passed over, not fatal: its offset stays inside the recorded
  * range, so the lineage remains exact about what was read.
+ *
+ * <p>The examples are distinct by event id: the join emits one labeled example per event id within its label-delay
+ * window, but an event seen again after that window (a file imported again after validation's duplicate retention
+ * and the join's window have passed) is joined again. The last record of an event id in the ranges wins (its
+ * partition is fixed by its key, so that is the newest label); the others are counted in
+ * {@link Dataset#duplicates()}, so one event never weighs twice in training or in the holdout.
  */
 public final class DatasetReader {
 
@@ -41,11 +47,17 @@ public final class DatasetReader {
      * @param ranges     one half-open range per partition, sorted by partition
      * @param examples   the records read, in partition then offset order
      * @param unreadable records inside the ranges that could not be deserialised
+     * @param duplicates records inside the ranges left out because a later record has the same event id
      */
-    public record Dataset(List<OffsetRange> ranges, List<LabeledExample> examples, long unreadable) {
+    public record Dataset(List<OffsetRange> ranges, List<LabeledExample> examples, long unreadable,
+                          long duplicates) {
         public Dataset {
             ranges = List.copyOf(ranges);
             examples = List.copyOf(examples);
+        }
+
+        public Dataset(List<OffsetRange> ranges, List<LabeledExample> examples, long unreadable) {
+            this(ranges, examples, unreadable, 0);
         }
 
         /** End offsets (exclusive) by partition: the baseline for counting new examples. */
@@ -151,7 +163,31 @@ public final class DatasetReader {
                 .map(p -> new OffsetRange(p.topic(), p.partition(), begin.getOrDefault(p, 0L),
                         end.getOrDefault(p, begin.getOrDefault(p, 0L))))
                 .toList();
-        return new Dataset(ranges, records.stream().map(ConsumerRecord::value).toList(), unreadable);
+        List<LabeledExample> examples = lastPerEventId(records.stream().map(ConsumerRecord::value).toList());
+        long duplicates = records.size() - examples.size();
+        if (duplicates > 0) {
+            LOG.info("Dataset of {}: {} labeled example(s) left out because a later one has the same event id",
+                    partitions.isEmpty() ? "?" : partitions.get(0).topic(), duplicates);
+        }
+        return new Dataset(ranges, examples, unreadable, duplicates);
+    }
+
+    /** The examples distinct by event id, each at the place of its last occurrence, in the given order otherwise. */
+    static List<LabeledExample> lastPerEventId(List<LabeledExample> ordered) {
+        Map<String, Integer> last = new java.util.HashMap<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            last.put(ordered.get(i).getEventId(), i);
+        }
+        if (last.size() == ordered.size()) {
+            return ordered;
+        }
+        List<LabeledExample> distinct = new ArrayList<>(last.size());
+        for (int i = 0; i < ordered.size(); i++) {
+            if (last.get(ordered.get(i).getEventId()) == i) {
+                distinct.add(ordered.get(i));
+            }
+        }
+        return distinct;
     }
 
     private static String describe(Set<TopicPartition> remaining, Consumer<?, ?> consumer,

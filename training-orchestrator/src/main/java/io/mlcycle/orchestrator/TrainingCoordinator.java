@@ -467,7 +467,9 @@ final class TrainingCoordinator implements AutoCloseable {
         DatasetReader.Dataset dataset = datasets.read();
         runs.update(runId, b -> b.setDataset(dataset.ranges()).setProgress(0.2).setMessage("dataset: "
                 + dataset.examples().size() + " examples from " + describe(dataset)
-                + (dataset.unreadable() > 0 ? " (" + dataset.unreadable() + " unreadable records left out)" : "")));
+                + (dataset.unreadable() > 0 ? " (" + dataset.unreadable() + " unreadable records left out)" : "")
+                + (dataset.duplicates() > 0 ? " (" + dataset.duplicates() + " earlier examples of the same event ids "
+                + "left out)" : "")));
 
         Optional<ModelVersion> champion = registry.champion();
         int versionNumber = registry.nextVersionNumber();

@@ -96,6 +96,27 @@ class DatasetReaderTest {
         assertThat(dataset.ranges().get(0).getEndOffset()).isEqualTo(3L);
     }
 
+    @Test
+    void anEventIdJoinedTwiceCountsOnceWithItsLatestLabel() {
+        partitions(Map.of(P0, 0L, P1, 0L, P2, 0L), Map.of(P0, 3L, P1, 1L, P2, 0L));
+        consumer.schedulePollTask(() -> {
+            consumer.addRecord(record(P0, 0, "e-1", "false"));
+            consumer.addRecord(record(P0, 1, "e-2", "true"));
+            consumer.addRecord(record(P0, 2, "e-1", "true")); // the same event joined again, later
+            consumer.addRecord(record(P1, 0, "e-3", "false"));
+        });
+
+        DatasetReader.Dataset dataset = reader.read(consumer, TOPIC);
+
+        assertThat(dataset.examples()).extracting(LabeledExample::getEventId, LabeledExample::getLabel)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("e-2", "true"),
+                        org.assertj.core.groups.Tuple.tuple("e-1", "true"),
+                        org.assertj.core.groups.Tuple.tuple("e-3", "false"));
+        assertThat(dataset.duplicates()).isEqualTo(1);
+        assertThat(dataset.ranges().get(0).getEndOffset()).as("the lineage still names every offset read")
+                .isEqualTo(3L);
+    }
+
     private void partitions(Map<TopicPartition, Long> begin, Map<TopicPartition, Long> end) {
         Node node = new Node(0, "localhost", 9092);
         consumer.updatePartitions(TOPIC, List.of(P0, P1, P2).stream()
@@ -106,13 +127,17 @@ class DatasetReaderTest {
     }
 
     private static ConsumerRecord<String, LabeledExample> record(TopicPartition partition, long offset) {
-        String id = partition.partition() + "-" + offset;
+        return record(partition, offset, partition.partition() + "-" + offset, "true");
+    }
+
+    private static ConsumerRecord<String, LabeledExample> record(TopicPartition partition, long offset, String id,
+                                                                 String label) {
         LabeledExample example = LabeledExample.newBuilder()
                 .setEventId(id)
                 .setPipeline("credit")
                 .setFeatures(Map.of("x", 1.0))
-                .setLabel("true")
-                .setPositive(true)
+                .setLabel(label)
+                .setPositive(label.equals("true"))
                 .setEventTime(Instant.ofEpochMilli(offset))
                 .setObservedAt(Instant.ofEpochMilli(offset))
                 .build();
