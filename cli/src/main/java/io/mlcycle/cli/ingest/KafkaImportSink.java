@@ -113,8 +113,8 @@ final class KafkaImportSink implements ImportSink {
 
     @Override
     public void feedback(String eventId, String label, long observedAtMillis) {
-        Feedback feedback = Feedback.newBuilder().setEventId(eventId).setLabel(label)
-                .setObservedAt(Instant.ofEpochMilli(observedAtMillis)).setSource("import").build();
+        // The all-args constructor: the same record as the builder's, without its per-field validation and copies.
+        Feedback feedback = new Feedback(eventId, label, Instant.ofEpochMilli(observedAtMillis), "import");
         byte[] key = eventId.equals(lastKeyId) ? lastKey : keySerializer.serialize(feedbackTopic, eventId);
         send(new ProducerRecord<>(feedbackTopic, null, observedAtMillis, key,
                 feedbackSerializer.serialize(feedbackTopic, feedback)));
