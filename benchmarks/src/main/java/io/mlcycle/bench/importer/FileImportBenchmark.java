@@ -114,35 +114,50 @@ public final class FileImportBenchmark implements Benchmark {
             List<Double> ratios = new ArrayList<>();
             List<Double> importRates = new ArrayList<>();
             List<Double> baselineRates = new ArrayList<>();
+            List<Double> cpuRatios = new ArrayList<>();
             for (int r = 0; r <= rounds; r++) {
                 PipelineSerdes importTarget = prepare(stack, spec, name + "-i" + r, tmp);
                 PipelineSerdes baselineTarget = prepare(stack, spec, name + "-b" + r, tmp);
                 List<ProducerRecord<byte[], byte[]>> records = readdressed(captured, captureTarget, baselineTarget);
                 double baselineSeconds;
                 double importSeconds;
+                double baselineCpu;
+                double importCpu;
                 FileImport.Result result;
                 if (r % 2 == 1) {
+                    long cpu = processCpuNanos();
                     baselineSeconds = baseline(stack, records);
+                    baselineCpu = (processCpuNanos() - cpu) / 1e9;
                     records = null;
+                    cpu = processCpuNanos();
                     long started = System.nanoTime();
                     result = importOnce(stack, spec, importTarget, roundFile);
                     importSeconds = (System.nanoTime() - started) / 1e9;
+                    importCpu = (processCpuNanos() - cpu) / 1e9;
                 } else {
+                    long cpu = processCpuNanos();
                     long started = System.nanoTime();
                     result = importOnce(stack, spec, importTarget, roundFile);
                     importSeconds = (System.nanoTime() - started) / 1e9;
+                    importCpu = (processCpuNanos() - cpu) / 1e9;
+                    cpu = processCpuNanos();
                     baselineSeconds = baseline(stack, records);
+                    baselineCpu = (processCpuNanos() - cpu) / 1e9;
                     records = null;
                 }
                 long rows = result.rowsRead();
                 double importRate = rows / importSeconds;
                 double baselineRate = rows / baselineSeconds;
                 double ratio = importRate / baselineRate;
-                out.printf("  round %d%s (%s first): baseline %,d records in %.2f s = %,.0f rows/s; import %,d rows"
-                                + " (accepted %,d, rejected %,d, outcomes %,d) in %.2f s = %,.0f rows/s; ratio %.2f%n",
+                out.printf("  round %d%s (%s first): baseline %,d records in %.2f s = %,.0f rows/s (process CPU %.1f s);"
+                                + " import %,d rows (accepted %,d, rejected %,d, outcomes %,d) in %.2f s = %,.0f rows/s"
+                                + " (process CPU %.1f s); ratio %.2f%n",
                         r, r == 0 ? " warm-up" : "", r % 2 == 1 ? "baseline" : "import", captured.size(),
-                        baselineSeconds, baselineRate, rows, result.accepted(), result.rejected(), result.outcomes(),
-                        importSeconds, importRate, ratio);
+                        baselineSeconds, baselineRate, baselineCpu, rows, result.accepted(), result.rejected(),
+                        result.outcomes(), importSeconds, importRate, importCpu, ratio);
+                if (r > 0) {
+                    cpuRatios.add(baselineCpu / importCpu);
+                }
                 if (r > 0) {
                     ratios.add(ratio);
                     importRates.add(importRate);
@@ -154,6 +169,9 @@ public final class FileImportBenchmark implements Benchmark {
                             + " median of per-round ratios %.2f (min %.2f, max %.2f; floor %.1f)%n", rounds,
                     median(importRates), median(baselineRates), ratio, ratios.stream().mapToDouble(d -> d).min()
                             .orElse(0), ratios.stream().mapToDouble(d -> d).max().orElse(0), FLOOR);
+            out.printf("CPU (the whole process, broker included): median of per-round baseline CPU / import CPU %.2f"
+                    + " (less sensitive to other processes on the machine than the wall-clock rates)%n",
+                    median(cpuRatios));
             captured = null;
 
             if (bigRows > 0) {
@@ -232,6 +250,11 @@ public final class FileImportBenchmark implements Benchmark {
             result.add(new ProducerRecord<>(topic, r.partition(), r.timestamp(), r.key(), r.value(), r.headers()));
         }
         return result;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static double median(List<Double> values) {
