@@ -225,7 +225,7 @@ final class AvroWireCodec {
 
     private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, java.io.OutputStream out) {
         DatumWriter<Object> writer = writers.computeIfAbsent(new WriterKey(writeSchema, datum instanceof SpecificRecord),
-                key -> key.specific() ? new SpecificDatumWriter<>(key.schema()) : new GenericDatumWriter<>(key.schema()));
+                key -> key.specific() ? new SpecificDatumWriter<>(key.schema()) : genericWriter(key.schema()));
         BinaryEncoder encoder;
         if (out instanceof Output reusable) {
             encoder = reusable.encoder = EncoderFactory.get().directBinaryEncoder(out, reusable.encoder);
@@ -240,6 +240,11 @@ final class AvroWireCodec {
                     + writeSchema.getFullName() + " for topic '" + topic + "' (subject '" + subject + "'): "
                     + e.getMessage(), e);
         }
+    }
+
+    private static DatumWriter<Object> genericWriter(Schema schema) {
+        DatumWriter<Object> flat = FlatRecordWriter.of(schema);
+        return flat != null ? flat : new GenericDatumWriter<>(schema);
     }
 
     private int schemaId(String topic, String subject, Schema schema) {
