@@ -22,7 +22,7 @@ import org.apache.avro.generic.GenericRecord;
  */
 final class PipelinedSink implements ImportSink {
 
-    private static final int BATCH = 512;
+    private static final int BATCH = 2048;
     private static final List<Runnable> STOP = List.of();
 
     /** A row the serializer refused after the importer had counted it accepted. */
@@ -32,7 +32,7 @@ final class PipelinedSink implements ImportSink {
     private final ImportSink delegate;
     /** The delegate when it can serialise on the caller's thread and send on the worker; else null. */
     private final KafkaImportSink staged;
-    private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(32);
+    private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(16);
     private final Thread worker;
     private final List<LateRejection> late = new ArrayList<>();
     private final Set<String> refused = new HashSet<>();
