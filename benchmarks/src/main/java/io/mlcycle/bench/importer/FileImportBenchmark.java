@@ -9,10 +9,13 @@ import io.mlcycle.platform.config.ConfigSource;
 import io.mlcycle.platform.config.PlatformConfig;
 import io.mlcycle.platform.kafka.PipelineBootstrap;
 import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.Topics;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -35,8 +39,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * {@code ./bench file-import PATH}: the throughput of {@code mlcycle ingest} (read, convert, serialise, produce to
  * {@code <p>.data.raw} and {@code <p>.feedback}) against a plain {@code KafkaProducer} with the same settings sending
- * the same records, pre-serialised, to the same embedded broker in the same run; floor 0.8x. Then the heap over a
- * large generated import (default 1,000,000 rows made by repeating PATH's rows), sampled every 50 ms.
+ * the same records, pre-serialised, to the same embedded broker in the same run; floor 0.8x. Each round imports
+ * PATH's rows repeated to {@code --round-rows} (600,000 by default, long enough for the rates to settle) into topics
+ * of its own, and the baseline sends exactly the records that import produces; round 0 is a discarded warm-up, the
+ * order of the two sides alternates, and the verdict is the median of the per-round ratios (every round is printed).
+ * Then the heap over a large generated import (default 1,000,000 rows made by repeating PATH's rows), sampled every
+ * 50 ms.
  */
 public final class FileImportBenchmark implements Benchmark {
 
@@ -55,16 +63,24 @@ public final class FileImportBenchmark implements Benchmark {
     @Override
     public int run(List<String> args, PrintStream out) throws Exception {
         if (args.isEmpty() || args.get(0).startsWith("--help")) {
-            out.println("usage: ./bench file-import PATH [--spec SPEC] [--rows N] [--rounds R]");
+            out.println("usage: ./bench file-import PATH [--spec SPEC] [--round-rows N] [--rounds R] [--rows N]");
             out.println("  PATH  a CSV (or .csv.gz) file of the spec's pipeline, e.g. gmsc.csv.gz");
-            out.println("  --spec   default examples/gmsc/gmsc.yaml;  --rows  heap run size, default 1000000 (0 = skip)");
-            out.println("  --rounds  throughput rounds, each baseline then import, best kept (default 3)");
+            out.println("  --spec        default examples/gmsc/gmsc.yaml");
+            out.println("  --round-rows  rows per round: PATH's rows repeated (gzipped if PATH is), default 600000");
+            out.println("  --rounds      measured rounds after one discarded warm-up round, default 5; the order of");
+            out.println("                baseline and import alternates; the verdict is the median of per-round ratios");
+            out.println("  --rows        heap run size, default 1000000 (0 = skip)");
             return 2;
         }
         Path path = Path.of(args.get(0));
         Path specPath = Path.of(option(args, "--spec", "examples/gmsc/gmsc.yaml"));
         long bigRows = Long.parseLong(option(args, "--rows", "1000000"));
-        int rounds = Integer.parseInt(option(args, "--rounds", "3"));
+        long roundRows = Long.parseLong(option(args, "--round-rows", "600000"));
+        int rounds = Integer.parseInt(option(args, "--rounds", "5"));
+        if (rounds < 1 || roundRows < 1) {
+            out.println("--rounds and --round-rows must be at least 1");
+            return 2;
+        }
         PipelineSpec spec = PipelineSpecParser.parse(specPath);
         Path tmp = Files.createTempDirectory("mlcycle-bench-import");
 
@@ -73,58 +89,94 @@ public final class FileImportBenchmark implements Benchmark {
                     stack.bootstrapServers(), Runtime.getRuntime().availableProcessors(),
                     Runtime.getRuntime().maxMemory() >> 20);
             String name = spec.pipeline();
-            // Each round imports into its own copy of the pipeline's topics, so no round finds the topics warm.
-            List<PipelineSerdes> importTargets = new ArrayList<>();
-            List<PipelineSerdes> baselineTargets = new ArrayList<>();
-            for (int r = 0; r < rounds; r++) {
-                importTargets.add(prepare(stack, spec, name + "-i" + r, tmp));
-                baselineTargets.add(prepare(stack, spec, name + "-b" + r, tmp));
+            boolean gzip = path.toString().endsWith(".gz");
+            Path roundFile = tmp.resolve("round.csv" + (gzip ? ".gz" : ""));
+            generate(path, roundFile, roundRows, gzip);
+            // The baseline's records: exactly what an import of the round file produces (event, outcome, quarantine
+            // entries, keys, timestamps), serialised once beforehand; each baseline round re-addresses them to topics
+            // of its own before its clock starts.
+            PipelineSerdes captureTarget = prepare(stack, spec, name + "-capture", tmp);
+            MockProducer<byte[], byte[]> capture = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            FileImport.run(spec, captureTarget, capture, roundFile, Instant.now());
+            List<ProducerRecord<byte[], byte[]>> captured = capture.history();
+            capture.close();
+            long capturedBytes = 0;
+            for (ProducerRecord<byte[], byte[]> record : captured) {
+                capturedBytes += record.key().length + record.value().length;
             }
+            out.printf("per round: %,d rows (%s repeated%s), i.e. %,d records of %,d key+value bytes; producer settings"
+                            + " of both sides: FileImport.producerProperties%n", roundRows, path.getFileName(),
+                    gzip ? ", gzipped" : "", captured.size(), capturedBytes);
+            out.println("round 0 is a warm-up (JIT, topic creation, first segments) and is not counted; odd rounds run"
+                    + " the baseline first, even rounds the import first");
 
-            double bestImport = 0;
-            double bestBaseline = 0;
-            long rows = 0;
-            for (int r = 0; r < rounds; r++) {
-                // The baseline's records: exactly what the import produces, serialised beforehand, for its own topics.
-                MockProducer<byte[], byte[]> capture = new MockProducer<>(true, null, new ByteArraySerializer(),
-                        new ByteArraySerializer());
-                FileImport.run(spec, baselineTargets.get(r), capture, path, Instant.now());
-                List<ProducerRecord<byte[], byte[]>> records = capture.history();
-                capture.close();
-                long started = System.nanoTime();
-                try (Producer<byte[], byte[]> producer = new KafkaProducer<>(
-                        FileImport.producerProperties(stack.bootstrapServers(), "bench-baseline"))) {
-                    for (ProducerRecord<byte[], byte[]> record : records) {
-                        producer.send(record);
-                    }
-                    producer.flush();
-                }
-                double baselineSeconds = (System.nanoTime() - started) / 1e9;
-
+            List<Double> ratios = new ArrayList<>();
+            List<Double> importRates = new ArrayList<>();
+            List<Double> baselineRates = new ArrayList<>();
+            List<Double> cpuRatios = new ArrayList<>();
+            for (int r = 0; r <= rounds; r++) {
+                PipelineSerdes importTarget = prepare(stack, spec, name + "-i" + r, tmp);
+                PipelineSerdes baselineTarget = prepare(stack, spec, name + "-b" + r, tmp);
+                List<ProducerRecord<byte[], byte[]>> records = readdressed(captured, captureTarget, baselineTarget);
+                double baselineSeconds;
+                double importSeconds;
+                double baselineCpu;
+                double importCpu;
                 FileImport.Result result;
-                try (Producer<byte[], byte[]> producer = new KafkaProducer<>(
-                        FileImport.producerProperties(stack.bootstrapServers(), "bench-import"))) {
-                    started = System.nanoTime();
-                    result = FileImport.run(spec, importTargets.get(r), producer, path, Instant.now());
+                if (r % 2 == 1) {
+                    long cpu = processCpuNanos();
+                    baselineSeconds = baseline(stack, records);
+                    baselineCpu = (processCpuNanos() - cpu) / 1e9;
+                    records = null;
+                    cpu = processCpuNanos();
+                    long started = System.nanoTime();
+                    result = importOnce(stack, spec, importTarget, roundFile);
+                    importSeconds = (System.nanoTime() - started) / 1e9;
+                    importCpu = (processCpuNanos() - cpu) / 1e9;
+                } else {
+                    long cpu = processCpuNanos();
+                    long started = System.nanoTime();
+                    result = importOnce(stack, spec, importTarget, roundFile);
+                    importSeconds = (System.nanoTime() - started) / 1e9;
+                    importCpu = (processCpuNanos() - cpu) / 1e9;
+                    cpu = processCpuNanos();
+                    baselineSeconds = baseline(stack, records);
+                    baselineCpu = (processCpuNanos() - cpu) / 1e9;
+                    records = null;
                 }
-                double importSeconds = (System.nanoTime() - started) / 1e9;
-                rows = result.rowsRead();
+                long rows = result.rowsRead();
                 double importRate = rows / importSeconds;
                 double baselineRate = rows / baselineSeconds;
-                out.printf("  round %d: baseline %,d records (%,d rows) in %.2f s = %,.0f rows/s; import %,d rows"
-                                + " (accepted %,d, rejected %,d) in %.2f s = %,.0f rows/s; ratio %.2f%n", r + 1,
-                        records.size(), rows, baselineSeconds, baselineRate, rows, result.accepted(), result.rejected(),
-                        importSeconds, importRate, importRate / baselineRate);
-                bestImport = Math.max(bestImport, importRate);
-                bestBaseline = Math.max(bestBaseline, baselineRate);
+                double ratio = importRate / baselineRate;
+                out.printf("  round %d%s (%s first): baseline %,d records in %.2f s = %,.0f rows/s (process CPU %.1f s);"
+                                + " import %,d rows (accepted %,d, rejected %,d, outcomes %,d) in %.2f s = %,.0f rows/s"
+                                + " (process CPU %.1f s); ratio %.2f%n",
+                        r, r == 0 ? " warm-up" : "", r % 2 == 1 ? "baseline" : "import", captured.size(),
+                        baselineSeconds, baselineRate, baselineCpu, rows, result.accepted(), result.rejected(),
+                        result.outcomes(), importSeconds, importRate, importCpu, ratio);
+                if (r > 0) {
+                    cpuRatios.add(baselineCpu / importCpu);
+                }
+                if (r > 0) {
+                    ratios.add(ratio);
+                    importRates.add(importRate);
+                    baselineRates.add(baselineRate);
+                }
             }
-            double ratio = bestImport / bestBaseline;
-            out.printf("throughput (best of %d): import %,.0f rows/s, plain KafkaProducer %,.0f rows/s, ratio %.2f"
-                    + " (floor %.1f)%n", rounds, bestImport, bestBaseline, ratio, FLOOR);
+            double ratio = median(ratios);
+            out.printf("throughput (median of %d rounds): import %,.0f rows/s, plain KafkaProducer %,.0f rows/s;"
+                            + " median of per-round ratios %.2f (min %.2f, max %.2f; floor %.1f)%n", rounds,
+                    median(importRates), median(baselineRates), ratio, ratios.stream().mapToDouble(d -> d).min()
+                            .orElse(0), ratios.stream().mapToDouble(d -> d).max().orElse(0), FLOOR);
+            out.printf("CPU (the whole process, broker included): median of per-round baseline CPU / import CPU %.2f"
+                    + " (less sensitive to other processes on the machine than the wall-clock rates)%n",
+                    median(cpuRatios));
+            captured = null;
 
             if (bigRows > 0) {
                 Path big = tmp.resolve("generated.csv");
-                long generated = generate(path, big, bigRows);
+                long generated = generate(path, big, bigRows, false);
                 PipelineSerdes target = prepare(stack, spec, name + "-big", tmp);
                 MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
                 System.gc();
@@ -162,6 +214,56 @@ public final class FileImportBenchmark implements Benchmark {
         }
     }
 
+    private static double baseline(LocalStack stack, List<ProducerRecord<byte[], byte[]>> records) {
+        long started = System.nanoTime();
+        try (Producer<byte[], byte[]> producer = new KafkaProducer<>(
+                FileImport.producerProperties(stack.bootstrapServers(), "bench-baseline"))) {
+            for (ProducerRecord<byte[], byte[]> record : records) {
+                producer.send(record);
+            }
+            producer.flush();
+        }
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    private static FileImport.Result importOnce(LocalStack stack, PipelineSpec spec, PipelineSerdes target, Path file)
+            throws Exception {
+        try (Producer<byte[], byte[]> producer = new KafkaProducer<>(
+                FileImport.producerProperties(stack.bootstrapServers(), "bench-import"))) {
+            return FileImport.run(spec, target, producer, file, Instant.now());
+        }
+    }
+
+    /** The captured records addressed to the same topics of another copy of the pipeline. */
+    private static List<ProducerRecord<byte[], byte[]>> readdressed(List<ProducerRecord<byte[], byte[]>> records,
+                                                                   PipelineSerdes from, PipelineSerdes to) {
+        Map<String, String> topics = new java.util.HashMap<>();
+        for (var topic : List.of(Topics.DATA_RAW, Topics.FEEDBACK, Topics.DATA_QUARANTINE)) {
+            topics.put(from.topicName(topic), to.topicName(topic));
+        }
+        List<ProducerRecord<byte[], byte[]>> result = new ArrayList<>(records.size());
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            String topic = topics.get(r.topic());
+            if (topic == null) {
+                throw new IllegalStateException("the import wrote to an unexpected topic " + r.topic());
+            }
+            result.add(new ProducerRecord<>(topic, r.partition(), r.timestamp(), r.key(), r.value(), r.headers()));
+        }
+        return result;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
     private static String quarters(List<Long> samples) {
         List<String> parts = new ArrayList<>();
         int n = samples.size();
@@ -186,7 +288,7 @@ public final class FileImportBenchmark implements Benchmark {
     }
 
     /** Writes {@code rows} data rows by repeating the source's rows under its header. */
-    private static long generate(Path source, Path target, long rows) throws Exception {
+    private static long generate(Path source, Path target, long rows, boolean gzip) throws Exception {
         List<String> lines = new ArrayList<>();
         String header;
         try (InputStream raw = Files.newInputStream(source);
@@ -198,7 +300,9 @@ public final class FileImportBenchmark implements Benchmark {
                 lines.add(line);
             }
         }
-        try (BufferedWriter writer = Files.newBufferedWriter(target)) {
+        try (OutputStream file = Files.newOutputStream(target);
+             OutputStream raw = gzip ? new GZIPOutputStream(file, 1 << 16) : file;
+             BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(raw, StandardCharsets.UTF_8), 1 << 16)) {
             writer.write(header);
             writer.newLine();
             for (long i = 0; i < rows; i++) {

@@ -1,7 +1,5 @@
 package io.mlcycle.cli.ingest;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlcycle.mlcore.gates.ReasonCode;
 import io.mlcycle.mlcore.gates.Violation;
 import io.mlcycle.mlcore.normalize.Excerpt;
@@ -127,11 +125,7 @@ final class CsvRowSource implements RowSource {
             return malformed(number, original, "line " + startLine + " has " + values.size() + " columns but the header has "
                     + columns.size());
         }
-        ObjectNode fields = JsonNodeFactory.instance.objectNode();
-        for (int i = 0; i < values.size(); i++) {
-            fields.put(columns.get(i), values.get(i));
-        }
-        return new SourceRow(number, fields, original, List.of());
+        return new SourceRow(number, null, values.toArray(new String[0]), original, List.of());
     }
 
     private SourceRow malformed(long number, String original, String detail) {

@@ -91,6 +91,10 @@ final class FileImporter {
             report.generatedEventTime = timeField + " = " + settings.baseTime() + " + (row - 1) x " + settings.timeStep()
                     + " (the file has no '" + timeField + "' column)";
         }
+        // Rows of text values (CSV) convert through a column plan made once for the file (with --map they go
+        // through the object path, which applies the mapping after the columns are collected by name).
+        JsonRecordConverter.Columns plan = perRow || !settings.mapping().isEmpty() ? null
+                : converter.columns(columns, generateKey ? keyField : null, generateTime ? timeField : null);
         long sinceCheckpoint = 0;
         SourceRow row;
         long lastRow = 0;
@@ -105,15 +109,20 @@ final class FileImporter {
             if (!row.readable()) {
                 reject(report, sink, eventId, row, row.problems());
             } else {
-                ObjectNode fields = mapped(row.fields());
                 long eventTime = settings.baseTime().toEpochMilli() + (row.number() - 1) * settings.timeStep().toMillis();
-                if (generateKey || perRow && !fields.has(keyField)) {
-                    fields.put(keyField, eventId);
+                Conversion conversion;
+                if (row.values() != null && plan != null) {
+                    conversion = plan.convert(row.values(), eventId, eventTime);
+                } else {
+                    ObjectNode fields = mapped(row.fields() != null ? row.fields() : named(columns, row.values()));
+                    if (generateKey || perRow && !fields.has(keyField)) {
+                        fields.put(keyField, eventId);
+                    }
+                    if (generateTime || perRow && !fields.has(timeField)) {
+                        fields.put(timeField, eventTime);
+                    }
+                    conversion = converter.convert(fields);
                 }
-                if (generateTime || perRow && !fields.has(timeField)) {
-                    fields.put(timeField, eventTime);
-                }
-                Conversion conversion = converter.convert(fields);
                 if (!conversion.ok()) {
                     reject(report, sink, eventId, row, conversion.violations());
                 } else {
@@ -158,6 +167,14 @@ final class FileImporter {
 
     NormalizationTally normalizations() {
         return tally;
+    }
+
+    private static ObjectNode named(List<String> columns, String[] values) {
+        ObjectNode fields = JsonNodeFactory.instance.objectNode();
+        for (int i = 0; i < values.length; i++) {
+            fields.put(columns.get(i), values[i]);
+        }
+        return fields;
     }
 
     private ObjectNode mapped(ObjectNode fields) {

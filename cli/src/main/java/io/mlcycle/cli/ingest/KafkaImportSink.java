@@ -32,6 +32,10 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 final class KafkaImportSink implements ImportSink {
 
+    /** A row's record serialised for sending, or why it cannot be written (then it must be quarantined). */
+    record Encoded(ProducerRecord<byte[], byte[]> record, List<Violation> problems) {
+    }
+
     private final boolean ownsProducer;
 
     private final PipelineSpec spec;
@@ -95,33 +99,55 @@ final class KafkaImportSink implements ImportSink {
 
     @Override
     public List<Violation> accepted(String eventId, GenericRecord record, long eventTimeMillis) {
-        byte[] value;
-        try {
-            value = dataSerializer.serialize(rawTopic, record);
-        } catch (AvroSerdeException e) {
-            if (e.failure().isRecordFault()) {
-                return List.of(new Violation(ReasonCode.SCHEMA_MISMATCH, null,
-                        "the record does not fit the data schema: " + e.getMessage()));
-            }
-            throw e;
+        Encoded encoded = encodeAccepted(eventId, record, eventTimeMillis);
+        if (encoded.record() == null) {
+            return encoded.problems();
         }
-        lastKeyId = eventId;
-        lastKey = keySerializer.serialize(rawTopic, eventId);
-        send(new ProducerRecord<>(rawTopic, null, eventTimeMillis, lastKey, value));
+        send(encoded.record());
         return null;
     }
 
     @Override
     public void feedback(String eventId, String label, long observedAtMillis) {
-        Feedback feedback = Feedback.newBuilder().setEventId(eventId).setLabel(label)
-                .setObservedAt(Instant.ofEpochMilli(observedAtMillis)).setSource("import").build();
-        byte[] key = eventId.equals(lastKeyId) ? lastKey : keySerializer.serialize(feedbackTopic, eventId);
-        send(new ProducerRecord<>(feedbackTopic, null, observedAtMillis, key,
-                feedbackSerializer.serialize(feedbackTopic, feedback)));
+        send(encodeFeedback(eventId, label, observedAtMillis));
     }
 
     @Override
     public void quarantined(String eventId, String originalText, List<Violation> reasons) {
+        send(encodeQuarantined(eventId, originalText, reasons));
+    }
+
+    /**
+     * Serialises an accepted row's record for {@code <p>.data.raw} without sending it; the encode methods and
+     * {@link #send} may run on different threads (one each), as {@link PipelinedSink} does.
+     */
+    Encoded encodeAccepted(String eventId, GenericRecord record, long eventTimeMillis) {
+        byte[] value;
+        try {
+            value = dataSerializer.serialize(rawTopic, record);
+        } catch (AvroSerdeException e) {
+            if (e.failure().isRecordFault()) {
+                return new Encoded(null, List.of(new Violation(ReasonCode.SCHEMA_MISMATCH, null,
+                        "the record does not fit the data schema: " + e.getMessage())));
+            }
+            throw e;
+        }
+        lastKeyId = eventId;
+        lastKey = keySerializer.serialize(rawTopic, eventId);
+        return new Encoded(new ProducerRecord<>(rawTopic, null, eventTimeMillis, lastKey, value), null);
+    }
+
+    /** The row's outcome for {@code <p>.feedback}, serialised. */
+    ProducerRecord<byte[], byte[]> encodeFeedback(String eventId, String label, long observedAtMillis) {
+        // The all-args constructor: the same record as the builder's, without its per-field validation and copies.
+        Feedback feedback = new Feedback(eventId, label, Instant.ofEpochMilli(observedAtMillis), "import");
+        byte[] key = eventId.equals(lastKeyId) ? lastKey : keySerializer.serialize(feedbackTopic, eventId);
+        return new ProducerRecord<>(feedbackTopic, null, observedAtMillis, key,
+                feedbackSerializer.serialize(feedbackTopic, feedback));
+    }
+
+    /** A rejected row's quarantine entry, serialised. */
+    ProducerRecord<byte[], byte[]> encodeQuarantined(String eventId, String originalText, List<Violation> reasons) {
         List<QuarantineReason> codes = new ArrayList<>(reasons.size());
         for (Violation v : reasons) {
             codes.add(QuarantineReason.newBuilder().setCode(v.code().name()).setField(v.field()).setDetail(v.detail())
@@ -137,11 +163,12 @@ final class KafkaImportSink implements ImportSink {
                 .setSpecSha256(spec.sha256())
                 .setQuarantinedAt(Instant.now())
                 .build();
-        send(new ProducerRecord<>(quarantineTopic, keySerializer.serialize(quarantineTopic, eventId),
-                quarantineSerializer.serialize(quarantineTopic, quarantine)));
+        return new ProducerRecord<>(quarantineTopic, keySerializer.serialize(quarantineTopic, eventId),
+                quarantineSerializer.serialize(quarantineTopic, quarantine));
     }
 
-    private void send(ProducerRecord<byte[], byte[]> record) {
+    /** Sends a serialised record (asynchronously); throws when an earlier send failed. */
+    void send(ProducerRecord<byte[], byte[]> record) {
         throwIfFailed();
         producer.send(record, onAck);
     }

@@ -12,14 +12,17 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * Runs another sink's work (Avro serialisation and producer sends) on a thread of its own, in order, so that reading
- * and converting the file and serialising its records use two cores. Work is handed over in batches through a bounded
- * queue, so memory stays bounded whatever the file's size. A record the serializer refuses is quarantined on the
- * worker (with the record as JSON for its text) and reported by {@link #drainLateRejections()}.
+ * Runs another sink's sends on a thread of its own, in order, so that reading, converting and serialising the file's
+ * records and the producer's work (batching, compression) use two cores. For a {@link KafkaImportSink} the caller's
+ * thread serialises each record (so a record the serializer refuses is answered at once, and quarantined with the
+ * row's text) and the worker only sends; for any other sink the worker runs the sink's calls, and a record refused
+ * there is quarantined on the worker (with the record as JSON for its text) and reported by
+ * {@link #drainLateRejections()}. Work is handed over in batches through a bounded queue, so memory stays bounded
+ * whatever the file's size.
  */
 final class PipelinedSink implements ImportSink {
 
-    private static final int BATCH = 512;
+    private static final int BATCH = 2048;
     private static final List<Runnable> STOP = List.of();
 
     /** A row the serializer refused after the importer had counted it accepted. */
@@ -27,7 +30,9 @@ final class PipelinedSink implements ImportSink {
     }
 
     private final ImportSink delegate;
-    private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(32);
+    /** The delegate when it can serialise on the caller's thread and send on the worker; else null. */
+    private final KafkaImportSink staged;
+    private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(16);
     private final Thread worker;
     private final List<LateRejection> late = new ArrayList<>();
     private final Set<String> refused = new HashSet<>();
@@ -37,6 +42,7 @@ final class PipelinedSink implements ImportSink {
 
     PipelinedSink(ImportSink delegate) {
         this.delegate = delegate;
+        this.staged = delegate instanceof KafkaImportSink kafka ? kafka : null;
         this.worker = new Thread(this::work, "mlcycle-ingest-producer");
         this.worker.setDaemon(true);
         this.worker.start();
@@ -104,6 +110,15 @@ final class PipelinedSink implements ImportSink {
 
     @Override
     public List<Violation> accepted(String eventId, GenericRecord record, long eventTimeMillis) {
+        if (staged != null) {
+            throwIfFailed();
+            KafkaImportSink.Encoded encoded = staged.encodeAccepted(eventId, record, eventTimeMillis);
+            if (encoded.record() == null) {
+                return encoded.problems();
+            }
+            add(() -> staged.send(encoded.record()));
+            return null;
+        }
         add(() -> {
             List<Violation> problems = delegate.accepted(eventId, record, eventTimeMillis);
             if (problems != null && !problems.isEmpty()) {
@@ -119,6 +134,12 @@ final class PipelinedSink implements ImportSink {
 
     @Override
     public void feedback(String eventId, String label, long observedAtMillis) {
+        if (staged != null) {
+            throwIfFailed();
+            var encoded = staged.encodeFeedback(eventId, label, observedAtMillis);
+            add(() -> staged.send(encoded));
+            return;
+        }
         add(() -> {
             if (refused.contains(eventId)) {
                 synchronized (late) {
@@ -132,6 +153,12 @@ final class PipelinedSink implements ImportSink {
 
     @Override
     public void quarantined(String eventId, String originalText, List<Violation> reasons) {
+        if (staged != null) {
+            throwIfFailed();
+            var encoded = staged.encodeQuarantined(eventId, originalText, reasons);
+            add(() -> staged.send(encoded));
+            return;
+        }
         add(() -> delegate.quarantined(eventId, originalText, reasons));
     }
 

@@ -9,16 +9,23 @@ import java.util.List;
  * file column (before mapping), and its original text; or, when it could not be read, the problems instead.
  *
  * @param number   1-based data row number; the identity of the row for event ids and {@code --resume}
- * @param fields   the row's values by column name, or null when the row could not be read
+ * @param fields   the row's values by column name (JSON Lines, Avro), or null when the row could not be read or
+ *                 comes as {@code values}
+ * @param values   the row's text values in the order of the source's columns (CSV), or null
  * @param original the row's text as in the file (re-quoted for CSV), for quarantine
  * @param problems why the row could not be read (MALFORMED_ROW, DESERIALIZATION_FAILED); empty when it could
  */
-record SourceRow(long number, ObjectNode fields, String original, List<Violation> problems) {
+record SourceRow(long number, ObjectNode fields, String[] values, String original, List<Violation> problems) {
     SourceRow {
         problems = List.copyOf(problems);
     }
 
+    /** A row of named values, or an unreadable row (null fields). */
+    SourceRow(long number, ObjectNode fields, String original, List<Violation> problems) {
+        this(number, fields, null, original, problems);
+    }
+
     boolean readable() {
-        return fields != null && problems.isEmpty();
+        return (fields != null || values != null) && problems.isEmpty();
     }
 }

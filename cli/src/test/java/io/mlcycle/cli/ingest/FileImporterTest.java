@@ -86,7 +86,7 @@ class FileImporterTest {
         }
     }
 
-    private static final FileImporter.Progress NO_PROGRESS = new FileImporter.Progress() {
+    static final FileImporter.Progress NO_PROGRESS = new FileImporter.Progress() {
         @Override
         public void rowsDone(long lastRow, long bytesRead) {
         }

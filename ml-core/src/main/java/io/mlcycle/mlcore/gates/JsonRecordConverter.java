@@ -231,6 +231,89 @@ public final class JsonRecordConverter {
         return new Conversion(record, violations);
     }
 
+    /**
+     * A converter bound to one fixed list of input names (a file's header after column mapping), for rows of text
+     * values: which column fills which field, and which names are unknown, is decided once, not per row.
+     * {@link #convert(String[], String, Long)} gives exactly what {@link JsonRecordConverter#convert(JsonNode)} gives
+     * for the object holding each column's value as JSON text (a later column of the same name replacing an earlier
+     * one), plus the generated key and event time.
+     *
+     * @param names         the input name of each column, or null for a column that is dropped
+     * @param generatedKey  the field a generated key fills, or null
+     * @param generatedTime the field a generated event time (epoch milliseconds) fills, or null
+     */
+    public Columns columns(List<String> names, String generatedKey, String generatedTime) {
+        return new Columns(names, generatedKey, generatedTime);
+    }
+
+    /** See {@link #columns}; holds no per-row state. */
+    public final class Columns {
+        private final int width;
+        /** Per slot: the column whose value fills it, -1 for none, -2 for the generated key, -3 for the time. */
+        private final int[] source;
+        private final List<Violation> unknown;
+
+        private Columns(List<String> names, String generatedKey, String generatedTime) {
+            this.width = names.size();
+            // An object keeps one entry per name, at the place of its first occurrence, with its last value.
+            Map<String, Integer> lastColumn = new java.util.LinkedHashMap<>();
+            for (int c = 0; c < names.size(); c++) {
+                String name = names.get(c);
+                if (name != null) {
+                    lastColumn.put(name, c);
+                }
+            }
+            List<Violation> unknownNames = new ArrayList<>();
+            for (String name : lastColumn.keySet()) {
+                if (!slotIndex.containsKey(name)) {
+                    unknownNames.add(unknown(name));
+                }
+            }
+            this.unknown = List.copyOf(unknownNames);
+            this.source = new int[slots.length];
+            for (int i = 0; i < slots.length; i++) {
+                Slot slot = slots[i];
+                int column;
+                if (slot.name().equals(generatedKey)) {
+                    column = -2;
+                } else if (slot.name().equals(generatedTime)) {
+                    column = -3;
+                } else {
+                    Integer byName = lastColumn.get(slot.name());
+                    Integer byAlias = slot.alias() == null ? null : lastColumn.get(slot.alias());
+                    column = byName != null ? byName : byAlias != null ? byAlias : -1;
+                }
+                source[i] = column;
+            }
+        }
+
+        /**
+         * Converts one row.
+         *
+         * @param values one text value per column (as many as names)
+         * @param key    the generated key, when a generated key field was named
+         * @param time   the generated event time, when a generated time field was named
+         */
+        public Conversion convert(String[] values, String key, Long time) {
+            if (values.length != width) {
+                throw new IllegalArgumentException("expected " + width + " values, got " + values.length);
+            }
+            List<Violation> violations = new ArrayList<>(unknown);
+            GenericData.Record record = new GenericData.Record(schema);
+            for (int i = 0; i < slots.length; i++) {
+                int column = source[i];
+                JsonNode value = switch (column) {
+                    case -1 -> null;
+                    case -2 -> key == null ? null : TextNode.valueOf(key);
+                    case -3 -> time == null ? null : LongNode.valueOf(time);
+                    default -> TextNode.valueOf(values[column]);
+                };
+                record.put(slots[i].position(), convertValue(slots[i], value, violations));
+            }
+            return new Conversion(record, violations);
+        }
+    }
+
     private Violation unknown(String name) {
         return new Violation(ReasonCode.UNKNOWN_FIELD, Excerpt.of(name),
                 "the field '" + Excerpt.of(name) + "' is not declared in the pipeline spec '" + spec.pipeline() + "'");

@@ -70,6 +70,57 @@ final class AvroWireCodec {
     private record WriterKey(Schema schema, boolean specific) {
     }
 
+    /** The subject and registered id of one writer schema on one topic (when not writing the latest version). */
+    private record TopicSchema(String topic, Schema schema) {
+    }
+
+    private record Resolved(String subject, int id) {
+    }
+
+    /**
+     * A reusable, unsynchronised output buffer per thread: serialising many small records then costs one copy each
+     * ({@link #toByteArray}) instead of a growing {@code ByteArrayOutputStream} and a new encoder per record.
+     */
+    private static final class Output extends java.io.OutputStream {
+        private static final int KEEP_AT_MOST = 1 << 20;
+        byte[] buffer = new byte[1024];
+        int count;
+        BinaryEncoder encoder;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buffer[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            ensure(length);
+            System.arraycopy(bytes, offset, buffer, count, length);
+            count += length;
+        }
+
+        private void ensure(int more) {
+            if (count + more > buffer.length) {
+                buffer = java.util.Arrays.copyOf(buffer, Math.max(buffer.length * 2, count + more));
+            }
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buffer, count);
+        }
+
+        /** Drops a buffer grown by one huge record, so a thread does not keep it. */
+        void release() {
+            count = 0;
+            if (buffer.length > KEEP_AT_MOST) {
+                buffer = new byte[1024];
+            }
+        }
+    }
+
+    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+
     private record TimedMetadata(SchemaMetadata metadata, long fetchedAtNanos) {
     }
 
@@ -82,6 +133,7 @@ final class AvroWireCodec {
     private final boolean isKey;
     private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
     private final Map<WriterKey, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    private final Map<TopicSchema, Resolved> resolvedByTopicSchema = new ConcurrentHashMap<>();
     /** Keyed by the writer's schema id (Integer) or {@code "guid:<GUID>"}. */
     private final Map<Object, ReadPlan> readPlans = new ConcurrentHashMap<>();
     private final Map<String, TimedMetadata> latestBySubject = new ConcurrentHashMap<>();
@@ -123,11 +175,12 @@ final class AvroWireCodec {
             return null;
         }
         Schema schema = schemaOf(topic, value);
-        String subject = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
         Object datum = value;
         Schema writeSchema = schema;
+        String subject;
         int id;
         if (config.useLatestVersion()) {
+            subject = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
             SchemaMetadata latest = latestVersion(topic, subject);
             if (!latest.schema().equals(schema)) {
                 datum = convertToLatest(topic, subject, value, schema, latest);
@@ -135,31 +188,50 @@ final class AvroWireCodec {
             }
             id = latest.id();
         } else {
-            id = schemaId(topic, subject, schema);
+            // Topic names and schemas are long-lived objects with cached hashes: one lookup per record.
+            TopicSchema key = new TopicSchema(topic, schema);
+            Resolved resolved = resolvedByTopicSchema.get(key);
+            if (resolved == null) {
+                String name = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
+                resolved = new Resolved(name, schemaId(topic, name, schema));
+                resolvedByTopicSchema.putIfAbsent(key, resolved);
+            }
+            subject = resolved.subject();
+            id = resolved.id();
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        out.write(MAGIC_BYTE);
-        out.write(id >>> 24);
-        out.write(id >>> 16);
-        out.write(id >>> 8);
-        out.write(id);
-        if (datum instanceof byte[] bytes) {
-            out.writeBytes(bytes);
-        } else if (datum instanceof ByteBuffer buffer) {
-            ByteBuffer view = buffer.duplicate();
-            byte[] bytes = new byte[view.remaining()];
-            view.get(bytes);
-            out.writeBytes(bytes);
-        } else {
-            writeAvro(topic, subject, datum, writeSchema, out);
+        Output out = OUTPUT.get();
+        out.count = 0;
+        try {
+            out.write(MAGIC_BYTE);
+            out.write(id >>> 24);
+            out.write(id >>> 16);
+            out.write(id >>> 8);
+            out.write(id);
+            if (datum instanceof byte[] bytes) {
+                out.write(bytes, 0, bytes.length);
+            } else if (datum instanceof ByteBuffer buffer) {
+                ByteBuffer view = buffer.duplicate();
+                byte[] bytes = new byte[view.remaining()];
+                view.get(bytes);
+                out.write(bytes, 0, bytes.length);
+            } else {
+                writeAvro(topic, subject, datum, writeSchema, out);
+            }
+            return out.toByteArray();
+        } finally {
+            out.release();
         }
-        return out.toByteArray();
     }
 
-    private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, ByteArrayOutputStream out) {
+    private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, java.io.OutputStream out) {
         DatumWriter<Object> writer = writers.computeIfAbsent(new WriterKey(writeSchema, datum instanceof SpecificRecord),
-                key -> key.specific() ? new SpecificDatumWriter<>(key.schema()) : new GenericDatumWriter<>(key.schema()));
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+                key -> key.specific() ? new SpecificDatumWriter<>(key.schema()) : genericWriter(key.schema()));
+        BinaryEncoder encoder;
+        if (out instanceof Output reusable) {
+            encoder = reusable.encoder = EncoderFactory.get().directBinaryEncoder(out, reusable.encoder);
+        } else {
+            encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        }
         try {
             writer.write(datum, encoder);
             encoder.flush();
@@ -168,6 +240,11 @@ final class AvroWireCodec {
                     + writeSchema.getFullName() + " for topic '" + topic + "' (subject '" + subject + "'): "
                     + e.getMessage(), e);
         }
+    }
+
+    private static DatumWriter<Object> genericWriter(Schema schema) {
+        DatumWriter<Object> flat = FlatRecordWriter.of(schema);
+        return flat != null ? flat : new GenericDatumWriter<>(schema);
     }
 
     private int schemaId(String topic, String subject, Schema schema) {
