@@ -71,10 +71,14 @@ class CanaryPromotionIT {
         Path bundled = BundledSpecs.extract(BundledSpecs.CREDIT, workDir.resolve("bundled"));
         String yaml = Files.readString(bundled);
         assertThat(yaml).as("the bundled spec uses the staged canary policy").contains("policy: staged");
-        // Retrains only when the test asks (no volume trigger), and a wider non-inferiority margin so that the second
-        // model, trained on much the same data as the first, is not held back by the offline gates by chance.
+        // Retrains only when the test asks (no volume trigger, and drift thresholds no window crosses: a DRIFT retrain
+        // during the corrupted stretch would be the canary instead of the test's), and a wider non-inferiority
+        // margin so that the second model, trained on much the same data as the first, is not held back by the
+        // offline gates by chance.
         String spec = yaml.replace("  volume: 2000\n", "").replace("non_inferiority_margin: 0.01",
-                "non_inferiority_margin: 0.05");
+                "non_inferiority_margin: 0.05").replace("  psi_threshold: 0.25\n",
+                "  psi_threshold: 1000\n  ks_threshold: 0.999\n  js_threshold: 0.999\n  skew: false\n");
+        assertThat(spec).contains("psi_threshold: 1000");
         Path specFile = Files.writeString(workDir.resolve("credit.yaml"), spec);
         pipeline = PipelineStack.start(new PipelineStack.Settings(specFile, stack.bootstrapServers(),
                 stack.registryUrl(), workDir.resolve("state"), 0, ConfigSource.of(Map.of())), Duration.ofSeconds(90));

@@ -216,6 +216,8 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
                 canary.alpha());
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put("model_version", version);
+        // the champion measured: the orchestrator skips the trigger as stale once another version is champion
+        evidence.put(io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION, version);
         evidence.put("metric", "brier");
         evidence.put("online", Double.toString(window.brier()));
         evidence.put("offline", Double.toString(offlineBrier));

@@ -344,7 +344,10 @@ class OnlineMonitorTest {
                     assertThat(a.getMessage()).contains("significantly worse online than offline");
                     assertThat(a.getEvidence()).containsEntry("offline", "0.02");
                 });
-        assertThat(triggers.readValuesToList()).singleElement()
-                .satisfies(t -> assertThat(t.getReason()).isEqualTo(TriggerReason.DEGRADATION));
+        assertThat(triggers.readValuesToList()).singleElement().satisfies(t -> {
+            assertThat(t.getReason()).isEqualTo(TriggerReason.DEGRADATION);
+            assertThat(t.getEvidence()).as("stale for the orchestrator once another version is champion")
+                    .containsEntry(io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION, "credit-v1");
+        });
     }
 }

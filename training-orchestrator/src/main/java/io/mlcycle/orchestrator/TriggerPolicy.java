@@ -31,7 +31,7 @@ import java.util.OptionalLong;
  *       Triggers without that evidence are not affected.</li>
  *   <li>VOLUME, SCHEDULE (and unknown reasons) recur on their own, so they are skipped while a run is active or
  *       queued, during the cooldown, and while a SHADOW or CANARY challenger is under online test (a new candidate
- *       would supersede it before the evidence decided it).</li>
+ *       would supersede it before the evidence decided it); DRIFT and DEGRADATION are deferred meanwhile.</li>
  *   <li>REPRODUCE (rebuild a version from its recorded offsets, spec and seed; registers nothing) is queued like a
  *       manual request.</li>
  * </ul>
@@ -39,7 +39,7 @@ import java.util.OptionalLong;
 public final class TriggerPolicy {
 
     /** Evidence key naming the champion version the evidence (e.g. drift) was measured against. */
-    public static final String CHAMPION_VERSION = "champion_version";
+    public static final String CHAMPION_VERSION = io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION;
 
     /** What to do with a trigger record. */
     public enum Action {
@@ -251,6 +251,12 @@ public final class TriggerPolicy {
                     + state.champion().orElse("none") + " since the evidence; "
                     + (kind == TriggerReason.DRIFT ? "validation re-checks drift"
                     : "degradation is measured again") + " against the new champion");
+        }
+        if (state.challengerUnderTest().isPresent()) {
+            // The challenger may be the answer to this evidence; a new candidate would supersede it untested.
+            return new Decision(Action.DEFER, kind + " trigger deferred: challenger "
+                    + state.challengerUnderTest().get() + " is under online test; it starts once the test has "
+                    + "decided (a promotion makes this evidence stale, a rollback lets it run)");
         }
         if (state.busy()) {
             return new Decision(Action.DEFER, kind + " trigger deferred: a training run is "

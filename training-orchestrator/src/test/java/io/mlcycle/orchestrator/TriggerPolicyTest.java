@@ -71,7 +71,7 @@ class TriggerPolicyTest {
     }
 
     @Test
-    void recurringRetrainsWaitForTheDecisionOnAChallengerUnderOnlineTestWhileDriftAndPeopleMayPreemptIt() {
+    void recurringRetrainsWaitForTheDecisionOnAChallengerUnderOnlineTestEvidenceIsDeferredPeopleMayPreemptIt() {
         State testing = new State(V3, true, false, 0, Optional.of(NOW.minusSeconds(60)), true, false, false,
                 Optional.of("credit-v4"));
         assertThat(policy.volumeDue(testing, 500, NOW)).as("no volume trigger while credit-v4 is tested").isEmpty();
@@ -82,7 +82,15 @@ class TriggerPolicyTest {
                     + "test; recurring retrains wait for its decision");
         }
         assertThat(policy.decide(TriggerReason.MANUAL, testing, NOW).action()).isEqualTo(Action.RUN);
-        assertThat(policy.decide(TriggerReason.DRIFT, testing, NOW).action()).isEqualTo(Action.RUN);
+        for (TriggerReason reason : new TriggerReason[] {TriggerReason.DRIFT, TriggerReason.DEGRADATION}) {
+            Decision decision = policy.decide(reason, Map.of(TriggerPolicy.CHAMPION_VERSION, "credit-v3"), testing,
+                    NOW);
+            assertThat(decision.action()).isEqualTo(Action.DEFER);
+            assertThat(decision.reason()).startsWith(reason + " trigger deferred: challenger credit-v4 is under "
+                    + "online test");
+        }
+        assertThat(policy.decide(TriggerReason.DRIFT, Map.of(TriggerPolicy.CHAMPION_VERSION, "credit-v2"), testing,
+                NOW).action()).as("evidence against a former champion is stale first").isEqualTo(Action.SKIP);
         State decided = new State(V3, true, false, 0, Optional.of(NOW.minusSeconds(60)), true, false, false);
         assertThat(policy.volumeDue(decided, 500, NOW)).hasValue(500);
     }

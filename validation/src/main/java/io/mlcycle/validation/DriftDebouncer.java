@@ -27,7 +27,7 @@ final class DriftDebouncer extends ContextualProcessor<String, Alert, String, Va
 
     static final String STORE = "drift-debounce";
     /** Evidence key naming the champion version whose reference profile the window was compared with. */
-    static final String CHAMPION_VERSION = "champion_version";
+    static final String CHAMPION_VERSION = io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION;
     static final String REQUESTED_BY = "validation";
 
     private static final String LAST_TRIGGERED = "last_triggered_champion_version";
