@@ -171,6 +171,40 @@ class PredictBodiesTest {
         return out;
     }
 
+    /**
+     * Bodies answered with the same status and reason codes but another detail text, on purpose: the converter now
+     * reads the numbers itself, as ingestion does, so the detail is the one ingestion and validation give
+     * ({@code income = 1E+400 is too large to be a finite number}, where the tree had made it {@code Infinity}).
+     */
+    private static final java.util.Set<String> DETAIL_CHANGED = java.util.Set.of("income huge exponent");
+
+    private static JsonNode withoutDetails(JsonNode node) {
+        JsonNode copy = node.deepCopy();
+        for (JsonNode reason : copy.findValues("reasons")) {
+            reason.forEach(r -> ((ObjectNode) r).remove("detail"));
+        }
+        return copy;
+    }
+
+    @Test
+    void theHugeExponentIsNamedAsIngestionNamesIt() throws Exception {
+        JsonNode answer = answer("huge", corpus().get("income huge exponent")).get("body");
+        assertThat(answer.at("/records/0/reasons/0/code").textValue()).isEqualTo("NOT_FINITE");
+        assertThat(answer.at("/records/0/reasons/0/detail").textValue())
+                .isEqualTo("income = 1E+400 is too large to be a finite number");
+    }
+
+    @Test
+    void contentAfterTheJsonValueIsRefused() throws Exception {
+        // The tree parse read the first value and ignored the rest; a body is now read to its end.
+        for (String body : List.of(VALID + " {\"age\": 7}", VALID + "]", "[" + VALID + "] x")) {
+            ObjectNode answer = answer("trailing", body);
+            assertThat(answer.get("status").asInt()).as(body).isEqualTo(400);
+            assertThat(answer.at("/body/error").textValue()).isEqualTo("invalid_json");
+            assertThat(answer.get("logged")).isEmpty();
+        }
+    }
+
     private static JsonNode withoutGeneratedIds(JsonNode node) {
         if (node.isTextual()) {
             return TextNode.valueOf(GENERATED_ID.matcher(node.textValue()).replaceAll("<id>"));
@@ -211,7 +245,13 @@ class PredictBodiesTest {
         }
         List<String> differing = new ArrayList<>();
         for (Map.Entry<String, String> body : corpus().entrySet()) {
-            if (!expected.path(body.getKey()).equals(actual.get(body.getKey()))) {
+            JsonNode was = expected.path(body.getKey());
+            JsonNode is = actual.get(body.getKey());
+            if (DETAIL_CHANGED.contains(body.getKey())) {
+                was = withoutDetails(was);
+                is = withoutDetails(is);
+            }
+            if (!was.equals(is)) {
                 differing.add(body.getKey() + ":\n  expected " + expected.path(body.getKey()) + "\n  actual   "
                         + actual.get(body.getKey()));
             }
