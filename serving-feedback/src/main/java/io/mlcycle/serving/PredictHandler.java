@@ -33,12 +33,20 @@ import org.apache.avro.generic.GenericRecord;
  * too but are never returned). Each record passes the very same conversion and record gates as validation (ml-core's
  * {@link JsonRecordConverter} and {@link RecordGates}); if any record is invalid the request is answered 422 with
  * the reasons per record and nothing is scored. Every prediction is logged to {@code <p>.predictions} (source
- * "http"), keyed by the record's {@code event_id}, the {@code Idempotency-Key} header, or a generated id.
+ * "http"), keyed by the record's {@code event_id}, the {@code Idempotency-Key} header, or a generated id. Never
+ * blocks: the body is converted by streaming from its bytes and the predictions are handed to a non-blocking
+ * {@link PredictionLog}, so small requests are answered on the event loop ({@link #INLINE_MAX_BODY_BYTES}).
  */
 public final class PredictHandler implements Handler {
     static final String SOURCE_HTTP = "http";
     static final String EVENT_ID_FIELD = "event_id";
     private static final String BATCH_FIELD = "records";
+    /**
+     * Bodies up to this size (one record is about 200 bytes) are answered on the HTTP event loop: conversion, gates,
+     * scoring and handing the predictions to the log queue take microseconds and never block; larger batches go to
+     * a worker so that they do not hold the loop's other connections.
+     */
+    static final int INLINE_MAX_BODY_BYTES = 4096;
 
     private final PipelineSpec spec;
     private final JsonRecordConverter converter;
