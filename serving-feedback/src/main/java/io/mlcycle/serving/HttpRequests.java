@@ -1,6 +1,12 @@
 package io.mlcycle.serving;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import io.mlcycle.mlcore.gates.Violation;
 import io.mlcycle.platform.http.HttpProblem;
 import io.mlcycle.platform.http.Request;
@@ -12,6 +18,9 @@ import java.util.Map;
 
 /** Request checks the serving HTTP endpoints share. */
 final class HttpRequests {
+    /** Plain JSON (no NaN, no comments), as the host's own body parsing reads it. */
+    private static final JsonFactory JSON = new JsonFactory();
+
     private HttpRequests() {
     }
 
@@ -64,6 +73,114 @@ final class HttpRequests {
                     + " records; at most " + maxRecords + " are accepted per request");
         }
         return new Body(items, batch);
+    }
+
+    /**
+     * Where the records of a body lie, without building them: the body is one JSON object, a JSON array of values,
+     * or {@code {"records": [...]}} (an object whose only field is the batch field holding an array), exactly as
+     * {@link #records} takes it, and its syntax is checked to the end (content after the value is refused). Each
+     * record is then converted by streaming straight from its bytes.
+     *
+     * @throws HttpProblem 400 {@code invalid_json}, {@code invalid_body} or {@code empty_batch}; 413
+     *                     {@code too_many_records}
+     */
+    static Spans spans(byte[] body, int offset, int length, String batchField, int maxRecords) {
+        List<Span> spans = new ArrayList<>();
+        boolean batch;
+        try (JsonParser parser = JSON.createParser(body, offset, length)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw HttpProblem.badRequest("invalid_json", "The request body is empty; expected JSON");
+            }
+            if (first == JsonToken.START_ARRAY) {
+                batch = true;
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    spans.add(skipValue(parser, offset));
+                }
+            } else if (first == JsonToken.START_OBJECT) {
+                int start = offset + (int) parser.currentTokenLocation().getByteOffset();
+                boolean onlyBatchField = true;
+                List<Span> lastBatch = null;
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    boolean batchName = batchField.equals(parser.currentName());
+                    JsonToken value = parser.nextToken();
+                    if (batchName && value == JsonToken.START_ARRAY) {
+                        List<Span> inner = new ArrayList<>();
+                        while (parser.nextToken() != JsonToken.END_ARRAY) {
+                            inner.add(skipValue(parser, offset));
+                        }
+                        lastBatch = inner; // a repeated name: the last occurrence counts, as in a tree
+                    } else {
+                        parser.skipChildren();
+                        if (batchName) {
+                            lastBatch = null;
+                        } else {
+                            onlyBatchField = false;
+                        }
+                    }
+                }
+                parser.finishToken();
+                int end = offset + (int) parser.currentLocation().getByteOffset();
+                batch = onlyBatchField && lastBatch != null;
+                if (batch) {
+                    spans = lastBatch;
+                } else {
+                    spans.add(new Span(start, end));
+                }
+            } else {
+                throw HttpProblem.badRequest("invalid_body", "Expected a JSON object, a JSON array of objects, or {\""
+                        + batchField + "\": [...]}, but got " + describe(first));
+            }
+            if (parser.nextToken() != null) {
+                JsonLocation where = parser.currentTokenLocation();
+                throw HttpProblem.badRequest("invalid_json", "The request body is not valid JSON for this endpoint:"
+                        + " unexpected content after the JSON value at line " + where.getLineNr() + ", column "
+                        + where.getColumnNr());
+            }
+        } catch (JsonProcessingException e) {
+            throw HttpProblem.badRequest("invalid_json", "The request body is not valid JSON for this endpoint: "
+                    + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw HttpProblem.badRequest("invalid_json", "The request body cannot be read: " + e.getMessage());
+        }
+        if (spans.isEmpty()) {
+            throw HttpProblem.badRequest("empty_batch", "The batch holds no records");
+        }
+        if (spans.size() > maxRecords) {
+            throw new HttpProblem(413, "too_many_records", "The batch holds " + spans.size()
+                    + " records; at most " + maxRecords + " are accepted per request");
+        }
+        return new Spans(spans, batch);
+    }
+
+    /** Reads past the value whose first token is current, checking its syntax, and gives its place in the body. */
+    private static Span skipValue(JsonParser parser, int offset) throws IOException {
+        int start = offset + (int) parser.currentTokenLocation().getByteOffset();
+        parser.skipChildren();
+        parser.finishToken();
+        return new Span(start, offset + (int) parser.currentLocation().getByteOffset());
+    }
+
+    /** A top-level value's kind as a tree's node type names it. */
+    private static String describe(JsonToken token) {
+        return switch (token) {
+            case VALUE_STRING -> "string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+            case VALUE_TRUE, VALUE_FALSE -> "boolean";
+            case VALUE_NULL -> "null";
+            default -> token.name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    /** One record's bytes in the body: {@code [start, end)}. */
+    record Span(int start, int end) {
+        int length() {
+            return end - start;
+        }
+    }
+
+    /** The records' places in a body and whether they came as a batch. */
+    record Spans(List<Span> items, boolean batch) {
     }
 
     /** The parsed records of a request and whether they came as a batch. */

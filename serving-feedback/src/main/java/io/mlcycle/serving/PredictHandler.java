@@ -1,7 +1,6 @@
 package io.mlcycle.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlcycle.avro.Prediction;
 import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.features.FeatureExtractor;
@@ -34,12 +33,20 @@ import org.apache.avro.generic.GenericRecord;
  * too but are never returned). Each record passes the very same conversion and record gates as validation (ml-core's
  * {@link JsonRecordConverter} and {@link RecordGates}); if any record is invalid the request is answered 422 with
  * the reasons per record and nothing is scored. Every prediction is logged to {@code <p>.predictions} (source
- * "http"), keyed by the record's {@code event_id}, the {@code Idempotency-Key} header, or a generated id.
+ * "http"), keyed by the record's {@code event_id}, the {@code Idempotency-Key} header, or a generated id. Never
+ * blocks: the body is converted by streaming from its bytes and the predictions are handed to a non-blocking
+ * {@link PredictionLog}, so small requests are answered on the event loop ({@link #INLINE_MAX_BODY_BYTES}).
  */
 public final class PredictHandler implements Handler {
     static final String SOURCE_HTTP = "http";
     static final String EVENT_ID_FIELD = "event_id";
     private static final String BATCH_FIELD = "records";
+    /**
+     * Bodies up to this size (one record is about 200 bytes) are answered on the HTTP event loop: conversion, gates,
+     * scoring and handing the predictions to the log queue take microseconds and never block; larger batches go to
+     * a worker so that they do not hold the loop's other connections.
+     */
+    static final int INLINE_MAX_BODY_BYTES = 4096;
 
     private final PipelineSpec spec;
     private final JsonRecordConverter converter;
@@ -76,35 +83,48 @@ public final class PredictHandler implements Handler {
     @Override
     public Response handle(Request request) {
         HttpRequests.requirePipeline(request, spec.pipeline());
-        HttpRequests.Body body = HttpRequests.records(request, BATCH_FIELD, maxRecords);
+        HttpRequests.requireJsonIfDeclared(request);
         Optional<String> idempotencyKey = request.header("Idempotency-Key").map(String::trim).filter(s -> !s.isEmpty());
         Instant now = clock.instant();
-
-        List<Checked> checked = new ArrayList<>();
-        for (int i = 0; i < body.items().size(); i++) {
-            checked.add(check(body.items().get(i), i, body.batch(), idempotencyKey, now));
-        }
-        if (checked.stream().anyMatch(c -> !c.violations().isEmpty())) {
-            return Response.status(422, invalid(checked, body.batch()));
+        // Streamed straight from the body's bytes into the spec's field slots: no tree, no copy of the body.
+        Checks checks = request.readBody((bytes, offset, length) -> {
+            HttpRequests.Spans spans = HttpRequests.spans(bytes, offset, length, BATCH_FIELD, maxRecords);
+            List<Checked> checked = new ArrayList<>(spans.items().size());
+            for (int i = 0; i < spans.items().size(); i++) {
+                checked.add(check(bytes, spans.items().get(i), i, spans.batch(), idempotencyKey, now));
+            }
+            return new Checks(checked, spans.batch());
+        });
+        List<Checked> checked = checks.checked();
+        for (Checked record : checked) {
+            if (!record.violations().isEmpty()) {
+                return Response.status(422, invalid(checked, checks.batch()));
+            }
         }
         ServingModels serving = models.models();
         if (serving.champion() == null) {
             throw new HttpProblem(503, "no_model", "Pipeline '" + spec.pipeline()
                     + "' has no champion model loaded yet; retry once one is promoted");
         }
-
-        List<Map<String, Object>> results = new ArrayList<>();
+        if (!checks.batch()) {
+            return Response.ok(score(serving, checked.get(0)));
+        }
+        List<Map<String, Object>> results = new ArrayList<>(checked.size());
         for (Checked record : checked) {
             results.add(score(serving, record));
         }
-        return Response.ok(body.batch() ? Map.of("predictions", results) : results.get(0));
+        return Response.ok(Map.of("predictions", results));
     }
 
-    private Checked check(JsonNode item, int index, boolean batch, Optional<String> idempotencyKey, Instant now) {
+    private Checked check(byte[] body, HttpRequests.Span span, int index, boolean batch,
+                          Optional<String> idempotencyKey, Instant now) {
+        // event_id is the caller's, not the record's (unless the spec declares it): captured, never an unknown field
+        JsonRecordConverter.Capture capture = eventIdIsDataField ? null
+                : new JsonRecordConverter.Capture(EVENT_ID_FIELD);
+        Conversion conversion = converter.convert(body, span.start(), span.length(), capture);
         String eventId = null;
-        JsonNode input = item;
-        if (item.isObject() && !eventIdIsDataField && item.has(EVENT_ID_FIELD)) {
-            JsonNode id = item.get(EVENT_ID_FIELD);
+        if (capture != null && capture.present()) {
+            JsonNode id = capture.value();
             if (id.isTextual() && !id.textValue().isBlank()) {
                 eventId = id.textValue().trim();
             } else if (id.isIntegralNumber()) {
@@ -113,9 +133,6 @@ public final class PredictHandler implements Handler {
                 return new Checked(index, null, null, List.of(new Violation(ReasonCode.WRONG_TYPE, EVENT_ID_FIELD,
                         "event_id must be a non-blank string")));
             }
-            ObjectNode copy = ((ObjectNode) item).deepCopy();
-            copy.remove(EVENT_ID_FIELD);
-            input = copy;
         }
         if (eventId == null && idempotencyKey.isPresent()) {
             eventId = batch ? idempotencyKey.get() + "-" + index : idempotencyKey.get();
@@ -128,7 +145,6 @@ public final class PredictHandler implements Handler {
                     ReasonCode.OUT_OF_RANGE, EVENT_ID_FIELD, "event_id is " + eventId.length()
                     + " characters long; at most " + EventIds.MAX_LENGTH + " are allowed")));
         }
-        Conversion conversion = converter.convert(input);
         if (!conversion.ok() || conversion.record() == null) {
             return new Checked(index, eventId, null, conversion.violations());
         }
@@ -184,5 +200,8 @@ public final class PredictHandler implements Handler {
     }
 
     private record Checked(int index, String eventId, GenericRecord record, List<Violation> violations) {
+    }
+
+    private record Checks(List<Checked> checked, boolean batch) {
     }
 }

@@ -107,6 +107,11 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
                     new StringSerializer(), new ByteArraySerializer());
             resources.add(() -> predictionProducer.close(Duration.ofSeconds(10)));
             TopicWriter writer = new TopicWriter(producer, predictionProducer, serdes, metrics);
+            // A predict hands its predictions to this queue and answers; its own thread serialises and sends them,
+            // so a slow or absent Kafka never holds a request (closed before the producer, sending what is queued).
+            PredictionLogQueue predictionLog = new PredictionLogQueue(writer::prediction,
+                    PredictionLogQueue.DEFAULT_CAPACITY, metrics, "prediction-log-" + pipeline);
+            resources.add(predictionLog);
 
             ModelRegistryWatcher watcher = new ModelRegistryWatcher(config.spec(), writer::alert, metrics,
                     Clock.systemUTC(), io.mlcycle.mlcore.registry.ModelSigning.fromConfig(
@@ -133,8 +138,10 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
             resources.add(io.mlcycle.serving.truth.TruthTopology.start(config, platform, serdes, watcher));
 
             Clock clock = Clock.systemUTC();
-            http.route("POST", "/v1/pipelines/{pipeline}/predict", new PredictHandler(config.spec(),
-                    watcher, writer::prediction, metrics, clock, config.maxRecordsPerRequest()));
+            // A small predict (a few records) takes microseconds and never blocks: answered on the event loop.
+            http.routeInline("POST", "/v1/pipelines/{pipeline}/predict", new PredictHandler(config.spec(),
+                    watcher, predictionLog, metrics, clock, config.maxRecordsPerRequest()),
+                    PredictHandler.INLINE_MAX_BODY_BYTES);
             http.route("POST", "/v1/pipelines/{pipeline}/feedback", new FeedbackHandler(config.spec(),
                     writer::feedback, clock, config.maxRecordsPerRequest(), config.sendTimeout()));
             http.route("GET", "/v1/pipelines/{pipeline}/model", new ModelHandler(pipeline, watcher));

@@ -104,13 +104,17 @@ public final class ServingHttpBenchmark implements Benchmark {
                 out.println("warming up...");
                 wrk(List.of("-t2", "-c" + connections, "-d5s", "-s", post.toString(), predict));
                 // Open loop at a constant rate, from another JVM: latency counted from when each request was due.
+                long cpu0 = stackCpuNanos();
                 OpenLoopLoad.Result open = OpenLoopLoad.inAnotherJvm(predict, body, rate, duration, connections);
+                long cpu1 = stackCpuNanos();
                 Result fixed = new Result(open.achievedPerSecond(), open.p50Ms(), open.p99Ms(),
                         open.sent() - open.ok());
                 Result predictMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency", "-s",
                         post.toString(), predict));
+                long cpu2 = stackCpuNanos();
                 Result constantMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency",
                         base + "/health/live"));
+                long cpu3 = stackCpuNanos();
 
                 double ratio = predictMax.requestsPerSecond() / constantMax.requestsPerSecond();
                 out.printf(Locale.ROOT, "%-34s %12s %10s %10s %8s%n", "run", "requests/s", "p50 ms", "p99 ms",
@@ -120,6 +124,13 @@ public final class ServingHttpBenchmark implements Benchmark {
                         open.ok(), open.p999Ms(), open.maxMs());
                 print(out, "predict, max", predictMax);
                 print(out, "constant /health/live, max", constantMax);
+                // CPU of this JVM (broker, registry, serving with its streams) per request answered: less at the
+                // mercy of other processes than latency, so versions compare on a loaded machine too.
+                out.printf(Locale.ROOT, "stack CPU per request (this JVM: broker, registry, serving): predict at %d/s"
+                                + " %.0f us, predict max %.0f us, constant %.0f us%n", rate,
+                        perRequestMicros(cpu1 - cpu0, open.ok()),
+                        perRequestMicros(cpu2 - cpu1, predictMax.requestsPerSecond() * duration),
+                        perRequestMicros(cpu3 - cpu2, constantMax.requestsPerSecond() * duration));
                 out.printf(Locale.ROOT, "predict p99 at %.0f/s: %.2f ms (floor %.1f ms); throughput ratio predict/"
                                 + "constant: %.2f (floor %.2f)%n", fixed.requestsPerSecond(), fixed.p99Ms(),
                         P99_FLOOR_MS, ratio, RATIO_FLOOR);
@@ -129,6 +140,15 @@ public final class ServingHttpBenchmark implements Benchmark {
                 return met ? 0 : 1;
             }
         }
+    }
+
+    private static long stackCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static double perRequestMicros(long cpuNanos, double requests) {
+        return requests <= 0 ? Double.NaN : cpuNanos / 1_000.0 / requests;
     }
 
     private static void publish(LocalStack stack, ServingBenchSetup setup) throws Exception {

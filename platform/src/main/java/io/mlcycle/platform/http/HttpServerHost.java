@@ -236,8 +236,12 @@ public final class HttpServerHost implements AutoCloseable {
         }
     }
 
-    /** A route's handler: exactly one of {@code sync} and {@code async} is set. */
-    private record Route(String method, String template, List<String> segments, Handler sync, AsyncHandler async) {
+    /**
+     * A route's handler: exactly one of {@code sync} and {@code async} is set. {@code inlineMaxBytes} &ge; 0: a sync
+     * handler that never blocks, run on the event loop for bodies up to that size (-1: always on a worker).
+     */
+    private record Route(String method, String template, List<String> segments, Handler sync, AsyncHandler async,
+                         int inlineMaxBytes) {
     }
 
     private record Check(String name, BooleanSupplier check) {
@@ -303,10 +307,27 @@ public final class HttpServerHost implements AutoCloseable {
 
     /** Adds a route whose handler is started on a worker thread and answers when its stage completes. */
     public HttpServerHost routeAsync(String method, String pathTemplate, AsyncHandler handler) {
-        return addRoute(method, pathTemplate, null, Objects.requireNonNull(handler, "handler"));
+        return addRoute(method, pathTemplate, null, Objects.requireNonNull(handler, "handler"), -1);
+    }
+
+    /**
+     * Adds a route whose handler never blocks and takes microseconds on a small body (no I/O, no locks held for
+     * long): a request whose body holds at most {@code maxInlineBodyBytes} is answered on the event loop that read
+     * it, with no hand-over to a worker and back; larger ones run on a worker like {@link #route}.
+     */
+    public HttpServerHost routeInline(String method, String pathTemplate, Handler handler, int maxInlineBodyBytes) {
+        if (maxInlineBodyBytes < 0) {
+            throw new IllegalArgumentException("maxInlineBodyBytes must be >= 0: " + maxInlineBodyBytes);
+        }
+        return addRoute(method, pathTemplate, Objects.requireNonNull(handler, "handler"), null, maxInlineBodyBytes);
     }
 
     private HttpServerHost addRoute(String method, String pathTemplate, Handler sync, AsyncHandler async) {
+        return addRoute(method, pathTemplate, sync, async, -1);
+    }
+
+    private HttpServerHost addRoute(String method, String pathTemplate, Handler sync, AsyncHandler async,
+                                    int inlineMaxBytes) {
         if (!pathTemplate.startsWith("/")) {
             throw new IllegalArgumentException("path template must start with '/': " + pathTemplate);
         }
@@ -316,7 +337,7 @@ public final class HttpServerHost implements AutoCloseable {
                 throw new IllegalArgumentException("route already defined: " + upperMethod + " " + pathTemplate);
             }
         }
-        routes.add(new Route(upperMethod, pathTemplate, segments(pathTemplate), sync, async));
+        routes.add(new Route(upperMethod, pathTemplate, segments(pathTemplate), sync, async, inlineMaxBytes));
         return this;
     }
 
@@ -769,6 +790,10 @@ public final class HttpServerHost implements AutoCloseable {
             }
             Request parsed = new Request(method, rawPath, route.template(), pathParams, query, lowerCaseHeaders(request),
                     body.bytes, body.length, json);
+            if (body.length <= route.inlineMaxBytes()) {
+                handle(exchange, route, parsed); // small and non-blocking: answered here, no hand-over
+                return;
+            }
             ThreadPoolExecutor pool = executor;
             try {
                 if (pool == null) {

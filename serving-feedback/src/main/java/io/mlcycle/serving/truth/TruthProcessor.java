@@ -42,6 +42,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
     private final Cbpe cbpe;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, TruthWindow> windows;
+    private KeyValueStore<String, byte[]> predictions;
     private long maxEventTime = Long.MIN_VALUE;
 
     TruthProcessor(TruthTopology.Settings settings) {
@@ -53,6 +54,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.windows = context.getStateStore(TruthTopology.WINDOWS_STORE);
+        this.predictions = context.getStateStore(TruthTopology.PREDICTIONS_STORE);
         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
 
@@ -62,23 +64,34 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             long eventTime = prediction.getEventTime() != null ? prediction.getEventTime().toEpochMilli()
                     : prediction.getPredictedAt().toEpochMilli();
             TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
+            String entry = entryKey(window, prediction.getPredictionId());
+            byte[] known = predictions.get(entry);
+            predictions.put(entry, PredictionEntry.encode(prediction.getScore(), PredictionEntry.outcome(known)));
+            boolean changed = !window.dirty || window.threshold != prediction.getThreshold();
             window.threshold = prediction.getThreshold();
-            window.scores.put(prediction.getPredictionId(), prediction.getScore());
             window.dirty = true;
-            windows.put(key(window), window);
+            if (changed) {
+                windows.put(key(window), window);
+            }
         } else if (record.value() instanceof LabeledExample example) {
             long eventTime = example.getEventTime().toEpochMilli();
             // the feedback join judged the label (it owns the thresholds); counted here, not recomputed
             boolean suspect = example.getLabelSuspect();
             for (PredictionSummary prediction : example.getPredictions()) {
                 TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
-                window.scores.putIfAbsent(prediction.getPredictionId(), prediction.getScore());
-                window.outcomes.put(prediction.getPredictionId(), example.getPositive());
+                String entry = entryKey(window, prediction.getPredictionId());
+                byte[] known = predictions.get(entry);
+                double score = known == null ? prediction.getScore() : PredictionEntry.score(known);
+                predictions.put(entry, PredictionEntry.encode(score, example.getPositive()));
+                boolean changed = !window.dirty;
                 if (suspect && prediction.getVariant() == Variant.CHAMPION) {
                     window.flagged++;
+                    changed = true;
                 }
                 window.dirty = true;
-                windows.put(key(window), window);
+                if (changed) {
+                    windows.put(key(window), window);
+                }
             }
         }
     }
@@ -94,6 +107,11 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
 
     private static String key(TruthWindow window) {
         return window.version + "|" + window.variant + "|" + window.start;
+    }
+
+    /** The key of one prediction of a window: the window's key, then the prediction id (a prefix per window). */
+    private static String entryKey(TruthWindow window, String predictionId) {
+        return key(window) + "|" + predictionId;
     }
 
     /** Emits changed windows and forgets windows older than the retention (in event time). */
@@ -114,13 +132,9 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         }
         for (KeyValue<String, TruthWindow> entry : changed) {
             TruthWindow window = entry.value;
-            double[] scores = new double[window.scores.size()];
-            Boolean[] outcomes = new Boolean[scores.length];
-            int i = 0;
-            for (Map.Entry<String, Double> score : window.scores.entrySet()) {
-                scores[i] = score.getValue();
-                outcomes[i++] = window.outcomes.get(score.getKey());
-            }
+            PredictionEntry.Window held = PredictionEntry.Window.of(predictions, entry.key + "|");
+            double[] scores = held.scores();
+            Boolean[] outcomes = held.outcomes();
             Calibration calibration = settings.calibrations().apply(window.version);
             Reconciliation reconciliation = Reconciliation.of(cbpe, calibration, scores, outcomes, window.threshold);
             Map<String, Double> metrics = new LinkedHashMap<>(reconciliation.toMetrics());
@@ -147,7 +161,12 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             window.dirty = false;
             windows.put(entry.key, window);
         }
-        expired.forEach(windows::delete);
+        for (String window : expired) {
+            for (String prediction : PredictionEntry.Window.keys(predictions, window + "|")) {
+                predictions.delete(prediction);
+            }
+            windows.delete(window);
+        }
     }
 
     /** Names the metric that left its interval (accuracy, ROC AUC or both) with its numbers. */

@@ -27,6 +27,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class TruthTopology {
 
     static final String WINDOWS_STORE = "truth-windows";
+    /** One entry per prediction of a window ({@link PredictionEntry}). */
+    static final String PREDICTIONS_STORE = "truth-window-predictions";
     static final String METRICS_SINK = "truth-metrics-sink";
     static final String ALERTS_SINK = "truth-alerts-sink";
 
@@ -94,6 +96,8 @@ public final class TruthTopology {
         topology.addProcessor("truth", () -> new TruthProcessor(settings), "truth-predictions", "truth-labeled");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS_STORE),
                 Serdes.String(), json(TruthWindow.class)), "truth");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PREDICTIONS_STORE),
+                Serdes.String(), Serdes.ByteArray()), "truth");
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serializer<Object> metrics = (Serializer) serdes.valueSerde(Topics.MONITORING_METRICS).serializer();
         @SuppressWarnings({"unchecked", "rawtypes"})

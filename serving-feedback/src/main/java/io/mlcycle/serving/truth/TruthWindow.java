@@ -1,21 +1,21 @@
 package io.mlcycle.serving.truth;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
 /**
- * What the truth processor keeps per model version, variant and event-time window: each prediction's score, the
- * outcomes known so far, how many outcomes were flagged as suspect labels, and whether it changed since it was last
- * emitted or already raised a divergence alert. Mutable, owned by one stream task; stored as JSON.
+ * What the truth processor keeps per model version, variant and event-time window besides its predictions (those
+ * are {@link PredictionEntry} entries of their own): the threshold, how many outcomes were flagged as suspect labels,
+ * and whether it changed since it was last emitted or already raised a divergence alert. Mutable, owned by one stream
+ * task; stored as JSON. Windows written before the predictions moved out held them in {@code scores} and
+ * {@code outcomes}; those fields are ignored when such a window is restored.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public final class TruthWindow {
     public String version;
     public String variant;
     public long start;
     public long end;
     public double threshold = 0.5;
-    public Map<String, Double> scores = new LinkedHashMap<>();
-    public Map<String, Boolean> outcomes = new LinkedHashMap<>();
     public long flagged;
     public boolean dirty;
     public boolean alerted;

@@ -136,6 +136,74 @@ class TruthTopologyTest {
     }
 
     @Test
+    void aWindowsStoredStateDoesNotGrowWithItsPredictions() {
+        play(T0, false, 0, 1);
+        // Before, the window's one JSON entry held every score and outcome: each prediction read and rewrote it
+        // whole (and its changelog record grew past Kafka's record limit within an hour of traffic).
+        org.apache.kafka.streams.state.KeyValueStore<String, TruthWindow> windows =
+                driver.getKeyValueStore(TruthTopology.WINDOWS_STORE);
+        TruthWindow stored = windows.get("truth-v1|CHAMPION|" + T0.toEpochMilli());
+        assertThat(stored).isNotNull();
+        assertThat(TruthTopology.json(TruthWindow.class).serializer().serialize("", stored).length).isLessThan(300);
+        org.apache.kafka.streams.state.KeyValueStore<String, byte[]> entries =
+                driver.getKeyValueStore(TruthTopology.PREDICTIONS_STORE);
+        long count = 0;
+        try (var all = entries.all()) {
+            while (all.hasNext()) {
+                assertThat(all.next().value).hasSize(9);
+                count++;
+            }
+        }
+        assertThat(count).isEqualTo(600);
+    }
+
+    @Test
+    void anOutcomeArrivingBeforeItsPredictionIsKept() {
+        Instant at = T0.plusSeconds(5);
+        labeled.pipeInput("e1", LabeledExample.newBuilder().setEventId("e1").setPipeline("truth").setLabel("true")
+                .setPositive(true).setEventTime(at).setObservedAt(at).setLabelSuspect(false)
+                .setPredictions(List.of(PredictionSummary.newBuilder().setPredictionId("p1")
+                        .setModelVersion("truth-v1").setVariant(Variant.CHAMPION).setScore(0.8)
+                        .setDecision(true).build())).build());
+        predictions.pipeInput("e1", Prediction.newBuilder().setPredictionId("p1").setEventId("e1")
+                .setPipeline("truth").setModelVersion("truth-v1").setVariant(Variant.CHAMPION).setServed(true)
+                .setScore(0.8).setDecision(true).setThreshold(0.5).setLatencyMicros(10).setEventTime(at)
+                .setPredictedAt(at).build());
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        OnlineMetrics emitted = metrics.readValuesToList().get(0);
+        assertThat(emitted.getPredictions()).isEqualTo(1);
+        assertThat(emitted.getLabeled()).isEqualTo(1);
+    }
+
+    @Test
+    void anExpiredWindowTakesItsPredictionsWithIt() {
+        play(T0, false, 0, 1);
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        // two days of event time later (retention one day): the first window is emitted, then expired
+        play(T0.plus(Duration.ofDays(2)), false, 0, 3);
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        org.apache.kafka.streams.state.KeyValueStore<String, TruthWindow> windows =
+                driver.getKeyValueStore(TruthTopology.WINDOWS_STORE);
+        assertThat(windows.get("truth-v1|CHAMPION|" + T0.toEpochMilli())).isNull();
+        org.apache.kafka.streams.state.KeyValueStore<String, byte[]> entries =
+                driver.getKeyValueStore(TruthTopology.PREDICTIONS_STORE);
+        long first = 0;
+        long later = 0;
+        try (var all = entries.all()) {
+            while (all.hasNext()) {
+                if (all.next().key.startsWith("truth-v1|CHAMPION|" + T0.toEpochMilli() + "|")) {
+                    first++;
+                } else {
+                    later++;
+                }
+            }
+        }
+        assertThat(first).isZero();
+        assertThat(later).isEqualTo(600);
+    }
+
+    @Test
     void alertsWhenOutcomesLeaveTheEstimateAndCountsSuspectLabels() {
         play(T0, false, 0, 1);
         Instant later = T0.plus(Duration.ofHours(1));

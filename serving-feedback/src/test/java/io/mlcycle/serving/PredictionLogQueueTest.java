@@ -1,0 +1,96 @@
+package io.mlcycle.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.mlcycle.avro.Prediction;
+import io.mlcycle.avro.Variant;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class PredictionLogQueueTest {
+    private final ServingMetrics metrics = ServingMetrics.inMemory("credit");
+
+    private static Prediction prediction(String id) {
+        Instant at = Instant.parse("2025-03-01T12:00:00Z");
+        return Prediction.newBuilder().setPredictionId(id).setEventId("e-" + id).setPipeline("credit")
+                .setModelVersion("credit-v1").setVariant(Variant.CHAMPION).setServed(true).setScore(0.5)
+                .setDecision(true).setThreshold(0.5).setLatencyMicros(1).setFeatures(Map.of()).setEventTime(at)
+                .setPredictedAt(at).setSource("http").build();
+    }
+
+    @Test
+    void aBlockedSinkNeverHoldsTheCallerAndAFullQueueDropsAndCounts() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean sending = new AtomicBoolean();
+        List<String> sent = new CopyOnWriteArrayList<>();
+        try (PredictionLogQueue queue = new PredictionLogQueue(p -> {
+            sending.set(true);
+            try {
+                release.await(); // Kafka away: the send blocks
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sent.add(p.getPredictionId());
+        }, 3, metrics, "test-prediction-log")) {
+            queue.log(prediction("p0"));
+            await().atMost(Duration.ofSeconds(10)).untilTrue(sending); // p0 is in the blocked send
+            for (int i = 1; i <= 5; i++) {
+                queue.log(prediction("p" + i)); // returns: p1..p3 wait, p4 and p5 do not fit
+            }
+            assertThat(queue.dropped()).isEqualTo(2);
+            assertThat(metrics.count(ServingMetrics.PREDICTION_LOG_FAILURES)).isEqualTo(2);
+            assertThat(sent).isEmpty();
+
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 4);
+            assertThat(sent).containsExactly("p0", "p1", "p2", "p3");
+        }
+    }
+
+    @Test
+    void closeSendsWhatIsQueuedAndLaterPredictionsAreCountedNotLost() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        List<String> sent = new CopyOnWriteArrayList<>();
+        PredictionLogQueue queue = new PredictionLogQueue(p -> {
+            try {
+                hold.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sent.add(p.getPredictionId());
+        }, 100, metrics, "test-prediction-log");
+        for (int i = 0; i < 20; i++) {
+            queue.log(prediction("p" + i));
+        }
+        hold.countDown();
+        queue.close(Duration.ofSeconds(10));
+        assertThat(sent).hasSize(20);
+        queue.log(prediction("late"));
+        assertThat(queue.dropped()).isEqualTo(1);
+        assertThat(metrics.count(ServingMetrics.PREDICTION_LOG_FAILURES)).isEqualTo(1);
+    }
+
+    @Test
+    void aSinkThatThrowsIsCountedAndTheQueueGoesOn() {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        try (PredictionLogQueue queue = new PredictionLogQueue(p -> {
+            if (p.getPredictionId().equals("bad")) {
+                throw new IllegalStateException("serialisation failed");
+            }
+            sent.add(p.getPredictionId());
+        }, 10, metrics, "test-prediction-log")) {
+            queue.log(prediction("bad"));
+            queue.log(prediction("good"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> sent.contains("good"));
+            assertThat(metrics.count(ServingMetrics.PREDICTION_LOG_FAILURES)).isEqualTo(1);
+        }
+    }
+}
