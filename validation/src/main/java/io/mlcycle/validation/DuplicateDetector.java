@@ -31,9 +31,14 @@ final class DuplicateDetector {
     }
 
     static StoreBuilder<WindowStore<String, byte[]>> storeBuilder(Duration retention) {
+        // The changelog rolls a segment per retention of event time (the broker rolls by record timestamps), so
+        // that its closed segments expire with the changelog's retention (the store's plus a day): without it the
+        // changelog would grow in one 1 GB segment that the broker never deletes.
         return Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(STORE, retention, Duration.ofMillis(1), false),
-                Serdes.String(), Serdes.ByteArray());
+                Serdes.String(), Serdes.ByteArray())
+                .withLoggingEnabled(java.util.Map.of(org.apache.kafka.common.config.TopicConfig.SEGMENT_MS_CONFIG,
+                        Long.toString(Math.max(retention.toMillis(), 60_000L))));
     }
 
     /** Whether {@code value} under {@code eventId} at {@code timestamp} was seen, and with the same payload. */

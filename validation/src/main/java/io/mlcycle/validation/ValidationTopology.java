@@ -47,6 +47,9 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class ValidationTopology {
 
+    /** The duplicate store's name; its changelog is {@code <application id>-duplicates-by-event-id-changelog}. */
+    public static final String DUPLICATES_STORE = DuplicateDetector.STORE;
+
     private ValidationTopology() {
     }
 

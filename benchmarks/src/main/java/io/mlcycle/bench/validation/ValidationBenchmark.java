@@ -100,13 +100,17 @@ public final class ValidationBenchmark implements Benchmark {
 
     @Override
     public int run(List<String> args, PrintStream out) throws Exception {
-        if (args.size() > 2 || args.stream().anyMatch(a -> !a.matches("\\d+"))) {
-            out.println("usage: ./bench validation [N [COMMIT_INTERVAL_MS]]   (N raw records, default 200000;"
-                    + " commit.interval.ms of both sides, default the services' 100)");
+        boolean stateRun = args.contains("--state");
+        List<String> numbers = args.stream().filter(a -> !a.equals("--state")).toList();
+        if (numbers.size() > 2 || numbers.stream().anyMatch(a -> !a.matches("\\d+"))) {
+            out.println("usage: ./bench validation [N [COMMIT_INTERVAL_MS]] [--state]   (N raw records, default 200000;"
+                    + " commit.interval.ms of both sides, default the services' 100; --state: validation only, no"
+                    + " passthrough, sampling heap, state directory and changelog sizes every 10 s to show the"
+                    + " state is bounded by the duplicate retention)");
             return args.contains("--help") ? 0 : 2;
         }
-        int n = args.isEmpty() ? 200_000 : Integer.parseInt(args.get(0));
-        String commitInterval = args.size() > 1 ? args.get(1) : null;
+        int n = numbers.isEmpty() ? 200_000 : Integer.parseInt(numbers.get(0));
+        String commitInterval = numbers.size() > 1 ? numbers.get(1) : null;
         Path work = Files.createTempDirectory("mlcycle-bench-validation-");
         PipelineSpec spec = PipelineSpecParser.parse(SPEC, "bench.yaml");
         Path specFile = work.resolve("bench.yaml");
@@ -133,6 +137,9 @@ public final class ValidationBenchmark implements Benchmark {
             out.printf("Producing %,d raw records to %s (%d partitions)...%n", n, raw, partitions);
             produce(stack, serdes, raw, n);
 
+            if (stateRun) {
+                return stateRun(stack, spec, serdes, platform, work, raw, n, commitInterval, out);
+            }
             Properties passthroughProps = StreamsSettings.forApplication(platform, "bench-passthrough");
             passthroughProps.put("state.dir", work.resolve("state-passthrough").toString());
             if (commitInterval != null) {
@@ -173,6 +180,150 @@ public final class ValidationBenchmark implements Benchmark {
         } finally {
             deleteQuietly(work);
         }
+    }
+
+    /**
+     * {@code --state}: validation alone over the {@code n} records, sampling every 10 s the records committed, the
+     * JVM's heap (used, and after the last garbage collection), the state directory's size on disk and the size of
+     * the duplicate store's changelog on the broker; prints a line per sample and the maxima. Event time advances
+     * {@value #STEP_MS} ms per record, so the duplicate retention (one day) holds at most 432,000 event ids whatever
+     * {@code n}: a bounded store shows sizes that stop growing once the event time passes the retention.
+     */
+    private static int stateRun(LocalStack stack, PipelineSpec spec, PipelineSerdes serdes, PlatformConfig platform,
+                                Path work, String raw, int n, String commitInterval, PrintStream out)
+            throws Exception {
+        Properties props = StreamsSettings.forApplication(platform, "bench-validation");
+        Path stateDir = work.resolve("state-validation");
+        props.put("state.dir", stateDir.toString());
+        if (commitInterval != null) {
+            props.put("commit.interval.ms", commitInterval);
+        }
+        Duration retention = spec.gates().duplicates().orElseThrow();
+        String changelog = "bench-validation-" + io.mlcycle.validation.ValidationTopology.DUPLICATES_STORE
+                + "-changelog";
+        long[] max = new long[5]; // heap used, heap after GC, process resident, state on disk, changelog
+        try (KafkaStreams streams = new KafkaStreams(ValidationTopology.buildTopology(spec, serdes,
+                io.mlcycle.mlcore.registry.ModelSigning.development()), props); Admin admin = admin(stack)) {
+            Map<TopicPartition, Long> end = endOffsets(admin, raw);
+            long total = end.values().stream().mapToLong(Long::longValue).sum();
+            long start = System.nanoTime();
+            streams.start();
+            out.printf("%n%8s %12s %14s %14s %14s %16s %16s%n", "seconds", "committed", "heap used",
+                    "heap after GC", "process RSS", "state on disk", "dup changelog");
+            long next = System.nanoTime();
+            while (true) {
+                if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                    throw new IllegalStateException("validation stopped: " + streams.state());
+                }
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("bench-validation")
+                        .partitionsToOffsetAndMetadata().get();
+                long done = end.keySet().stream().mapToLong(tp -> committed.get(tp) == null ? 0
+                        : committed.get(tp).offset()).sum();
+                boolean finished = done >= total;
+                if (finished || System.nanoTime() >= next) {
+                    long[] sample = {usedHeap(), heapAfterLastGc(), residentBytes(), sizeQuietly(stateDir),
+                            topicSize(admin, changelog)};
+                    for (int i = 0; i < max.length; i++) {
+                        max[i] = Math.max(max[i], sample[i]);
+                    }
+                    out.printf("%8.0f %,12d %,14d %,14d %,14d %,16d %,16d%n", (System.nanoTime() - start) / 1e9,
+                            done, sample[0], sample[1], sample[2], sample[3], sample[4]);
+                    next = System.nanoTime() + 10_000_000_000L;
+                }
+                if (finished) {
+                    break;
+                }
+                Thread.sleep(200); // polling offsets in a benchmark driver, not a test
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            streams.close(Duration.ofSeconds(30));
+            long bound = retention.toMillis() / STEP_MS;
+            out.printf("%nrecords               %,d over %.1f days of event time (%d ms apart); duplicate retention %s"
+                    + " = at most %,d event ids in the store%n", n, n * (double) STEP_MS / 86_400_000, STEP_MS,
+                    retention, bound);
+            out.printf("validation (EOS v2)   %,.0f records/s (%,.0f s, from start, restore included)%n",
+                    total / seconds, seconds);
+            out.printf("max heap used         %,d bytes (sampled; the broker and the producer's leftovers included)%n",
+                    max[0]);
+            out.printf("max heap after GC     %,d bytes%n", max[1]);
+            out.printf("max process RSS       %,d bytes (heap, RocksDB memtables and caches, the broker's too)%n",
+                    max[2]);
+            out.printf("max state on disk     %,d bytes (after close %,d: RocksDB flushes its memtables)%n", max[3],
+                    sizeQuietly(stateDir));
+            out.printf("max dup changelog     %,d bytes (final %,d; the broker deletes closed segments older than"
+                    + " the changelog retention every 5 minutes)%n", max[4], topicSize(admin, changelog));
+            return 0;
+        }
+    }
+
+    private static final java.util.Set<String> HEAP_POOLS = java.lang.management.ManagementFactory
+            .getMemoryPoolMXBeans().stream().filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+            .map(java.lang.management.MemoryPoolMXBean::getName).collect(java.util.stream.Collectors.toSet());
+
+    /** The process's resident set (heap, RocksDB's memtables and caches, everything), from /proc; -1 elsewhere. */
+    private static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static long usedHeap() {
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
+    /** Heap in use right after the last garbage collection (of any collector), 0 before the first. */
+    private static long heapAfterLastGc() {
+        long latestEnd = -1;
+        long after = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof com.sun.management.GarbageCollectorMXBean sun && sun.getLastGcInfo() != null
+                    && sun.getLastGcInfo().getEndTime() > latestEnd) {
+                latestEnd = sun.getLastGcInfo().getEndTime();
+                after = sun.getLastGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                        .filter(pool -> HEAP_POOLS.contains(pool.getKey()))
+                        .mapToLong(pool -> pool.getValue().getUsed()).sum();
+            }
+        }
+        return after;
+    }
+
+    private static long sizeQuietly(Path dir) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return size(dir);
+            } catch (RuntimeException e) {
+                if (attempt == 5) {
+                    return -1;
+                }
+                // RocksDB deletes files while we walk; walk again
+            }
+        }
+    }
+
+    /** The bytes of {@code topic}'s partitions in the broker's log directories (0 before the topic exists). */
+    private static long topicSize(Admin admin, String topic) throws Exception {
+        List<Integer> brokers = admin.describeCluster().nodes().get().stream()
+                .map(org.apache.kafka.common.Node::id).toList();
+        long bytes = 0;
+        for (var dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+            for (var dir : dirs.values()) {
+                for (var replica : dir.replicaInfos().entrySet()) {
+                    if (replica.getKey().topic().equals(topic)) {
+                        bytes += replica.getValue().size();
+                    }
+                }
+            }
+        }
+        return bytes;
     }
 
     private static void produce(LocalStack stack, PipelineSerdes serdes, String raw, int n) {
