@@ -55,13 +55,15 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     private final int maxRequestSize;
     private final int partialRecords;
     private final boolean checkLabels;
+    private final ValidatedEncoding validatedEncoding;
 
     private WindowSummary window;
     private long lastTimestamp;
     private DuplicateDetector duplicates;
 
     ValidationProcessor(PipelineSpec spec, RecordGates gates, Deserializer<String> keyDeserializer,
-                        Deserializer<GenericRecord> valueDeserializer, String rawTopic, int maxRequestSize) {
+                        Deserializer<GenericRecord> valueDeserializer, String rawTopic, int maxRequestSize,
+                        ValidatedEncoding validatedEncoding) {
         this.spec = spec;
         this.gates = gates;
         this.keyDeserializer = keyDeserializer;
@@ -72,6 +74,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         this.maxRequestSize = maxRequestSize;
         this.partialRecords = partialRecords(spec.drift().windowRecords());
         this.checkLabels = spec.gates().conflictingLabels().isPresent();
+        this.validatedEncoding = validatedEncoding;
     }
 
     /** Records per partial: a quarter of a window, so a window of one task closes at its size exactly when 4 divides it. */
@@ -133,8 +136,9 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
                     ReasonCode.DESERIALIZATION_FAILED, null, "the record has no value (a tombstone)")), now);
             return;
         }
+        byte[] digest = duplicates == null ? null : duplicates.digest(record.value());
         DuplicateDetector.Verdict seen = duplicates == null ? DuplicateDetector.Verdict.NEW
-                : duplicates.check(eventId, record.value(), record.timestamp());
+                : duplicates.check(eventId, digest, record.timestamp());
         if (seen == DuplicateDetector.Verdict.DUPLICATE) {
             window.violation("DUPLICATE_DROPPED");
             return;
@@ -158,7 +162,8 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         }
         GateResult result = gates.check(decoded, now);
         if (result.passed()) {
-            context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())));
+            context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record(),
+                    validatedEncoding.encode(record.value(), record.headers(), decoded, result.record()))));
             java.util.Map<String, Object> features = extractor.features(result.record());
             window.passed(record.timestamp(), features);
             if (checkLabels) {
@@ -166,7 +171,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
             }
             result.notes().forEach(note -> window.violation("noted:" + note.code().name()));
             if (duplicates != null) {
-                duplicates.remember(eventId, record.value(), record.timestamp());
+                duplicates.remember(eventId, digest, record.timestamp());
             }
         } else {
             quarantine(record, eventId, QuarantineStage.VALIDATION, result.violations(), now);

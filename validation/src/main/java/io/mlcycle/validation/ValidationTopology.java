@@ -88,6 +88,7 @@ public final class ValidationTopology {
                 serdes.valueSerde(Topics.MODELS).deserializer(), new ChampionSelector(spec.pipeline(), signing));
         QualityReporter reporter = new QualityReporter(spec);
         String predictionsTopic = serdes.topicName(Topics.PREDICTIONS);
+        String validatedTopic = serdes.topicName(Topics.DATA_VALIDATED);
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
@@ -111,12 +112,14 @@ public final class ValidationTopology {
         KStream<String, ValidationOutput> outputs = builder
                 .stream(rawTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("raw-source"))
                 .process(() -> new ValidationProcessor(spec, gates, keys.deserializer(), rawValues.deserializer(),
-                                rawTopic, maxRequestSize),
+                                rawTopic, maxRequestSize, new ValidatedEncoding(validatedTopic,
+                                        serdes.valueSerde(Topics.DATA_VALIDATED).serializer())),
                         Named.as("validate"), validateStores.toArray(String[]::new));
 
-        only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, "validated")
-                .to(serdes.topicName(Topics.DATA_VALIDATED), Produced.with(serdes.keySerde(Topics.DATA_VALIDATED),
-                        serdes.valueSerde(Topics.DATA_VALIDATED)).withName("validated-sink"));
+        // Encoded in the processor (ValidatedEncoding), which forwards unchanged raw bytes without re-encoding them.
+        only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::value, "validated")
+                .to(validatedTopic, Produced.with(serdes.keySerde(Topics.DATA_VALIDATED), Serdes.ByteArray())
+                        .withName("validated-sink"));
         only(outputs, ValidationOutput.Quarantined.class, ValidationOutput.Quarantined::record, "quarantined")
                 .to(serdes.topicName(Topics.DATA_QUARANTINE), Produced.<String, QuarantineRecord>with(
                         serdes.keySerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.DATA_QUARANTINE))
