@@ -148,7 +148,7 @@ public final class ValidationBenchmark implements Benchmark {
             StreamsBuilder builder = new StreamsBuilder();
             builder.stream(raw, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                     .to("bench.passthrough", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-            double passthrough = measure(stack, builder.build(), passthroughProps, raw, "bench-passthrough");
+            Run passthrough = measure(stack, builder.build(), passthroughProps, raw, "bench-passthrough");
             long passthroughState = size(work.resolve("state-passthrough"));
 
             Properties validationProps = StreamsSettings.forApplication(platform, "bench-validation");
@@ -157,7 +157,7 @@ public final class ValidationBenchmark implements Benchmark {
                 validationProps.put("commit.interval.ms", commitInterval);
             }
             Peaks peaks = new Peaks(work.resolve("state-validation"));
-            double validation;
+            Run validation;
             try (peaks) {
                 validation = measure(stack, ValidationTopology.buildTopology(spec, serdes,
                         io.mlcycle.mlcore.registry.ModelSigning.development()), validationProps, raw,
@@ -165,15 +165,19 @@ public final class ValidationBenchmark implements Benchmark {
             }
             long validationState = size(work.resolve("state-validation"));
 
-            double ratio = validation / passthrough;
+            double ratio = validation.recordsPerSecond() / passthrough.recordsPerSecond();
             out.printf("%nrecords               %,d (5%% out of range, 1%% undecodable, 1%% duplicates)%n", n);
             out.printf("commit.interval.ms    %s (both)%n", passthroughProps.get("commit.interval.ms"));
-            out.printf("passthrough (EOS v2)  %,.0f records/s   state on disk %,d bytes%n", passthrough,
-                    passthroughState);
-            out.printf("validation  (EOS v2)  %,.0f records/s   state on disk %,d bytes%n", validation,
-                    validationState);
+            out.printf("passthrough (EOS v2)  %,.0f records/s   CPU %.1f us/record (process, broker included),"
+                    + " %.1f us/record (stream thread)   state on disk %,d bytes%n", passthrough.recordsPerSecond(),
+                    passthrough.processCpuMicros(), passthrough.streamThreadCpuMicros(), passthroughState);
+            out.printf("validation  (EOS v2)  %,.0f records/s   CPU %.1f us/record (process, broker included),"
+                    + " %.1f us/record (stream thread)   state on disk %,d bytes%n", validation.recordsPerSecond(),
+                    validation.processCpuMicros(), validation.streamThreadCpuMicros(), validationState);
             out.printf("validation peaks      state on disk %,d bytes, JVM heap used %,d bytes (sampled every second;"
                     + " heap includes the broker and the passthrough's leftovers)%n", peaks.disk, peaks.heap);
+            out.printf("CPU ratio             %.2fx   (passthrough's process CPU per record / validation's)%n",
+                    passthrough.processCpuMicros() / validation.processCpuMicros());
             out.printf("ratio                 %.2fx   (floor %.1fx): %s%n", ratio, FLOOR,
                     ratio >= FLOOR ? "met" : "NOT met");
             return ratio >= FLOOR ? 0 : 1;
@@ -372,8 +376,34 @@ public final class ValidationBenchmark implements Benchmark {
         }
     }
 
+    /**
+     * One side's figures: records per second (wall clock), and CPU time per record of the whole process (client and
+     * in-process broker; the other side is closed) and of the side's stream thread. CPU per record hardly depends on
+     * what else loads the machine, so it compares the two sides where the wall-clock rates are noisy.
+     */
+    private record Run(double recordsPerSecond, double processCpuMicros, double streamThreadCpuMicros) {
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU time so far of the live threads whose name contains {@code group + "-"} and {@code StreamThread}. */
+    private static long streamThreadCpuNanos(String group) {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains(group + "-") && info.getThreadName().contains("StreamThread")
+                    && !info.getThreadName().contains("producer")) {
+                total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return total;
+    }
+
     /** Records per second from the client's first RUNNING state until its committed offsets reach the end. */
-    private static double measure(LocalStack stack, Topology topology, Properties props, String raw, String group)
+    private static Run measure(LocalStack stack, Topology topology, Properties props, String raw, String group)
             throws Exception {
         try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = admin(stack)) {
             streams.start();
@@ -384,6 +414,8 @@ public final class ValidationBenchmark implements Benchmark {
                 Thread.sleep(20); // polling a state in a benchmark driver, not a test
             }
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
+            long threadStart = streamThreadCpuNanos(group);
             Map<TopicPartition, Long> end = endOffsets(admin, raw);
             long total = end.values().stream().mapToLong(Long::longValue).sum();
             while (true) {
@@ -400,8 +432,10 @@ public final class ValidationBenchmark implements Benchmark {
                 Thread.sleep(50);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpu = (processCpuNanos() - cpuStart) / 1e3 / total;
+            double thread = (streamThreadCpuNanos(group) - threadStart) / 1e3 / total;
             streams.close(Duration.ofSeconds(30));
-            return total / seconds;
+            return new Run(total / seconds, cpu, thread);
         }
     }
 
