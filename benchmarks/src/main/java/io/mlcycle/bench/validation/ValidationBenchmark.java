@@ -56,6 +56,7 @@ import org.apache.kafka.streams.kstream.Produced;
 public final class ValidationBenchmark implements Benchmark {
 
     private static final double FLOOR = 0.7;
+    private static final long WARMUP_RECORDS = 20_000;
     private static final long STEP_MS = 200;
     private static final String PIPELINE = "bench";
     private static final String SPEC = """
@@ -148,7 +149,20 @@ public final class ValidationBenchmark implements Benchmark {
             StreamsBuilder builder = new StreamsBuilder();
             builder.stream(raw, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                     .to("bench.passthrough", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-            Run passthrough = measure(stack, builder.build(), passthroughProps, raw, "bench-passthrough");
+            Topology passthroughTopology = builder.build();
+            // Warm-up: each side first runs over the first records under its own application id, unmeasured, so that
+            // the JIT has compiled both sides' code before either is timed (validation has far more code to compile:
+            // Avro, CEL, RocksDB, sketches; in a 50,000-record run the compiler threads took most of its CPU).
+            long warmup = Math.min(n / 2, WARMUP_RECORDS);
+            out.printf("Warm-up: %,d records through each side (unmeasured)...%n", warmup);
+            measure(stack, passthroughTopology, warmupProps(passthroughProps, work, "bench-passthrough"), raw,
+                    "bench-passthrough-warmup", warmup);
+            measure(stack, ValidationTopology.buildTopology(spec, serdes,
+                    io.mlcycle.mlcore.registry.ModelSigning.development()),
+                    warmupProps(StreamsSettings.forApplication(platform, "bench-validation"), work, "bench-validation"),
+                    raw, "bench-validation-warmup", warmup);
+            Run passthrough = measure(stack, passthroughTopology, passthroughProps, raw, "bench-passthrough",
+                    Long.MAX_VALUE);
             long passthroughState = size(work.resolve("state-passthrough"));
 
             Properties validationProps = StreamsSettings.forApplication(platform, "bench-validation");
@@ -161,7 +175,7 @@ public final class ValidationBenchmark implements Benchmark {
             try (peaks) {
                 validation = measure(stack, ValidationTopology.buildTopology(spec, serdes,
                         io.mlcycle.mlcore.registry.ModelSigning.development()), validationProps, raw,
-                        "bench-validation");
+                        "bench-validation", Long.MAX_VALUE);
             }
             long validationState = size(work.resolve("state-validation"));
 
@@ -176,6 +190,13 @@ public final class ValidationBenchmark implements Benchmark {
                     validation.processCpuMicros(), validation.streamThreadCpuMicros(), validationState);
             out.printf("validation peaks      state on disk %,d bytes, JVM heap used %,d bytes (sampled every second;"
                     + " heap includes the broker and the passthrough's leftovers)%n", peaks.disk, peaks.heap);
+            for (Map.Entry<String, Run> side : Map.of("passthrough", passthrough, "validation", validation)
+                    .entrySet()) {
+                out.printf("%s CPU by thread (us/record, top 8):%n", side.getKey());
+                side.getValue().threadCpuMicros().entrySet().stream()
+                        .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
+                        .forEach(e -> out.printf("    %8.1f  %s%n", e.getValue(), e.getKey()));
+            }
             out.printf("CPU ratio             %.2fx   (passthrough's process CPU per record / validation's)%n",
                     passthrough.processCpuMicros() / validation.processCpuMicros());
             out.printf("ratio                 %.2fx   (floor %.1fx): %s%n", ratio, FLOOR,
@@ -381,7 +402,30 @@ public final class ValidationBenchmark implements Benchmark {
      * in-process broker; the other side is closed) and of the side's stream thread. CPU per record hardly depends on
      * what else loads the machine, so it compares the two sides where the wall-clock rates are noisy.
      */
-    private record Run(double recordsPerSecond, double processCpuMicros, double streamThreadCpuMicros) {
+    private record Run(double recordsPerSecond, double processCpuMicros, double streamThreadCpuMicros,
+                       Map<String, Double> threadCpuMicros) {
+    }
+
+    /** CPU time so far per live Java thread, by name with digits and client UUIDs folded. */
+    private static Map<String, Long> cpuByThreadGroup() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> byName = new HashMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                String name = info.getThreadName().replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "U")
+                        .replaceAll("\\d+", "N");
+                byName.merge(name, Math.max(0, threads.getThreadCpuTime(info.getThreadId())), Long::sum);
+            }
+        }
+        return byName;
+    }
+
+    private static Properties warmupProps(Properties measured, Path work, String applicationId) {
+        Properties props = new Properties();
+        props.putAll(measured);
+        props.put("application.id", applicationId + "-warmup");
+        props.put("state.dir", work.resolve("state-warmup-" + applicationId).toString());
+        return props;
     }
 
     private static long processCpuNanos() {
@@ -403,8 +447,8 @@ public final class ValidationBenchmark implements Benchmark {
     }
 
     /** Records per second from the client's first RUNNING state until its committed offsets reach the end. */
-    private static Run measure(LocalStack stack, Topology topology, Properties props, String raw, String group)
-            throws Exception {
+    private static Run measure(LocalStack stack, Topology topology, Properties props, String raw, String group,
+                               long stopAt) throws Exception {
         try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = admin(stack)) {
             streams.start();
             while (streams.state() != KafkaStreams.State.RUNNING) {
@@ -416,13 +460,15 @@ public final class ValidationBenchmark implements Benchmark {
             long start = System.nanoTime();
             long cpuStart = processCpuNanos();
             long threadStart = streamThreadCpuNanos(group);
+            Map<String, Long> threadsStart = cpuByThreadGroup();
             Map<TopicPartition, Long> end = endOffsets(admin, raw);
             long total = end.values().stream().mapToLong(Long::longValue).sum();
             while (true) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                         .partitionsToOffsetAndMetadata().get();
                 boolean done = end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                        && committed.get(e.getKey()).offset() >= e.getValue());
+                        && committed.get(e.getKey()).offset() >= e.getValue())
+                        || committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum() >= stopAt;
                 if (done) {
                     break;
                 }
@@ -434,8 +480,16 @@ public final class ValidationBenchmark implements Benchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpu = (processCpuNanos() - cpuStart) / 1e3 / total;
             double thread = (streamThreadCpuNanos(group) - threadStart) / 1e3 / total;
+            Map<String, Double> byThread = new HashMap<>();
+            double javaThreads = 0;
+            for (Map.Entry<String, Long> e : cpuByThreadGroup().entrySet()) {
+                double micros = (e.getValue() - threadsStart.getOrDefault(e.getKey(), 0L)) / 1e3 / total;
+                javaThreads += micros;
+                byThread.put(e.getKey(), micros);
+            }
+            byThread.put("(not a live Java thread: GC, RocksDB, threads that ended)", cpu - javaThreads);
             streams.close(Duration.ofSeconds(30));
-            return new Run(total / seconds, cpu, thread);
+            return new Run(total / seconds, cpu, thread, byThread);
         }
     }
 
