@@ -13,14 +13,10 @@ import org.apache.avro.generic.GenericRecord;
  */
 sealed interface ValidationOutput {
 
-    /**
-     * A record that passed the gates, normalised, and {@code value}, its bytes for {@code <p>.data.validated} (see
-     * {@link ValidatedEncoding}): goes to {@code <p>.data.validated}.
-     */
-    record Validated(GenericRecord record, byte[] value) implements ValidationOutput {
+    /** A record that passed the gates, normalised: goes to {@code <p>.data.validated}. */
+    record Validated(GenericRecord record) implements ValidationOutput {
         public Validated {
             Objects.requireNonNull(record, "record");
-            Objects.requireNonNull(value, "value");
         }
     }
 

@@ -55,15 +55,13 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     private final int maxRequestSize;
     private final int partialRecords;
     private final boolean checkLabels;
-    private final ValidatedEncoding validatedEncoding;
 
     private WindowSummary window;
     private long lastTimestamp;
     private DuplicateDetector duplicates;
 
     ValidationProcessor(PipelineSpec spec, RecordGates gates, Deserializer<String> keyDeserializer,
-                        Deserializer<GenericRecord> valueDeserializer, String rawTopic, int maxRequestSize,
-                        ValidatedEncoding validatedEncoding) {
+                        Deserializer<GenericRecord> valueDeserializer, String rawTopic, int maxRequestSize) {
         this.spec = spec;
         this.gates = gates;
         this.keyDeserializer = keyDeserializer;
@@ -74,7 +72,6 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         this.maxRequestSize = maxRequestSize;
         this.partialRecords = partialRecords(spec.drift().windowRecords());
         this.checkLabels = spec.gates().conflictingLabels().isPresent();
-        this.validatedEncoding = validatedEncoding;
     }
 
     /** Records per partial: a quarter of a window, so a window of one task closes at its size exactly when 4 divides it. */
@@ -162,8 +159,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         }
         GateResult result = gates.check(decoded, now);
         if (result.passed()) {
-            context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record(),
-                    validatedEncoding.encode(record.value(), record.headers(), decoded, result.record()))));
+            context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())));
             java.util.Map<String, Object> features = extractor.features(result.record());
             window.passed(record.timestamp(), features);
             if (checkLabels) {

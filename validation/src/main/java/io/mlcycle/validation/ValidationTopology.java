@@ -112,14 +112,12 @@ public final class ValidationTopology {
         KStream<String, ValidationOutput> outputs = builder
                 .stream(rawTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("raw-source"))
                 .process(() -> new ValidationProcessor(spec, gates, keys.deserializer(), rawValues.deserializer(),
-                                rawTopic, maxRequestSize, new ValidatedEncoding(validatedTopic,
-                                        serdes.valueSerde(Topics.DATA_VALIDATED).serializer())),
+                                rawTopic, maxRequestSize),
                         Named.as("validate"), validateStores.toArray(String[]::new));
 
-        // Encoded in the processor (ValidatedEncoding), which forwards unchanged raw bytes without re-encoding them.
-        only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::value, "validated")
-                .to(validatedTopic, Produced.with(serdes.keySerde(Topics.DATA_VALIDATED), Serdes.ByteArray())
-                        .withName("validated-sink"));
+        only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, "validated")
+                .to(validatedTopic, Produced.with(serdes.keySerde(Topics.DATA_VALIDATED),
+                        serdes.valueSerde(Topics.DATA_VALIDATED)).withName("validated-sink"));
         only(outputs, ValidationOutput.Quarantined.class, ValidationOutput.Quarantined::record, "quarantined")
                 .to(serdes.topicName(Topics.DATA_QUARANTINE), Produced.<String, QuarantineRecord>with(
                         serdes.keySerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.DATA_QUARANTINE))
