@@ -50,8 +50,11 @@ import org.apache.kafka.streams.kstream.Produced;
  * the same bytes out) over the same N raw records on the same in-process broker, both exactly_once_v2 with the same
  * Streams settings; floor 0.7x. The records are credit applications with 5% failing a range gate, 1% undecodable and
  * 1% exact duplicates; the spec has a CEL rule, a sentinel and the duplicate gate (RocksDB window store), so every
- * gate kind is on the measured path. Each side is timed from its first RUNNING state until its committed offsets
- * reach the end of the raw topic. Reports the state directory's size on disk after each run.
+ * gate kind is on the measured path. Each side first runs unmeasured over the first records under its own
+ * application id (JIT warm-up), then is timed from its first RUNNING state until its committed offsets reach the end
+ * of the raw topic. Reports records/s, CPU per record of the process (broker included) and of the stream thread, the
+ * CPU per record by thread, and the state directory's size on disk after each run. {@code --state}: validation alone,
+ * sampling heap, resident size, state on disk and the duplicate changelog's size (the state-bound run).
  */
 public final class ValidationBenchmark implements Benchmark {
 
