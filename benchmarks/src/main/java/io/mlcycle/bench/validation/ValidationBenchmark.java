@@ -195,9 +195,9 @@ public final class ValidationBenchmark implements Benchmark {
                     + " heap includes the broker and the passthrough's leftovers)%n", peaks.disk, peaks.heap);
             for (Map.Entry<String, Run> side : Map.of("passthrough", passthrough, "validation", validation)
                     .entrySet()) {
-                out.printf("%s CPU by thread (us/record, top 8):%n", side.getKey());
+                out.printf("%s CPU by thread (us/record, top 10):%n", side.getKey());
                 side.getValue().threadCpuMicros().entrySet().stream()
-                        .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
+                        .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
                         .forEach(e -> out.printf("    %8.1f  %s%n", e.getValue(), e.getKey()));
             }
             out.printf("CPU ratio             %.2fx   (passthrough's process CPU per record / validation's)%n",
@@ -409,6 +409,35 @@ public final class ValidationBenchmark implements Benchmark {
                        Map<String, Double> threadCpuMicros) {
     }
 
+    /**
+     * CPU time so far (nanoseconds, 10 ms ticks) of the process's native threads that are not Java threads the
+     * {@code ThreadMXBean} lists, from {@code /proc/self/task}: garbage collection, JIT compilers, RocksDB; by the
+     * kernel's thread name with digits folded, each prefixed with {@code native:}. Empty where there is no /proc.
+     */
+    private static Map<String, Long> nativeCpuByThreadGroup() {
+        Map<String, Long> byName = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    if (!(comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.contains("CompilerThre")
+                            || comm.startsWith("rocksdb") || comm.startsWith("VM "))) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
+                    byName.merge("native:" + comm.replaceAll("\\d+", "N"), ticks * 10_000_000L, Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while we read it
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return byName;
+        }
+        return byName;
+    }
+
     /** CPU time so far per live Java thread, by name with digits and client UUIDs folded. */
     private static Map<String, Long> cpuByThreadGroup() {
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -464,6 +493,7 @@ public final class ValidationBenchmark implements Benchmark {
             long cpuStart = processCpuNanos();
             long threadStart = streamThreadCpuNanos(group);
             Map<String, Long> threadsStart = cpuByThreadGroup();
+            Map<String, Long> nativeStart = nativeCpuByThreadGroup();
             Map<TopicPartition, Long> end = endOffsets(admin, raw);
             long total = end.values().stream().mapToLong(Long::longValue).sum();
             while (true) {
@@ -490,7 +520,13 @@ public final class ValidationBenchmark implements Benchmark {
                 javaThreads += micros;
                 byThread.put(e.getKey(), micros);
             }
-            byThread.put("(not a live Java thread: GC, RocksDB, threads that ended)", cpu - javaThreads);
+            double nativeThreads = 0;
+            for (Map.Entry<String, Long> e : nativeCpuByThreadGroup().entrySet()) {
+                double micros = (e.getValue() - nativeStart.getOrDefault(e.getKey(), 0L)) / 1e3 / total;
+                nativeThreads += micros;
+                byThread.put(e.getKey(), micros);
+            }
+            byThread.put("(other: threads that ended, other native threads)", cpu - javaThreads - nativeThreads);
             streams.close(Duration.ofSeconds(30));
             return new Run(total / seconds, cpu, thread, byThread);
         }
