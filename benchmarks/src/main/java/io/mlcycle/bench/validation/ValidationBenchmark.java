@@ -59,7 +59,7 @@ import org.apache.kafka.streams.kstream.Produced;
 public final class ValidationBenchmark implements Benchmark {
 
     private static final double FLOOR = 0.7;
-    private static final long WARMUP_RECORDS = 20_000;
+    private static final long WARMUP_RECORDS = 200_000;
     private static final long STEP_MS = 200;
     private static final String PIPELINE = "bench";
     private static final String SPEC = """
@@ -156,7 +156,7 @@ public final class ValidationBenchmark implements Benchmark {
             // Warm-up: each side first runs over the first records under its own application id, unmeasured, so that
             // the JIT has compiled both sides' code before either is timed (validation has far more code to compile:
             // Avro, CEL, RocksDB, sketches; in a 50,000-record run the compiler threads took most of its CPU).
-            long warmup = Math.min(n / 2, WARMUP_RECORDS);
+            long warmup = Math.min(n, WARMUP_RECORDS);
             out.printf("Warm-up: %,d records through each side (unmeasured)...%n", warmup);
             measure(stack, passthroughTopology, warmupProps(passthroughProps, work, "bench-passthrough"), raw,
                     "bench-passthrough-warmup", warmup);
