@@ -133,8 +133,9 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
                     ReasonCode.DESERIALIZATION_FAILED, null, "the record has no value (a tombstone)")), now);
             return;
         }
+        byte[] digest = duplicates == null ? null : duplicates.digest(record.value());
         DuplicateDetector.Verdict seen = duplicates == null ? DuplicateDetector.Verdict.NEW
-                : duplicates.check(eventId, record.value(), record.timestamp());
+                : duplicates.check(eventId, digest, record.timestamp());
         if (seen == DuplicateDetector.Verdict.DUPLICATE) {
             window.violation("DUPLICATE_DROPPED");
             return;
@@ -166,7 +167,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
             }
             result.notes().forEach(note -> window.violation("noted:" + note.code().name()));
             if (duplicates != null) {
-                duplicates.remember(eventId, record.value(), record.timestamp());
+                duplicates.remember(eventId, digest, record.timestamp());
             }
         } else {
             quarantine(record, eventId, QuarantineStage.VALIDATION, result.violations(), now);

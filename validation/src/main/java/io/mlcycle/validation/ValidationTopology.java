@@ -47,6 +47,9 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class ValidationTopology {
 
+    /** The duplicate store's name; its changelog is {@code <application id>-duplicates-by-event-id-changelog}. */
+    public static final String DUPLICATES_STORE = DuplicateDetector.STORE;
+
     private ValidationTopology() {
     }
 
@@ -85,6 +88,7 @@ public final class ValidationTopology {
                 serdes.valueSerde(Topics.MODELS).deserializer(), new ChampionSelector(spec.pipeline(), signing));
         QualityReporter reporter = new QualityReporter(spec);
         String predictionsTopic = serdes.topicName(Topics.PREDICTIONS);
+        String validatedTopic = serdes.topicName(Topics.DATA_VALIDATED);
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
@@ -112,7 +116,7 @@ public final class ValidationTopology {
                         Named.as("validate"), validateStores.toArray(String[]::new));
 
         only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, "validated")
-                .to(serdes.topicName(Topics.DATA_VALIDATED), Produced.with(serdes.keySerde(Topics.DATA_VALIDATED),
+                .to(validatedTopic, Produced.with(serdes.keySerde(Topics.DATA_VALIDATED),
                         serdes.valueSerde(Topics.DATA_VALIDATED)).withName("validated-sink"));
         only(outputs, ValidationOutput.Quarantined.class, ValidationOutput.Quarantined::record, "quarantined")
                 .to(serdes.topicName(Topics.DATA_QUARANTINE), Produced.<String, QuarantineRecord>with(

@@ -50,12 +50,16 @@ import org.apache.kafka.streams.kstream.Produced;
  * the same bytes out) over the same N raw records on the same in-process broker, both exactly_once_v2 with the same
  * Streams settings; floor 0.7x. The records are credit applications with 5% failing a range gate, 1% undecodable and
  * 1% exact duplicates; the spec has a CEL rule, a sentinel and the duplicate gate (RocksDB window store), so every
- * gate kind is on the measured path. Each side is timed from its first RUNNING state until its committed offsets
- * reach the end of the raw topic. Reports the state directory's size on disk after each run.
+ * gate kind is on the measured path. Each side first runs unmeasured over the first records under its own
+ * application id (JIT warm-up), then is timed from its first RUNNING state until its committed offsets reach the end
+ * of the raw topic. Reports records/s, CPU per record of the process (broker included) and of the stream thread, the
+ * CPU per record by thread, and the state directory's size on disk after each run. {@code --state}: validation alone,
+ * sampling heap, resident size, state on disk and the duplicate changelog's size (the state-bound run).
  */
 public final class ValidationBenchmark implements Benchmark {
 
     private static final double FLOOR = 0.7;
+    private static final long WARMUP_RECORDS = 200_000;
     private static final long STEP_MS = 200;
     private static final String PIPELINE = "bench";
     private static final String SPEC = """
@@ -100,13 +104,17 @@ public final class ValidationBenchmark implements Benchmark {
 
     @Override
     public int run(List<String> args, PrintStream out) throws Exception {
-        if (args.size() > 2 || args.stream().anyMatch(a -> !a.matches("\\d+"))) {
-            out.println("usage: ./bench validation [N [COMMIT_INTERVAL_MS]]   (N raw records, default 200000;"
-                    + " commit.interval.ms of both sides, default the services' 100)");
+        boolean stateRun = args.contains("--state");
+        List<String> numbers = args.stream().filter(a -> !a.equals("--state")).toList();
+        if (numbers.size() > 2 || numbers.stream().anyMatch(a -> !a.matches("\\d+"))) {
+            out.println("usage: ./bench validation [N [COMMIT_INTERVAL_MS]] [--state]   (N raw records, default 200000;"
+                    + " commit.interval.ms of both sides, default the services' 100; --state: validation only, no"
+                    + " passthrough, sampling heap, state directory and changelog sizes every 10 s to show the"
+                    + " state is bounded by the duplicate retention)");
             return args.contains("--help") ? 0 : 2;
         }
-        int n = args.isEmpty() ? 200_000 : Integer.parseInt(args.get(0));
-        String commitInterval = args.size() > 1 ? args.get(1) : null;
+        int n = numbers.isEmpty() ? 200_000 : Integer.parseInt(numbers.get(0));
+        String commitInterval = numbers.size() > 1 ? numbers.get(1) : null;
         Path work = Files.createTempDirectory("mlcycle-bench-validation-");
         PipelineSpec spec = PipelineSpecParser.parse(SPEC, "bench.yaml");
         Path specFile = work.resolve("bench.yaml");
@@ -133,6 +141,9 @@ public final class ValidationBenchmark implements Benchmark {
             out.printf("Producing %,d raw records to %s (%d partitions)...%n", n, raw, partitions);
             produce(stack, serdes, raw, n);
 
+            if (stateRun) {
+                return stateRun(stack, spec, serdes, platform, work, raw, n, commitInterval, out);
+            }
             Properties passthroughProps = StreamsSettings.forApplication(platform, "bench-passthrough");
             passthroughProps.put("state.dir", work.resolve("state-passthrough").toString());
             if (commitInterval != null) {
@@ -141,7 +152,20 @@ public final class ValidationBenchmark implements Benchmark {
             StreamsBuilder builder = new StreamsBuilder();
             builder.stream(raw, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                     .to("bench.passthrough", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-            double passthrough = measure(stack, builder.build(), passthroughProps, raw, "bench-passthrough");
+            Topology passthroughTopology = builder.build();
+            // Warm-up: each side first runs over the first records under its own application id, unmeasured, so that
+            // the JIT has compiled both sides' code before either is timed (validation has far more code to compile:
+            // Avro, CEL, RocksDB, sketches; in a 50,000-record run the compiler threads took most of its CPU).
+            long warmup = Math.min(n, WARMUP_RECORDS);
+            out.printf("Warm-up: %,d records through each side (unmeasured)...%n", warmup);
+            measure(stack, passthroughTopology, warmupProps(passthroughProps, work, "bench-passthrough"), raw,
+                    "bench-passthrough-warmup", warmup);
+            measure(stack, ValidationTopology.buildTopology(spec, serdes,
+                    io.mlcycle.mlcore.registry.ModelSigning.development()),
+                    warmupProps(StreamsSettings.forApplication(platform, "bench-validation"), work, "bench-validation"),
+                    raw, "bench-validation-warmup", warmup);
+            Run passthrough = measure(stack, passthroughTopology, passthroughProps, raw, "bench-passthrough",
+                    Long.MAX_VALUE);
             long passthroughState = size(work.resolve("state-passthrough"));
 
             Properties validationProps = StreamsSettings.forApplication(platform, "bench-validation");
@@ -150,29 +174,184 @@ public final class ValidationBenchmark implements Benchmark {
                 validationProps.put("commit.interval.ms", commitInterval);
             }
             Peaks peaks = new Peaks(work.resolve("state-validation"));
-            double validation;
+            Run validation;
             try (peaks) {
                 validation = measure(stack, ValidationTopology.buildTopology(spec, serdes,
                         io.mlcycle.mlcore.registry.ModelSigning.development()), validationProps, raw,
-                        "bench-validation");
+                        "bench-validation", Long.MAX_VALUE);
             }
             long validationState = size(work.resolve("state-validation"));
 
-            double ratio = validation / passthrough;
+            double ratio = validation.recordsPerSecond() / passthrough.recordsPerSecond();
             out.printf("%nrecords               %,d (5%% out of range, 1%% undecodable, 1%% duplicates)%n", n);
             out.printf("commit.interval.ms    %s (both)%n", passthroughProps.get("commit.interval.ms"));
-            out.printf("passthrough (EOS v2)  %,.0f records/s   state on disk %,d bytes%n", passthrough,
-                    passthroughState);
-            out.printf("validation  (EOS v2)  %,.0f records/s   state on disk %,d bytes%n", validation,
-                    validationState);
+            out.printf("passthrough (EOS v2)  %,.0f records/s   CPU %.1f us/record (process, broker included),"
+                    + " %.1f us/record (stream thread)   state on disk %,d bytes%n", passthrough.recordsPerSecond(),
+                    passthrough.processCpuMicros(), passthrough.streamThreadCpuMicros(), passthroughState);
+            out.printf("validation  (EOS v2)  %,.0f records/s   CPU %.1f us/record (process, broker included),"
+                    + " %.1f us/record (stream thread)   state on disk %,d bytes%n", validation.recordsPerSecond(),
+                    validation.processCpuMicros(), validation.streamThreadCpuMicros(), validationState);
             out.printf("validation peaks      state on disk %,d bytes, JVM heap used %,d bytes (sampled every second;"
                     + " heap includes the broker and the passthrough's leftovers)%n", peaks.disk, peaks.heap);
+            for (Map.Entry<String, Run> side : Map.of("passthrough", passthrough, "validation", validation)
+                    .entrySet()) {
+                out.printf("%s CPU by thread (us/record, top 10):%n", side.getKey());
+                side.getValue().threadCpuMicros().entrySet().stream()
+                        .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
+                        .forEach(e -> out.printf("    %8.1f  %s%n", e.getValue(), e.getKey()));
+            }
+            out.printf("CPU ratio             %.2fx   (passthrough's process CPU per record / validation's)%n",
+                    passthrough.processCpuMicros() / validation.processCpuMicros());
             out.printf("ratio                 %.2fx   (floor %.1fx): %s%n", ratio, FLOOR,
                     ratio >= FLOOR ? "met" : "NOT met");
             return ratio >= FLOOR ? 0 : 1;
         } finally {
             deleteQuietly(work);
         }
+    }
+
+    /**
+     * {@code --state}: validation alone over the {@code n} records, sampling every 10 s the records committed, the
+     * JVM's heap (used, and after the last garbage collection), the state directory's size on disk and the size of
+     * the duplicate store's changelog on the broker; prints a line per sample and the maxima. Event time advances
+     * {@value #STEP_MS} ms per record, so the duplicate retention (one day) holds at most 432,000 event ids whatever
+     * {@code n}: a bounded store shows sizes that stop growing once the event time passes the retention.
+     */
+    private static int stateRun(LocalStack stack, PipelineSpec spec, PipelineSerdes serdes, PlatformConfig platform,
+                                Path work, String raw, int n, String commitInterval, PrintStream out)
+            throws Exception {
+        Properties props = StreamsSettings.forApplication(platform, "bench-validation");
+        Path stateDir = work.resolve("state-validation");
+        props.put("state.dir", stateDir.toString());
+        if (commitInterval != null) {
+            props.put("commit.interval.ms", commitInterval);
+        }
+        Duration retention = spec.gates().duplicates().orElseThrow();
+        String changelog = "bench-validation-" + io.mlcycle.validation.ValidationTopology.DUPLICATES_STORE
+                + "-changelog";
+        long[] max = new long[5]; // heap used, heap after GC, process resident, state on disk, changelog
+        try (KafkaStreams streams = new KafkaStreams(ValidationTopology.buildTopology(spec, serdes,
+                io.mlcycle.mlcore.registry.ModelSigning.development()), props); Admin admin = admin(stack)) {
+            Map<TopicPartition, Long> end = endOffsets(admin, raw);
+            long total = end.values().stream().mapToLong(Long::longValue).sum();
+            long start = System.nanoTime();
+            streams.start();
+            out.printf("%n%8s %12s %14s %14s %14s %16s %16s%n", "seconds", "committed", "heap used",
+                    "heap after GC", "process RSS", "state on disk", "dup changelog");
+            long next = System.nanoTime();
+            while (true) {
+                if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                    throw new IllegalStateException("validation stopped: " + streams.state());
+                }
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("bench-validation")
+                        .partitionsToOffsetAndMetadata().get();
+                long done = end.keySet().stream().mapToLong(tp -> committed.get(tp) == null ? 0
+                        : committed.get(tp).offset()).sum();
+                boolean finished = done >= total;
+                if (finished || System.nanoTime() >= next) {
+                    long[] sample = {usedHeap(), heapAfterLastGc(), residentBytes(), sizeQuietly(stateDir),
+                            topicSize(admin, changelog)};
+                    for (int i = 0; i < max.length; i++) {
+                        max[i] = Math.max(max[i], sample[i]);
+                    }
+                    out.printf("%8.0f %,12d %,14d %,14d %,14d %,16d %,16d%n", (System.nanoTime() - start) / 1e9,
+                            done, sample[0], sample[1], sample[2], sample[3], sample[4]);
+                    next = System.nanoTime() + 10_000_000_000L;
+                }
+                if (finished) {
+                    break;
+                }
+                Thread.sleep(200); // polling offsets in a benchmark driver, not a test
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            streams.close(Duration.ofSeconds(30));
+            long bound = retention.toMillis() / STEP_MS;
+            out.printf("%nrecords               %,d over %.1f days of event time (%d ms apart); duplicate retention %s"
+                    + " = at most %,d event ids in the store%n", n, n * (double) STEP_MS / 86_400_000, STEP_MS,
+                    retention, bound);
+            out.printf("validation (EOS v2)   %,.0f records/s (%,.0f s, from start, restore included)%n",
+                    total / seconds, seconds);
+            out.printf("max heap used         %,d bytes (sampled; the broker and the producer's leftovers included)%n",
+                    max[0]);
+            out.printf("max heap after GC     %,d bytes%n", max[1]);
+            out.printf("max process RSS       %,d bytes (heap, RocksDB memtables and caches, the broker's too)%n",
+                    max[2]);
+            out.printf("max state on disk     %,d bytes (after close %,d: RocksDB flushes its memtables)%n", max[3],
+                    sizeQuietly(stateDir));
+            out.printf("max dup changelog     %,d bytes (final %,d; the broker deletes closed segments older than"
+                    + " the changelog retention every 5 minutes)%n", max[4], topicSize(admin, changelog));
+            return 0;
+        }
+    }
+
+    private static final java.util.Set<String> HEAP_POOLS = java.lang.management.ManagementFactory
+            .getMemoryPoolMXBeans().stream().filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+            .map(java.lang.management.MemoryPoolMXBean::getName).collect(java.util.stream.Collectors.toSet());
+
+    /** The process's resident set (heap, RocksDB's memtables and caches, everything), from /proc; -1 elsewhere. */
+    private static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static long usedHeap() {
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
+    /** Heap in use right after the last garbage collection (of any collector), 0 before the first. */
+    private static long heapAfterLastGc() {
+        long latestEnd = -1;
+        long after = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof com.sun.management.GarbageCollectorMXBean sun && sun.getLastGcInfo() != null
+                    && sun.getLastGcInfo().getEndTime() > latestEnd) {
+                latestEnd = sun.getLastGcInfo().getEndTime();
+                after = sun.getLastGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                        .filter(pool -> HEAP_POOLS.contains(pool.getKey()))
+                        .mapToLong(pool -> pool.getValue().getUsed()).sum();
+            }
+        }
+        return after;
+    }
+
+    private static long sizeQuietly(Path dir) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return size(dir);
+            } catch (RuntimeException e) {
+                if (attempt == 5) {
+                    return -1;
+                }
+                // RocksDB deletes files while we walk; walk again
+            }
+        }
+    }
+
+    /** The bytes of {@code topic}'s partitions in the broker's log directories (0 before the topic exists). */
+    private static long topicSize(Admin admin, String topic) throws Exception {
+        List<Integer> brokers = admin.describeCluster().nodes().get().stream()
+                .map(org.apache.kafka.common.Node::id).toList();
+        long bytes = 0;
+        for (var dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+            for (var dir : dirs.values()) {
+                for (var replica : dir.replicaInfos().entrySet()) {
+                    if (replica.getKey().topic().equals(topic)) {
+                        bytes += replica.getValue().size();
+                    }
+                }
+            }
+        }
+        return bytes;
     }
 
     private static void produce(LocalStack stack, PipelineSerdes serdes, String raw, int n) {
@@ -221,9 +400,87 @@ public final class ValidationBenchmark implements Benchmark {
         }
     }
 
+    /**
+     * One side's figures: records per second (wall clock), and CPU time per record of the whole process (client and
+     * in-process broker; the other side is closed) and of the side's stream thread. CPU per record hardly depends on
+     * what else loads the machine, so it compares the two sides where the wall-clock rates are noisy.
+     */
+    private record Run(double recordsPerSecond, double processCpuMicros, double streamThreadCpuMicros,
+                       Map<String, Double> threadCpuMicros) {
+    }
+
+    /**
+     * CPU time so far (nanoseconds, 10 ms ticks) of the process's native threads that are not Java threads the
+     * {@code ThreadMXBean} lists, from {@code /proc/self/task}: garbage collection, JIT compilers, RocksDB; by the
+     * kernel's thread name with digits folded, each prefixed with {@code native:}. Empty where there is no /proc.
+     */
+    private static Map<String, Long> nativeCpuByThreadGroup() {
+        Map<String, Long> byName = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    if (!(comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.contains("CompilerThre")
+                            || comm.startsWith("rocksdb") || comm.startsWith("VM "))) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
+                    byName.merge("native:" + comm.replaceAll("\\d+", "N"), ticks * 10_000_000L, Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while we read it
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return byName;
+        }
+        return byName;
+    }
+
+    /** CPU time so far per live Java thread, by name with digits and client UUIDs folded. */
+    private static Map<String, Long> cpuByThreadGroup() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> byName = new HashMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                String name = info.getThreadName().replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "U")
+                        .replaceAll("\\d+", "N");
+                byName.merge(name, Math.max(0, threads.getThreadCpuTime(info.getThreadId())), Long::sum);
+            }
+        }
+        return byName;
+    }
+
+    private static Properties warmupProps(Properties measured, Path work, String applicationId) {
+        Properties props = new Properties();
+        props.putAll(measured);
+        props.put("application.id", applicationId + "-warmup");
+        props.put("state.dir", work.resolve("state-warmup-" + applicationId).toString());
+        return props;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU time so far of the live threads whose name contains {@code group + "-"} and {@code StreamThread}. */
+    private static long streamThreadCpuNanos(String group) {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains(group + "-") && info.getThreadName().contains("StreamThread")
+                    && !info.getThreadName().contains("producer")) {
+                total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return total;
+    }
+
     /** Records per second from the client's first RUNNING state until its committed offsets reach the end. */
-    private static double measure(LocalStack stack, Topology topology, Properties props, String raw, String group)
-            throws Exception {
+    private static Run measure(LocalStack stack, Topology topology, Properties props, String raw, String group,
+                               long stopAt) throws Exception {
         try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = admin(stack)) {
             streams.start();
             while (streams.state() != KafkaStreams.State.RUNNING) {
@@ -233,13 +490,18 @@ public final class ValidationBenchmark implements Benchmark {
                 Thread.sleep(20); // polling a state in a benchmark driver, not a test
             }
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
+            long threadStart = streamThreadCpuNanos(group);
+            Map<String, Long> threadsStart = cpuByThreadGroup();
+            Map<String, Long> nativeStart = nativeCpuByThreadGroup();
             Map<TopicPartition, Long> end = endOffsets(admin, raw);
             long total = end.values().stream().mapToLong(Long::longValue).sum();
             while (true) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                         .partitionsToOffsetAndMetadata().get();
                 boolean done = end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                        && committed.get(e.getKey()).offset() >= e.getValue());
+                        && committed.get(e.getKey()).offset() >= e.getValue())
+                        || committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum() >= stopAt;
                 if (done) {
                     break;
                 }
@@ -249,8 +511,24 @@ public final class ValidationBenchmark implements Benchmark {
                 Thread.sleep(50);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpu = (processCpuNanos() - cpuStart) / 1e3 / total;
+            double thread = (streamThreadCpuNanos(group) - threadStart) / 1e3 / total;
+            Map<String, Double> byThread = new HashMap<>();
+            double javaThreads = 0;
+            for (Map.Entry<String, Long> e : cpuByThreadGroup().entrySet()) {
+                double micros = (e.getValue() - threadsStart.getOrDefault(e.getKey(), 0L)) / 1e3 / total;
+                javaThreads += micros;
+                byThread.put(e.getKey(), micros);
+            }
+            double nativeThreads = 0;
+            for (Map.Entry<String, Long> e : nativeCpuByThreadGroup().entrySet()) {
+                double micros = (e.getValue() - nativeStart.getOrDefault(e.getKey(), 0L)) / 1e3 / total;
+                nativeThreads += micros;
+                byThread.put(e.getKey(), micros);
+            }
+            byThread.put("(other: threads that ended, other native threads)", cpu - javaThreads - nativeThreads);
             streams.close(Duration.ofSeconds(30));
-            return total / seconds;
+            return new Run(total / seconds, cpu, thread, byThread);
         }
     }
 
