@@ -275,7 +275,7 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
         if (!decides(variant)) {
             return;
         }
-        String key = version + "|" + variant.name();
+        String key = challengerKey(version, variant);
         byte[] stored = challengers.get(key);
         String serving = Optional.ofNullable(models.models().champion()).map(LoadedModel::version)
                 .orElse(outcomeChampion);
@@ -297,8 +297,9 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
             state = change.apply(state);
             Stage stage = variant == Variant.SHADOW ? Stage.SHADOW : Stage.CANARY;
             Optional<Decision> decision = decide(stage, state);
-            if (decision.isPresent()) {
-                emitDecision(version, stage, decision.get(), state, state.champion());
+            // decided only once the decision is sent: one not sent (the registry shows another stage) is taken
+            // again on the next record
+            if (decision.isPresent() && emitDecision(version, stage, decision.get(), state, state.champion())) {
                 state = state.decide();
             }
         }
@@ -306,6 +307,17 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
         if (stored == null || !java.util.Arrays.equals(stored, updated)) {
             challengers.put(key, updated);
         }
+    }
+
+    /**
+     * The store key of a challenger's test: one test per stay in a stage. A version put into the stage again (by a
+     * person, after a rollback, a retirement or a supersession) gets a test of its own: no evidence, looks or
+     * decision of its earlier stay carry over. The stay is named by the (signed) time the version entered its stage.
+     */
+    private String challengerKey(String version, Variant variant) {
+        return version + "|" + variant.name() + models.registered(version)
+                .map(v -> "|" + io.mlcycle.mlcore.registry.ChampionSelector.enteredCurrentStage(v).toEpochMilli())
+                .orElse("");
     }
 
     /** A decision on a challenger: its kind, the stage it leads to, and the evidence in words. */
@@ -347,8 +359,9 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
         return Optional.empty();
     }
 
-    private void emitDecision(String version, Stage stage, Decision decision, ChallengerState state,
-                              String champion) {
+    /** Sends the decision to {@code <p>.models.decisions}; false when the registry shows the version elsewhere. */
+    private boolean emitDecision(String version, Stage stage, Decision decision, ChallengerState state,
+                                 String champion) {
         long now = context.currentStreamTimeMs();
         Instant at = Instant.ofEpochMilli(now);
         String words = String.format(Locale.ROOT, decision.words(), version, champion == null ? "(none)" : champion);
@@ -356,7 +369,7 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
         if (registered.isEmpty() || registered.get().getStage() != stage) {
             LOG.warn("{} is no longer {} in the registry ({}); decision not sent: {}", version, stage,
                     registered.map(v -> v.getStage().name()).orElse("unknown"), words);
-            return;
+            return false;
         }
         SequentialPairedTest test = state.test();
         Map<String, Double> statistics = new LinkedHashMap<>();
@@ -397,6 +410,7 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
             context.forward(new Record<String, Object>(Records.alertKey(alert), alert, now),
                     ServingTopology.ALERTS_SINK);
         }
+        return true;
     }
 
     private static double square(double x) {

@@ -241,6 +241,36 @@ class OnlineMonitorTest {
     }
 
     @Test
+    void aVersionRolledBackAndStagedAgainAgainstTheSameChampionGetsATestOfItsOwn() {
+        ModelVersion champion = version(1, Stage.CHAMPION, 4.0, Map.of());
+        ModelVersion canary = version(2, Stage.CANARY, -4.0, Map.of());
+        start(champion, canary);
+        traffic("a", 200);
+        StageDecision rollback = decisions.readValuesToList().stream().filter(d -> d.getModelVersion()
+                .equals("credit-v2")).findFirst().orElseThrow();
+        assertThat(rollback.getDecision()).isEqualTo(DecisionKind.ROLLBACK);
+
+        // The orchestrator applies the rollback; later a person stages credit-v2 again, the champion unchanged.
+        var signing = io.mlcycle.mlcore.registry.ModelSigning.development();
+        ModelVersion rejected = io.mlcycle.mlcore.registry.StageTransitions.transition(canary, Stage.REJECTED,
+                streamTime, "serving-feedback", "rolled back on online evidence");
+        watcher.apply(List.of(signing.sign(rejected)));
+        ModelVersion again = io.mlcycle.mlcore.registry.StageTransitions.transition(rejected, Stage.CANARY,
+                streamTime.plusSeconds(1), "alice", "put into CANARY by alice: try again");
+        watcher.apply(List.of(signing.sign(again)));
+        assertThat(watcher.models().canary().version()).isEqualTo("credit-v2");
+
+        traffic("b", 200);
+
+        assertThat(decisions.readValuesToList()).as("the earlier stay's decided test does not silence the new one")
+                .filteredOn(d -> d.getModelVersion().equals("credit-v2")).singleElement().satisfies(d -> {
+                    assertThat(d.getDecision()).isEqualTo(DecisionKind.ROLLBACK);
+                    assertThat(d.getStatistics().get("paired_outcomes")).as("fresh evidence only")
+                            .isLessThanOrEqualTo(200.0);
+                });
+    }
+
+    @Test
     void aStoredChallengerStateWithoutItsChampionIsStillReadAndTheNewFormRoundTrips() {
         ChallengerState state = ChallengerState.start("credit-v1", 0.01).paired(-0.2).predicted(5).decide();
         assertThat(ChallengerState.fromBytes(state.toBytes())).isEqualTo(state);

@@ -9,6 +9,7 @@ import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.StageTransition;
 import io.mlcycle.avro.TrainingRun;
 import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.mlcore.registry.ChampionSelector;
 import io.mlcycle.mlcore.spec.CanarySpec;
 import io.mlcycle.platform.http.AdminTokens;
 import io.mlcycle.platform.http.HttpProblem;
@@ -176,9 +177,9 @@ final class OrchestratorHttp {
     }
 
     /**
-     * {@code POST /v1/pipelines/{p}/models/{version}/stage} {"stage": "CANARY" or "SHADOW", "reason": "..."} with an
-     * admin token: the version becomes a challenger of the champion and online evidence decides it
-     * ({@link StagePlanner#challenge}).
+     * {@code POST /v1/pipelines/{p}/models/{version}/stage} {"stage": "CANARY", "SHADOW" or "RETIRED", "reason": "..."}
+     * with an admin token: the version becomes a challenger of the champion and online evidence decides it
+     * ({@link StagePlanner#challenge}), or a challenger is withdrawn ({@link StagePlanner#withdraw}).
      */
     Response stage(Request request) {
         requirePipeline(request);
@@ -187,13 +188,14 @@ final class OrchestratorHttp {
         JsonNode body = request.bodyAs(JsonNode.class);
         if (!body.isObject() || !body.path("stage").isTextual()) {
             throw HttpProblem.badRequest("invalid_request", "The body must be a JSON object like "
-                    + "{\"stage\": \"CANARY\", \"reason\": \"...\"}");
+                    + "{\"stage\": \"CANARY\", \"reason\": \"...\"} (CANARY, SHADOW or RETIRED)");
         }
         String requested = body.get("stage").asText().toUpperCase(java.util.Locale.ROOT);
         Stage stage = switch (requested) {
             case "CANARY" -> Stage.CANARY;
             case "SHADOW" -> Stage.SHADOW;
-            default -> throw HttpProblem.badRequest("invalid_stage", "stage must be CANARY or SHADOW, not '"
+            case "RETIRED" -> Stage.RETIRED;
+            default -> throw HttpProblem.badRequest("invalid_stage", "stage must be CANARY, SHADOW or RETIRED, not '"
                     + (requested.length() > 40 ? requested.substring(0, 40) + "..." : requested)
                     + "' (promote makes a champion)");
         };
@@ -203,8 +205,10 @@ final class OrchestratorHttp {
                 + "' has no model version '" + version + "'"));
         StagePlanner.RegistryUpdate update;
         try {
-            update = StagePlanner.challenge(model, stage, registry.selection(), registry.selection().refused()
-                    .stream().anyMatch(r -> r.version().equals(version)), policy, by, reason, Instant.now());
+            ChampionSelector.Selection selection = registry.selection();
+            update = stage == Stage.RETIRED ? StagePlanner.withdraw(model, by, reason, Instant.now())
+                    : StagePlanner.challenge(model, stage, selection, selection.refused().stream()
+                    .anyMatch(r -> r.version().equals(version)), policy, by, reason, Instant.now());
         } catch (IllegalArgumentException e) {
             throw HttpProblem.conflict("invalid_transition", e.getMessage());
         }

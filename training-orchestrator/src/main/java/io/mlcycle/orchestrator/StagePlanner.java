@@ -171,13 +171,36 @@ public final class StagePlanner {
             throw new IllegalArgumentException(version.getVersion() + " was refused by serving (MODEL_LOAD_FAILURE): "
                     + "it cannot serve");
         }
+        // ChampionSelector counts an earlier-numbered challenger only when it entered its stage after the champion
+        // took office: never at or before that instant, whatever the clock of the instance that crowned it said.
+        Instant at = max(now, ChampionSelector.enteredCurrentStage(champion).plusMillis(1));
         List<ModelVersion> writes = new ArrayList<>();
-        writes.add(transition(version, stage, now, by, "put into " + stage + " by " + by + ": " + reason
+        writes.add(transition(version, stage, at, by, "put into " + stage + " by " + by + ": " + reason
                 + "; online evidence against champion " + champion.getVersion() + " decides whether it moves on to "
                 + policy.nextStage(stage) + " or is rolled back"));
-        retireOtherChallengers(current, version.getVersion(), by, " (put into " + stage + " by " + by + ")", now,
+        retireOtherChallengers(current, version.getVersion(), by, " (put into " + stage + " by " + by + ")", at,
                 writes);
         return new RegistryUpdate(writes, Optional.empty());
+    }
+
+    /**
+     * A person withdraws a SHADOW or CANARY challenger before online evidence decided it: it is RETIRED, the champion
+     * keeps serving, and retrains held back while it was under test may run again.
+     *
+     * @throws IllegalArgumentException when the version is not a SHADOW or CANARY challenger
+     */
+    public static RegistryUpdate withdraw(ModelVersion version, String by, String reason, Instant now) {
+        if (version.getStage() != Stage.SHADOW && version.getStage() != Stage.CANARY) {
+            throw new IllegalArgumentException(version.getVersion() + " is " + version.getStage()
+                    + ", not a SHADOW or CANARY challenger: only a challenger can be withdrawn (rollback retires the "
+                    + "champion)");
+        }
+        return new RegistryUpdate(List.of(transition(version, Stage.RETIRED, now, by, "withdrawn as "
+                + version.getStage() + " by " + by + ": " + reason)), Optional.empty());
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     /** Retires every SHADOW or CANARY challenger but {@code newcomer}: one online test runs at a time. */

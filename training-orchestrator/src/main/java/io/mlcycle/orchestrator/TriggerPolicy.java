@@ -224,7 +224,7 @@ public final class TriggerPolicy {
             default:
                 if (state.challengerUnderTest().isPresent()) {
                     // A new candidate would supersede the challenger before online evidence decided it; recurring
-                    // triggers come again, while drift, degradation and people may still pre-empt the test.
+                    // triggers come again (drift and degradation are deferred meanwhile; people may pre-empt it).
                     return new Decision(Action.SKIP, kind + " trigger skipped: challenger "
                             + state.challengerUnderTest().get() + " is under online test; recurring retrains wait "
                             + "for its decision");

@@ -247,6 +247,13 @@ class OrchestratorServiceIT {
                     stage -> stage.equals(Optional.of(Stage.CANARY)));
             assertThat(observer.latest("credit-v2").orElseThrow().getHistory()).last()
                     .satisfies(t -> assertThat(t.getReason()).startsWith("put into CANARY by alice: try it again"));
+            assertThat(post("/v1/pipelines/credit/models/credit-v1/stage", "{\"stage\":\"RETIRED\"}").statusCode())
+                    .as("the champion is not a challenger to withdraw").isEqualTo(409);
+            HttpResponse<String> withdrawn = post("/v1/pipelines/credit/models/credit-v2/stage",
+                    "{\"stage\":\"RETIRED\",\"reason\":\"no outcomes arrive\"}");
+            assertThat(withdrawn.statusCode()).as(withdrawn.body()).isEqualTo(200);
+            await().atMost(WAIT).until(() -> observer.latest("credit-v2").map(ModelVersion::getStage),
+                    stage -> stage.equals(Optional.of(Stage.RETIRED)));
 
             // 4. a restarted orchestrator replays the registry: numbering continues, old triggers are not re-run
             OrchestratorConfig config = service.config();

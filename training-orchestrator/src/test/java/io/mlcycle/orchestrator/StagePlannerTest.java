@@ -118,6 +118,20 @@ class StagePlannerTest {
         assertThat(last(update.versions().get(1)).getReason()).isEqualTo(
                 "superseded as CANARY by credit-v1 (put into CANARY by alice)");
 
+        ModelVersion crownedLater = StagePlanner.transition(v2, Stage.CHAMPION, NOW.plusSeconds(60), "clock ahead");
+        assertThat(last(StagePlanner.challenge(v1, Stage.CANARY, new ChampionSelector.Selection(
+                Optional.of(crownedLater), List.of(), List.of()), false, direct, "alice", "x", NOW).candidate())
+                .getAt()).as("staged after the champion took office, whatever this instance's clock says")
+                .isEqualTo(NOW.plusSeconds(60).plusMillis(1));
+
+        StagePlanner.RegistryUpdate withdrawn = StagePlanner.withdraw(v3, "alice", "no labels arrive", NOW);
+        assertThat(withdrawn.versions()).singleElement().satisfies(v -> {
+            assertThat(v.getStage()).isEqualTo(Stage.RETIRED);
+            assertThat(last(v).getReason()).isEqualTo("withdrawn as CANARY by alice: no labels arrive");
+        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.withdraw(v2, "alice", "x", NOW))
+                .hasMessageContaining("only a challenger can be withdrawn");
+
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.challenge(v2, Stage.CANARY, current,
                 false, direct, "alice", "x", NOW)).hasMessage("credit-v2 is the champion");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.challenge(v3, Stage.CANARY, current,

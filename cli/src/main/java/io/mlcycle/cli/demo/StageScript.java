@@ -143,7 +143,21 @@ public final class StageScript {
                 }
             }
             case AWAIT_ROLLBACK -> {
-                if (snapshot.models().values().stream().anyMatch(StageScript::rolledBackOnline)) {
+                // the version the retrain on the corrupted outcomes produced, not any earlier rollback
+                String corruptedVersion = snapshot.runs().values().stream()
+                        .filter(run -> retrainTrigger.equals(run.getTriggerId()) && run.getModelVersion() != null)
+                        .map(TrainingRun::getModelVersion).reduce((first, second) -> second).orElse(null);
+                ModelVersion candidate = corruptedVersion == null ? null : snapshot.models().get(corruptedVersion);
+                if (candidate != null && rolledBackOnline(candidate)) {
+                    act = Act.DONE;
+                } else if (candidate != null && (candidate.getStage() == Stage.REJECTED
+                        || candidate.getStage() == Stage.RETIRED || candidate.getStage() == Stage.CHAMPION)) {
+                    timeline.print("scenario", "%s, trained on the corrupted outcomes, ended %s without a rollback "
+                            + "on online evidence", corruptedVersion, candidate.getStage());
+                    act = Act.DONE;
+                } else if (candidate == null && snapshot.runs().values().stream().anyMatch(run ->
+                        retrainTrigger.equals(run.getTriggerId()) && finished(run.getStatus()))) {
+                    timeline.print("scenario", "the retrain on the corrupted outcomes registered no version");
                     act = Act.DONE;
                 }
             }
@@ -156,6 +170,10 @@ public final class StageScript {
         if (act == Act.CORRUPTING) {
             timeline.print("scenario", "the loan book is fixed: outcomes are right again");
         }
+    }
+
+    private static boolean finished(RunStatus status) {
+        return status == RunStatus.FAILED || status == RunStatus.SKIPPED;
     }
 
     /** Whether the run of {@code triggerId} has read its dataset (it is past BUILDING_DATASET). */

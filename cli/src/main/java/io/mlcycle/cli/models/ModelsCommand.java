@@ -223,8 +223,8 @@ public final class ModelsCommand implements Callable<Integer> {
 
     /** {@code mlcycle models stage V --stage canary}: a challenger of the champion, decided by online evidence. */
     @Command(name = "stage", mixinStandardHelpOptions = true,
-            description = "Put a version into CANARY or SHADOW: serving's sequential test then promotes or rolls it "
-                    + "back on online evidence.")
+            description = "Put a version into CANARY or SHADOW (serving's sequential test then promotes or rolls it "
+                    + "back on online evidence), or withdraw a challenger (RETIRED).")
     static final class Stage implements Callable<Integer> {
         @Mixin
         Target target;
@@ -232,7 +232,7 @@ public final class ModelsCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "VERSION")
         String version;
 
-        @Option(names = "--stage", required = true, description = "canary or shadow")
+        @Option(names = "--stage", required = true, description = "canary, shadow or retired")
         String stage;
 
         @Option(names = "--reason", defaultValue = "put into a stage by hand",

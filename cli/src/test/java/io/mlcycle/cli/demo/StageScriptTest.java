@@ -100,10 +100,15 @@ class StageScriptTest {
         assertThat(lines).anyMatch(line -> line.equals("scenario the loan book is fixed: outcomes are right again"));
 
         // planned applications sent, the corrupted canary not yet rolled back: traffic goes on
+        observations.run(TrainingRun.newBuilder(run("t-7", RunStatus.PROMOTED)).setModelVersion("credit-v4").build());
+        observations.model(version(4, Stage.CANARY, transition(null, Stage.CANARY, "all promotion gates passed")));
         assertThat(script.moreTraffic(true)).isTrue();
         assertThat(lines).anyMatch(line -> line.startsWith("scenario planned applications sent; traffic goes on"));
         observations.model(version(3, Stage.REJECTED, transition(Stage.CANARY, Stage.REJECTED,
                 "significantly worse [decision d-2 by serving-0, applied]")));
+        assertThat(script.moreTraffic(true)).as("another version's rollback does not end the act").isTrue();
+        observations.model(version(4, Stage.REJECTED, transition(Stage.CANARY, Stage.REJECTED,
+                "significantly worse [decision d-3 by serving-0, applied]")));
         assertThat(script.moreTraffic(true)).isFalse();
         assertThat(script.moreTraffic(false)).as("finished for good").isFalse();
         assertThat(posted).hasSize(1);

@@ -98,7 +98,7 @@ public final class ChampionSelector {
     }
 
     /** When the version entered the stage it is in: its last transition there (signed), else its update time. */
-    static Instant enteredCurrentStage(ModelVersion version) {
+    public static Instant enteredCurrentStage(ModelVersion version) {
         List<io.mlcycle.avro.StageTransition> history = version.getHistory();
         for (int i = history.size() - 1; i >= 0; i--) {
             if (history.get(i).getToStage() == version.getStage()) {
