@@ -18,7 +18,7 @@ record ChallengerState(String champion, SequentialPairedTest test, long predicti
                        long lastAnchorMs, boolean decided) {
 
     /** Size of the stored form before the champion was recorded (test, three longs, the decided flag). */
-    private static final int LEGACY_SIZE = 64 + 8 * 3 + 1;
+    private static final int LEGACY_SIZE = SequentialPairedTest.BYTES + 8 * 3 + 1;
 
     static ChallengerState start(String champion, double margin) {
         return new ChallengerState(champion, SequentialPairedTest.start(margin), 0, Long.MAX_VALUE, Long.MIN_VALUE,
@@ -65,7 +65,7 @@ record ChallengerState(String champion, SequentialPairedTest test, long predicti
     /** Reads {@link #toBytes()}, and the earlier form without the champion (then {@link #champion()} is null). */
     static ChallengerState fromBytes(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        byte[] t = new byte[64];
+        byte[] t = new byte[SequentialPairedTest.BYTES];
         b.get(t);
         SequentialPairedTest test = SequentialPairedTest.fromBytes(t);
         long predictions = b.getLong();

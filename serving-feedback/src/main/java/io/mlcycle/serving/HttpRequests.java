@@ -65,13 +65,7 @@ final class HttpRequests {
             throw HttpProblem.badRequest("invalid_body", "Expected a JSON object, a JSON array of objects, or {\""
                     + batchField + "\": [...]}, but got " + root.getNodeType().toString().toLowerCase(Locale.ROOT));
         }
-        if (items.isEmpty()) {
-            throw HttpProblem.badRequest("empty_batch", "The batch holds no records");
-        }
-        if (items.size() > maxRecords) {
-            throw new HttpProblem(413, "too_many_records", "The batch holds " + items.size()
-                    + " records; at most " + maxRecords + " are accepted per request");
-        }
+        checkCount(items.size(), maxRecords);
         return new Body(items, batch);
     }
 
@@ -143,14 +137,19 @@ final class HttpRequests {
         } catch (IOException e) {
             throw HttpProblem.badRequest("invalid_json", "The request body cannot be read: " + e.getMessage());
         }
-        if (spans.isEmpty()) {
+        checkCount(spans.size(), maxRecords);
+        return new Spans(spans, batch);
+    }
+
+    /** The one rule on a request's record count, whichever way its body was read: 400 when none, 413 beyond max. */
+    private static void checkCount(int records, int maxRecords) {
+        if (records == 0) {
             throw HttpProblem.badRequest("empty_batch", "The batch holds no records");
         }
-        if (spans.size() > maxRecords) {
-            throw new HttpProblem(413, "too_many_records", "The batch holds " + spans.size()
+        if (records > maxRecords) {
+            throw new HttpProblem(413, "too_many_records", "The batch holds " + records
                     + " records; at most " + maxRecords + " are accepted per request");
         }
-        return new Spans(spans, batch);
     }
 
     /** Reads past the value whose first token is current, checking its syntax, and gives its place in the body. */

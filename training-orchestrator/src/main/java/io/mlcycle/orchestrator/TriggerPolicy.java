@@ -2,6 +2,7 @@ package io.mlcycle.orchestrator;
 
 import io.mlcycle.avro.TriggerReason;
 import io.mlcycle.mlcore.spec.PipelineSpec;
+import io.mlcycle.schemas.TriggerEvidence;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -25,7 +26,7 @@ import java.util.OptionalLong;
  *       trigger is deferred, or during the cooldown after the last run ended, they are {@link Action#DEFER deferred}
  *       and start once the run has ended and the cooldown is over. The coordinator keeps at most one deferred
  *       trigger: a newer one replaces (supersedes) the older one, since one run trains on all data anyway.</li>
- *   <li>A DRIFT or DEGRADATION trigger whose evidence names a {@value #CHAMPION_VERSION} that is no longer the
+ *   <li>A DRIFT or DEGRADATION trigger whose evidence names a {@value TriggerEvidence#CHAMPION_VERSION} that is no longer the
  *       current champion is skipped, when it arrives and again when a deferred one is about to start: a newer
  *       version, trained on newer data, was promoted since the evidence, and validation re-checks against it.
  *       Triggers without that evidence are not affected.</li>
@@ -37,9 +38,6 @@ import java.util.OptionalLong;
  * </ul>
  */
 public final class TriggerPolicy {
-
-    /** Evidence key naming the champion version the evidence (e.g. drift) was measured against. */
-    public static final String CHAMPION_VERSION = io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION;
 
     /** What to do with a trigger record. */
     public enum Action {
@@ -245,7 +243,7 @@ public final class TriggerPolicy {
     }
 
     private Decision withEvidence(TriggerReason kind, Map<String, String> evidence, State state, Instant now) {
-        String measuredAgainst = evidence.get(CHAMPION_VERSION);
+        String measuredAgainst = evidence.get(TriggerEvidence.CHAMPION_VERSION);
         if (measuredAgainst != null && !state.champion().equals(Optional.of(measuredAgainst))) {
             return new Decision(Action.SKIP, "superseded: champion changed from " + measuredAgainst + " to "
                     + state.champion().orElse("none") + " since the evidence; "

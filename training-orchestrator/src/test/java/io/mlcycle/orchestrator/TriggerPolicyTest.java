@@ -83,13 +83,13 @@ class TriggerPolicyTest {
         }
         assertThat(policy.decide(TriggerReason.MANUAL, testing, NOW).action()).isEqualTo(Action.RUN);
         for (TriggerReason reason : new TriggerReason[] {TriggerReason.DRIFT, TriggerReason.DEGRADATION}) {
-            Decision decision = policy.decide(reason, Map.of(TriggerPolicy.CHAMPION_VERSION, "credit-v3"), testing,
+            Decision decision = policy.decide(reason, Map.of(io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION, "credit-v3"), testing,
                     NOW);
             assertThat(decision.action()).isEqualTo(Action.DEFER);
             assertThat(decision.reason()).startsWith(reason + " trigger deferred: challenger credit-v4 is under "
                     + "online test");
         }
-        assertThat(policy.decide(TriggerReason.DRIFT, Map.of(TriggerPolicy.CHAMPION_VERSION, "credit-v2"), testing,
+        assertThat(policy.decide(TriggerReason.DRIFT, Map.of(io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION, "credit-v2"), testing,
                 NOW).action()).as("evidence against a former champion is stale first").isEqualTo(Action.SKIP);
         State decided = new State(V3, true, false, 0, Optional.of(NOW.minusSeconds(60)), true, false, false);
         assertThat(policy.volumeDue(decided, 500, NOW)).hasValue(500);

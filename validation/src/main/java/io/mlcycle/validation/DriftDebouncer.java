@@ -27,7 +27,6 @@ final class DriftDebouncer extends ContextualProcessor<String, Alert, String, Va
 
     static final String STORE = "drift-debounce";
     /** Evidence key naming the champion version whose reference profile the window was compared with. */
-    static final String CHAMPION_VERSION = io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION;
     static final String REQUESTED_BY = "validation";
 
     private static final String LAST_TRIGGERED = "last_triggered_champion_version";
@@ -52,7 +51,7 @@ final class DriftDebouncer extends ContextualProcessor<String, Alert, String, Va
         if (finding == null) {
             return;
         }
-        String championVersion = finding.getEvidence().get(CHAMPION_VERSION);
+        String championVersion = finding.getEvidence().get(io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION);
         // Drift of the incoming data and skew of what serving scored are debounced apart: one of each per champion.
         String key = finding.getType() == AlertType.DRIFT ? LAST_TRIGGERED : LAST_TRIGGERED + ":" + finding.getType();
         if (championVersion != null && championVersion.equals(store.get(key))) {

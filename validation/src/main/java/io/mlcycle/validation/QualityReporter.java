@@ -277,7 +277,7 @@ final class QualityReporter {
         evidence.put("window_records", Long.toString(window.records()));
         evidence.put("drifted_features", features);
         evidence.put("drifted_statistics", statistics);
-        evidence.put(DriftDebouncer.CHAMPION_VERSION, champion.getVersion());
+        evidence.put(io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION, champion.getVersion());
         String what = type == AlertType.SKEW
                 ? "Training/serving skew: feature " + worst.feature() + " as serving scored it differs from"
                 : "Feature " + worst.feature() + " drifted from";

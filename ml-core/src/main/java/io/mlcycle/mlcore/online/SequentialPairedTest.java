@@ -30,6 +30,9 @@ import java.nio.ByteBuffer;
 public record SequentialPairedTest(long n, double sum, double sumSquares, double logWealthWorse,
                                    double logWealthNoWorse, double maxLogWorse, double maxLogNoWorse, double margin) {
 
+    /** Size of {@link #toBytes()}: eight 8-byte values. */
+    public static final int BYTES = 8 * 8;
+
     /** Largest fraction of wealth bet at once: keeps every factor at least 0.5, so one outcome never ruins a test. */
     static final double MAX_BET = 0.5;
     /** Pseudo-observations of the bet's plug-in estimate, so the first bets are small. */
@@ -92,7 +95,7 @@ public record SequentialPairedTest(long n, double sum, double sumSquares, double
     }
 
     public byte[] toBytes() {
-        return ByteBuffer.allocate(8 * 8).putLong(n).putDouble(sum).putDouble(sumSquares).putDouble(logWealthWorse)
+        return ByteBuffer.allocate(BYTES).putLong(n).putDouble(sum).putDouble(sumSquares).putDouble(logWealthWorse)
                 .putDouble(logWealthNoWorse).putDouble(maxLogWorse).putDouble(maxLogNoWorse).putDouble(margin)
                 .array();
     }
