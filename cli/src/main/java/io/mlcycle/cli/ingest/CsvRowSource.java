@@ -167,7 +167,7 @@ final class CsvRowSource implements RowSource {
     /** The values of one complete record, or null when it is not valid CSV. */
     private List<String> split(String record) {
         if (record.indexOf(quote) < 0) {
-            List<String> values = new ArrayList<>();
+            List<String> values = new ArrayList<>(columns == null ? 16 : columns.size());
             int start = 0;
             for (int i = 0; i < record.length(); i++) {
                 if (record.charAt(i) == delimiter) {

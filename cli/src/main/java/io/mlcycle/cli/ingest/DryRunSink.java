@@ -22,6 +22,18 @@ final class DryRunSink implements ImportSink {
         // nothing is written in a dry run
     }
 
+    private long durable;
+
+    @Override
+    public void markCheckpoint(long row) {
+        durable = row;
+    }
+
+    @Override
+    public long durableRow() {
+        return durable;
+    }
+
     @Override
     public void flush() {
         // nothing to wait for

@@ -22,7 +22,7 @@ import java.util.Set;
  * Turns the rows of one file into the pipeline's records: maps columns to fields, fills in the key and event time
  * when the file has no such column, converts with the spec's normalisation, and hands each row to a sink as accepted
  * (with its outcome when the row carries a label) or rejected with its reasons. Single-threaded; the sink's producer
- * sends in the background.
+ * sends in the background, and a checkpoint is reported once the sink has every record up to it acknowledged.
  */
 final class FileImporter {
 
@@ -96,6 +96,7 @@ final class FileImporter {
         JsonRecordConverter.Columns plan = perRow || !settings.mapping().isEmpty() ? null
                 : converter.columns(columns, generateKey ? keyField : null, generateTime ? timeField : null);
         long sinceCheckpoint = 0;
+        long lastCheckpoint = 0;
         SourceRow row;
         long lastRow = 0;
         while ((row = source.next()) != null) {
@@ -142,12 +143,18 @@ final class FileImporter {
                 }
             }
             if (++sinceCheckpoint >= settings.checkpointEvery()) {
-                sink.flush();
-                progress.checkpoint(row.number());
+                // Marked, not waited for: reading goes on while Kafka acknowledges, and the checkpoint is written
+                // once it has (below), so --resume never skips a row that was not written.
+                sink.markCheckpoint(row.number());
                 sinceCheckpoint = 0;
             }
             if ((report.rowsRead & 1023) == 0) {
                 progress.rowsDone(row.number(), source.bytesRead());
+                long durable = sink.durableRow();
+                if (durable > lastCheckpoint) {
+                    progress.checkpoint(durable);
+                    lastCheckpoint = durable;
+                }
             }
         }
         sink.flush();

@@ -28,6 +28,18 @@ interface ImportSink extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Marks a checkpoint without waiting: every row up to {@code row} has been handed to this sink. Once all of their
+     * records are acknowledged, {@link #durableRow()} reaches {@code row}.
+     */
+    void markCheckpoint(long row);
+
+    /**
+     * The last marked checkpoint whose rows' records, and every earlier checkpoint's, are all acknowledged (0 before
+     * any); throws when a write failed, and never passes the checkpoint before the failure.
+     */
+    long durableRow();
+
     /** Waits until everything sent so far is acknowledged; throws when anything failed. */
     void flush();
 

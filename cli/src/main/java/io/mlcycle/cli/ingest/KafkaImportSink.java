@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.Callback;
@@ -21,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -51,11 +55,30 @@ final class KafkaImportSink implements ImportSink {
     // The outcome of a row follows its record at once and has the same key bytes (String keys serialise alike).
     private String lastKeyId;
     private byte[] lastKey;
-    private final Callback onAck = (metadata, exception) -> {
-        if (exception != null) {
-            failure.compareAndSet(null, exception);
+    /** The sends since the last checkpoint mark; only the sending thread touches this field. */
+    private Epoch open = new Epoch();
+    /** Marked checkpoints in order, oldest first, until {@link #durableRow()} sees them acknowledged. */
+    private final Queue<Epoch> sealed = new ConcurrentLinkedQueue<>();
+    private volatile long durable;
+
+    /**
+     * The sends between two checkpoint marks, and the callback of each of them: acknowledgements arrive out of order
+     * across partitions, so a checkpoint is durable only when its epoch and every earlier one have none pending.
+     */
+    private final class Epoch implements Callback {
+        final AtomicLong pending = new AtomicLong();
+        volatile boolean failed;
+        long row;
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (exception != null) {
+                failure.compareAndSet(null, exception);
+                failed = true;
+            }
+            pending.decrementAndGet();
         }
-    };
+    }
 
     KafkaImportSink(PipelineSpec spec, PipelineSerdes serdes, Producer<byte[], byte[]> producer) {
         this(spec, serdes, producer, true);
@@ -170,7 +193,40 @@ final class KafkaImportSink implements ImportSink {
     /** Sends a serialised record (asynchronously); throws when an earlier send failed. */
     void send(ProducerRecord<byte[], byte[]> record) {
         throwIfFailed();
-        producer.send(record, onAck);
+        Epoch epoch = open;
+        epoch.pending.incrementAndGet();
+        try {
+            producer.send(record, epoch);
+        } catch (RuntimeException e) {
+            // Thrown, not reported to the callback: the record was never taken.
+            epoch.pending.decrementAndGet();
+            epoch.failed = true;
+            throw e;
+        }
+    }
+
+    /** Seals the sends so far as the checkpoint of {@code row}; call from the thread that sends. */
+    @Override
+    public void markCheckpoint(long row) {
+        Epoch epoch = open;
+        epoch.row = row;
+        open = new Epoch();
+        sealed.add(epoch);
+    }
+
+    /** Call from one thread at a time (the importer's). */
+    @Override
+    public long durableRow() {
+        Epoch head;
+        while ((head = sealed.peek()) != null && head.pending.get() == 0) {
+            if (head.failed) {
+                break;
+            }
+            durable = head.row;
+            sealed.poll();
+        }
+        throwIfFailed();
+        return durable;
     }
 
     @Override

@@ -22,7 +22,10 @@ import org.apache.avro.generic.GenericRecord;
  */
 final class PipelinedSink implements ImportSink {
 
-    private static final int BATCH = 2048;
+    // At most BATCH x (QUEUED + 2) records wait between the threads: enough to keep the producer thread busy, and
+    // few, because records still waiting at a young collection survive it and are copied.
+    private static final int BATCH = 512;
+    private static final int QUEUED = 8;
     private static final List<Runnable> STOP = List.of();
 
     /** A row the serializer refused after the importer had counted it accepted. */
@@ -32,7 +35,7 @@ final class PipelinedSink implements ImportSink {
     private final ImportSink delegate;
     /** The delegate when it can serialise on the caller's thread and send on the worker; else null. */
     private final KafkaImportSink staged;
-    private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(16);
+    private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(QUEUED);
     private final Thread worker;
     private final List<LateRejection> late = new ArrayList<>();
     private final Set<String> refused = new HashSet<>();
@@ -160,6 +163,18 @@ final class PipelinedSink implements ImportSink {
             return;
         }
         add(() -> delegate.quarantined(eventId, originalText, reasons));
+    }
+
+    /** Hands the mark over after the rows' sends, so the delegate seals it once they are sent. */
+    @Override
+    public void markCheckpoint(long row) {
+        add(() -> delegate.markCheckpoint(row));
+    }
+
+    @Override
+    public long durableRow() {
+        throwIfFailed();
+        return delegate.durableRow();
     }
 
     /** Waits until the worker has sent everything handed over, then until Kafka acknowledged it. */

@@ -77,6 +77,18 @@ class FileImporterTest {
             quarantinedReasons.add(reasons);
         }
 
+        long durable;
+
+        @Override
+        public void markCheckpoint(long row) {
+            durable = row;
+        }
+
+        @Override
+        public long durableRow() {
+            return durable;
+        }
+
         @Override
         public void flush() {
         }

@@ -1,22 +1,29 @@
 package io.mlcycle.cli.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.registry.InMemorySchemaRegistryClient;
 import io.mlcycle.platform.serde.AvroSerdeConfig;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
  * The import's Kafka sink behind the pipelined sink (serialising on the reading thread, sending on the producer
- * thread) must hand the producer exactly what the sink alone does: the same records, bytes, keys, timestamps, in order.
+ * thread) must hand the producer exactly what the sink alone does: the same records, bytes, keys, timestamps, in order;
+ * and a checkpoint becomes durable only when every send before its mark is acknowledged.
  */
 class KafkaImportSinkTest {
 
@@ -39,6 +46,78 @@ class KafkaImportSinkTest {
         }
         assertThat(direct).extracting(ProducerRecord::topic).containsOnly(serdes.topicName(
                 io.mlcycle.schemas.Topics.DATA_RAW), serdes.topicName(io.mlcycle.schemas.Topics.FEEDBACK));
+    }
+
+    /** Keeps each send's callback, to acknowledge sends in any order (partitions answer independently). */
+    private static final class CallbackKeepingProducer extends MockProducer<byte[], byte[]> {
+        final List<Callback> callbacks = new ArrayList<>();
+
+        CallbackKeepingProducer() {
+            super(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        }
+
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+            callbacks.add(callback);
+            return new CompletableFuture<>();
+        }
+
+        void ack(int send) {
+            callbacks.get(send).onCompletion(null, null);
+        }
+    }
+
+    private static KafkaImportSink sink(CallbackKeepingProducer producer) {
+        PipelineSpec spec;
+        try {
+            spec = FileImporterTest.gmsc();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        PipelineSerdes serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
+                spec.pipeline(), spec.dataSchema());
+        return new KafkaImportSink(spec, serdes, producer, false);
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(int n) {
+        return new ProducerRecord<>("t", new byte[] {(byte) n}, new byte[] {(byte) n});
+    }
+
+    @Test
+    void aCheckpointIsDurableOnlyWhenItsSendsAndAllEarlierOnesAreAcknowledgedInAnyOrder() {
+        CallbackKeepingProducer producer = new CallbackKeepingProducer();
+        KafkaImportSink sink = sink(producer);
+        sink.send(record(0));
+        sink.send(record(1));
+        sink.send(record(2));
+        sink.markCheckpoint(10);
+        sink.send(record(3));
+        sink.markCheckpoint(20);
+        sink.send(record(4)); // after the last mark: belongs to no checkpoint yet
+        assertThat(sink.durableRow()).isZero();
+        producer.ack(3);
+        producer.ack(2);
+        producer.ack(0);
+        assertThat(sink.durableRow()).as("send 1 of checkpoint 10 is pending").isZero();
+        producer.ack(1);
+        assertThat(sink.durableRow()).isEqualTo(20);
+        producer.ack(4);
+        assertThat(sink.durableRow()).isEqualTo(20);
+    }
+
+    @Test
+    void aFailedSendStopsCheckpointsBeforeIt() {
+        CallbackKeepingProducer producer = new CallbackKeepingProducer();
+        KafkaImportSink sink = sink(producer);
+        sink.send(record(0));
+        sink.markCheckpoint(10);
+        sink.send(record(1));
+        sink.markCheckpoint(20);
+        producer.ack(0);
+        assertThat(sink.durableRow()).isEqualTo(10);
+        producer.callbacks.get(1).onCompletion(null, new org.apache.kafka.common.errors.RecordTooLargeException("big"));
+        assertThatThrownBy(sink::durableRow).isInstanceOf(KafkaImportSink.ImportFailedException.class)
+                .hasMessageContaining("big");
     }
 
     private static List<ProducerRecord<byte[], byte[]>> run(PipelineSpec spec, PipelineSerdes serdes, boolean pipelined)

@@ -65,6 +65,14 @@ public final class JsonRecordConverter {
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
+    /** 2^53: every whole number below it is an exact double. */
+    private static final long EXACT_DOUBLE_INTEGER_LIMIT = 1L << 53;
+    /** 10^0 to 10^22, the powers of ten that are exact doubles. */
+    private static final double[] EXACT_POWERS_OF_TEN = {
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    };
+
     /** Longest JSON number text taken by the streaming fast path for doubles (no exponent, so always finite). */
     private static final int FAST_DOUBLE_MAX_LENGTH = 30;
 
@@ -302,13 +310,13 @@ public final class JsonRecordConverter {
             GenericData.Record record = new GenericData.Record(schema);
             for (int i = 0; i < slots.length; i++) {
                 int column = source[i];
-                JsonNode value = switch (column) {
+                Object converted = switch (column) {
                     case -1 -> null;
-                    case -2 -> key == null ? null : TextNode.valueOf(key);
-                    case -3 -> time == null ? null : LongNode.valueOf(time);
-                    default -> TextNode.valueOf(values[column]);
+                    case -2 -> key == null ? null : convertValue(slots[i], TextNode.valueOf(key), violations);
+                    case -3 -> time == null ? null : convertValue(slots[i], LongNode.valueOf(time), violations);
+                    default -> convertText(slots[i], values[column], violations);
                 };
-                record.put(slots[i].position(), convertValue(slots[i], value, violations));
+                record.put(slots[i].position(), converted);
             }
             return new Conversion(record, violations);
         }
@@ -525,6 +533,28 @@ public final class JsonRecordConverter {
         };
     }
 
+    /**
+     * {@link #convertValue} of a text value, without wrapping it in a JSON node first (the rows of a file are all
+     * text): the same checks in the same order, and the same result.
+     */
+    private Object convertText(Slot slot, String text, List<Violation> violations) {
+        if (text == null) {
+            return null;
+        }
+        Set<String> markers = slot.rules().missingMarkers();
+        if (!markers.isEmpty() && markers.contains(text.trim())) {
+            listener.applied(slot.name(), NormalizationRule.MISSING_MARKER);
+            return null;
+        }
+        if (fastPaths && slot.plainText()) {
+            Object fast = plainNumberText(slot.field().type(), text);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        return convertValue(slot, TextNode.valueOf(text), violations);
+    }
+
     private String text(String name, String value, FieldNormalization n) {
         String result = value;
         if (n.trim()) {
@@ -709,10 +739,12 @@ public final class JsonRecordConverter {
         int i = text.charAt(0) == '-' ? 1 : 0;
         int digits = 0;
         int dot = -1;
+        long mantissa = 0;
         for (int k = i; k < n; k++) {
             char c = text.charAt(k);
             if (c >= '0' && c <= '9') {
                 digits++;
+                mantissa = mantissa * 10 + (c - '0'); // overflows past 18 digits: then only used below if < 2^53
             } else if (c == '.' && dot < 0) {
                 dot = k;
             } else {
@@ -724,6 +756,13 @@ public final class JsonRecordConverter {
         }
         switch (type) {
             case DOUBLE:
+                int fractionDigits = dot < 0 ? 0 : n - dot - 1;
+                if (digits <= 18 && mantissa < EXACT_DOUBLE_INTEGER_LIMIT && fractionDigits < EXACT_POWERS_OF_TEN.length) {
+                    // Clinger's fast path: both operands are exact doubles, so one IEEE division is correctly
+                    // rounded, which is exactly Double.parseDouble's answer; a decimal has no negative zero.
+                    double magnitude = mantissa / EXACT_POWERS_OF_TEN[fractionDigits];
+                    return (i == 1 ? -magnitude : magnitude) + 0.0;
+                }
                 return Double.parseDouble(text) + 0.0;
             case INT:
                 return dot < 0 && digits <= 9 ? (Object) Integer.parseInt(text) : null;

@@ -60,6 +60,43 @@ class ColumnsConversionEquivalenceTest {
         }
     }
 
+    @Test
+    void decimalTextsGiveExactlyDoubleParseDoublesAnswerOnTheFastPath() throws Exception {
+        PipelineSpec spec = shop();
+        JsonRecordConverter fast = new JsonRecordConverter(spec, new NormalizationTally());
+        JsonRecordConverter general = JsonRecordConverter.withoutFastPaths(spec, new NormalizationTally());
+        JsonRecordConverter.Columns fastPlan = fast.columns(List.of("plain"), "id", "at");
+        JsonRecordConverter.Columns generalPlan = general.columns(List.of("plain"), "id", "at");
+        Random random = new Random(17);
+        List<String> texts = new ArrayList<>(List.of("0", "-0", "0.0", "-0.000", "9007199254740991",
+                "9007199254740992", "9007199254740993", "0.1", "0.7661266090", "123456789012345678",
+                "1234567890123456789", "0.0000000000000000000001", "0.00000000000000000000001", "1.7976931348623157",
+                "4.9", "2.2250738585072014", "8.5", "-3.75", "00012.500"));
+        for (int i = 0; i < 50_000; i++) {
+            StringBuilder text = new StringBuilder(random.nextInt(4) == 0 ? "-" : "");
+            int whole = 1 + random.nextInt(random.nextBoolean() ? 3 : 19);
+            for (int d = 0; d < whole; d++) {
+                text.append((char) ('0' + random.nextInt(10)));
+            }
+            if (random.nextInt(5) > 0) {
+                text.append('.');
+                int fraction = 1 + random.nextInt(random.nextBoolean() ? 6 : 24);
+                for (int d = 0; d < fraction; d++) {
+                    text.append((char) ('0' + random.nextInt(10)));
+                }
+            }
+            texts.add(text.toString());
+        }
+        for (String text : texts) {
+            // "-999" is one of the spec's missing markers.
+            Object expected = text.equals("-999") ? null : Double.parseDouble(text) + 0.0;
+            assertThat(fastPlan.convert(new String[]{text}, "k", 1L).record().get("plain")).as(text)
+                    .isEqualTo(expected);
+            assertThat(generalPlan.convert(new String[]{text}, "k", 1L).record().get("plain")).as(text)
+                    .isEqualTo(expected);
+        }
+    }
+
     private static String alias(PipelineSpec spec, String field) {
         return spec.field(field).map(f -> f.normalize().alias()).orElse(null);
     }

@@ -2,8 +2,11 @@ package io.mlcycle.platform.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.mlcycle.avro.Feedback;
 import java.io.ByteArrayOutputStream;
+import java.time.Instant;
 import java.util.Random;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
@@ -13,10 +16,11 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.util.Utf8;
 import org.junit.jupiter.api.Test;
 
-/** The flat writer must write exactly the bytes of Avro's generic writer, and leave every other case to it. */
+/** The flat writer must write exactly the bytes of Avro's generic or specific writer, and leave every other case to it. */
 class FlatRecordWriterTest {
 
     static final Schema FLAT = SchemaBuilder.record("Row").namespace("t").fields()
@@ -61,10 +65,59 @@ class FlatRecordWriterTest {
     }
 
     @Test
-    void onlyRecordsOfNullablePrimitivesAreFlat() {
-        assertThat(FlatRecordWriter.of(SchemaBuilder.record("R").fields().requiredLong("l").endRecord())).isNull();
+    void writesSpecificRecordsExactlyAsTheSpecificWriterDoes() throws Exception {
+        // Feedback: required strings (avro.java.string), a required timestamp-millis held as an Instant, an optional
+        // string.
+        FlatRecordWriter flat = FlatRecordWriter.of(Feedback.SCHEMA$, true);
+        assertThat(flat).isNotNull();
+        SpecificDatumWriter<Object> specific = new SpecificDatumWriter<>(Feedback.SCHEMA$);
+        Random random = new Random(5);
+        String[] texts = {"", "e-1", "\u00e9v\u00e9nement \ud83d\ude00", "x".repeat(200)};
+        Instant[] times = {Instant.EPOCH, Instant.ofEpochMilli(-5), Instant.ofEpochMilli(1_714_564_800_123L),
+            Instant.parse("2026-12-02T10:00:00.999999Z")};
+        for (int n = 0; n < 2_000; n++) {
+            Feedback feedback = new Feedback(texts[random.nextInt(texts.length)], texts[random.nextInt(texts.length)],
+                    times[random.nextInt(times.length)], random.nextBoolean() ? null : texts[random.nextInt(4)]);
+            assertThat(bytes(flat, feedback)).as(feedback.toString()).isEqualTo(bytes(specific, feedback));
+        }
+    }
+
+    @Test
+    void aMissingRequiredValueGoesToTheSpecificWriterWithItsError() {
+        FlatRecordWriter flat = FlatRecordWriter.of(Feedback.SCHEMA$, true);
+        Feedback feedback = new Feedback("e-1", null, Instant.EPOCH, null);
+        Class<? extends Throwable> expected = catchThrowable(() -> bytes(new SpecificDatumWriter<>(Feedback.SCHEMA$),
+                feedback)).getClass();
+        assertThatThrownBy(() -> bytes(flat, feedback)).isInstanceOf(expected);
+    }
+
+    @Test
+    void anInstantInAGenericRecordGoesToTheGenericWriterWithItsError() {
+        Schema schema = SchemaBuilder.record("R").fields().name("at")
+                .type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault()
+                .endRecord();
+        FlatRecordWriter flat = FlatRecordWriter.of(schema);
+        assertThat(flat).isNotNull();
+        GenericData.Record record = new GenericData.Record(schema);
+        record.put(0, Instant.EPOCH);
+        Class<? extends Throwable> expected = catchThrowable(() -> bytes(new GenericDatumWriter<>(schema), record))
+                .getClass();
+        assertThatThrownBy(() -> bytes(flat, record)).isInstanceOf(expected);
+        record.put(0, 7L);
+        assertThat(catchThrowable(() -> assertThat(bytes(flat, record))
+                .isEqualTo(bytes(new GenericDatumWriter<>(schema), record)))).isNull();
+    }
+
+    @Test
+    void onlyRecordsOfPrimitivesOrNullablePrimitivesAreFlat() {
+        assertThat(FlatRecordWriter.of(SchemaBuilder.record("R").fields().requiredLong("l").endRecord())).isNotNull();
         assertThat(FlatRecordWriter.of(SchemaBuilder.record("R").fields().name("a").type().optional().array()
                 .items().longType().endRecord())).isNull();
+        assertThat(FlatRecordWriter.of(SchemaBuilder.record("R").fields().name("u").type().unionOf().longType().and()
+                .nullType().endUnion().noDefault().endRecord())).isNull();
+        assertThat(FlatRecordWriter.of(SchemaBuilder.record("R").fields().name("d")
+                .type(LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT))).noDefault().endRecord()))
+                .isNull();
         assertThat(FlatRecordWriter.of(Schema.create(Schema.Type.STRING))).isNull();
     }
 
