@@ -1,6 +1,7 @@
 package io.mlcycle.bench.importer;
 
 import io.mlcycle.bench.Benchmark;
+import io.mlcycle.bench.ThreadCpu;
 import io.mlcycle.cli.ingest.FileImport;
 import io.mlcycle.localstack.LocalStack;
 import io.mlcycle.mlcore.spec.PipelineSpec;
@@ -44,7 +45,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * of its own, and the baseline sends exactly the records that import produces; round 0 is a discarded warm-up, the
  * order of the two sides alternates, and the verdict is the median of the per-round ratios (every round is printed).
  * Then the heap over a large generated import (default 1,000,000 rows made by repeating PATH's rows), sampled every
- * 50 ms.
+ * 50 ms. Each round also prints the CPU per row of each side by thread group ({@link ThreadCpu}).
  */
 public final class FileImportBenchmark implements Benchmark {
 
@@ -124,25 +125,35 @@ public final class FileImportBenchmark implements Benchmark {
                 double baselineCpu;
                 double importCpu;
                 FileImport.Result result;
+                Map<String, Double> baselineThreads;
+                Map<String, Double> importThreads;
                 if (r % 2 == 1) {
                     long cpu = processCpuNanos();
+                    Map<String, Long> threads = ThreadCpu.snapshot();
                     baselineSeconds = baseline(stack, records);
                     baselineCpu = (processCpuNanos() - cpu) / 1e9;
+                    baselineThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
                     records = null;
                     cpu = processCpuNanos();
+                    threads = ThreadCpu.snapshot();
                     long started = System.nanoTime();
                     result = importOnce(stack, spec, importTarget, roundFile);
                     importSeconds = (System.nanoTime() - started) / 1e9;
                     importCpu = (processCpuNanos() - cpu) / 1e9;
+                    importThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
                 } else {
                     long cpu = processCpuNanos();
+                    Map<String, Long> threads = ThreadCpu.snapshot();
                     long started = System.nanoTime();
                     result = importOnce(stack, spec, importTarget, roundFile);
                     importSeconds = (System.nanoTime() - started) / 1e9;
                     importCpu = (processCpuNanos() - cpu) / 1e9;
+                    importThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
                     cpu = processCpuNanos();
+                    threads = ThreadCpu.snapshot();
                     baselineSeconds = baseline(stack, records);
                     baselineCpu = (processCpuNanos() - cpu) / 1e9;
+                    baselineThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
                     records = null;
                 }
                 long rows = result.rowsRead();
@@ -155,6 +166,8 @@ public final class FileImportBenchmark implements Benchmark {
                         r, r == 0 ? " warm-up" : "", r % 2 == 1 ? "baseline" : "import", captured.size(),
                         baselineSeconds, baselineRate, baselineCpu, rows, result.accepted(), result.rejected(),
                         result.outcomes(), importSeconds, importRate, importCpu, ratio);
+                out.printf("    CPU µs per row by thread: baseline %s%n    import %s%n", ThreadCpu.describe(baselineThreads,
+                        8, baselineCpu * 1e6 / roundRows), ThreadCpu.describe(importThreads, 8, importCpu * 1e6 / roundRows));
                 if (r > 0) {
                     cpuRatios.add(baselineCpu / importCpu);
                 }

@@ -78,14 +78,6 @@ final class AvroWireCodec {
     }
 
     /**
-     * How the last value was written, matched by identity: a serializer mostly writes one record type to one topic,
-     * and comparing two schemas that are equal but not the same object walks them whole.
-     */
-    private record LastWrite(String topic, Schema schema, boolean specific, String subject, int id,
-                             DatumWriter<Object> writer) {
-    }
-
-    /**
      * A reusable, unsynchronised output buffer per thread: serialising many small records then costs one copy each
      * ({@link #toByteArray}) instead of a growing {@code ByteArrayOutputStream} and a new encoder per record.
      */
@@ -142,7 +134,6 @@ final class AvroWireCodec {
     private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
     private final Map<WriterKey, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
     private final Map<TopicSchema, Resolved> resolvedByTopicSchema = new ConcurrentHashMap<>();
-    private volatile LastWrite lastWrite;
     /** Keyed by the writer's schema id (Integer) or {@code "guid:<GUID>"}. */
     private final Map<Object, ReadPlan> readPlans = new ConcurrentHashMap<>();
     private final Map<String, TimedMetadata> latestBySubject = new ConcurrentHashMap<>();
@@ -188,8 +179,6 @@ final class AvroWireCodec {
         Schema writeSchema = schema;
         String subject;
         int id;
-        DatumWriter<Object> writer = null;
-        boolean raw = value instanceof byte[] || value instanceof ByteBuffer;
         if (config.useLatestVersion()) {
             subject = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
             SchemaMetadata latest = latestVersion(topic, subject);
@@ -199,26 +188,16 @@ final class AvroWireCodec {
             }
             id = latest.id();
         } else {
-            boolean specific = value instanceof SpecificRecord;
-            LastWrite last = lastWrite;
-            if (last != null && last.topic() == topic && last.schema() == schema && last.specific() == specific) {
-                subject = last.subject();
-                id = last.id();
-                writer = last.writer();
-            } else {
-                // Topic names and schemas are long-lived objects with cached hashes: one lookup per record.
-                TopicSchema key = new TopicSchema(topic, schema);
-                Resolved resolved = resolvedByTopicSchema.get(key);
-                if (resolved == null) {
-                    String name = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
-                    resolved = new Resolved(name, schemaId(topic, name, schema));
-                    resolvedByTopicSchema.putIfAbsent(key, resolved);
-                }
-                subject = resolved.subject();
-                id = resolved.id();
-                writer = raw ? null : writerOf(schema, value);
-                lastWrite = new LastWrite(topic, schema, specific, subject, id, writer);
+            // Topic names and schemas are long-lived objects with cached hashes: one lookup per record.
+            TopicSchema key = new TopicSchema(topic, schema);
+            Resolved resolved = resolvedByTopicSchema.get(key);
+            if (resolved == null) {
+                String name = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
+                resolved = new Resolved(name, schemaId(topic, name, schema));
+                resolvedByTopicSchema.putIfAbsent(key, resolved);
             }
+            subject = resolved.subject();
+            id = resolved.id();
         }
         Output out = OUTPUT.get();
         out.count = 0;
@@ -236,8 +215,7 @@ final class AvroWireCodec {
                 view.get(bytes);
                 out.write(bytes, 0, bytes.length);
             } else {
-                writeAvro(topic, subject, datum, writeSchema, writer != null ? writer : writerOf(writeSchema, datum),
-                        out);
+                writeAvro(topic, subject, datum, writeSchema, out);
             }
             return out.toByteArray();
         } finally {
@@ -245,13 +223,9 @@ final class AvroWireCodec {
         }
     }
 
-    private DatumWriter<Object> writerOf(Schema writeSchema, Object datum) {
-        return writers.computeIfAbsent(new WriterKey(writeSchema, datum instanceof SpecificRecord),
+    private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, java.io.OutputStream out) {
+        DatumWriter<Object> writer = writers.computeIfAbsent(new WriterKey(writeSchema, datum instanceof SpecificRecord),
                 key -> writerFor(key.schema(), key.specific()));
-    }
-
-    private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, DatumWriter<Object> writer,
-                           java.io.OutputStream out) {
         BinaryEncoder encoder;
         if (out instanceof Output reusable) {
             encoder = reusable.encoder = EncoderFactory.get().directBinaryEncoder(out, reusable.encoder);
@@ -334,7 +308,7 @@ final class AvroWireCodec {
             return value;
         }
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        writeAvro(topic, subject, value, own, writerOf(own, value), buffer);
+        writeAvro(topic, subject, value, own, buffer);
         try {
             return new GenericDatumReader<>(own, latest.schema())
                     .read(null, DecoderFactory.get().binaryDecoder(buffer.toByteArray(), null));
