@@ -89,6 +89,15 @@ final class CsvRowSource implements RowSource {
         }
         long number = ++rowNumber;
         long startLine = lineNumber;
+        if (first.indexOf(quote) < 0) {
+            // Most rows: one line without quotes, split in place (the general path below gives the same row).
+            String[] values = splitUnquoted(first);
+            if (values == null) {
+                return malformed(number, first, "line " + startLine + " has " + count(first) + " columns but the"
+                        + " header has " + columns.size());
+            }
+            return new SourceRow(number, null, values, first, List.of());
+        }
         StringBuilder text = new StringBuilder(first);
         List<String> continuation = new ArrayList<>();
         try {
@@ -162,6 +171,37 @@ final class CsvRowSource implements RowSource {
             }
         }
         return (count & 1) == 1;
+    }
+
+    /** The values of a line without quotes, or null when it has another number of columns than the header. */
+    private String[] splitUnquoted(String line) {
+        String[] values = new String[columns.size()];
+        int start = 0;
+        int column = 0;
+        for (int i = 0; i < line.length(); i++) {
+            if (line.charAt(i) == delimiter) {
+                if (column == values.length - 1) {
+                    return null;
+                }
+                values[column++] = line.substring(start, i);
+                start = i + 1;
+            }
+        }
+        if (column != values.length - 1) {
+            return null;
+        }
+        values[column] = line.substring(start);
+        return values;
+    }
+
+    private int count(String line) {
+        int n = 1;
+        for (int i = 0; i < line.length(); i++) {
+            if (line.charAt(i) == delimiter) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The values of one complete record, or null when it is not valid CSV. */
