@@ -275,6 +275,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     pollTriggers();
                     commitTriggers();
                     if (active) {
+                        withdrawExpiredTests();
                         coordinator.startDeferredIfDue();
                     }
                     pollLabeled();
@@ -405,6 +406,16 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             registryWriter.write(new StagePlanner.RegistryUpdate(List.of(version), Optional.empty()));
             guard.repaired(version.getVersion());
             LOG.warn("Wrote the signed state of {} again over a refused record or tombstone", version.getVersion());
+        }
+    }
+
+    /** Withdraws challengers whose online test outlived {@code promotion.max_test_duration} without a decision. */
+    private void withdrawExpiredTests() {
+        for (StagePlanner.RegistryUpdate update : StagePlanner.expiredTests(registry.selection(),
+                config.spec().canary().maxTestDuration(), Instant.now())) {
+            registryWriter.write(update).forEach(registry::apply);
+            LOG.warn("{} withdrawn: no online decision within promotion.max_test_duration {}",
+                    update.versions().get(0).getVersion(), config.spec().canary().maxTestDuration());
         }
     }
 

@@ -11,6 +11,7 @@ import io.mlcycle.mlcore.eval.PromotionGates;
 import io.mlcycle.mlcore.registry.ChampionSelector;
 import io.mlcycle.mlcore.spec.CanarySpec;
 import io.mlcycle.platform.lifecycle.EventIds;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -197,6 +198,28 @@ public final class StagePlanner {
         }
         return new RegistryUpdate(List.of(transition(version, Stage.RETIRED, now, by, "withdrawn as "
                 + version.getStage() + " by " + by + ": " + reason)), Optional.empty());
+    }
+
+    /** Who withdraws a challenger whose online test ran out of time. */
+    static final String TIMEOUT_ACTOR = "orchestrator";
+
+    /**
+     * The challengers whose online test has run longer than {@code maxTestDuration} since they entered their stage
+     * without a decision, each withdrawn (RETIRED): a test that never gets enough outcomes (too little canary traffic,
+     * labels that stopped arriving) must not hold back evidence retrains, which wait for its decision, for ever.
+     */
+    public static List<RegistryUpdate> expiredTests(ChampionSelector.Selection current, Duration maxTestDuration,
+                                                    Instant now) {
+        List<RegistryUpdate> updates = new ArrayList<>();
+        for (ModelVersion challenger : current.challengers()) {
+            Instant entered = ChampionSelector.enteredCurrentStage(challenger);
+            if (!now.isBefore(entered.plus(maxTestDuration))) {
+                updates.add(withdraw(challenger, TIMEOUT_ACTOR, "no online decision within promotion.max_test_duration "
+                        + maxTestDuration + " (in " + challenger.getStage() + " since " + entered + "); the champion "
+                        + "keeps serving and retrains held back by the test may run", now));
+            }
+        }
+        return updates;
     }
 
     private static Instant max(Instant a, Instant b) {

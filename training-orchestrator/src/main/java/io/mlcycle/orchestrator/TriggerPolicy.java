@@ -254,7 +254,8 @@ public final class TriggerPolicy {
             // The challenger may be the answer to this evidence; a new candidate would supersede it untested.
             return new Decision(Action.DEFER, kind + " trigger deferred: challenger "
                     + state.challengerUnderTest().get() + " is under online test; it starts once the test has "
-                    + "decided (a promotion makes this evidence stale, a rollback lets it run)");
+                    + "decided (a promotion makes this evidence stale, a rollback lets it run) or the challenger is "
+                    + "withdrawn (by a person, or after promotion.max_test_duration)");
         }
         if (state.busy()) {
             return new Decision(Action.DEFER, kind + " trigger deferred: a training run is "

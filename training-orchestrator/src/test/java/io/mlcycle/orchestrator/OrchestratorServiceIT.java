@@ -71,6 +71,7 @@ class OrchestratorServiceIT {
     private static PipelineSerdes serdes;
     private static RestSchemaRegistryClient registryClient;
     private static Map<Integer, Long> producedBeforeStart;
+    private static Map<String, Object> overrides;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String ADMIN_TOKEN = "alice-admin-token-0123456789";
@@ -89,7 +90,7 @@ class OrchestratorServiceIT {
         // enough labeled examples for the bootstrap (min_examples 300), all there before the orchestrator starts
         producedBeforeStart = produce(SyntheticCredit.examples(400, Concept.LEARNABLE, 11, 0));
 
-        Map<String, Object> overrides = new HashMap<>();
+        overrides = new HashMap<>();
         overrides.put("bootstrap.servers", stack.bootstrapServers());
         overrides.put("schema.registry.url", stack.registryUrl());
         overrides.put("pipeline.spec", spec.toString());
@@ -255,10 +256,15 @@ class OrchestratorServiceIT {
             await().atMost(WAIT).until(() -> observer.latest("credit-v2").map(ModelVersion::getStage),
                     stage -> stage.equals(Optional.of(Stage.RETIRED)));
 
-            // 4. a restarted orchestrator replays the registry: numbering continues, old triggers are not re-run
-            OrchestratorConfig config = service.config();
+            // 4. a restarted orchestrator replays the registry: numbering continues, old triggers are not re-run;
+            // its spec now limits online tests to two seconds without a decision
+            Path spec = stateDir.resolve("credit.yaml");
+            Files.writeString(spec, Files.readString(spec).replace("promotion:\n",
+                    "promotion:\n  max_test_duration: PT2S\n"));
             service.close();
-            service = OrchestratorService.start(config);
+            service = OrchestratorService.start(OrchestratorConfig.from(ConfigSource.builder().overrides(overrides)
+                    .build()));
+            assertThat(service.config().spec().canary().maxTestDuration()).isEqualTo(Duration.ofSeconds(2));
             await().atMost(WAIT).until(service::isReady);
             assertThat(JSON.readTree(get("/v1/pipelines/credit/models").body()).get("versions")).hasSize(2);
             HttpResponse<String> again = post("/v1/pipelines/credit/retrain", "{\"reason\":\"after restart\"}");
@@ -269,6 +275,20 @@ class OrchestratorServiceIT {
             assertThat(observer.runs.stream().filter(r -> r.getTriggerId().equals(bootstrap.getTriggerId()))
                     .map(TrainingRun::getRunId).distinct()).as("the bootstrap trigger was handled once")
                     .containsExactly(firstRun.getRunId());
+
+            // 5. a challenger nothing decides (no serving here, so no outcomes) is withdrawn by the orchestrator
+            // once promotion.max_test_duration has passed, so it cannot hold back evidence retrains for ever
+            HttpResponse<String> stuck = post("/v1/pipelines/credit/models/credit-v2/stage",
+                    "{\"stage\":\"CANARY\",\"reason\":\"no traffic will come\"}");
+            assertThat(stuck.statusCode()).as(stuck.body()).isEqualTo(200);
+            await().atMost(WAIT).until(() -> observer.latest("credit-v2")
+                    .filter(v -> v.getStage() == Stage.RETIRED && v.getHistory().get(v.getHistory().size() - 1)
+                            .getBy().equals("orchestrator")), Optional::isPresent);
+            assertThat(observer.latest("credit-v2").orElseThrow().getHistory()).last().satisfies(t -> {
+                assertThat(t.getFromStage()).isEqualTo(Stage.CANARY);
+                assertThat(t.getReason()).startsWith("withdrawn as CANARY by orchestrator: no online decision within "
+                        + "promotion.max_test_duration PT2S");
+            });
         }
     }
 

@@ -92,6 +92,32 @@ class StagePlannerTest {
                 Optional.empty(), "bob", "x", Fixtures.T0)).hasMessageContaining("no earlier champion");
     }
     @Test
+    void aChallengerUndecidedForLongerThanTheMaximumTestDurationIsWithdrawn() {
+        ModelVersion champion = StagePlanner.transition(Fixtures.version("credit", 1, Stage.CANDIDATE, List.of()),
+                Stage.CHAMPION, Fixtures.T0, "first");
+        ModelVersion canary = StagePlanner.transition(Fixtures.version("credit", 2, Stage.CANDIDATE, List.of()),
+                Stage.CANARY, NOW, "gates passed");
+        ChampionSelector.Selection current = new ChampionSelector.Selection(Optional.of(champion), List.of(canary),
+                List.of());
+        java.time.Duration max = java.time.Duration.ofDays(7);
+
+        assertThat(StagePlanner.expiredTests(current, max, NOW.plus(max).minusMillis(1))).isEmpty();
+        assertThat(StagePlanner.expiredTests(new ChampionSelector.Selection(Optional.of(champion), List.of(),
+                List.of()), max, NOW.plus(max))).isEmpty();
+        List<StagePlanner.RegistryUpdate> expired = StagePlanner.expiredTests(current, max, NOW.plus(max));
+        assertThat(expired).singleElement().satisfies(update -> {
+            assertThat(update.versions()).singleElement().satisfies(v -> {
+                assertThat(v.getVersion()).isEqualTo("credit-v2");
+                assertThat(v.getStage()).isEqualTo(Stage.RETIRED);
+                assertThat(last(v).getBy()).isEqualTo("orchestrator");
+                assertThat(last(v).getReason()).startsWith("withdrawn as CANARY by orchestrator: no online decision "
+                        + "within promotion.max_test_duration PT168H (in CANARY since " + NOW + ")");
+            });
+            assertThat(update.alert()).isEmpty();
+        });
+    }
+
+    @Test
     void aPersonPutsARetiredVersionBackAsCanaryAndTheRunningChallengerIsRetired() {
         ModelVersion v1 = StagePlanner.transition(StagePlanner.transition(Fixtures.version("credit", 1,
                 Stage.CANDIDATE, List.of()), Stage.CHAMPION, Fixtures.T0, "first"), Stage.RETIRED, Fixtures.T0, "old");

@@ -21,14 +21,18 @@ import java.util.Objects;
  *                   STAGED (it becomes a challenger; online evidence promotes or rolls it back)
  * @param shadow     the shadow stage of a staged policy ({@code promotion.stages.shadow}), or null when there is none
  * @param canaryStage whether a staged policy has a canary stage
+ * @param maxTestDuration {@code promotion.max_test_duration}: how long a SHADOW or CANARY challenger may stay under
+ *                   online test without a decision before the orchestrator withdraws it (RETIRED), so that a test
+ *                   that never gets enough outcomes does not hold back retraining for ever
  */
 public record CanarySpec(double fraction, long minLabeled, double alpha, double margin, Policy policy,
-                         ShadowStage shadow, boolean canaryStage) {
+                         ShadowStage shadow, boolean canaryStage, Duration maxTestDuration) {
     public static final double DEFAULT_FRACTION = 0.1;
     public static final long DEFAULT_MIN_LABELED = 200;
     public static final double DEFAULT_ALPHA = 0.05;
     public static final double DEFAULT_MARGIN = 0.01;
     public static final long DEFAULT_SHADOW_MIN_PREDICTIONS = 200;
+    public static final Duration DEFAULT_MAX_TEST_DURATION = Duration.ofDays(14);
 
     /** {@code promotion.policy}. */
     public enum Policy { DIRECT, STAGED }
@@ -49,9 +53,19 @@ public record CanarySpec(double fraction, long minLabeled, double alpha, double 
 
     public CanarySpec {
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(maxTestDuration, "maxTestDuration");
+        if (maxTestDuration.isNegative() || maxTestDuration.isZero()) {
+            throw new IllegalArgumentException("max_test_duration must be positive, got " + maxTestDuration);
+        }
         if (policy == Policy.STAGED && shadow == null && !canaryStage) {
             throw new IllegalArgumentException("a staged policy needs a shadow or a canary stage");
         }
+    }
+
+    /** These settings with the default maximum test duration. */
+    public CanarySpec(double fraction, long minLabeled, double alpha, double margin, Policy policy,
+                      ShadowStage shadow, boolean canaryStage) {
+        this(fraction, minLabeled, alpha, margin, policy, shadow, canaryStage, DEFAULT_MAX_TEST_DURATION);
     }
 
     /** The direct policy with these canary settings (canaries written to the registry by hand still obey them). */
@@ -65,7 +79,13 @@ public record CanarySpec(double fraction, long minLabeled, double alpha, double 
 
     /** These settings under the staged policy with the given stages (tests and tools). */
     public CanarySpec staged(ShadowStage shadowStage, boolean withCanary) {
-        return new CanarySpec(fraction, minLabeled, alpha, margin, Policy.STAGED, shadowStage, withCanary);
+        return new CanarySpec(fraction, minLabeled, alpha, margin, Policy.STAGED, shadowStage, withCanary,
+                maxTestDuration);
+    }
+
+    /** These settings with another maximum test duration (tests and tools). */
+    public CanarySpec withMaxTestDuration(Duration duration) {
+        return new CanarySpec(fraction, minLabeled, alpha, margin, policy, shadow, canaryStage, duration);
     }
 
     public boolean staged() {

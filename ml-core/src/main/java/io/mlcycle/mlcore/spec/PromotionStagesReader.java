@@ -18,7 +18,7 @@ final class PromotionStagesReader {
 
     /** Keys of the promotion section this reader owns. */
     static final Set<String> KEYS = Set.of("policy", "stages", "canary_fraction", "min_labeled", "canary_alpha",
-            "canary_margin");
+            "canary_margin", "max_test_duration");
     private static final Set<String> STAGE_KEYS = Set.of("shadow", "canary");
     private static final Set<String> SHADOW_KEYS = Set.of("min_predictions", "duration");
     private static final Set<String> CANARY_KEYS = Set.of("fraction", "min_labeled", "alpha", "margin");
@@ -64,8 +64,11 @@ final class PromotionStagesReader {
                     "stages apply only to 'policy: staged' (the policy is direct: a version passing the offline "
                             + "gates becomes champion at once); add 'policy: staged' or remove the stages");
         }
+        Duration maxTestDuration = ctx.duration(promotion, SECTION, "max_test_duration",
+                CanarySpec.DEFAULT_MAX_TEST_DURATION);
         return new CanarySpec(fraction, minLabeled, alpha, margin, policy,
-                policy == CanarySpec.Policy.STAGED ? shadow : null, policy == CanarySpec.Policy.STAGED && canaryStage);
+                policy == CanarySpec.Policy.STAGED ? shadow : null, policy == CanarySpec.Policy.STAGED && canaryStage,
+                maxTestDuration);
     }
 
     private CanarySpec.Policy readPolicy(MapNode promotion) {

@@ -114,6 +114,14 @@ class PipelineSpecParserTest {
         SpecException e = catchThrowableOfType(SpecException.class,
                 () -> PipelineSpecParser.parse(yaml.formatted("1.5"), "bad.yaml"));
         assertThat(e.getMessage()).contains("promotion.canary_fraction");
+        assertThat(spec.canary().maxTestDuration()).isEqualTo(CanarySpec.DEFAULT_MAX_TEST_DURATION);
+
+        String limited = yaml.formatted("0.25") + "  max_test_duration: P3D\n";
+        assertThat(PipelineSpecParser.parse(limited, "churn.yaml").canary().maxTestDuration())
+                .isEqualTo(java.time.Duration.ofDays(3));
+        SpecException bad = catchThrowableOfType(SpecException.class, () -> PipelineSpecParser.parse(
+                yaml.formatted("0.25") + "  max_test_duration: 3 days\n", "bad.yaml"));
+        assertThat(bad.getMessage()).contains("promotion.max_test_duration", "ISO-8601");
     }
 
     @Test
