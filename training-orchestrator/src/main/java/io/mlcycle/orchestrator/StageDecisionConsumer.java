@@ -127,7 +127,17 @@ final class StageDecisionConsumer implements AutoCloseable {
                     pipeline, e);
             failed = true;
         } finally {
+            // closed by the thread that polls it: a KafkaConsumer is not safe for use from two threads
+            closeConsumer();
             stopped.countDown();
+        }
+    }
+
+    private void closeConsumer() {
+        try {
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(timeout));
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the stage decision consumer of pipeline {} failed: {}", pipeline, e.getMessage());
         }
     }
 
@@ -200,19 +210,24 @@ final class StageDecisionConsumer implements AutoCloseable {
         }
     }
 
+    /** Stops the polling thread, which closes the consumer; closes it here only if the thread never started. */
     @Override
     public void close() {
         running = false;
+        if (thread.getState() == Thread.State.NEW) {
+            closeConsumer();
+            return;
+        }
         if (thread.isAlive()) {
             consumer.wakeup();
-            try {
-                if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    LOG.warn("The stage decision consumer did not stop within {}", timeout);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
-        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(timeout));
+        try {
+            if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("The stage decision consumer did not stop within {}; it closes its consumer when it does",
+                        timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
