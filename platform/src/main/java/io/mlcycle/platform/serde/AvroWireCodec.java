@@ -228,17 +228,28 @@ final class AvroWireCodec {
                 key -> writerFor(key.schema(), key.specific()));
         BinaryEncoder encoder;
         if (out instanceof Output reusable) {
-            encoder = reusable.encoder = EncoderFactory.get().directBinaryEncoder(out, reusable.encoder);
+            // Buffered, bound to this thread's Output for good: a record's many small writes (a branch index, a
+            // double) go to the encoder's array, and flush() hands them to the Output in one copy.
+            if (reusable.encoder == null) {
+                reusable.encoder = EncoderFactory.get().binaryEncoder(reusable, null);
+            }
+            encoder = reusable.encoder;
         } else {
             encoder = EncoderFactory.get().directBinaryEncoder(out, null);
         }
+        boolean written = false;
         try {
             writer.write(datum, encoder);
             encoder.flush();
+            written = true;
         } catch (IOException | RuntimeException e) {
             throw new AvroSerdeException(SerdeFailure.INVALID_VALUE, topic, "Cannot serialise " + side() + " of type "
                     + writeSchema.getFullName() + " for topic '" + topic + "' (subject '" + subject + "'): "
                     + e.getMessage(), e);
+        } finally {
+            if (!written && out instanceof Output reusable) {
+                reusable.encoder = null; // it may hold part of the failed record
+            }
         }
     }
 

@@ -145,6 +145,17 @@ class ConfluentAvroWireFormatTest {
     }
 
     @Test
+    void aRecordThatFailsHalfWrittenLeavesNothingBehindForTheNext() {
+        GenericRecord half = new GenericData.Record(Widget.getClassSchema());
+        half.put("name", "zzzz"); // written to the encoder's buffer before the missing count fails
+        assertThatThrownBy(() -> serializer.serialize(TOPIC, half)).isInstanceOf(AvroSerdeException.class);
+
+        Widget widget = Widget.newBuilder().setName("ab").setCount(64).build();
+        assertThat(serializer.serialize(TOPIC, widget))
+                .containsExactly(bytes(0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x61, 0x62, 0x80, 0x01));
+    }
+
+    @Test
     void utf8StringsAreAcceptedAsStringValues() {
         assertThat(serializer.serialize("t", new Utf8("hi"))).containsExactly(bytes(0, 0, 0, 0, 1, 0x04, 'h', 'i'));
     }
