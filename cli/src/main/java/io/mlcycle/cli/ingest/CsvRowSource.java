@@ -92,8 +92,8 @@ final class CsvRowSource implements RowSource {
         if (first.indexOf(quote) < 0) {
             // Most rows: one line without quotes, split in place (the general path below gives the same row).
             String[] values = splitUnquoted(first);
-            if (values == null) {
-                return malformed(number, first, "line " + startLine + " has " + count(first) + " columns but the"
+            if (values.length != columns.size()) {
+                return malformed(number, first, "line " + startLine + " has " + values.length + " columns but the"
                         + " header has " + columns.size());
             }
             return new SourceRow(number, null, values, first, List.of());
@@ -173,50 +173,31 @@ final class CsvRowSource implements RowSource {
         return (count & 1) == 1;
     }
 
-    /** The values of a line without quotes, or null when it has another number of columns than the header. */
+    /** The values of a line without quotes: the text between delimiters. */
     private String[] splitUnquoted(String line) {
-        String[] values = new String[columns.size()];
-        int start = 0;
-        int column = 0;
-        for (int i = 0; i < line.length(); i++) {
-            if (line.charAt(i) == delimiter) {
-                if (column == values.length - 1) {
-                    return null;
-                }
-                values[column++] = line.substring(start, i);
-                start = i + 1;
-            }
-        }
-        if (column != values.length - 1) {
-            return null;
-        }
-        values[column] = line.substring(start);
-        return values;
-    }
-
-    private int count(String line) {
         int n = 1;
         for (int i = 0; i < line.length(); i++) {
             if (line.charAt(i) == delimiter) {
                 n++;
             }
         }
-        return n;
+        String[] values = new String[n];
+        int start = 0;
+        int column = 0;
+        for (int i = 0; i < line.length(); i++) {
+            if (line.charAt(i) == delimiter) {
+                values[column++] = line.substring(start, i);
+                start = i + 1;
+            }
+        }
+        values[column] = line.substring(start);
+        return values;
     }
 
     /** The values of one complete record, or null when it is not valid CSV. */
     private List<String> split(String record) {
         if (record.indexOf(quote) < 0) {
-            List<String> values = new ArrayList<>(columns == null ? 16 : columns.size());
-            int start = 0;
-            for (int i = 0; i < record.length(); i++) {
-                if (record.charAt(i) == delimiter) {
-                    values.add(record.substring(start, i));
-                    start = i + 1;
-                }
-            }
-            values.add(record.substring(start));
-            return values;
+            return java.util.Arrays.asList(splitUnquoted(record));
         }
         try (CSVParser parser = CSVParser.parse(record, format)) {
             List<CSVRecord> records = parser.getRecords();
