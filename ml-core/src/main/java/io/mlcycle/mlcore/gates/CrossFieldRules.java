@@ -16,6 +16,7 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.cel.runtime.CelVariableResolver;
 import io.mlcycle.mlcore.spec.DataSpec;
 import io.mlcycle.mlcore.spec.FieldSpec;
 import io.mlcycle.mlcore.spec.FieldType;
@@ -110,30 +111,20 @@ public final class CrossFieldRules {
     /** Adds a RULE_FAILED violation for every rule that is false (or cannot be evaluated) for {@code record}. */
     public void check(Map<String, Object> record, List<Violation> violations) {
         for (Compiled c : rules) {
-            Map<String, Object> vars = new HashMap<>();
             boolean applies = true;
             for (String field : c.fields()) {
-                Object value = record.get(field);
-                if (value == null) {
+                if (record.get(field) == null) {
                     applies = false;
                     break;
                 }
-                vars.put(field, value instanceof Number n && !(value instanceof Double) ? n.doubleValue() : value);
             }
             if (!applies) {
                 continue;
             }
-            if (!vars.containsKey(MISSING)) {
-                List<String> missing = new ArrayList<>();
-                for (String name : fieldNames) {
-                    if (record.get(name) == null) {
-                        missing.add(name);
-                    }
-                }
-                vars.put(MISSING, missing);
-            }
             try {
-                Object result = c.program().eval(vars);
+                // Variables are read on demand: CEL's eval(Map) copies the map into an immutable one per call, and
+                // the list of missing fields is only built for a rule that reads it.
+                Object result = c.program().eval((CelVariableResolver) name -> variable(c, record, name));
                 if (!Boolean.TRUE.equals(result)) {
                     String values = describe(c.fields(), record);
                     violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
@@ -154,6 +145,27 @@ public final class CrossFieldRules {
 
     public boolean isEmpty() {
         return rules.isEmpty();
+    }
+
+    /**
+     * The value of CEL variable {@code name} for rule {@code c}: a field the rule reads (numbers as doubles), or
+     * {@link #MISSING} (unless a field has that name), or none.
+     */
+    private Optional<Object> variable(Compiled c, Map<String, Object> record, String name) {
+        if (c.fields().contains(name)) {
+            Object value = record.get(name);
+            return Optional.ofNullable(value instanceof Number n && !(value instanceof Double) ? n.doubleValue() : value);
+        }
+        if (MISSING.equals(name)) {
+            List<String> missing = new ArrayList<>();
+            for (String field : fieldNames) {
+                if (record.get(field) == null) {
+                    missing.add(field);
+                }
+            }
+            return Optional.of(missing);
+        }
+        return Optional.empty();
     }
 
     /**

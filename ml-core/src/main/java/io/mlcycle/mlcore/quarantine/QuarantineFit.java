@@ -41,6 +41,9 @@ public final class QuarantineFit {
 
     private static final int SMALLEST_CUT = 64;
 
+    /** Built once (its construction walks the schema); a datum writer keeps no state between writes. */
+    private static final SpecificDatumWriter<QuarantineRecord> WRITER = new SpecificDatumWriter<>(QuarantineRecord.class);
+
     private QuarantineFit() {
     }
 
@@ -57,15 +60,25 @@ public final class QuarantineFit {
      * record has an original value.
      */
     public static QuarantineRecord fit(QuarantineRecord record, int maxValueBytes) {
-        QuarantineRecord.Builder described = QuarantineRecord.newBuilder(record);
         ByteBuffer value = record.getOriginalValue();
-        if (value != null && record.getOriginalValueSize() == null) {
-            described.setOriginalValueSize((long) value.remaining()).setOriginalValueSha256(sha256(value));
+        boolean describeValue = value != null && record.getOriginalValueSize() == null;
+        boolean describeHeaders = record.getOriginalHeadersSize() == null;
+        QuarantineRecord full = record;
+        if (describeValue || describeHeaders) {
+            // A shallow copy (the caller's record stays as it was): newBuilder(record) deep-copies every original
+            // and reason, which cost more than the rest of quarantining a record.
+            full = new QuarantineRecord();
+            for (int i = 0; i < QuarantineRecord.getClassSchema().getFields().size(); i++) {
+                full.put(i, record.get(i));
+            }
+            if (describeValue) {
+                full.setOriginalValueSize((long) value.remaining());
+                full.setOriginalValueSha256(sha256(value));
+            }
+            if (describeHeaders) {
+                full.setOriginalHeadersSize(headersSize(record.getOriginalHeaders()));
+            }
         }
-        if (record.getOriginalHeadersSize() == null) {
-            described.setOriginalHeadersSize(headersSize(record.getOriginalHeaders()));
-        }
-        QuarantineRecord full = described.build();
         if (encodedSize(full) <= maxValueBytes) {
             return full;
         }
@@ -145,7 +158,7 @@ public final class QuarantineFit {
         CountingStream counter = new CountingStream();
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(counter, null);
         try {
-            new SpecificDatumWriter<>(QuarantineRecord.class).write(record, encoder);
+            WRITER.write(record, encoder);
             encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
