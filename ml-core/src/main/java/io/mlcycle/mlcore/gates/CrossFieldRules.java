@@ -55,7 +55,8 @@ public final class CrossFieldRules {
     private final List<Compiled> rules;
     private final List<String> fieldNames;
 
-    private record Compiled(GatesSpec.Rule rule, CelRuntime.Program program, Set<String> fields) {
+    /** {@code fast}: the rule as a {@link NumericRule}, or null when it has another shape (CEL evaluates it). */
+    private record Compiled(GatesSpec.Rule rule, CelRuntime.Program program, Set<String> fields, NumericRule fast) {
     }
 
     private CrossFieldRules(List<Compiled> rules, List<String> fieldNames) {
@@ -70,6 +71,11 @@ public final class CrossFieldRules {
      *                                  reports these as spec errors first, so this only fires for hand-built specs)
      */
     public static CrossFieldRules compile(List<GatesSpec.Rule> rules, DataSpec data) {
+        return compile(rules, data, true);
+    }
+
+    /** {@code fastPath}: whether rules of {@link NumericRule}'s shape skip CEL's interpreter (tests compare both). */
+    static CrossFieldRules compile(List<GatesSpec.Rule> rules, DataSpec data, boolean fastPath) {
         if (rules.isEmpty()) {
             return new CrossFieldRules(List.of(), List.of());
         }
@@ -79,7 +85,9 @@ public final class CrossFieldRules {
         for (GatesSpec.Rule rule : rules) {
             try {
                 CelAbstractSyntaxTree ast = compiler.compile(rule.expression()).getAst();
-                compiled.add(new Compiled(rule, runtime.createProgram(ast), referencedFields(rule.expression(), data)));
+                Set<String> fields = referencedFields(rule.expression(), data);
+                compiled.add(new Compiled(rule, runtime.createProgram(ast), fields,
+                        fastPath ? NumericRule.of(ast, fields) : null));
             } catch (CelValidationException | CelEvaluationException e) {
                 throw new IllegalArgumentException("rule '" + rule.name() + "' (line " + rule.line() + "): "
                         + e.getMessage(), e);
@@ -121,18 +129,20 @@ public final class CrossFieldRules {
             if (!applies) {
                 continue;
             }
+            int fast = c.fast() == null ? NumericRule.ASK_CEL : c.fast().test(record);
+            if (fast == NumericRule.TRUE) {
+                continue;
+            }
+            if (fast == NumericRule.FALSE) {
+                violations.add(failed(c, record));
+                continue;
+            }
             try {
                 // Variables are read on demand: CEL's eval(Map) copies the map into an immutable one per call, and
                 // the list of missing fields is only built for a rule that reads it.
                 Object result = c.program().eval((CelVariableResolver) name -> variable(c, record, name));
                 if (!Boolean.TRUE.equals(result)) {
-                    String values = describe(c.fields(), record);
-                    violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
-                            // Values and the owner's words first: the expression is for whoever maintains the spec.
-                            "rule '" + c.rule().name() + "' does not hold for " + values
-                                    + (c.rule().detail() == null ? "" : ": " + c.rule().detail()) + " ("
-                                    + c.rule().expression() + " is false)",
-                            Values.abbreviate(values)));
+                    violations.add(failed(c, record));
                 }
             } catch (CelEvaluationException | RuntimeException e) {
                 String values = describe(c.fields(), record);
@@ -141,6 +151,21 @@ public final class CrossFieldRules {
                         Values.abbreviate(values)));
             }
         }
+    }
+
+    private static Violation failed(Compiled c, Map<String, Object> record) {
+        String values = describe(c.fields(), record);
+        return new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
+                // Values and the owner's words first: the expression is for whoever maintains the spec.
+                "rule '" + c.rule().name() + "' does not hold for " + values
+                        + (c.rule().detail() == null ? "" : ": " + c.rule().detail()) + " ("
+                        + c.rule().expression() + " is false)",
+                Values.abbreviate(values));
+    }
+
+    /** How many rules take {@link NumericRule}'s fast path. */
+    long fastRules() {
+        return rules.stream().filter(c -> c.fast() != null).count();
     }
 
     public boolean isEmpty() {
