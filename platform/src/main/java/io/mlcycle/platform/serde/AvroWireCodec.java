@@ -248,7 +248,7 @@ final class AvroWireCodec {
     /** The matching {@link Hot} entry, by reference to {@code schema}, or null. */
     private Hot hot(String topic, Schema schema, boolean specific) {
         for (Hot h : hot) {
-            if (h.schema() == schema && h.specific() == specific && h.topic().equals(topic)) {
+            if (h.schema() == schema && h.specific() == specific && Objects.equals(h.topic(), topic)) {
                 return h;
             }
         }
