@@ -45,6 +45,11 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class ValidationProcessor extends ContextualProcessor<byte[], byte[], String, ValidationOutput> {
 
+    private static final String VALIDATED = ValidationTopology.branchNode(ValidationTopology.VALIDATED);
+    private static final String QUARANTINED = ValidationTopology.branchNode(ValidationTopology.QUARANTINED);
+    private static final String DATA_PARTIALS = ValidationTopology.branchNode(ValidationTopology.DATA_PARTIALS);
+    private static final String LABELS = ValidationTopology.branchNode(ValidationTopology.LABELS);
+
     private final PipelineSpec spec;
     private final RecordGates gates;
     private final Deserializer<String> keyDeserializer;
@@ -104,7 +109,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
             return;
         }
         context().forward(new Record<>(PipelineWindows.DATA,
-                new ValidationOutput.Partial(PipelineWindows.DATA, window.toBytes()), lastTimestamp));
+                new ValidationOutput.Partial(PipelineWindows.DATA, window.toBytes()), lastTimestamp), DATA_PARTIALS);
         window = new WindowSummary(definitions, spec.drift().windowRecords());
     }
 
@@ -159,7 +164,8 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         }
         GateResult result = gates.check(decoded, now);
         if (result.passed()) {
-            context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())));
+            context().forward(record.withKey(eventId).withValue(new ValidationOutput.Validated(result.record())),
+                    VALIDATED);
             java.util.Map<String, Object> features = extractor.features(result.record());
             window.passed(record.timestamp(), features);
             if (checkLabels) {
@@ -184,7 +190,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         }
         context().forward(new Record<>(ConflictingLabels.fingerprint(entity.toString(), features),
                 (ValidationOutput) new ValidationOutput.LabelSeen(ConflictingLabels.fingerprint(entity.toString(),
-                        features), label + "\u0000" + eventId), record.timestamp()));
+                        features), label + "\u0000" + eventId), record.timestamp()), LABELS);
     }
 
     private void quarantine(Record<byte[], byte[]> record, String eventId, QuarantineStage stage,
@@ -196,7 +202,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         // The original headers travel inside the value; copying them onto the quarantine record too could push it
         // over max.request.size (a small value with 600 KB of headers) and kill the stream thread.
         context().forward(record.withKey(key).withHeaders(new RecordHeaders())
-                .withValue(new ValidationOutput.Quarantined(quarantine)));
+                .withValue(new ValidationOutput.Quarantined(quarantine)), QUARANTINED);
         window.quarantined(record.timestamp(), violations.stream().map(v -> v.code().name()).toList());
     }
 }

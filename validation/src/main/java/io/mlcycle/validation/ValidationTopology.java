@@ -47,6 +47,16 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class ValidationTopology {
 
+    /**
+     * The names of the branches after {@code validate}: {@link ValidationProcessor} forwards each output to its own
+     * branch's node ({@link #branchNode}) instead of to every branch, which each made a copy of the record (and its
+     * headers) only to drop it.
+     */
+    static final String VALIDATED = "validated";
+    static final String QUARANTINED = "quarantined";
+    static final String DATA_PARTIALS = "data-partials";
+    static final String LABELS = "labels";
+
     /** The duplicate store's name; its changelog is {@code <application id>-duplicates-by-event-id-changelog}. */
     public static final String DUPLICATES_STORE = DuplicateDetector.STORE;
 
@@ -115,16 +125,16 @@ public final class ValidationTopology {
                                 rawTopic, maxRequestSize),
                         Named.as("validate"), validateStores.toArray(String[]::new));
 
-        only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, "validated")
+        only(outputs, ValidationOutput.Validated.class, ValidationOutput.Validated::record, VALIDATED)
                 .to(validatedTopic, Produced.with(serdes.keySerde(Topics.DATA_VALIDATED),
                         serdes.valueSerde(Topics.DATA_VALIDATED)).withName("validated-sink"));
-        only(outputs, ValidationOutput.Quarantined.class, ValidationOutput.Quarantined::record, "quarantined")
+        only(outputs, ValidationOutput.Quarantined.class, ValidationOutput.Quarantined::record, QUARANTINED)
                 .to(serdes.topicName(Topics.DATA_QUARANTINE), Produced.<String, QuarantineRecord>with(
                         serdes.keySerde(Topics.DATA_QUARANTINE), serdes.valueSerde(Topics.DATA_QUARANTINE))
                         .withName("quarantine-sink"));
         // One partition: a window is counted over the whole pipeline, not per partition.
         KStream<String, byte[]> partials = singlePartition(only(outputs, ValidationOutput.Partial.class,
-                ValidationOutput.Partial::summary, "data-partials"), "window-partials");
+                ValidationOutput.Partial::summary, DATA_PARTIALS), "window-partials");
         if (spec.drift().skew()) {
             Serde<io.mlcycle.avro.Prediction> predictions = serdes.valueSerde(Topics.PREDICTIONS);
             KStream<String, byte[]> servingPartials = only(builder
@@ -144,7 +154,7 @@ public final class ValidationTopology {
             java.time.Duration labelWindow = spec.gates().conflictingLabels().get();
             builder.addStateStore(ConflictingLabels.storeBuilder(labelWindow));
             KStream<String, ValidationOutput> labelConflicts = only(outputs, ValidationOutput.LabelSeen.class, ValidationOutput.LabelSeen::value,
-                    "labels")
+                    LABELS)
                     // By entity and features, so that every occurrence meets the same task and store.
                     .repartition(Repartitioned.<String, String>with(Serdes.String(), Serdes.String())
                             .withName("label-fingerprints"))
@@ -192,10 +202,15 @@ public final class ValidationTopology {
                 .withName(name).withNumberOfPartitions(1));
     }
 
+    /** The node of branch {@code name}: the first node {@link #only} adds. */
+    static String branchNode(String name) {
+        return "only-" + name;
+    }
+
     private static <T extends ValidationOutput, V> KStream<String, V> only(
             KStream<String, ValidationOutput> outputs, Class<T> type, Function<T, V> unwrap, String name) {
         return outputs
-                .filter((key, value) -> type.isInstance(value), Named.as("only-" + name))
+                .filter((key, value) -> type.isInstance(value), Named.as(branchNode(name)))
                 .mapValues(value -> unwrap.apply(type.cast(value)), Named.as("unwrap-" + name));
     }
 }

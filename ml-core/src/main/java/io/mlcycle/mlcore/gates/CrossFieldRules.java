@@ -16,6 +16,7 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.cel.runtime.CelVariableResolver;
 import io.mlcycle.mlcore.spec.DataSpec;
 import io.mlcycle.mlcore.spec.FieldSpec;
 import io.mlcycle.mlcore.spec.FieldType;
@@ -54,7 +55,8 @@ public final class CrossFieldRules {
     private final List<Compiled> rules;
     private final List<String> fieldNames;
 
-    private record Compiled(GatesSpec.Rule rule, CelRuntime.Program program, Set<String> fields) {
+    /** {@code fast}: the rule as a {@link NumericRule}, or null when it has another shape (CEL evaluates it). */
+    private record Compiled(GatesSpec.Rule rule, CelRuntime.Program program, Set<String> fields, NumericRule fast) {
     }
 
     private CrossFieldRules(List<Compiled> rules, List<String> fieldNames) {
@@ -69,6 +71,11 @@ public final class CrossFieldRules {
      *                                  reports these as spec errors first, so this only fires for hand-built specs)
      */
     public static CrossFieldRules compile(List<GatesSpec.Rule> rules, DataSpec data) {
+        return compile(rules, data, true);
+    }
+
+    /** {@code fastPath}: whether rules of {@link NumericRule}'s shape skip CEL's interpreter (tests compare both). */
+    static CrossFieldRules compile(List<GatesSpec.Rule> rules, DataSpec data, boolean fastPath) {
         if (rules.isEmpty()) {
             return new CrossFieldRules(List.of(), List.of());
         }
@@ -78,7 +85,9 @@ public final class CrossFieldRules {
         for (GatesSpec.Rule rule : rules) {
             try {
                 CelAbstractSyntaxTree ast = compiler.compile(rule.expression()).getAst();
-                compiled.add(new Compiled(rule, runtime.createProgram(ast), referencedFields(rule.expression(), data)));
+                Set<String> fields = referencedFields(rule.expression(), data);
+                compiled.add(new Compiled(rule, runtime.createProgram(ast), fields,
+                        fastPath ? NumericRule.of(ast, fields) : null));
             } catch (CelValidationException | CelEvaluationException e) {
                 throw new IllegalArgumentException("rule '" + rule.name() + "' (line " + rule.line() + "): "
                         + e.getMessage(), e);
@@ -110,38 +119,30 @@ public final class CrossFieldRules {
     /** Adds a RULE_FAILED violation for every rule that is false (or cannot be evaluated) for {@code record}. */
     public void check(Map<String, Object> record, List<Violation> violations) {
         for (Compiled c : rules) {
-            Map<String, Object> vars = new HashMap<>();
             boolean applies = true;
             for (String field : c.fields()) {
-                Object value = record.get(field);
-                if (value == null) {
+                if (record.get(field) == null) {
                     applies = false;
                     break;
                 }
-                vars.put(field, value instanceof Number n && !(value instanceof Double) ? n.doubleValue() : value);
             }
             if (!applies) {
                 continue;
             }
-            if (!vars.containsKey(MISSING)) {
-                List<String> missing = new ArrayList<>();
-                for (String name : fieldNames) {
-                    if (record.get(name) == null) {
-                        missing.add(name);
-                    }
-                }
-                vars.put(MISSING, missing);
+            int fast = c.fast() == null ? NumericRule.ASK_CEL : c.fast().test(record);
+            if (fast == NumericRule.TRUE) {
+                continue;
+            }
+            if (fast == NumericRule.FALSE) {
+                violations.add(failed(c, record));
+                continue;
             }
             try {
-                Object result = c.program().eval(vars);
+                // Variables are read on demand: CEL's eval(Map) copies the map into an immutable one per call, and
+                // the list of missing fields is only built for a rule that reads it.
+                Object result = c.program().eval((CelVariableResolver) name -> variable(c, record, name));
                 if (!Boolean.TRUE.equals(result)) {
-                    String values = describe(c.fields(), record);
-                    violations.add(new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
-                            // Values and the owner's words first: the expression is for whoever maintains the spec.
-                            "rule '" + c.rule().name() + "' does not hold for " + values
-                                    + (c.rule().detail() == null ? "" : ": " + c.rule().detail()) + " ("
-                                    + c.rule().expression() + " is false)",
-                            Values.abbreviate(values)));
+                    violations.add(failed(c, record));
                 }
             } catch (CelEvaluationException | RuntimeException e) {
                 String values = describe(c.fields(), record);
@@ -152,8 +153,44 @@ public final class CrossFieldRules {
         }
     }
 
+    private static Violation failed(Compiled c, Map<String, Object> record) {
+        String values = describe(c.fields(), record);
+        return new Violation(ReasonCode.RULE_FAILED, String.join(",", c.fields()),
+                // Values and the owner's words first: the expression is for whoever maintains the spec.
+                "rule '" + c.rule().name() + "' does not hold for " + values
+                        + (c.rule().detail() == null ? "" : ": " + c.rule().detail()) + " ("
+                        + c.rule().expression() + " is false)",
+                Values.abbreviate(values));
+    }
+
+    /** How many rules take {@link NumericRule}'s fast path. */
+    long fastRules() {
+        return rules.stream().filter(c -> c.fast() != null).count();
+    }
+
     public boolean isEmpty() {
         return rules.isEmpty();
+    }
+
+    /**
+     * The value of CEL variable {@code name} for rule {@code c}: a field the rule reads (numbers as doubles), or
+     * {@link #MISSING} (unless a field has that name), or none.
+     */
+    private Optional<Object> variable(Compiled c, Map<String, Object> record, String name) {
+        if (c.fields().contains(name)) {
+            Object value = record.get(name);
+            return Optional.ofNullable(value instanceof Number n && !(value instanceof Double) ? n.doubleValue() : value);
+        }
+        if (MISSING.equals(name)) {
+            List<String> missing = new ArrayList<>();
+            for (String field : fieldNames) {
+                if (record.get(field) == null) {
+                    missing.add(field);
+                }
+            }
+            return Optional.of(missing);
+        }
+        return Optional.empty();
     }
 
     /**

@@ -37,6 +37,20 @@ public final class RecordGates {
     private final Map<String, GatesSpec.UnseenPolicy> unseen;
     private final Map<String, GatesSpec.Sentinel> sentinels;
     private final CrossFieldRules rules;
+    /** The spec's fields, and where each sits in {@link #schema}. */
+    private final List<FieldSpec> fields;
+    private final int[] outputPositions;
+    /** Per category field: a declared value's exact spelling to what matching it ignoring case gives. */
+    private final Map<String, Map<String, String>> declaredSpelling = new HashMap<>();
+    /** The input schema seen last (records of one stream share one instance), with its field positions. */
+    private volatile InputLayout lastLayout;
+
+    /**
+     * Where the spec's fields sit in one input schema ({@code -1}: absent) and which of its fields are undeclared:
+     * looking fields up by name in every record was a good part of the gates' cost.
+     */
+    private record InputLayout(Schema schema, int[] positions, List<Schema.Field> undeclared) {
+    }
 
     public RecordGates(PipelineSpec spec) {
         this.spec = Objects.requireNonNull(spec, "spec");
@@ -56,6 +70,37 @@ public final class RecordGates {
         this.unseen = gates.unseen();
         this.sentinels = gates.sentinels();
         this.rules = CrossFieldRules.compile(gates.rules(), data);
+        this.fields = List.copyOf(data.fields());
+        this.outputPositions = new int[fields.size()];
+        for (int i = 0; i < fields.size(); i++) {
+            FieldSpec field = fields.get(i);
+            outputPositions[i] = schema.getField(field.name()).pos();
+            if (field.type() == io.mlcycle.mlcore.spec.FieldType.CATEGORY && field.values() != null) {
+                Map<String, String> spelling = new HashMap<>();
+                for (String value : field.values()) {
+                    field.values().stream().filter(v -> v.equalsIgnoreCase(value)).findFirst()
+                            .ifPresent(first -> spelling.putIfAbsent(value, first));
+                }
+                declaredSpelling.put(field.name(), spelling);
+            }
+        }
+    }
+
+    private InputLayout layout(Schema inputSchema) {
+        InputLayout layout = lastLayout;
+        if (layout != null && layout.schema() == inputSchema) {
+            return layout;
+        }
+        int[] positions = new int[fields.size()];
+        for (int i = 0; i < fields.size(); i++) {
+            Schema.Field inputField = inputSchema.getField(fields.get(i).name());
+            positions[i] = inputField == null ? -1 : inputField.pos();
+        }
+        List<Schema.Field> undeclared = inputSchema.getFields().stream()
+                .filter(f -> !declared.contains(f.name())).toList();
+        layout = new InputLayout(inputSchema, positions, undeclared);
+        lastLayout = layout;
+        return layout;
     }
 
     /** The data schema every normalised record has. */
@@ -79,16 +124,18 @@ public final class RecordGates {
         List<Violation> violations = new ArrayList<>();
         List<Violation> notes = new ArrayList<>();
         GenericData.Record out = new GenericData.Record(schema);
-        Schema inputSchema = record.getSchema();
-        for (Schema.Field inputField : inputSchema.getFields()) {
-            if (!declared.contains(inputField.name()) && record.get(inputField.pos()) != null) {
+        InputLayout layout = layout(record.getSchema());
+        for (Schema.Field inputField : layout.undeclared()) {
+            if (record.get(inputField.pos()) != null) {
                 violations.add(new Violation(ReasonCode.UNKNOWN_FIELD, inputField.name(), "the field '"
                         + inputField.name() + "' is not declared in the pipeline spec '" + spec.pipeline() + "'"));
             }
         }
-        for (FieldSpec field : spec.data().fields()) {
-            Schema.Field inputField = inputSchema.getField(field.name());
-            Object raw = inputField == null ? null : record.get(inputField.pos());
+        Map<String, Object> values = rules.isEmpty() ? null : new HashMap<>();
+        for (int i = 0; i < fields.size(); i++) {
+            FieldSpec field = fields.get(i);
+            int inputPosition = layout.positions()[i];
+            Object raw = inputPosition < 0 ? null : record.get(inputPosition);
             Object value = sentinel(field, normalise(field, raw, violations), violations, notes);
             if (value == null && field.required() && !hasViolation(violations, field.name())) {
                 violations.add(new Violation(ReasonCode.MISSING_REQUIRED, field.name(),
@@ -97,13 +144,12 @@ public final class RecordGates {
             if (value != null) {
                 value = checkRules(field, value, now, violations, notes);
             }
-            out.put(field.name(), value);
-        }
-        if (!rules.isEmpty()) {
-            Map<String, Object> values = new HashMap<>();
-            for (FieldSpec field : spec.data().fields()) {
-                values.put(field.name(), out.get(field.name()));
+            out.put(outputPositions[i], value);
+            if (values != null) {
+                values.put(field.name(), value);
             }
+        }
+        if (values != null) {
             rules.check(values, violations);
         }
         return new GateResult(out, violations, notes);
@@ -214,7 +260,9 @@ public final class RecordGates {
         }
         if (field.type() == io.mlcycle.mlcore.spec.FieldType.CATEGORY) {
             String text = (String) value;
-            Optional<String> declaredValue = field.values().stream().filter(v -> v.equalsIgnoreCase(text)).findFirst();
+            String exact = declaredSpelling.getOrDefault(name, Map.of()).get(text);
+            Optional<String> declaredValue = exact != null ? Optional.of(exact)
+                    : field.values().stream().filter(v -> v.equalsIgnoreCase(text)).findFirst();
             GatesSpec.UnseenPolicy policy = unseen.getOrDefault(name, GatesSpec.UnseenPolicy.REJECT);
             if (declaredValue.isPresent()) {
                 value = declaredValue.get();

@@ -41,6 +41,9 @@ public final class QuarantineFit {
 
     private static final int SMALLEST_CUT = 64;
 
+    /** Built once (its construction walks the schema); a datum writer keeps no state between writes. */
+    private static final SpecificDatumWriter<QuarantineRecord> WRITER = new SpecificDatumWriter<>(QuarantineRecord.class);
+
     private QuarantineFit() {
     }
 
@@ -57,16 +60,28 @@ public final class QuarantineFit {
      * record has an original value.
      */
     public static QuarantineRecord fit(QuarantineRecord record, int maxValueBytes) {
-        QuarantineRecord.Builder described = QuarantineRecord.newBuilder(record);
         ByteBuffer value = record.getOriginalValue();
-        if (value != null && record.getOriginalValueSize() == null) {
-            described.setOriginalValueSize((long) value.remaining()).setOriginalValueSha256(sha256(value));
+        boolean describeValue = value != null && record.getOriginalValueSize() == null;
+        boolean describeHeaders = record.getOriginalHeadersSize() == null;
+        QuarantineRecord full = record;
+        if (describeValue || describeHeaders) {
+            // A shallow copy (the caller's record stays as it was): newBuilder(record) deep-copies every original
+            // and reason, which cost more than the rest of quarantining a record.
+            full = new QuarantineRecord();
+            for (int i = 0; i < QuarantineRecord.getClassSchema().getFields().size(); i++) {
+                full.put(i, record.get(i));
+            }
+            if (describeValue) {
+                full.setOriginalValueSize((long) value.remaining());
+                full.setOriginalValueSha256(sha256(value));
+            }
+            if (describeHeaders) {
+                full.setOriginalHeadersSize(headersSize(record.getOriginalHeaders()));
+            }
         }
-        if (record.getOriginalHeadersSize() == null) {
-            described.setOriginalHeadersSize(headersSize(record.getOriginalHeaders()));
-        }
-        QuarantineRecord full = described.build();
-        if (encodedSize(full) <= maxValueBytes) {
+        // The bound spares encoding the record only to count its bytes (the sink encodes it again) in the usual case
+        // of a record far below the limit.
+        if (sizeBound(full) <= maxValueBytes || encodedSize(full) <= maxValueBytes) {
             return full;
         }
         int cut = Math.max(SMALLEST_CUT, maxValueBytes / 2);
@@ -140,12 +155,62 @@ public final class QuarantineFit {
         return b.build();
     }
 
+    /**
+     * An upper bound of {@link #encodedSize} from lengths alone, without encoding: every value is charged a union
+     * branch index (at most 5 bytes) whether or not its field is a union, a string its length prefix and 3 bytes per
+     * UTF-16 unit (UTF-8 never takes more), bytes their length prefix and length, a number, boolean or timestamp 10,
+     * an array its block count and end marker; {@link Long#MAX_VALUE} when a value is of a type it does not know.
+     */
+    static long sizeBound(Object value) {
+        long union = 5;
+        if (value == null) {
+            return union;
+        }
+        if (value instanceof CharSequence text) {
+            return union + 5 + 3L * text.length();
+        }
+        if (value instanceof ByteBuffer bytes) {
+            return union + 5 + bytes.remaining();
+        }
+        if (value instanceof byte[] bytes) {
+            return union + 5 + bytes.length;
+        }
+        if (value instanceof Number || value instanceof Boolean || value instanceof java.time.Instant) {
+            return union + 10;
+        }
+        if (value instanceof Enum<?> || value instanceof org.apache.avro.generic.GenericEnumSymbol<?>) {
+            return union + 5;
+        }
+        long total;
+        if (value instanceof List<?> items) {
+            total = union + 16;
+            for (Object item : items) {
+                total = saturatedAdd(total, sizeBound(item));
+            }
+            return total;
+        }
+        if (value instanceof org.apache.avro.generic.IndexedRecord record) {
+            total = union;
+            int fields = record.getSchema().getFields().size();
+            for (int i = 0; i < fields; i++) {
+                total = saturatedAdd(total, sizeBound(record.get(i)));
+            }
+            return total;
+        }
+        return Long.MAX_VALUE;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 || a == Long.MAX_VALUE || b == Long.MAX_VALUE ? Long.MAX_VALUE : sum;
+    }
+
     /** Bytes the record's Avro binary encoding takes (without the 5-byte registry prefix). */
     public static int encodedSize(QuarantineRecord record) {
         CountingStream counter = new CountingStream();
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(counter, null);
         try {
-            new SpecificDatumWriter<>(QuarantineRecord.class).write(record, encoder);
+            WRITER.write(record, encoder);
             encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -78,6 +78,19 @@ final class AvroWireCodec {
     }
 
     /**
+     * A resolved writer schema found by identity: the maps above compare schemas with {@code Schema.equals}, which walks
+     * every field and property whenever the record's schema is an equal but distinct instance (a spec's data schema is
+     * built anew by every {@code dataSchema()} call, e.g. once per topology), and that deep walk was a tenth of
+     * validation's stream thread. Records of one stream carry the same schema instance, so a handful of recent
+     * (topic, schema instance) pairs answers nearly every lookup with reference comparisons.
+     */
+    private record Hot(String topic, Schema schema, boolean specific, Resolved resolved, DatumWriter<Object> writer) {
+    }
+
+    /** At most this many {@link Hot} entries per codec: a bounded cache however many schema instances pass through. */
+    private static final int HOT_ENTRIES = 8;
+
+    /**
      * A reusable, unsynchronised output buffer per thread: serialising many small records then costs one copy each
      * ({@link #toByteArray}) instead of a growing {@code ByteArrayOutputStream} and a new encoder per record.
      */
@@ -137,6 +150,8 @@ final class AvroWireCodec {
     /** Keyed by the writer's schema id (Integer) or {@code "guid:<GUID>"}. */
     private final Map<Object, ReadPlan> readPlans = new ConcurrentHashMap<>();
     private final Map<String, TimedMetadata> latestBySubject = new ConcurrentHashMap<>();
+    /** Copy-on-write, never longer than {@link #HOT_ENTRIES}; a lost race only costs a slow lookup. */
+    private volatile Hot[] hot = new Hot[0];
 
     AvroWireCodec(SchemaRegistryClient registry, AvroSerdeConfig config, boolean isKey) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -179,6 +194,7 @@ final class AvroWireCodec {
         Schema writeSchema = schema;
         String subject;
         int id;
+        DatumWriter<Object> writer = null;
         if (config.useLatestVersion()) {
             subject = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
             SchemaMetadata latest = latestVersion(topic, subject);
@@ -188,16 +204,22 @@ final class AvroWireCodec {
             }
             id = latest.id();
         } else {
-            // Topic names and schemas are long-lived objects with cached hashes: one lookup per record.
-            TopicSchema key = new TopicSchema(topic, schema);
-            Resolved resolved = resolvedByTopicSchema.get(key);
-            if (resolved == null) {
-                String name = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
-                resolved = new Resolved(name, schemaId(topic, name, schema));
-                resolvedByTopicSchema.putIfAbsent(key, resolved);
+            boolean specific = value instanceof SpecificRecord;
+            Hot found = hot(topic, schema, specific);
+            if (found == null) {
+                TopicSchema key = new TopicSchema(topic, schema);
+                Resolved resolved = resolvedByTopicSchema.get(key);
+                if (resolved == null) {
+                    String name = config.subjectNameStrategy(isKey).subjectName(topic, isKey, schema);
+                    resolved = new Resolved(name, schemaId(topic, name, schema));
+                    resolvedByTopicSchema.putIfAbsent(key, resolved);
+                }
+                found = remember(new Hot(topic, schema, specific, resolved,
+                        value instanceof byte[] || value instanceof ByteBuffer ? null : writer(schema, specific)));
             }
-            subject = resolved.subject();
-            id = resolved.id();
+            subject = found.resolved().subject();
+            id = found.resolved().id();
+            writer = found.writer();
         }
         Output out = OUTPUT.get();
         out.count = 0;
@@ -215,7 +237,7 @@ final class AvroWireCodec {
                 view.get(bytes);
                 out.write(bytes, 0, bytes.length);
             } else {
-                writeAvro(topic, subject, datum, writeSchema, out);
+                writeAvro(topic, subject, datum, writeSchema, out, writer);
             }
             return out.toByteArray();
         } finally {
@@ -223,9 +245,39 @@ final class AvroWireCodec {
         }
     }
 
-    private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, java.io.OutputStream out) {
-        DatumWriter<Object> writer = writers.computeIfAbsent(new WriterKey(writeSchema, datum instanceof SpecificRecord),
+    /** The matching {@link Hot} entry, by reference to {@code schema}, or null. */
+    private Hot hot(String topic, Schema schema, boolean specific) {
+        for (Hot h : hot) {
+            if (h.schema() == schema && h.specific() == specific && Objects.equals(h.topic(), topic)) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    private Hot remember(Hot entry) {
+        Hot[] current = hot;
+        if (current.length < HOT_ENTRIES) {
+            Hot[] more = java.util.Arrays.copyOf(current, current.length + 1);
+            more[current.length] = entry;
+            hot = more;
+        }
+        return entry;
+    }
+
+    private DatumWriter<Object> writer(Schema writeSchema, boolean specific) {
+        return writers.computeIfAbsent(new WriterKey(writeSchema, specific),
                 key -> writerFor(key.schema(), key.specific()));
+    }
+
+    private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, java.io.OutputStream out) {
+        writeAvro(topic, subject, datum, writeSchema, out, null);
+    }
+
+    /** {@code known}: the writer for {@code writeSchema} when the caller has it, else null to look it up. */
+    private void writeAvro(String topic, String subject, Object datum, Schema writeSchema, java.io.OutputStream out,
+                           DatumWriter<Object> known) {
+        DatumWriter<Object> writer = known != null ? known : writer(writeSchema, datum instanceof SpecificRecord);
         BinaryEncoder encoder;
         if (out instanceof Output reusable) {
             // Buffered, bound to this thread's Output for good: a record's many small writes (a branch index, a
