@@ -1,6 +1,7 @@
 package io.mlcycle.bench.validation;
 
 import io.mlcycle.bench.Benchmark;
+import io.mlcycle.bench.ThreadCpu;
 import io.mlcycle.localstack.LocalStack;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.mlcore.spec.PipelineSpecParser;
@@ -409,49 +410,6 @@ public final class ValidationBenchmark implements Benchmark {
                        Map<String, Double> threadCpuMicros) {
     }
 
-    /**
-     * CPU time so far (nanoseconds, 10 ms ticks) of the process's native threads that are not Java threads the
-     * {@code ThreadMXBean} lists, from {@code /proc/self/task}: garbage collection, JIT compilers, RocksDB; by the
-     * kernel's thread name with digits folded, each prefixed with {@code native:}. Empty where there is no /proc.
-     */
-    private static Map<String, Long> nativeCpuByThreadGroup() {
-        Map<String, Long> byName = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : tasks.toList()) {
-                try {
-                    String comm = Files.readString(task.resolve("comm")).trim();
-                    if (!(comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.contains("CompilerThre")
-                            || comm.startsWith("rocksdb") || comm.startsWith("VM "))) {
-                        continue;
-                    }
-                    String stat = Files.readString(task.resolve("stat"));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
-                    byName.merge("native:" + comm.replaceAll("\\d+", "N"), ticks * 10_000_000L, Long::sum);
-                } catch (IOException | RuntimeException e) {
-                    // the thread ended while we read it
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return byName;
-        }
-        return byName;
-    }
-
-    /** CPU time so far per live Java thread, by name with digits and client UUIDs folded. */
-    private static Map<String, Long> cpuByThreadGroup() {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        Map<String, Long> byName = new HashMap<>();
-        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info != null) {
-                String name = info.getThreadName().replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "U")
-                        .replaceAll("\\d+", "N");
-                byName.merge(name, Math.max(0, threads.getThreadCpuTime(info.getThreadId())), Long::sum);
-            }
-        }
-        return byName;
-    }
-
     private static Properties warmupProps(Properties measured, Path work, String applicationId) {
         Properties props = new Properties();
         props.putAll(measured);
@@ -492,8 +450,7 @@ public final class ValidationBenchmark implements Benchmark {
             long start = System.nanoTime();
             long cpuStart = processCpuNanos();
             long threadStart = streamThreadCpuNanos(group);
-            Map<String, Long> threadsStart = cpuByThreadGroup();
-            Map<String, Long> nativeStart = nativeCpuByThreadGroup();
+            Map<String, Long> threadsStart = ThreadCpu.snapshot();
             Map<TopicPartition, Long> end = endOffsets(admin, raw);
             long total = end.values().stream().mapToLong(Long::longValue).sum();
             while (true) {
@@ -513,20 +470,10 @@ public final class ValidationBenchmark implements Benchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpu = (processCpuNanos() - cpuStart) / 1e3 / total;
             double thread = (streamThreadCpuNanos(group) - threadStart) / 1e3 / total;
-            Map<String, Double> byThread = new HashMap<>();
-            double javaThreads = 0;
-            for (Map.Entry<String, Long> e : cpuByThreadGroup().entrySet()) {
-                double micros = (e.getValue() - threadsStart.getOrDefault(e.getKey(), 0L)) / 1e3 / total;
-                javaThreads += micros;
-                byThread.put(e.getKey(), micros);
-            }
-            double nativeThreads = 0;
-            for (Map.Entry<String, Long> e : nativeCpuByThreadGroup().entrySet()) {
-                double micros = (e.getValue() - nativeStart.getOrDefault(e.getKey(), 0L)) / 1e3 / total;
-                nativeThreads += micros;
-                byThread.put(e.getKey(), micros);
-            }
-            byThread.put("(other: threads that ended, other native threads)", cpu - javaThreads - nativeThreads);
+            Map<String, Double> byThread = new HashMap<>(ThreadCpu.perUnitMicros(threadsStart, ThreadCpu.snapshot(),
+                    total));
+            double listed = byThread.values().stream().mapToDouble(Double::doubleValue).sum();
+            byThread.put("(other: threads that ended, other native threads)", cpu - listed);
             streams.close(Duration.ofSeconds(30));
             return new Run(total / seconds, cpu, thread, byThread);
         }
