@@ -42,7 +42,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code <p>.data.raw} and {@code <p>.feedback}) against a plain {@code KafkaProducer} with the same settings sending
  * the same records, pre-serialised, to the same embedded broker in the same run; floor 0.8x. Each round imports
  * PATH's rows repeated to {@code --round-rows} (600,000 by default, long enough for the rates to settle) into topics
- * of its own, and the baseline sends exactly the records that import produces; round 0 is a discarded warm-up, the
+ * of its own, and the baseline sends exactly the records that import produces; the first rounds are discarded warm-up, the
  * order of the two sides alternates, and the verdict is the median of the per-round ratios (every round is printed).
  * Then the heap over a large generated import (default 1,000,000 rows made by repeating PATH's rows), sampled every
  * 50 ms. Each round also prints the CPU per row of each side by thread group ({@link ThreadCpu}).
@@ -64,11 +64,13 @@ public final class FileImportBenchmark implements Benchmark {
     @Override
     public int run(List<String> args, PrintStream out) throws Exception {
         if (args.isEmpty() || args.get(0).startsWith("--help")) {
-            out.println("usage: ./bench file-import PATH [--spec SPEC] [--round-rows N] [--rounds R] [--rows N]");
+            out.println("usage: ./bench file-import PATH [--spec SPEC] [--round-rows N] [--rounds R] [--warmup W]"
+                    + " [--rows N]");
             out.println("  PATH  a CSV (or .csv.gz) file of the spec's pipeline, e.g. gmsc.csv.gz");
             out.println("  --spec        default examples/gmsc/gmsc.yaml");
             out.println("  --round-rows  rows per round: PATH's rows repeated (gzipped if PATH is), default 600000");
-            out.println("  --rounds      measured rounds after one discarded warm-up round, default 5; the order of");
+            out.println("  --warmup      discarded warm-up rounds first (JIT, topic creation, first segments), default 2");
+            out.println("  --rounds      measured rounds after the warm-up rounds, default 5; the order of");
             out.println("                baseline and import alternates; the verdict is the median of per-round ratios");
             out.println("  --rows        heap run size, default 1000000 (0 = skip)");
             return 2;
@@ -78,8 +80,9 @@ public final class FileImportBenchmark implements Benchmark {
         long bigRows = Long.parseLong(option(args, "--rows", "1000000"));
         long roundRows = Long.parseLong(option(args, "--round-rows", "600000"));
         int rounds = Integer.parseInt(option(args, "--rounds", "5"));
-        if (rounds < 1 || roundRows < 1) {
-            out.println("--rounds and --round-rows must be at least 1");
+        int warmup = Integer.parseInt(option(args, "--warmup", "2"));
+        if (rounds < 1 || roundRows < 1 || warmup < 0) {
+            out.println("--rounds and --round-rows must be at least 1, --warmup at least 0");
             return 2;
         }
         PipelineSpec spec = PipelineSpecParser.parse(specPath);
@@ -109,14 +112,14 @@ public final class FileImportBenchmark implements Benchmark {
             out.printf("per round: %,d rows (%s repeated%s), i.e. %,d records of %,d key+value bytes; producer settings"
                             + " of both sides: FileImport.producerProperties%n", roundRows, path.getFileName(),
                     gzip ? ", gzipped" : "", captured.size(), capturedBytes);
-            out.println("round 0 is a warm-up (JIT, topic creation, first segments) and is not counted; odd rounds run"
-                    + " the baseline first, even rounds the import first");
+            out.printf("rounds below %d are warm-up (JIT, topic creation, first segments) and are not counted; odd rounds"
+                    + " run the baseline first, even rounds the import first%n", warmup);
 
             List<Double> ratios = new ArrayList<>();
             List<Double> importRates = new ArrayList<>();
             List<Double> baselineRates = new ArrayList<>();
             List<Double> cpuRatios = new ArrayList<>();
-            for (int r = 0; r <= rounds; r++) {
+            for (int r = 0; r < warmup + rounds; r++) {
                 PipelineSerdes importTarget = prepare(stack, spec, name + "-i" + r, tmp);
                 PipelineSerdes baselineTarget = prepare(stack, spec, name + "-b" + r, tmp);
                 List<ProducerRecord<byte[], byte[]>> records = readdressed(captured, captureTarget, baselineTarget);
@@ -163,15 +166,15 @@ public final class FileImportBenchmark implements Benchmark {
                 out.printf("  round %d%s (%s first): baseline %,d records in %.2f s = %,.0f rows/s (process CPU %.1f s);"
                                 + " import %,d rows (accepted %,d, rejected %,d, outcomes %,d) in %.2f s = %,.0f rows/s"
                                 + " (process CPU %.1f s); ratio %.2f%n",
-                        r, r == 0 ? " warm-up" : "", r % 2 == 1 ? "baseline" : "import", captured.size(),
+                        r, r < warmup ? " warm-up" : "", r % 2 == 1 ? "baseline" : "import", captured.size(),
                         baselineSeconds, baselineRate, baselineCpu, rows, result.accepted(), result.rejected(),
                         result.outcomes(), importSeconds, importRate, importCpu, ratio);
                 out.printf("    CPU µs per row by thread: baseline %s%n    import %s%n", ThreadCpu.describe(baselineThreads,
                         8, baselineCpu * 1e6 / roundRows), ThreadCpu.describe(importThreads, 8, importCpu * 1e6 / roundRows));
-                if (r > 0) {
+                if (r >= warmup) {
                     cpuRatios.add(baselineCpu / importCpu);
                 }
-                if (r > 0) {
+                if (r >= warmup) {
                     ratios.add(ratio);
                     importRates.add(importRate);
                     baselineRates.add(baselineRate);
