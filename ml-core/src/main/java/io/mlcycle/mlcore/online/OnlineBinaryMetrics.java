@@ -1,7 +1,6 @@
 package io.mlcycle.mlcore.online;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -163,13 +162,21 @@ public final class OnlineBinaryMetrics {
         ByteBuffer b = ByteBuffer.allocate(size);
         b.putLong(predictions).putLong(predictedPositive).putLong(labeled).putLong(positives).putLong(correct)
                 .putDouble(logLoss).putDouble(brier).putDouble(brierSquares);
-        Arrays.stream(positiveScores).forEach(b::putLong);
-        Arrays.stream(negativeScores).forEach(b::putLong);
-        Arrays.stream(calibrationCount).forEach(b::putLong);
-        Arrays.stream(calibrationScore).forEach(b::putDouble);
-        Arrays.stream(calibrationPositives).forEach(b::putLong);
-        Arrays.stream(latency).forEach(b::putLong);
+        // Bulk copies: the online monitor encodes this 17 KB state for every observation it aggregates, and a
+        // value-by-value stream of it was its stream thread's top frame under load. Same bytes (big-endian).
+        put(b, positiveScores);
+        put(b, negativeScores);
+        put(b, calibrationCount);
+        b.asDoubleBuffer().put(calibrationScore);
+        b.position(b.position() + 8 * CALIBRATION_BINS);
+        put(b, calibrationPositives);
+        put(b, latency);
         return b.array();
+    }
+
+    private static void put(ByteBuffer b, long[] values) {
+        b.asLongBuffer().put(values);
+        b.position(b.position() + 8 * values.length);
     }
 
     public static OnlineBinaryMetrics fromBytes(byte[] bytes) {
@@ -186,17 +193,15 @@ public final class OnlineBinaryMetrics {
         fill(b, m.positiveScores);
         fill(b, m.negativeScores);
         fill(b, m.calibrationCount);
-        for (int i = 0; i < CALIBRATION_BINS; i++) {
-            m.calibrationScore[i] = b.getDouble();
-        }
+        b.asDoubleBuffer().get(m.calibrationScore);
+        b.position(b.position() + 8 * CALIBRATION_BINS);
         fill(b, m.calibrationPositives);
         fill(b, m.latency);
         return m;
     }
 
     private static void fill(ByteBuffer b, long[] target) {
-        for (int i = 0; i < target.length; i++) {
-            target[i] = b.getLong();
-        }
+        b.asLongBuffer().get(target);
+        b.position(b.position() + 8 * target.length);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
 import io.mlcycle.mlcore.eval.BinaryMetrics;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -49,5 +50,35 @@ class OnlineBinaryMetricsTest {
 
         assertThat(back.metrics()).isEqualTo(metrics.metrics());
         assertThat(back.metrics().get("roc_auc")).isEqualTo(1.0);
+    }
+
+    @Test
+    void keepsTheStoredLayoutSoStateWrittenBeforeStaysReadable() {
+        OnlineBinaryMetrics metrics = new OnlineBinaryMetrics();
+        metrics.prediction(true, 2000);
+        metrics.outcome(0.8, true, true);
+        metrics.outcome(0.3, false, false);
+
+        byte[] bytes = metrics.toBytes();
+
+        // big-endian: 8 header fields, then positive and negative score bins, calibration count, score, positives,
+        // latency buckets
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        int bins = OnlineBinaryMetrics.SCORE_BINS;
+        int cal = OnlineBinaryMetrics.CALIBRATION_BINS;
+        assertThat(bytes).hasSize(8 * (8 + 2 * bins + 3 * cal + OnlineBinaryMetrics.LATENCY_BUCKETS));
+        assertThat(b.getLong(0)).isEqualTo(1);
+        assertThat(b.getLong(16)).isEqualTo(2);
+        assertThat(b.getLong(64 + 8 * 800)).isEqualTo(1);
+        assertThat(b.getLong(64 + 8 * (bins + 300))).isEqualTo(1);
+        assertThat(b.getLong(64 + 8 * (2 * bins + 8))).isEqualTo(1);
+        assertThat(b.getDouble(64 + 8 * (2 * bins + cal + 8))).isEqualTo(0.8);
+        assertThat(b.getLong(64 + 8 * (2 * bins + 2 * cal + 8))).isEqualTo(1);
+        long latencyTotal = 0;
+        for (int i = 0; i < OnlineBinaryMetrics.LATENCY_BUCKETS; i++) {
+            latencyTotal += b.getLong(64 + 8 * (2 * bins + 3 * cal + i));
+        }
+        assertThat(latencyTotal).isEqualTo(1);
+        assertThat(OnlineBinaryMetrics.fromBytes(bytes).toBytes()).isEqualTo(bytes);
     }
 }
