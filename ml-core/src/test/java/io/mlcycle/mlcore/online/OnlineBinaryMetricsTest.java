@@ -81,4 +81,23 @@ class OnlineBinaryMetricsTest {
         assertThat(latencyTotal).isEqualTo(1);
         assertThat(OnlineBinaryMetrics.fromBytes(bytes).toBytes()).isEqualTo(bytes);
     }
+
+    @Test
+    void readsAStateIntoAReusedInstanceAndClearsItWithoutOne() {
+        OnlineBinaryMetrics first = new OnlineBinaryMetrics();
+        first.prediction(true, 2000);
+        first.outcome(0.8, true, true);
+        OnlineBinaryMetrics second = new OnlineBinaryMetrics();
+        second.prediction(false, 100);
+        second.outcome(0.3, false, false);
+        second.outcome(0.6, true, true);
+        OnlineBinaryMetrics reused = new OnlineBinaryMetrics();
+
+        reused.readFrom(first.toBytes());
+        reused.readFrom(second.toBytes());
+        assertThat(reused.toBytes()).isEqualTo(second.toBytes());
+
+        reused.readFrom(null);
+        assertThat(reused.toBytes()).isEqualTo(new OnlineBinaryMetrics().toBytes());
+    }
 }
