@@ -53,33 +53,55 @@ class OnlineBinaryMetricsTest {
     }
 
     @Test
-    void keepsTheStoredLayoutSoStateWrittenBeforeStaysReadable() {
-        OnlineBinaryMetrics metrics = new OnlineBinaryMetrics();
-        metrics.prediction(true, 2000);
-        metrics.outcome(0.8, true, true);
-        metrics.outcome(0.3, false, false);
-
-        byte[] bytes = metrics.toBytes();
-
-        // big-endian: 8 header fields, then positive and negative score bins, calibration count, score, positives,
-        // latency buckets
-        ByteBuffer b = ByteBuffer.wrap(bytes);
+    void readsTheFixedLayoutStoredBeforeTheSparseForm() {
+        // As the fixed form was written: big-endian, 8 header fields, positive and negative score bins, calibration
+        // count, score, positives, latency buckets.
         int bins = OnlineBinaryMetrics.SCORE_BINS;
         int cal = OnlineBinaryMetrics.CALIBRATION_BINS;
-        assertThat(bytes).hasSize(8 * (8 + 2 * bins + 3 * cal + OnlineBinaryMetrics.LATENCY_BUCKETS));
-        assertThat(b.getLong(0)).isEqualTo(1);
-        assertThat(b.getLong(16)).isEqualTo(2);
-        assertThat(b.getLong(64 + 8 * 800)).isEqualTo(1);
-        assertThat(b.getLong(64 + 8 * (bins + 300))).isEqualTo(1);
-        assertThat(b.getLong(64 + 8 * (2 * bins + 8))).isEqualTo(1);
-        assertThat(b.getDouble(64 + 8 * (2 * bins + cal + 8))).isEqualTo(0.8);
-        assertThat(b.getLong(64 + 8 * (2 * bins + 2 * cal + 8))).isEqualTo(1);
-        long latencyTotal = 0;
-        for (int i = 0; i < OnlineBinaryMetrics.LATENCY_BUCKETS; i++) {
-            latencyTotal += b.getLong(64 + 8 * (2 * bins + 3 * cal + i));
+        ByteBuffer b = ByteBuffer.allocate(OnlineBinaryMetrics.FIXED_BYTES);
+        double brier1 = (0.8 - 1) * (0.8 - 1);
+        double brier2 = 0.3 * 0.3;
+        b.putLong(1).putLong(1).putLong(2).putLong(1).putLong(2).putDouble(-Math.log(0.8) - Math.log(1 - 0.3))
+                .putDouble(brier1 + brier2).putDouble(brier1 * brier1 + brier2 * brier2);
+        b.putLong(64 + 8 * 800, 1);
+        b.putLong(64 + 8 * (bins + 300), 1);
+        b.putLong(64 + 8 * (2 * bins + 3), 1);
+        b.putLong(64 + 8 * (2 * bins + 8), 1);
+        b.putDouble(64 + 8 * (2 * bins + cal + 3), 0.3);
+        b.putDouble(64 + 8 * (2 * bins + cal + 8), 0.8);
+        b.putLong(64 + 8 * (2 * bins + 2 * cal + 8), 1);
+        b.putLong(64 + 8 * (2 * bins + 3 * cal + OnlineBinaryMetrics.latencyBucket(2000)), 1);
+        OnlineBinaryMetrics expected = new OnlineBinaryMetrics();
+        expected.prediction(true, 2000);
+        expected.outcome(0.8, true, true);
+        expected.outcome(0.3, false, false);
+
+        OnlineBinaryMetrics read = OnlineBinaryMetrics.fromBytes(b.array());
+
+        assertThat(read.metrics()).isEqualTo(expected.metrics());
+        assertThat(read.toBytes()).isEqualTo(expected.toBytes());
+    }
+
+    @Test
+    void storesOnlyTheNonEmptyBins() {
+        OnlineBinaryMetrics metrics = new OnlineBinaryMetrics();
+        for (int i = 0; i < 1000; i++) {
+            metrics.prediction(i % 3 == 0, 200 + i);
         }
-        assertThat(latencyTotal).isEqualTo(1);
-        assertThat(OnlineBinaryMetrics.fromBytes(bytes).toBytes()).isEqualTo(bytes);
+        byte[] predictionsOnly = metrics.toBytes();
+        SplittableRandom random = new SplittableRandom(5L);
+        for (int i = 0; i < 20_000; i++) {
+            double score = random.nextDouble();
+            metrics.outcome(score, random.nextDouble() < score, score >= 0.5);
+        }
+
+        byte[] full = metrics.toBytes();
+
+        assertThat(predictionsOnly).hasSizeLessThan(200);
+        assertThat(full).hasSizeLessThan(OnlineBinaryMetrics.FIXED_BYTES / 2);
+        OnlineBinaryMetrics back = OnlineBinaryMetrics.fromBytes(full);
+        assertThat(back.metrics()).isEqualTo(metrics.metrics());
+        assertThat(back.toBytes()).isEqualTo(full);
     }
 
     @Test
