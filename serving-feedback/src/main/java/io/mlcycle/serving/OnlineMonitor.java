@@ -76,6 +76,7 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> windows;
     private KeyValueStore<String, byte[]> challengers;
+    private final OnlineBinaryMetrics scratch = new OnlineBinaryMetrics();
 
     OnlineMonitor(JoinSettings settings, ModelSource models, Deserializer<MonitoringObservation> observations) {
         this.settings = settings;
@@ -144,11 +145,29 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
                         java.util.function.Consumer<OnlineBinaryMetrics> change) {
         long width = settings.metricsWindow().toMillis();
         long start = Math.floorDiv(anchorMs, width) * width;
-        String key = String.format("%019d|%s|%s", start, variant.name(), version);
-        byte[] stored = windows.get(key);
-        OnlineBinaryMetrics metrics = stored == null ? new OnlineBinaryMetrics() : OnlineBinaryMetrics.fromBytes(stored);
+        String key = windowKey(start, variant, version);
+        // One instance decoded into for every observation: a fresh one per record was 17 KB of garbage each.
+        OnlineBinaryMetrics metrics = scratch;
+        metrics.readFrom(windows.get(key));
         change.accept(metrics);
         windows.put(key, metrics.toBytes());
+    }
+
+    /**
+     * {@code <start, 19 digits zero-padded>|<variant>|<version>}: the store is iterated in key order, so windows
+     * close oldest first. Built without {@link String#format} (per observation, its parsing and locale lookups
+     * showed in the stream thread's profile); the same text as {@code String.format("%019d|%s|%s", ...)}.
+     */
+    static String windowKey(long start, Variant variant, String version) {
+        if (start < 0) {
+            return String.format("%019d|%s|%s", start, variant.name(), version);
+        }
+        String digits = Long.toString(start);
+        StringBuilder key = new StringBuilder(21 + variant.name().length() + version.length());
+        for (int i = digits.length(); i < 19; i++) {
+            key.append('0');
+        }
+        return key.append(digits).append('|').append(variant.name()).append('|').append(version).toString();
     }
 
     /** Emits every window whose labels can no longer arrive. */

@@ -380,4 +380,12 @@ class OnlineMonitorTest {
                     .containsEntry(io.mlcycle.schemas.TriggerEvidence.CHAMPION_VERSION, "credit-v1");
         });
     }
+
+    @Test
+    void buildsTheWindowKeyAsTheFormatDid() {
+        for (long start : new long[] {0L, 1L, 900_000L, 1_764_000_000_000L, Long.MAX_VALUE, -900_000L}) {
+            assertThat(OnlineMonitor.windowKey(start, Variant.CANARY, "credit-v12"))
+                    .isEqualTo(String.format("%019d|%s|%s", start, "CANARY", "credit-v12"));
+        }
+    }
 }

@@ -56,9 +56,17 @@ public final class OpenLoopLoad {
         byte[] request = new byte[head.length() + body.length];
         System.arraycopy(head.getBytes(StandardCharsets.US_ASCII), 0, request, 0, head.length());
         System.arraycopy(body, 0, request, head.length(), body.length);
-        run(uri, request, rate, warmup, connections, null);
-        Result result = run(uri, request, rate, seconds, connections, new long[Math.multiplyExact(rate, seconds)]);
+        run(uri, request, rate, warmup, connections, null, null);
+        long[] dues = new long[Math.multiplyExact(rate, seconds)];
+        long wallAtStart = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        Result result = run(uri, request, rate, seconds, connections, new long[dues.length], dues);
         print(System.out, result);
+        String trace = System.getenv("MLCYCLE_OPEN_LOOP_TRACE");
+        if (trace != null && !trace.isBlank()) {
+            // Diagnostics: when each slow request (1 ms or more) was due, wall clock, to line up with the server's
+            // logs and profiles; one "epoch-ms latency-us" line each.
+            writeTrace(Path.of(trace), dues, wallAtStart);
+        }
         System.exit(0);
     }
 
@@ -67,8 +75,8 @@ public final class OpenLoopLoad {
      * generator does not become the bottleneck): each thread takes the next request number, waits until it is due,
      * sends the fixed request and reads the whole answer.
      */
-    private static Result run(URI uri, byte[] request, int rate, int seconds, int connections, long[] latencies)
-            throws InterruptedException {
+    private static Result run(URI uri, byte[] request, int rate, int seconds, int connections, long[] latencies,
+                              long[] trace) throws InterruptedException {
         long total = (long) rate * seconds;
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
         AtomicLong next = new AtomicLong();
@@ -77,6 +85,8 @@ public final class OpenLoopLoad {
         AtomicInteger recorded = new AtomicInteger();
         AtomicLong lastSent = new AtomicLong();
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        traceStart = start;
+        traceInterval = intervalNanos;
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             Thread thread = new Thread(() -> {
@@ -116,6 +126,9 @@ public final class OpenLoopLoad {
                         int at = recorded.getAndIncrement();
                         if (at < latencies.length) {
                             latencies[at] = System.nanoTime() - due;
+                            if (trace != null && i < trace.length) {
+                                trace[(int) i] = latencies[at];
+                            }
                         }
                     }
                 }
@@ -137,6 +150,21 @@ public final class OpenLoopLoad {
         return new Result(total, ok.get(), errors.get(), achieved, percentile(sorted, 0.50),
                 percentile(sorted, 0.99), percentile(sorted, 0.999), n == 0 ? Double.NaN : sorted[n - 1] / 1e6);
     }
+
+    private static void writeTrace(Path file, long[] latencyByRequest, long wallAtStart) throws IOException {
+        StringBuilder out = new StringBuilder();
+        long start = traceStart;
+        for (int i = 0; i < latencyByRequest.length; i++) {
+            if (latencyByRequest[i] >= 1_000_000L) {
+                out.append((wallAtStart + start + i * traceInterval) / 1_000_000L).append(' ')
+                        .append(latencyByRequest[i] / 1_000L).append('\n');
+            }
+        }
+        Files.writeString(file, out.toString());
+    }
+
+    private static volatile long traceStart;
+    private static volatile long traceInterval;
 
     /** Reads one HTTP/1.1 answer (Content-Length or chunked) and gives its status. */
     private static int readResponse(InputStream in, byte[] buffer) throws IOException {

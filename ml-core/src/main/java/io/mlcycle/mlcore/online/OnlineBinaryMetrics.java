@@ -158,45 +158,201 @@ public final class OnlineBinaryMetrics {
         return Math.pow(2, bucket / 8.0);
     }
 
+    /**
+     * The state in its stored form: a format byte ({@link #SPARSE}), the five counts as unsigned varints, the three
+     * sums as 8-byte doubles, then each histogram as its number of non-zero bins and, per such bin, the gap from the
+     * previous one and the count (varints); the calibration score sums as doubles, all of them. Most bins of a
+     * window are empty (before any outcome all 2,000 score bins are), so an entry is a few hundred bytes where the
+     * fixed layout before was 18,864, and the online monitor rewrites its window's entry for every observation.
+     * {@link #readFrom(byte[])} reads both.
+     */
     public byte[] toBytes() {
-        int size = 8 * 8 + 8 * (2 * SCORE_BINS + 3 * CALIBRATION_BINS + LATENCY_BUCKETS);
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.putLong(predictions).putLong(predictedPositive).putLong(labeled).putLong(positives).putLong(correct)
-                .putDouble(logLoss).putDouble(brier).putDouble(brierSquares);
-        Arrays.stream(positiveScores).forEach(b::putLong);
-        Arrays.stream(negativeScores).forEach(b::putLong);
-        Arrays.stream(calibrationCount).forEach(b::putLong);
-        Arrays.stream(calibrationScore).forEach(b::putDouble);
-        Arrays.stream(calibrationPositives).forEach(b::putLong);
-        Arrays.stream(latency).forEach(b::putLong);
-        return b.array();
+        byte[] out = encodeBuffer;
+        if (out == null) {
+            out = new byte[MAX_SPARSE_BYTES];
+            encodeBuffer = out;
+        }
+        int at = 0;
+        out[at++] = SPARSE;
+        at = putVarint(out, at, predictions);
+        at = putVarint(out, at, predictedPositive);
+        at = putVarint(out, at, labeled);
+        at = putVarint(out, at, positives);
+        at = putVarint(out, at, correct);
+        at = putDouble(out, at, logLoss);
+        at = putDouble(out, at, brier);
+        at = putDouble(out, at, brierSquares);
+        at = putSparse(out, at, positiveScores);
+        at = putSparse(out, at, negativeScores);
+        at = putSparse(out, at, calibrationCount);
+        for (double score : calibrationScore) {
+            at = putDouble(out, at, score);
+        }
+        at = putSparse(out, at, calibrationPositives);
+        at = putSparse(out, at, latency);
+        return Arrays.copyOf(out, at);
+    }
+
+    /** First byte of the sparse form; the fixed form began with the high byte of a count, always 0. */
+    static final byte SPARSE = (byte) 0x81;
+    /** The fixed big-endian layout stored before the sparse form. */
+    static final int FIXED_BYTES = 8 * (8 + 2 * SCORE_BINS + 3 * CALIBRATION_BINS + LATENCY_BUCKETS);
+    /** Largest sparse form: every bin non-zero, each gap and count at their longest. */
+    private static final int MAX_SPARSE_BYTES = 1 + 5 * 10 + 3 * 8 + 5 * 10
+            + (2 * SCORE_BINS + 2 * CALIBRATION_BINS + LATENCY_BUCKETS) * (5 + 10) + 8 * CALIBRATION_BINS;
+    /** Reused by {@link #toBytes()}: the caller gets an exact-size copy. */
+    private byte[] encodeBuffer;
+
+    private static int putSparse(byte[] out, int at, long[] values) {
+        int nonZero = 0;
+        for (long value : values) {
+            if (value != 0) {
+                nonZero++;
+            }
+        }
+        at = putVarint(out, at, nonZero);
+        int previous = -1;
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != 0) {
+                at = putVarint(out, at, i - previous);
+                at = putVarint(out, at, values[i]);
+                previous = i;
+            }
+        }
+        return at;
+    }
+
+    private static int putVarint(byte[] out, int at, long value) {
+        while ((value & ~0x7FL) != 0) {
+            out[at++] = (byte) ((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        out[at++] = (byte) value;
+        return at;
+    }
+
+    private static int putDouble(byte[] out, int at, double value) {
+        long bits = Double.doubleToRawLongBits(value);
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            out[at++] = (byte) (bits >>> shift);
+        }
+        return at;
+    }
+
+    /** Reads the sparse form; {@code at} is a one-element cursor into {@code in}. */
+    private void readSparse(byte[] in) {
+        int[] at = {1};
+        predictions = varint(in, at);
+        predictedPositive = varint(in, at);
+        labeled = varint(in, at);
+        positives = varint(in, at);
+        correct = varint(in, at);
+        logLoss = readDouble(in, at);
+        brier = readDouble(in, at);
+        brierSquares = readDouble(in, at);
+        sparse(in, at, positiveScores);
+        sparse(in, at, negativeScores);
+        sparse(in, at, calibrationCount);
+        for (int i = 0; i < CALIBRATION_BINS; i++) {
+            calibrationScore[i] = readDouble(in, at);
+        }
+        sparse(in, at, calibrationPositives);
+        sparse(in, at, latency);
+        if (at[0] != in.length) {
+            throw new IllegalArgumentException("online metrics state: " + (in.length - at[0]) + " bytes left over");
+        }
+    }
+
+    private static void sparse(byte[] in, int[] at, long[] target) {
+        Arrays.fill(target, 0);
+        long nonZero = varint(in, at);
+        int index = -1;
+        for (long k = 0; k < nonZero; k++) {
+            index += (int) varint(in, at);
+            if (index < 0 || index >= target.length) {
+                throw new IllegalArgumentException("online metrics state: bin " + index + " out of range");
+            }
+            target[index] = varint(in, at);
+        }
+    }
+
+    private static long varint(byte[] in, int[] at) {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte b = in[at[0]++];
+            value |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("online metrics state: varint too long");
+    }
+
+    private static double readDouble(byte[] in, int[] at) {
+        long bits = 0;
+        for (int i = 0; i < 8; i++) {
+            bits = bits << 8 | (in[at[0]++] & 0xFF);
+        }
+        return Double.longBitsToDouble(bits);
     }
 
     public static OnlineBinaryMetrics fromBytes(byte[] bytes) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
         OnlineBinaryMetrics m = new OnlineBinaryMetrics();
-        m.predictions = b.getLong();
-        m.predictedPositive = b.getLong();
-        m.labeled = b.getLong();
-        m.positives = b.getLong();
-        m.correct = b.getLong();
-        m.logLoss = b.getDouble();
-        m.brier = b.getDouble();
-        m.brierSquares = b.getDouble();
-        fill(b, m.positiveScores);
-        fill(b, m.negativeScores);
-        fill(b, m.calibrationCount);
-        for (int i = 0; i < CALIBRATION_BINS; i++) {
-            m.calibrationScore[i] = b.getDouble();
-        }
-        fill(b, m.calibrationPositives);
-        fill(b, m.latency);
+        m.readFrom(bytes);
         return m;
     }
 
-    private static void fill(ByteBuffer b, long[] target) {
-        for (int i = 0; i < target.length; i++) {
-            target[i] = b.getLong();
+    /**
+     * Replaces this accumulator's whole state with the one {@link #toBytes()} wrote, or with an empty window when
+     * {@code bytes} is null: lets a caller that decodes a state per record reuse one instance (17 KB of arrays)
+     * instead of allocating it every time.
+     */
+    public void readFrom(byte[] bytes) {
+        if (bytes == null) {
+            predictions = 0;
+            predictedPositive = 0;
+            labeled = 0;
+            positives = 0;
+            correct = 0;
+            logLoss = 0;
+            brier = 0;
+            brierSquares = 0;
+            Arrays.fill(positiveScores, 0);
+            Arrays.fill(negativeScores, 0);
+            Arrays.fill(calibrationCount, 0);
+            Arrays.fill(calibrationScore, 0);
+            Arrays.fill(calibrationPositives, 0);
+            Arrays.fill(latency, 0);
+            return;
         }
+        if (bytes.length > 0 && bytes[0] == SPARSE) {
+            readSparse(bytes);
+            return;
+        }
+        if (bytes.length != FIXED_BYTES) {
+            throw new IllegalArgumentException("online metrics state: " + bytes.length + " bytes, neither form");
+        }
+        // The fixed form, as stored before the sparse one.
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        predictions = b.getLong();
+        predictedPositive = b.getLong();
+        labeled = b.getLong();
+        positives = b.getLong();
+        correct = b.getLong();
+        logLoss = b.getDouble();
+        brier = b.getDouble();
+        brierSquares = b.getDouble();
+        fill(b, positiveScores);
+        fill(b, negativeScores);
+        fill(b, calibrationCount);
+        b.asDoubleBuffer().get(calibrationScore);
+        b.position(b.position() + 8 * CALIBRATION_BINS);
+        fill(b, calibrationPositives);
+        fill(b, latency);
+    }
+
+    private static void fill(ByteBuffer b, long[] target) {
+        b.asLongBuffer().get(target);
+        b.position(b.position() + 8 * target.length);
     }
 }

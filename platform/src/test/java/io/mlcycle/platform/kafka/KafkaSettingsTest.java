@@ -58,4 +58,16 @@ class KafkaSettingsTest {
         // The properties are accepted by Kafka Streams itself.
         assertThat(new StreamsConfig(props).getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
     }
+
+    @Test
+    void streamsProducersAreUncompressedUnlessThePassthroughSaysOtherwise() {
+        Properties defaults = StreamsSettings.forApplication(config, "mlcycle-demo-serving-feedback");
+        PlatformConfig compressing = PlatformConfig.from(ConfigSource.of(Map.of(
+                "bootstrap.servers", "b:9092", "instance.id", "svc-1", "state.dir", "/tmp/mlc-state",
+                "kafka.producer.compression.type", "zstd")), 0);
+        Properties overridden = StreamsSettings.forApplication(compressing, "mlcycle-demo-serving-feedback");
+
+        assertThat(new StreamsConfig(defaults).getProducerConfigs("c").get("compression.type")).isEqualTo("none");
+        assertThat(new StreamsConfig(overridden).getProducerConfigs("c").get("compression.type")).isEqualTo("zstd");
+    }
 }
