@@ -91,6 +91,7 @@ class StagePlannerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> StagePlanner.rollback(Optional.of(v1),
                 Optional.empty(), "bob", "x", Fixtures.T0)).hasMessageContaining("no earlier champion");
     }
+
     @Test
     void aChallengerUndecidedForLongerThanTheMaximumTestDurationIsWithdrawn() {
         ModelVersion champion = StagePlanner.transition(Fixtures.version("credit", 1, Stage.CANDIDATE, List.of()),

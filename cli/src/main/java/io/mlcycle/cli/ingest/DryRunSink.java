@@ -7,6 +7,9 @@ import org.apache.avro.generic.GenericRecord;
 /** {@code --dry-run}: every row is converted and judged, nothing is written. */
 final class DryRunSink implements ImportSink {
 
+    /** Nothing waits to be written, so a mark is durable at once (volatile: the pipelined sink marks on its worker). */
+    private volatile long durable;
+
     @Override
     public List<Violation> accepted(String eventId, GenericRecord record, long eventTimeMillis) {
         return null;
@@ -21,8 +24,6 @@ final class DryRunSink implements ImportSink {
     public void quarantined(String eventId, String originalText, List<Violation> reasons) {
         // nothing is written in a dry run
     }
-
-    private long durable;
 
     @Override
     public void markCheckpoint(long row) {

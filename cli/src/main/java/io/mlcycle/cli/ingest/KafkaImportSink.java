@@ -199,8 +199,9 @@ final class KafkaImportSink implements ImportSink {
             producer.send(record, epoch);
         } catch (RuntimeException e) {
             // Thrown, not reported to the callback: the record was never taken.
-            epoch.pending.decrementAndGet();
+            failure.compareAndSet(null, e);
             epoch.failed = true;
+            epoch.pending.decrementAndGet();
             throw e;
         }
     }

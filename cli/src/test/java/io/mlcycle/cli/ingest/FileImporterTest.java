@@ -191,6 +191,48 @@ class FileImporterTest {
     }
 
     @Test
+    void checkpointsAreReportedOnlyOnceTheSinkHasThemDurable() throws Exception {
+        List<String> lines = gmscLines();
+        StringBuilder csv = new StringBuilder(lines.get(0)).append('\n');
+        for (int i = 0; i < 5_000; i++) {
+            csv.append(lines.get(1 + i % (lines.size() - 1))).append('\n');
+        }
+        Path file = Files.writeString(dir.resolve("long.csv"), csv);
+        // Acknowledgements lag one checkpoint behind: a mark becomes durable when the next one is made.
+        List<Long> marks = new ArrayList<>();
+        RecordingSink lagging = new RecordingSink() {
+            @Override
+            public void markCheckpoint(long row) {
+                marks.add(row);
+                durable = marks.size() > 1 ? marks.get(marks.size() - 2) : 0;
+            }
+
+            @Override
+            public void flush() {
+                durable = marks.isEmpty() ? 0 : marks.get(marks.size() - 1);
+            }
+        };
+        List<Long> reported = new ArrayList<>();
+        FileImporter importer = new FileImporter(gmsc(), ImportIds.sha256(file),
+                new FileImporter.Settings(Map.of(), BASE, Duration.ofMillis(1000), 0, 700));
+        try (RowSource source = RowSources.open(file, RowSources.Format.AUTO, CSV)) {
+            importer.run("long.csv", source, lagging, false, new FileImporter.Progress() {
+                @Override
+                public void rowsDone(long lastRow, long bytesRead) {
+                }
+
+                @Override
+                public void checkpoint(long lastRow) {
+                    reported.add(lastRow);
+                }
+            });
+        }
+        assertThat(marks).containsExactly(700L, 1400L, 2100L, 2800L, 3500L, 4200L, 4900L);
+        // checked every 1,024 rows: at 2048 mark 700 is durable, at 3072 mark 2100, at 4096 mark 2800; then the end
+        assertThat(reported).containsExactly(700L, 2100L, 2800L, 5000L);
+    }
+
+    @Test
     void malformedCsvRowsAreQuarantinedWithTheirTextAndTheImportGoesOn() throws Exception {
         List<String> lines = new ArrayList<>(gmscLines());
         lines.add(3, "0.5,41,0,0.2,3000,4,0,1,0,2");                 // 10 columns

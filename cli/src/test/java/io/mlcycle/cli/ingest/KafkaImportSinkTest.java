@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
@@ -106,6 +107,26 @@ class KafkaImportSinkTest {
     }
 
     @Test
+    void throughThePipelinedSinkAMarkIsSealedAfterTheSendsHandedOverBeforeIt() {
+        CallbackKeepingProducer producer = new CallbackKeepingProducer();
+        try (PipelinedSink sink = new PipelinedSink(sink(producer))) {
+            sink.feedback("e-1", "1", 1L);
+            sink.feedback("e-2", "0", 2L);
+            sink.markCheckpoint(2);
+            sink.feedback("e-3", "1", 3L);
+            sink.markCheckpoint(3);
+            sink.flush(); // hands everything to the worker; the callback-keeping producer acknowledges nothing
+            assertThat(producer.callbacks).hasSize(3);
+            assertThat(sink.durableRow()).isZero();
+            producer.ack(2);
+            producer.ack(1);
+            assertThat(sink.durableRow()).as("the first send of mark 2 is pending").isZero();
+            producer.ack(0);
+            assertThat(sink.durableRow()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void aFailedSendStopsCheckpointsBeforeIt() {
         CallbackKeepingProducer producer = new CallbackKeepingProducer();
         KafkaImportSink sink = sink(producer);
@@ -115,7 +136,7 @@ class KafkaImportSinkTest {
         sink.markCheckpoint(20);
         producer.ack(0);
         assertThat(sink.durableRow()).isEqualTo(10);
-        producer.callbacks.get(1).onCompletion(null, new org.apache.kafka.common.errors.RecordTooLargeException("big"));
+        producer.callbacks.get(1).onCompletion(null, new RecordTooLargeException("big"));
         assertThatThrownBy(sink::durableRow).isInstanceOf(KafkaImportSink.ImportFailedException.class)
                 .hasMessageContaining("big");
     }

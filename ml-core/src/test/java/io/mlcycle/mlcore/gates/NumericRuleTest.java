@@ -67,7 +67,8 @@ class NumericRuleTest {
         PipelineSpec spec = spec(all);
         CrossFieldRules fast = CrossFieldRules.compile(spec.gates().rules(), spec.data(), true);
         CrossFieldRules cel = CrossFieldRules.compile(spec.gates().rules(), spec.data(), false);
-        double[] awkward = {0.0, -0.0, 1000.0, 1e308, -1e308, Double.MIN_VALUE, 60.0, 1.0, -1.0, 18.0, 17.999999};
+        double[] awkward = {0.0, -0.0, 1000.0, 1e308, -1e308, Double.MIN_VALUE, 60.0, 1.0, -1.0, 18.0, 17.999999,
+            Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
         SplittableRandom random = new SplittableRandom(11);
         int failures = 0;
         for (int i = 0; i < 20_000; i++) {

@@ -49,7 +49,8 @@ class QuarantineFitTest {
 
     private static QuarantineRecord record(SplittableRandom random, String alphabet, int length) {
         List<QuarantineReason> reasons = new ArrayList<>();
-        for (int r = 0; r < random.nextInt(1, 4); r++) {
+        int count = random.nextInt(1, 4);
+        for (int r = 0; r < count; r++) {
             reasons.add(QuarantineReason.newBuilder().setCode("OUT_OF_RANGE").setField(text(random, alphabet, 8))
                     .setDetail(text(random, alphabet, length)).setValue(random.nextBoolean() ? null
                             : text(random, alphabet, 12)).build());

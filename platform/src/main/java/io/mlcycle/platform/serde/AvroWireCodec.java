@@ -255,13 +255,13 @@ final class AvroWireCodec {
         return null;
     }
 
+    /** Puts {@code entry} first; the oldest entry falls out once there are {@link #HOT_ENTRIES}. */
     private Hot remember(Hot entry) {
         Hot[] current = hot;
-        if (current.length < HOT_ENTRIES) {
-            Hot[] more = java.util.Arrays.copyOf(current, current.length + 1);
-            more[current.length] = entry;
-            hot = more;
-        }
+        Hot[] next = new Hot[Math.min(current.length + 1, HOT_ENTRIES)];
+        next[0] = entry;
+        System.arraycopy(current, 0, next, 1, next.length - 1);
+        hot = next;
         return entry;
     }
 

@@ -92,7 +92,7 @@ class FlatRecordWriterTest {
     }
 
     @Test
-    void anInstantInAGenericRecordGoesToTheGenericWriterWithItsError() {
+    void anInstantInAGenericRecordGoesToTheGenericWriterWithItsError() throws Exception {
         Schema schema = SchemaBuilder.record("R").fields().name("at")
                 .type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault()
                 .endRecord();
@@ -104,8 +104,7 @@ class FlatRecordWriterTest {
                 .getClass();
         assertThatThrownBy(() -> bytes(flat, record)).isInstanceOf(expected);
         record.put(0, 7L);
-        assertThat(catchThrowable(() -> assertThat(bytes(flat, record))
-                .isEqualTo(bytes(new GenericDatumWriter<>(schema), record)))).isNull();
+        assertThat(bytes(flat, record)).isEqualTo(bytes(new GenericDatumWriter<>(schema), record));
     }
 
     @Test
