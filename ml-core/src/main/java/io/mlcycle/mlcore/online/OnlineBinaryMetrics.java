@@ -162,8 +162,9 @@ public final class OnlineBinaryMetrics {
      * The state in its stored form: a format byte ({@link #SPARSE}), the five counts as unsigned varints, the three
      * sums as 8-byte doubles, then each histogram as its number of non-zero bins and, per such bin, the gap from the
      * previous one and the count (varints); the calibration score sums as doubles, all of them. Most bins of a
-     * window are empty (before any outcome all 2,000 score bins are), so an entry is a few hundred bytes where the
-     * fixed layout before was 18,864, and the online monitor rewrites its window's entry for every observation.
+     * window are empty (before any outcome all 2,000 score bins are), so an entry is a few hundred bytes, a few KB once
+     * outcomes fill the score bins, where the fixed layout before was 18,864 whatever it held. Readers older than this
+     * format cannot read it: rolling serving back needs its online-metrics store reset.
      * {@link #readFrom(byte[])} reads both.
      */
     public byte[] toBytes() {
