@@ -47,12 +47,19 @@ final class OrchestratorHttp {
     private final AdminTokens admins;
     private final RegistryGuard guard;
     private final CanarySpec policy;
-    private final java.util.function.Consumer<StagePlanner.RegistryUpdate> registryWrites;
+    private final RegistryWrites registryWrites;
 
-    /** @param registryWrites signs, writes (one transaction) and applies a registry update; throws if not stored */
+    /**
+     * Plans a registry update from the registry's current state and signs, writes (one transaction) and applies it,
+     * planning and writing under the registry writer's lock, so that no stage decision or run is applied between
+     * them; returns the update written, throws if it was not stored.
+     */
+    interface RegistryWrites {
+        StagePlanner.RegistryUpdate planAndWrite(java.util.function.Supplier<StagePlanner.RegistryUpdate> planner);
+    }
+
     OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs,
-                     AdminTokens admins, RegistryGuard guard, CanarySpec policy,
-                     java.util.function.Consumer<StagePlanner.RegistryUpdate> registryWrites) {
+                     AdminTokens admins, RegistryGuard guard, CanarySpec policy, RegistryWrites registryWrites) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.admins = Objects.requireNonNull(admins, "admins");
         this.guard = Objects.requireNonNull(guard, "guard");
@@ -164,16 +171,15 @@ final class OrchestratorHttp {
         String by = admins.authenticate(request);
         String reason = reason(request, "promoted by hand");
         String version = request.pathParam("version");
-        ModelVersion model = registry.get(version).orElseThrow(() -> HttpProblem.notFound("Pipeline '" + pipeline
-                + "' has no model version '" + version + "'"));
-        StagePlanner.RegistryUpdate update;
-        try {
-            update = StagePlanner.promote(model, registry.champion(), registry.selection().refused().stream()
-                    .anyMatch(r -> r.version().equals(version)), by, reason, Instant.now());
-        } catch (IllegalArgumentException e) {
-            throw HttpProblem.conflict("invalid_transition", e.getMessage());
-        }
-        return stageChange(update, by);
+        return stageChange(() -> {
+            ModelVersion model = existing(version);
+            try {
+                return StagePlanner.promote(model, registry.champion(), registry.selection().refused().stream()
+                        .anyMatch(r -> r.version().equals(version)), by, reason, Instant.now());
+            } catch (IllegalArgumentException e) {
+                throw HttpProblem.conflict("invalid_transition", e.getMessage());
+            }
+        }, by);
     }
 
     /**
@@ -201,18 +207,17 @@ final class OrchestratorHttp {
         };
         String reason = text(body, "reason", "put into " + stage + " by hand");
         String version = request.pathParam("version");
-        ModelVersion model = registry.get(version).orElseThrow(() -> HttpProblem.notFound("Pipeline '" + pipeline
-                + "' has no model version '" + version + "'"));
-        StagePlanner.RegistryUpdate update;
-        try {
-            ChampionSelector.Selection selection = registry.selection();
-            update = stage == Stage.RETIRED ? StagePlanner.withdraw(model, by, reason, Instant.now())
-                    : StagePlanner.challenge(model, stage, selection, selection.refused().stream()
-                    .anyMatch(r -> r.version().equals(version)), policy, by, reason, Instant.now());
-        } catch (IllegalArgumentException e) {
-            throw HttpProblem.conflict("invalid_transition", e.getMessage());
-        }
-        return stageChange(update, by);
+        return stageChange(() -> {
+            ModelVersion model = existing(version);
+            try {
+                ChampionSelector.Selection selection = registry.selection();
+                return stage == Stage.RETIRED ? StagePlanner.withdraw(model, by, reason, Instant.now())
+                        : StagePlanner.challenge(model, stage, selection, selection.refused().stream()
+                        .anyMatch(r -> r.version().equals(version)), policy, by, reason, Instant.now());
+            } catch (IllegalArgumentException e) {
+                throw HttpProblem.conflict("invalid_transition", e.getMessage());
+            }
+        }, by);
     }
 
     /** {@code POST /v1/pipelines/{p}/rollback} {"reason": "..."} with an admin token: the previous champion again. */
@@ -220,20 +225,26 @@ final class OrchestratorHttp {
         requirePipeline(request);
         String by = admins.authenticate(request);
         String reason = reason(request, "rolled back by hand");
-        Optional<ModelVersion> champion = registry.champion();
-        StagePlanner.RegistryUpdate update;
-        try {
-            update = StagePlanner.rollback(champion, champion.flatMap(guard::previousChampion), by, reason,
-                    Instant.now());
-        } catch (IllegalArgumentException e) {
-            throw HttpProblem.conflict("invalid_transition", e.getMessage());
-        }
-        return stageChange(update, by);
+        return stageChange(() -> {
+            Optional<ModelVersion> champion = registry.champion();
+            try {
+                return StagePlanner.rollback(champion, champion.flatMap(guard::previousChampion), by, reason,
+                        Instant.now());
+            } catch (IllegalArgumentException e) {
+                throw HttpProblem.conflict("invalid_transition", e.getMessage());
+            }
+        }, by);
     }
 
-    private Response stageChange(StagePlanner.RegistryUpdate update, String by) {
+    private ModelVersion existing(String version) {
+        return registry.get(version).orElseThrow(() -> HttpProblem.notFound("Pipeline '" + pipeline
+                + "' has no model version '" + version + "'"));
+    }
+
+    private Response stageChange(java.util.function.Supplier<StagePlanner.RegistryUpdate> planner, String by) {
+        StagePlanner.RegistryUpdate update;
         try {
-            registryWrites.accept(update);
+            update = registryWrites.planAndWrite(planner);
         } catch (KafkaException | IllegalStateException e) {
             throw HttpProblem.unavailable("The registry update could not be stored in Kafka: " + e.getMessage());
         }

@@ -188,13 +188,18 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             closeables.add(http);
             OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs,
                     AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)), guard,
-                    config.spec().canary(), update -> {
+                    config.spec().canary(), planner -> {
                         if (!active) {
                             throw io.mlcycle.platform.http.HttpProblem.unavailable("This orchestrator instance stands "
                                     + "by: another instance owns pipeline '" + pipeline + "' (it holds the trigger "
                                     + "partition); send promote, stage and rollback to that instance");
                         }
-                        registryWriter.write(update).forEach(registry::apply);
+                        // planned and written under the lock stage decisions and expiries hold, as one step
+                        synchronized (registryWriter) {
+                            StagePlanner.RegistryUpdate update = planner.get();
+                            registryWriter.write(update).forEach(registry::apply);
+                            return update;
+                        }
                     });
             http.route("POST", OrchestratorHttp.RETRAIN, api::retrain)
                     .route("GET", OrchestratorHttp.MODELS, api::models)
