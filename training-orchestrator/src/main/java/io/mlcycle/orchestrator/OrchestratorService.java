@@ -416,14 +416,19 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
 
     /** Withdraws challengers whose online test outlived {@code promotion.max_test_duration} without a decision. */
     private void withdrawExpiredTests() {
-        // Selected, written and applied under the writer's lock, as stage decisions are: a promotion applied between
-        // the selection and the write would otherwise be undone by a RETIRED written from the stale CANARY state.
+        Duration max = config.spec().canary().maxTestDuration();
+        // Runs on every turn of the loop: the lock is taken only when a test has run out of time.
+        if (StagePlanner.expiredTests(registry.selection(), max, Instant.now()).isEmpty()) {
+            return;
+        }
+        // Selected again, written and applied under the writer's lock, as stage decisions are: a promotion applied
+        // between the selection and the write would otherwise be undone by a RETIRED written from stale state.
         synchronized (registryWriter) {
-            for (StagePlanner.RegistryUpdate update : StagePlanner.expiredTests(registry.selection(),
-                    config.spec().canary().maxTestDuration(), Instant.now())) {
+            for (StagePlanner.RegistryUpdate update : StagePlanner.expiredTests(registry.selection(), max,
+                    Instant.now())) {
                 registryWriter.write(update).forEach(registry::apply);
                 LOG.warn("{} withdrawn: no online decision within promotion.max_test_duration {}",
-                        update.versions().get(0).getVersion(), config.spec().canary().maxTestDuration());
+                        update.versions().get(0).getVersion(), max);
             }
         }
     }

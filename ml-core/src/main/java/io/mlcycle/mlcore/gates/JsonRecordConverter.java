@@ -399,7 +399,9 @@ public final class JsonRecordConverter {
                         && parser.getTextLength() <= FAST_DOUBLE_MAX_LENGTH) {
                     String text = parser.getText();
                     if (text.indexOf('e') < 0 && text.indexOf('E') < 0) {
-                        values[at] = Double.parseDouble(text) + 0.0; // a decimal has no negative zero
+                        // The same exact decimal parsing as numeric text; a decimal has no negative zero.
+                        Object fast = plainNumberText(io.mlcycle.mlcore.spec.FieldType.DOUBLE, text);
+                        values[at] = fast != null ? fast : Double.parseDouble(text) + 0.0;
                         continue;
                     }
                 }

@@ -143,7 +143,18 @@ final class NumericRule {
             }
         }
 
+        /** Two doubles compared by one operator, chosen when the rule is built rather than per record. */
+        private interface Operator {
+            boolean holds(double a, double b);
+        }
+
         private static Bool comparison(String function, Num left, Num right) {
+            Operator operator = switch (function) {
+                case "_<_" -> (a, b) -> a < b;
+                case "_<=_" -> (a, b) -> a <= b;
+                case "_>_" -> (a, b) -> a > b;
+                default -> (a, b) -> a >= b;
+            };
             return record -> {
                 double a = left.eval(record);
                 double b = right.eval(record);
@@ -151,13 +162,7 @@ final class NumericRule {
                 if (a != a || b != b || a == 0 || b == 0) {
                     return ASK_CEL;
                 }
-                boolean holds = switch (function) {
-                    case "_<_" -> a < b;
-                    case "_<=_" -> a <= b;
-                    case "_>_" -> a > b;
-                    default -> a >= b;
-                };
-                return holds ? TRUE : FALSE;
+                return operator.holds(a, b) ? TRUE : FALSE;
             };
         }
 
