@@ -103,12 +103,10 @@ public final class FileImportBenchmark implements Benchmark {
             MockProducer<byte[], byte[]> capture = new MockProducer<>(true, null, new ByteArraySerializer(),
                     new ByteArraySerializer());
             FileImport.run(spec, captureTarget, capture, roundFile, Instant.now());
-            List<ProducerRecord<byte[], byte[]>> captured = capture.history();
+            PackedRecords captured = PackedRecords.of(capture.history(), captureTarget);
+            capture.clear();
             capture.close();
-            long capturedBytes = 0;
-            for (ProducerRecord<byte[], byte[]> record : captured) {
-                capturedBytes += record.key().length + record.value().length;
-            }
+            long capturedBytes = captured.keyValueBytes();
             out.printf("per round: %,d rows (%s repeated%s), i.e. %,d records of %,d key+value bytes; producer settings"
                             + " of both sides: FileImport.producerProperties%n", roundRows, path.getFileName(),
                     gzip ? ", gzipped" : "", captured.size(), capturedBytes);
@@ -122,7 +120,7 @@ public final class FileImportBenchmark implements Benchmark {
             for (int r = 0; r < warmup + rounds; r++) {
                 PipelineSerdes importTarget = prepare(stack, spec, name + "-i" + r, tmp);
                 PipelineSerdes baselineTarget = prepare(stack, spec, name + "-b" + r, tmp);
-                List<ProducerRecord<byte[], byte[]>> records = readdressed(captured, captureTarget, baselineTarget);
+                List<String> baselineTopics = captured.topicsIn(baselineTarget);
                 double baselineSeconds;
                 double importSeconds;
                 double baselineCpu;
@@ -134,10 +132,9 @@ public final class FileImportBenchmark implements Benchmark {
                     settle();
                     long cpu = processCpuNanos();
                     Map<String, Long> threads = ThreadCpu.snapshot();
-                    baselineSeconds = baseline(stack, records);
+                    baselineSeconds = baseline(stack, captured, baselineTopics);
                     baselineCpu = (processCpuNanos() - cpu) / 1e9;
                     baselineThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
-                    records = null;
                     settle();
                     cpu = processCpuNanos();
                     threads = ThreadCpu.snapshot();
@@ -158,10 +155,9 @@ public final class FileImportBenchmark implements Benchmark {
                     settle();
                     cpu = processCpuNanos();
                     threads = ThreadCpu.snapshot();
-                    baselineSeconds = baseline(stack, records);
+                    baselineSeconds = baseline(stack, captured, baselineTopics);
                     baselineCpu = (processCpuNanos() - cpu) / 1e9;
                     baselineThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
-                    records = null;
                 }
                 long rows = result.rowsRead();
                 double importRate = rows / importSeconds;
@@ -192,7 +188,6 @@ public final class FileImportBenchmark implements Benchmark {
             out.printf("CPU (the whole process, broker included): median of per-round baseline CPU / import CPU %.2f"
                     + " (less sensitive to other processes on the machine than the wall-clock rates)%n",
                     median(cpuRatios));
-            captured = null;
 
             if (bigRows > 0) {
                 Path big = tmp.resolve("generated.csv");
@@ -243,13 +238,11 @@ public final class FileImportBenchmark implements Benchmark {
         System.gc();
     }
 
-    private static double baseline(LocalStack stack, List<ProducerRecord<byte[], byte[]>> records) {
+    private static double baseline(LocalStack stack, PackedRecords records, List<String> topics) {
         long started = System.nanoTime();
         try (Producer<byte[], byte[]> producer = new KafkaProducer<>(
                 FileImport.producerProperties(stack.bootstrapServers(), "bench-baseline"))) {
-            for (ProducerRecord<byte[], byte[]> record : records) {
-                producer.send(record);
-            }
+            records.sendAll(producer, topics);
             producer.flush();
         }
         return (System.nanoTime() - started) / 1e9;
@@ -261,24 +254,6 @@ public final class FileImportBenchmark implements Benchmark {
                 FileImport.producerProperties(stack.bootstrapServers(), "bench-import"))) {
             return FileImport.run(spec, target, producer, file, Instant.now());
         }
-    }
-
-    /** The captured records addressed to the same topics of another copy of the pipeline. */
-    private static List<ProducerRecord<byte[], byte[]>> readdressed(List<ProducerRecord<byte[], byte[]>> records,
-                                                                   PipelineSerdes from, PipelineSerdes to) {
-        Map<String, String> topics = new java.util.HashMap<>();
-        for (var topic : List.of(Topics.DATA_RAW, Topics.FEEDBACK, Topics.DATA_QUARANTINE)) {
-            topics.put(from.topicName(topic), to.topicName(topic));
-        }
-        List<ProducerRecord<byte[], byte[]>> result = new ArrayList<>(records.size());
-        for (ProducerRecord<byte[], byte[]> r : records) {
-            String topic = topics.get(r.topic());
-            if (topic == null) {
-                throw new IllegalStateException("the import wrote to an unexpected topic " + r.topic());
-            }
-            result.add(new ProducerRecord<>(topic, r.partition(), r.timestamp(), r.key(), r.value(), r.headers()));
-        }
-        return result;
     }
 
     private static long processCpuNanos() {

@@ -90,13 +90,14 @@ final class CsvRowSource implements RowSource {
         long number = ++rowNumber;
         long startLine = lineNumber;
         if (first.indexOf(quote) < 0) {
-            // Most rows: one line without quotes, split in place (the general path below gives the same row).
-            String[] values = splitUnquoted(first);
-            if (values.length != columns.size()) {
-                return malformed(number, first, "line " + startLine + " has " + values.length + " columns but the"
+            // Most rows: one line without quotes, whose values are read where they are in the line (the general
+            // path below gives the same row).
+            int[] bounds = boundsUnquoted(first);
+            if (bounds.length != 2 * columns.size()) {
+                return malformed(number, first, "line " + startLine + " has " + bounds.length / 2 + " columns but the"
                         + " header has " + columns.size());
             }
-            return new SourceRow(number, null, values, first, List.of());
+            return new SourceRow(number, bounds, first);
         }
         StringBuilder text = new StringBuilder(first);
         List<String> continuation = new ArrayList<>();
@@ -134,7 +135,7 @@ final class CsvRowSource implements RowSource {
             return malformed(number, original, "line " + startLine + " has " + values.size() + " columns but the header has "
                     + columns.size());
         }
-        return new SourceRow(number, null, values.toArray(new String[0]), original, List.of());
+        return new SourceRow(number, values.toArray(new String[0]), original);
     }
 
     private SourceRow malformed(long number, String original, String detail) {
@@ -173,24 +174,37 @@ final class CsvRowSource implements RowSource {
         return (count & 1) == 1;
     }
 
-    /** The values of a line without quotes: the text between delimiters. */
-    private String[] splitUnquoted(String line) {
+    /** Where the values of a line without quotes are (the text between delimiters): per value, start then end. */
+    private int[] boundsUnquoted(String line) {
         int n = 1;
         for (int i = 0; i < line.length(); i++) {
             if (line.charAt(i) == delimiter) {
                 n++;
             }
         }
-        String[] values = new String[n];
+        int[] bounds = new int[2 * n];
         int start = 0;
         int column = 0;
         for (int i = 0; i < line.length(); i++) {
             if (line.charAt(i) == delimiter) {
-                values[column++] = line.substring(start, i);
+                bounds[2 * column] = start;
+                bounds[2 * column + 1] = i;
+                column++;
                 start = i + 1;
             }
         }
-        values[column] = line.substring(start);
+        bounds[2 * column] = start;
+        bounds[2 * column + 1] = line.length();
+        return bounds;
+    }
+
+    /** The values of a line without quotes: the text between delimiters. */
+    private String[] splitUnquoted(String line) {
+        int[] bounds = boundsUnquoted(line);
+        String[] values = new String[bounds.length / 2];
+        for (int c = 0; c < values.length; c++) {
+            values[c] = line.substring(bounds[2 * c], bounds[2 * c + 1]);
+        }
         return values;
     }
 

@@ -112,10 +112,12 @@ final class FileImporter {
             } else {
                 long eventTime = settings.baseTime().toEpochMilli() + (row.number() - 1) * settings.timeStep().toMillis();
                 Conversion conversion;
-                if (row.values() != null && plan != null) {
+                if (row.bounds() != null && plan != null) {
+                    conversion = plan.convert(row.original(), row.bounds(), eventId, eventTime);
+                } else if (row.values() != null && plan != null) {
                     conversion = plan.convert(row.values(), eventId, eventTime);
                 } else {
-                    ObjectNode fields = mapped(row.fields() != null ? row.fields() : named(columns, row.values()));
+                    ObjectNode fields = mapped(row.fields() != null ? row.fields() : named(columns, row.textValues()));
                     if (generateKey || perRow && !fields.has(keyField)) {
                         fields.put(keyField, eventId);
                     }

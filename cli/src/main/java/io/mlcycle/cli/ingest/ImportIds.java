@@ -22,6 +22,7 @@ final class ImportIds {
     // One digest reused per instance: an importer runs on one thread, and getInstance per row costs a provider lookup.
     private final MessageDigest rowDigest = newDigest();
     private final ByteBuffer rowNumberBytes = ByteBuffer.allocate(Long.BYTES);
+    private final ByteBuffer hash = ByteBuffer.allocate(32);
 
     ImportIds(String fileSha256) {
         this.fileDigest = HexFormat.of().parseHex(fileSha256);
@@ -49,9 +50,13 @@ final class ImportIds {
         digest.reset();
         digest.update(fileDigest);
         digest.update(rowNumberBytes.putLong(0, rowNumber).array());
-        ByteBuffer hash = ByteBuffer.wrap(digest.digest());
-        long most = (hash.getLong() & ~0xF000L) | 0x8000L;
-        long least = (hash.getLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        try {
+            digest.digest(hash.array(), 0, hash.capacity());
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException("SHA-256 gives 32 bytes", e);
+        }
+        long most = (hash.getLong(0) & ~0xF000L) | 0x8000L;
+        long least = (hash.getLong(Long.BYTES) & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(most, least).toString();
     }
 

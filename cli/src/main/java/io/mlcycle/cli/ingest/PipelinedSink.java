@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Runs another sink's sends on a thread of its own, in order, so that reading, converting and serialising the file's
@@ -26,7 +27,7 @@ final class PipelinedSink implements ImportSink {
     // few, because records still waiting at a young collection survive it and are copied.
     private static final int BATCH = 512;
     private static final int QUEUED = 8;
-    private static final List<Runnable> STOP = List.of();
+    private static final List<Object> STOP = List.of();
 
     /** A row the serializer refused after the importer had counted it accepted. */
     record LateRejection(String eventId, List<Violation> reasons, boolean outcomeSkipped) {
@@ -35,11 +36,12 @@ final class PipelinedSink implements ImportSink {
     private final ImportSink delegate;
     /** The delegate when it can serialise on the caller's thread and send on the worker; else null. */
     private final KafkaImportSink staged;
-    private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(QUEUED);
+    /** Batches of tasks: a {@link ProducerRecord} for the staged delegate to send, or a {@link Runnable}. */
+    private final BlockingQueue<List<Object>> queue = new ArrayBlockingQueue<>(QUEUED);
     private final Thread worker;
     private final List<LateRejection> late = new ArrayList<>();
     private final Set<String> refused = new HashSet<>();
-    private List<Runnable> batch = new ArrayList<>(BATCH);
+    private List<Object> batch = new ArrayList<>(BATCH);
     private volatile RuntimeException failure;
     private boolean closed;
 
@@ -54,14 +56,20 @@ final class PipelinedSink implements ImportSink {
     private void work() {
         try {
             while (true) {
-                List<Runnable> tasks = queue.take();
+                List<Object> tasks = queue.take();
                 if (tasks == STOP) {
                     return;
                 }
-                for (Runnable task : tasks) {
+                for (Object task : tasks) {
                     if (failure == null) {
                         try {
-                            task.run();
+                            if (task instanceof ProducerRecord<?, ?> record) {
+                                @SuppressWarnings("unchecked")
+                                ProducerRecord<byte[], byte[]> serialised = (ProducerRecord<byte[], byte[]>) record;
+                                staged.send(serialised);
+                            } else {
+                                ((Runnable) task).run();
+                            }
                         } catch (RuntimeException e) {
                             failure = e;
                         }
@@ -83,7 +91,8 @@ final class PipelinedSink implements ImportSink {
         }
     }
 
-    private void add(Runnable task) {
+    /** Adds a task: a serialised record (the staged delegate sends it; no closure per record) or a Runnable. */
+    private void add(Object task) {
         throwIfFailed();
         batch.add(task);
         if (batch.size() >= BATCH) {
@@ -119,10 +128,10 @@ final class PipelinedSink implements ImportSink {
             if (encoded.record() == null) {
                 return encoded.problems();
             }
-            add(() -> staged.send(encoded.record()));
+            add(encoded.record());
             return null;
         }
-        add(() -> {
+        add((Runnable) () -> {
             List<Violation> problems = delegate.accepted(eventId, record, eventTimeMillis);
             if (problems != null && !problems.isEmpty()) {
                 refused.add(eventId);
@@ -139,11 +148,10 @@ final class PipelinedSink implements ImportSink {
     public void feedback(String eventId, String label, long observedAtMillis) {
         if (staged != null) {
             throwIfFailed();
-            var encoded = staged.encodeFeedback(eventId, label, observedAtMillis);
-            add(() -> staged.send(encoded));
+            add(staged.encodeFeedback(eventId, label, observedAtMillis));
             return;
         }
-        add(() -> {
+        add((Runnable) () -> {
             if (refused.contains(eventId)) {
                 synchronized (late) {
                     late.add(new LateRejection(eventId, List.of(), true));
@@ -158,17 +166,16 @@ final class PipelinedSink implements ImportSink {
     public void quarantined(String eventId, String originalText, List<Violation> reasons) {
         if (staged != null) {
             throwIfFailed();
-            var encoded = staged.encodeQuarantined(eventId, originalText, reasons);
-            add(() -> staged.send(encoded));
+            add(staged.encodeQuarantined(eventId, originalText, reasons));
             return;
         }
-        add(() -> delegate.quarantined(eventId, originalText, reasons));
+        add((Runnable) () -> delegate.quarantined(eventId, originalText, reasons));
     }
 
     /** Hands the mark over after the rows' sends, so the delegate seals it once they are sent. */
     @Override
     public void markCheckpoint(long row) {
-        add(() -> delegate.markCheckpoint(row));
+        add((Runnable) () -> delegate.markCheckpoint(row));
     }
 
     @Override

@@ -24,16 +24,16 @@ class CsvRowSourceTest {
         for (int i = 0; i < plain.size(); i++) {
             SourceRow p = plain.get(i);
             SourceRow q = quoted.get(i);
-            assertThat(p.values()).as("row %d", i + 1).isEqualTo(q.values());
+            assertThat(p.textValues()).as("row %d", i + 1).isEqualTo(q.textValues());
             assertThat(p.problems()).as("row %d", i + 1).isEqualTo(q.problems());
         }
-        assertThat(plain.get(0).values()).containsExactly("1", "2", "3");
-        assertThat(plain.get(1).values()).containsExactly("", "", "");
+        assertThat(plain.get(0).textValues()).containsExactly("1", "2", "3");
+        assertThat(plain.get(1).textValues()).containsExactly("", "", "");
         assertThat(plain.get(2).problems()).singleElement()
                 .satisfies(v -> assertThat(v.detail()).isEqualTo("row 3: line 4 has 4 columns but the header has 3"));
         assertThat(plain.get(3).problems()).singleElement()
                 .satisfies(v -> assertThat(v.detail()).isEqualTo("row 4: line 5 has 2 columns but the header has 3"));
-        assertThat(plain.get(4).values()).containsExactly(" 1 ", " x", "");
+        assertThat(plain.get(4).textValues()).containsExactly(" 1 ", " x", "");
         assertThat(plain.get(2).original()).isEqualTo("1,2,3,4");
     }
 

@@ -91,7 +91,33 @@ public final class JsonRecordConverter {
     private final ObjectMapper valueMapper = mapper(false);
 
     /** A field's declared normalisation, with its missing markers merged and its pattern compiled. */
-    private record FieldRules(FieldNormalization normalization, Set<String> missingMarkers, DateTimeFormatter pattern) {
+    private record FieldRules(FieldNormalization normalization, Set<String> missingMarkers, DateTimeFormatter pattern,
+                              String[] markerList) {
+        FieldRules(FieldNormalization normalization, Set<String> missingMarkers, DateTimeFormatter pattern) {
+            this(normalization, missingMarkers, pattern, missingMarkers.toArray(String[]::new));
+        }
+
+        /** Whether the text from {@code from} to {@code to}, trimmed as {@link String#trim()} does, is a marker. */
+        boolean isMarker(String text, int from, int to) {
+            if (markerList.length == 0) {
+                return false;
+            }
+            while (from < to && text.charAt(from) <= ' ') {
+                from++;
+            }
+            while (to > from && text.charAt(to - 1) <= ' ') {
+                to--;
+            }
+            int length = to - from;
+            for (String marker : markerList) {
+                if (marker.length() == length
+                        && (length == 0 || marker.charAt(0) == text.charAt(from)
+                                && text.regionMatches(from + 1, marker, 1, length - 1))) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** One field of the spec with everything conversion needs, resolved when the converter is built. */
@@ -306,7 +332,25 @@ public final class JsonRecordConverter {
             if (values.length != width) {
                 throw new IllegalArgumentException("expected " + width + " values, got " + values.length);
             }
-            List<Violation> violations = new ArrayList<>(unknown);
+            return convert(values, null, null, key, time);
+        }
+
+        /**
+         * Converts one row given as one line of text and each column's place in it, without a string per value
+         * (a value is copied out only when it takes the general path): the same result as
+         * {@link #convert(String[], String, Long)} with the values {@code line.substring(bounds[2c], bounds[2c+1])}.
+         *
+         * @param bounds per column, the start (inclusive) then the end (exclusive) of its value in {@code line}
+         */
+        public Conversion convert(String line, int[] bounds, String key, Long time) {
+            if (bounds.length != 2 * width) {
+                throw new IllegalArgumentException("expected " + width + " values, got " + bounds.length / 2);
+            }
+            return convert(null, line, bounds, key, time);
+        }
+
+        private Conversion convert(String[] values, String line, int[] bounds, String key, Long time) {
+            List<Violation> violations = unknown.isEmpty() ? new ArrayList<>(2) : new ArrayList<>(unknown);
             GenericData.Record record = new GenericData.Record(schema);
             for (int i = 0; i < slots.length; i++) {
                 int column = source[i];
@@ -314,7 +358,10 @@ public final class JsonRecordConverter {
                     case -1 -> null;
                     case -2 -> key == null ? null : convertValue(slots[i], TextNode.valueOf(key), violations);
                     case -3 -> time == null ? null : convertValue(slots[i], LongNode.valueOf(time), violations);
-                    default -> convertText(slots[i], values[column], violations);
+                    default -> values != null
+                            ? values[column] == null ? null
+                                    : convertText(slots[i], values[column], 0, values[column].length(), violations)
+                            : convertText(slots[i], line, bounds[2 * column], bounds[2 * column + 1], violations);
                 };
                 record.put(slots[i].position(), converted);
             }
@@ -400,7 +447,7 @@ public final class JsonRecordConverter {
                     String text = parser.getText();
                     if (text.indexOf('e') < 0 && text.indexOf('E') < 0) {
                         // The same exact decimal parsing as numeric text; a decimal has no negative zero.
-                        Object fast = plainNumberText(io.mlcycle.mlcore.spec.FieldType.DOUBLE, text);
+                        Object fast = plainNumberText(io.mlcycle.mlcore.spec.FieldType.DOUBLE, text, 0, text.length());
                         values[at] = fast != null ? fast : Double.parseDouble(text) + 0.0;
                         continue;
                     }
@@ -515,7 +562,7 @@ public final class JsonRecordConverter {
             return null;
         }
         if (fastPaths && node.isTextual() && slot.plainText()) {
-            Object fast = plainNumberText(field.type(), node.textValue());
+            Object fast = plainNumberText(field.type(), node.textValue(), 0, node.textValue().length());
             if (fast != null) {
                 return fast;
             }
@@ -539,22 +586,20 @@ public final class JsonRecordConverter {
      * {@link #convertValue} of a text value, without wrapping it in a JSON node first (the rows of a file are all
      * text): the same checks in the same order, and the same result.
      */
-    private Object convertText(Slot slot, String text, List<Violation> violations) {
-        if (text == null) {
-            return null;
-        }
-        Set<String> markers = slot.rules().missingMarkers();
-        if (!markers.isEmpty() && markers.contains(text.trim())) {
+    /** {@link #convertValue} of the text from {@code from} to {@code to} of {@code text}. */
+    private Object convertText(Slot slot, String text, int from, int to, List<Violation> violations) {
+        if (slot.rules().isMarker(text, from, to)) {
             listener.applied(slot.name(), NormalizationRule.MISSING_MARKER);
             return null;
         }
         if (fastPaths && slot.plainText()) {
-            Object fast = plainNumberText(slot.field().type(), text);
+            Object fast = plainNumberText(slot.field().type(), text, from, to);
             if (fast != null) {
                 return fast;
             }
         }
-        return convertValue(slot, TextNode.valueOf(text), violations);
+        String value = from == 0 && to == text.length() ? text : text.substring(from, to);
+        return convertValue(slot, TextNode.valueOf(value), violations);
     }
 
     private String text(String name, String value, FieldNormalization n) {
@@ -731,18 +776,18 @@ public final class JsonRecordConverter {
      * The value of plain numeric text ({@code -?digits[.digits]}, nothing else) for a number field without
      * declared rules, read without decimal arithmetic; null for anything else, which takes the general path. Gives
      * what the general path gives: a double correctly rounded (a decimal has no negative zero), a whole number
-     * exactly. Called after the missing-value markers were checked (a marker may be digits, e.g. -999).
+     * exactly. Called after the missing-value markers were checked (a marker may be digits, e.g. -999). Reads
+     * {@code text} from {@code from} (inclusive) to {@code to} (exclusive).
      */
-    private static Object plainNumberText(io.mlcycle.mlcore.spec.FieldType type, String text) {
-        int n = text.length();
-        if (n == 0 || n > FAST_DOUBLE_MAX_LENGTH) {
+    private static Object plainNumberText(io.mlcycle.mlcore.spec.FieldType type, String text, int from, int to) {
+        if (to <= from || to - from > FAST_DOUBLE_MAX_LENGTH) {
             return null;
         }
-        int i = text.charAt(0) == '-' ? 1 : 0;
+        int i = text.charAt(from) == '-' ? from + 1 : from;
         int digits = 0;
         int dot = -1;
         long mantissa = 0;
-        for (int k = i; k < n; k++) {
+        for (int k = i; k < to; k++) {
             char c = text.charAt(k);
             if (c >= '0' && c <= '9') {
                 digits++;
@@ -753,23 +798,23 @@ public final class JsonRecordConverter {
                 return null;
             }
         }
-        if (digits == 0 || dot == i || dot == n - 1) {
+        if (digits == 0 || dot == i || dot == to - 1) {
             return null;
         }
         switch (type) {
             case DOUBLE:
-                int fractionDigits = dot < 0 ? 0 : n - dot - 1;
+                int fractionDigits = dot < 0 ? 0 : to - dot - 1;
                 if (digits <= 18 && mantissa < EXACT_DOUBLE_INTEGER_LIMIT && fractionDigits < EXACT_POWERS_OF_TEN.length) {
                     // Clinger's fast path: both operands are exact doubles, so one IEEE division is correctly
                     // rounded, which is exactly Double.parseDouble's answer; a decimal has no negative zero.
                     double magnitude = mantissa / EXACT_POWERS_OF_TEN[fractionDigits];
-                    return (i == 1 ? -magnitude : magnitude) + 0.0;
+                    return (i > from ? -magnitude : magnitude) + 0.0;
                 }
-                return Double.parseDouble(text) + 0.0;
+                return Double.parseDouble(text.substring(from, to)) + 0.0;
             case INT:
-                return dot < 0 && digits <= 9 ? (Object) Integer.parseInt(text) : null;
+                return dot < 0 && digits <= 9 ? (Object) Integer.parseInt(text, from, to, 10) : null;
             case LONG:
-                return dot < 0 && digits <= 18 ? (Object) Long.parseLong(text) : null;
+                return dot < 0 && digits <= 18 ? (Object) Long.parseLong(text, from, to, 10) : null;
             default:
                 return null;
         }

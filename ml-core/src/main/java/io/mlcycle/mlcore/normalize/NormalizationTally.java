@@ -1,5 +1,6 @@
 package io.mlcycle.mlcore.normalize;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -13,25 +14,51 @@ public final class NormalizationTally implements NormalizationListener {
     public record Count(String field, NormalizationRule rule, long count) {
     }
 
-    private record Key(String field, NormalizationRule rule) {
-    }
+    private static final NormalizationRule[] RULES = NormalizationRule.values();
 
-    private final Map<Key, LongAdder> counts = new ConcurrentHashMap<>();
+    /**
+     * Per field, one counter per rule by ordinal: a lookup by the field's name (its hash is cached) and no key
+     * object per count, as a file import counts several normalisations per row.
+     */
+    private final Map<String, LongAdder[]> counts = new ConcurrentHashMap<>();
 
     @Override
     public void applied(String field, NormalizationRule rule) {
-        counts.computeIfAbsent(new Key(field, rule), k -> new LongAdder()).increment();
+        LongAdder[] byRule = counts.get(field);
+        if (byRule == null) {
+            byRule = counts.computeIfAbsent(field, f -> {
+                LongAdder[] adders = new LongAdder[RULES.length];
+                for (int i = 0; i < adders.length; i++) {
+                    adders[i] = new LongAdder();
+                }
+                return adders;
+            });
+        }
+        byRule[rule.ordinal()].increment();
     }
 
     /** Every non-zero count, by field then rule. */
     public List<Count> counts() {
-        return counts.entrySet().stream()
-                .map(e -> new Count(e.getKey().field(), e.getKey().rule(), e.getValue().sum()))
-                .sorted(Comparator.comparing(Count::field).thenComparing(Count::rule))
-                .toList();
+        List<Count> result = new ArrayList<>();
+        counts.forEach((field, byRule) -> {
+            for (NormalizationRule rule : RULES) {
+                long n = byRule[rule.ordinal()].sum();
+                if (n > 0) {
+                    result.add(new Count(field, rule, n));
+                }
+            }
+        });
+        result.sort(Comparator.comparing(Count::field).thenComparing(Count::rule));
+        return List.copyOf(result);
     }
 
     public long total() {
-        return counts.values().stream().mapToLong(LongAdder::sum).sum();
+        long total = 0;
+        for (LongAdder[] byRule : counts.values()) {
+            for (LongAdder adder : byRule) {
+                total += adder.sum();
+            }
+        }
+        return total;
     }
 }

@@ -94,6 +94,9 @@ class ColumnsConversionEquivalenceTest {
                     .isEqualTo(expected);
             assertThat(generalPlan.convert(new String[]{text}, "k", 1L).record().get("plain")).as(text)
                     .isEqualTo(expected);
+            String line = "x," + text + ",y";
+            assertThat(fastPlan.convert(line, new int[]{2, 2 + text.length()}, "k", 1L).record().get("plain"))
+                    .as(text).isEqualTo(expected);
         }
     }
 
@@ -132,6 +135,22 @@ class ColumnsConversionEquivalenceTest {
         assertThat(actual.violations()).as(shown).isEqualTo(expected.violations());
         assertThat(actual.record()).as(shown).isEqualTo(expected.record());
         assertThat(planTally.counts()).as(shown).isEqualTo(objectTally.counts());
+
+        // The same values as parts of one line (as a CSV line without quotes is read): the same conversion.
+        NormalizationTally lineTally = new NormalizationTally();
+        StringBuilder line = new StringBuilder("\u0001");
+        int[] bounds = new int[2 * values.length];
+        for (int c = 0; c < values.length; c++) {
+            bounds[2 * c] = line.length();
+            line.append(values[c]);
+            bounds[2 * c + 1] = line.length();
+            line.append('\u0001');
+        }
+        Conversion fromLine = new JsonRecordConverter(spec, lineTally).columns(header, keyField, timeField)
+                .convert(line.toString(), bounds, eventId, eventTime);
+        assertThat(fromLine.violations()).as(shown).isEqualTo(expected.violations());
+        assertThat(fromLine.record()).as(shown).isEqualTo(expected.record());
+        assertThat(lineTally.counts()).as(shown).isEqualTo(objectTally.counts());
     }
 
     private static PipelineSpec shop() throws Exception {
