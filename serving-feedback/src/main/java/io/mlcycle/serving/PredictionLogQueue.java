@@ -22,8 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 final class PredictionLogQueue implements PredictionLog, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PredictionLogQueue.class);
-    /** Predictions waiting at most; about 10 s of 1,000 predictions/s, a few MB. */
-    static final int DEFAULT_CAPACITY = 10_000;
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int DRAIN_BATCH = 512;
 
@@ -32,6 +30,11 @@ final class PredictionLogQueue implements PredictionLog, AutoCloseable {
     private final ServingMetrics metrics;
     private final Thread sender;
     private final AtomicLong dropped = new AtomicLong();
+    /**
+     * {@link #log} calls under way: one that saw the queue open may still be offering while {@link #close} runs, so
+     * the sender stops only when none is, and nothing is left in the queue neither sent nor counted.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger logging = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private volatile boolean closing;
 
@@ -55,16 +58,25 @@ final class PredictionLogQueue implements PredictionLog, AutoCloseable {
     /** Queues the prediction and returns at once; a full queue drops it (counted). */
     @Override
     public void log(Prediction prediction) {
-        if (closing || !queue.offer(prediction)) {
-            metrics.predictionLogFailure();
-            long count = dropped.incrementAndGet();
-            long now = System.nanoTime();
-            long last = lastWarning.get();
-            if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
-                LOG.warn("{} HTTP prediction(s) not logged so far: the prediction log queue ({} waiting at most) is "
-                        + "full or closed, Kafka is not keeping up; latest {}", count, queue.size() + queue
-                        .remainingCapacity(), prediction.getPredictionId());
+        logging.incrementAndGet();
+        try {
+            if (closing || !queue.offer(prediction)) {
+                drop(prediction);
             }
+        } finally {
+            logging.decrementAndGet();
+        }
+    }
+
+    private void drop(Prediction prediction) {
+        metrics.predictionLogFailure();
+        long count = dropped.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastWarning.get();
+        if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
+            LOG.warn("{} HTTP prediction(s) not logged so far: the prediction log queue ({} waiting at most) is "
+                    + "full or closed, Kafka is not keeping up; latest {}", count, queue.size() + queue
+                    .remainingCapacity(), prediction.getPredictionId());
         }
     }
 
@@ -79,7 +91,7 @@ final class PredictionLogQueue implements PredictionLog, AutoCloseable {
             try {
                 Prediction first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
-                    if (closing) {
+                    if (closing && logging.get() == 0 && queue.isEmpty()) {
                         return;
                     }
                     continue;
@@ -91,10 +103,15 @@ final class PredictionLogQueue implements PredictionLog, AutoCloseable {
                 }
                 batch.clear();
             } catch (InterruptedException e) {
-                // close() gave up waiting: whatever is left is not logged (counted)
-                List<Prediction> left = new ArrayList<>();
-                queue.drainTo(left);
-                left.forEach(p -> metrics.predictionLogFailure());
+                // close() gave up waiting: whatever is left is not logged (counted), also what a log() call that
+                // saw the queue open puts there after this thread was interrupted
+                while (logging.get() > 0) {
+                    Thread.onSpinWait();
+                }
+                Prediction left;
+                while ((left = queue.poll()) != null) {
+                    drop(left);
+                }
                 return;
             }
         }

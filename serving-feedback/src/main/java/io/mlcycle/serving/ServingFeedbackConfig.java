@@ -37,6 +37,9 @@ import java.util.Objects;
  *       estimated before labels, reconciled with the outcomes) written to &lt;p&gt;.monitoring.metrics</td></tr>
  *   <tr><td>{@value #TRUTH_EMIT_INTERVAL}</td><td>PT10S</td><td>how often (wall clock) changed online-truth windows
  *       are written</td></tr>
+ *   <tr><td>{@value #PREDICTION_LOG_CAPACITY}</td><td>10000</td><td>HTTP predictions waiting at most to be written
+ *       to &lt;p&gt;.predictions (about 10 s at 1,000/s); beyond it, while Kafka does not keep up, predictions are
+ *       answered but not logged, and counted</td></tr>
  * </table>
  *
  * @param platform               shared settings (bootstrap servers, registry, HTTP host/port, state dir, ...)
@@ -51,12 +54,13 @@ import java.util.Objects;
  * @param metricsWindow          width of the event-time windows of the online metrics
  * @param truthWindow            width of the event-time windows of the online-truth metrics
  * @param truthEmitInterval      how often changed online-truth windows are written
+ * @param predictionLogCapacity  HTTP predictions waiting at most for the prediction log
  */
 public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, Duration joinWindow,
                                     Duration punctuateInterval, Duration unmatchedAlertInterval,
                                     int maxRecordsPerRequest, Duration sendTimeout, int maxRecordBytes,
                                     Duration registryReplayTimeout, Duration metricsWindow, Duration truthWindow,
-                                    Duration truthEmitInterval) {
+                                    Duration truthEmitInterval, int predictionLogCapacity) {
 
     public static final String SERVICE_NAME = "serving-feedback";
     public static final int DEFAULT_HTTP_PORT = 8182;
@@ -71,6 +75,7 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
     public static final String METRICS_WINDOW = "serving.metrics.window";
     public static final String TRUTH_WINDOW = "serving.truth.window";
     public static final String TRUTH_EMIT_INTERVAL = "serving.truth.emit.interval";
+    public static final String PREDICTION_LOG_CAPACITY = "serving.http.prediction.log.capacity";
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_UNMATCHED_ALERT_INTERVAL = Duration.ofMinutes(1);
@@ -81,6 +86,7 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
     public static final Duration DEFAULT_METRICS_WINDOW = Duration.ofMinutes(15);
     public static final Duration DEFAULT_TRUTH_WINDOW = Duration.ofHours(1);
     public static final Duration DEFAULT_TRUTH_EMIT_INTERVAL = Duration.ofSeconds(10);
+    public static final int DEFAULT_PREDICTION_LOG_CAPACITY = 10_000;
 
     public ServingFeedbackConfig {
         Objects.requireNonNull(platform, "platform");
@@ -96,6 +102,10 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
         if (maxRecordBytes < 1024) {
             throw new ConfigException("Invalid value '" + maxRecordBytes + "' for configuration '"
                     + MAX_RECORD_BYTES + "': expected at least 1024");
+        }
+        if (predictionLogCapacity < 1) {
+            throw new ConfigException("Invalid value '" + predictionLogCapacity + "' for configuration '"
+                    + PREDICTION_LOG_CAPACITY + "': expected at least 1");
         }
         if (maxRecordsPerRequest < 1) {
             throw new ConfigException("Invalid value '" + maxRecordsPerRequest + "' for configuration '"
@@ -154,11 +164,13 @@ public record ServingFeedbackConfig(PlatformConfig platform, PipelineSpec spec, 
                     + "': expected a positive duration such as PT10S");
             truthEmit = DEFAULT_TRUTH_EMIT_INTERVAL;
         }
+        int logCapacity = ConfigException.collect(problems, () -> source.getInt(PREDICTION_LOG_CAPACITY,
+                DEFAULT_PREDICTION_LOG_CAPACITY, 1, 10_000_000), DEFAULT_PREDICTION_LOG_CAPACITY);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new ServingFeedbackConfig(platform, spec, window, punctuate, alertInterval, maxRecords, sendTimeout,
-                maxRecordBytes, replayTimeout, metricsWindow, truthWindow, truthEmit);
+                maxRecordBytes, replayTimeout, metricsWindow, truthWindow, truthEmit, logCapacity);
     }
 
     /** Kafka Streams application id: {@code mlcycle-<pipeline>-serving-feedback}. */

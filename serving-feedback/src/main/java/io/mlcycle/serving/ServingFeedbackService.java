@@ -110,7 +110,7 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
             // A predict hands its predictions to this queue and answers; its own thread serialises and sends them,
             // so a slow or absent Kafka never holds a request (closed before the producer, sending what is queued).
             PredictionLogQueue predictionLog = new PredictionLogQueue(writer::prediction,
-                    PredictionLogQueue.DEFAULT_CAPACITY, metrics, "prediction-log-" + pipeline);
+                    config.predictionLogCapacity(), metrics, "prediction-log-" + pipeline);
             resources.add(predictionLog);
 
             ModelRegistryWatcher watcher = new ModelRegistryWatcher(config.spec(), writer::alert, metrics,

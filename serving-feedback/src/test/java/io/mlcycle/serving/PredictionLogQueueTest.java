@@ -93,4 +93,40 @@ class PredictionLogQueueTest {
             assertThat(metrics.count(ServingMetrics.PREDICTION_LOG_FAILURES)).isEqualTo(1);
         }
     }
+
+    /** Predictions logged while the queue closes are each either sent or counted as not logged, never stranded. */
+    @Test
+    void everyPredictionLoggedDuringCloseIsSentOrCounted() throws Exception {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        PredictionLogQueue queue = new PredictionLogQueue(p -> sent.add(p.getPredictionId()), 64, metrics,
+                "test-prediction-log");
+        int threads = 4;
+        int each = 5_000;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> loggers = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread logger = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    queue.log(prediction(thread + "-" + i));
+                }
+            });
+            logger.start();
+            loggers.add(logger);
+        }
+        start.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() > 100);
+        queue.close(Duration.ofSeconds(10));
+        for (Thread logger : loggers) {
+            logger.join(10_000);
+        }
+        assertThat(sent.size() + queue.dropped()).isEqualTo((long) threads * each);
+        assertThat(metrics.count(ServingMetrics.PREDICTION_LOG_FAILURES)).isEqualTo(queue.dropped());
+    }
 }

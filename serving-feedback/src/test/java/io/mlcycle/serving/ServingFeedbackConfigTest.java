@@ -32,6 +32,7 @@ class ServingFeedbackConfigTest {
         assertThat(config.metricsWindow()).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.truthWindow()).isEqualTo(Duration.ofHours(1));
         assertThat(config.truthEmitInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.predictionLogCapacity()).isEqualTo(10_000);
         assertThat(config.stateDir()).isEqualTo(Path.of("/tmp/mlcycle-state/serving-feedback-i1"));
     }
 
@@ -40,13 +41,14 @@ class ServingFeedbackConfigTest {
         ConfigSource source = ConfigSource.builder()
                 .defaults(Map.of(PlatformConfig.PIPELINE_SPEC, TestFixtures.specPath().toString()))
                 .environment(Map.of("MLCYCLE_SERVING_JOIN_WINDOW", "PT2H", "MLCYCLE_HTTP_PORT", "0",
-                        "MLCYCLE_SERVING_TRUTH_WINDOW", "PT15S"))
+                        "MLCYCLE_SERVING_TRUTH_WINDOW", "PT15S", "MLCYCLE_SERVING_HTTP_PREDICTION_LOG_CAPACITY", "50000"))
                 .build();
 
         ServingFeedbackConfig config = ServingFeedbackConfig.from(source);
 
         assertThat(config.joinWindow()).isEqualTo(Duration.ofHours(2));
         assertThat(config.truthWindow()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(config.predictionLogCapacity()).isEqualTo(50_000);
         assertThat(config.platform().httpPort()).isZero();
     }
 
@@ -56,8 +58,10 @@ class ServingFeedbackConfigTest {
                 PlatformConfig.PIPELINE_SPEC, TestFixtures.specPath().toString(),
                 ServingFeedbackConfig.PUNCTUATE_INTERVAL, "soon",
                 ServingFeedbackConfig.PREDICT_MAX_RECORDS, "0",
-                ServingFeedbackConfig.TRUTH_WINDOW, "PT0S"))))
+                ServingFeedbackConfig.TRUTH_WINDOW, "PT0S",
+                ServingFeedbackConfig.PREDICTION_LOG_CAPACITY, "0"))))
                 .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(ServingFeedbackConfig.PREDICTION_LOG_CAPACITY)
                 .hasMessageContaining(ServingFeedbackConfig.PUNCTUATE_INTERVAL)
                 .hasMessageContaining(ServingFeedbackConfig.PREDICT_MAX_RECORDS)
                 .hasMessageContaining(ServingFeedbackConfig.TRUTH_WINDOW);
