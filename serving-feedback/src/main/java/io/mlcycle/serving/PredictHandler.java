@@ -35,7 +35,7 @@ import org.apache.avro.generic.GenericRecord;
  * the reasons per record and nothing is scored. Every prediction is logged to {@code <p>.predictions} (source
  * "http"), keyed by the record's {@code event_id}, the {@code Idempotency-Key} header, or a generated id. Never
  * blocks: the body is converted by streaming from its bytes and the predictions are handed to a non-blocking
- * {@link PredictionLog}, so small requests are answered on the event loop ({@link #INLINE_MAX_BODY_BYTES}).
+ * {@link PredictionLog}, so small requests are answered on the event loop ({@link #inlineMaxBodyBytes}).
  */
 public final class PredictHandler implements Handler {
     static final String SOURCE_HTTP = "http";
@@ -47,6 +47,16 @@ public final class PredictHandler implements Handler {
      * a worker so that they do not hold the loop's other connections.
      */
     static final int INLINE_MAX_BODY_BYTES = 4096;
+
+    /**
+     * The largest body answered on the event loop while {@code models} serve: {@link #INLINE_MAX_BODY_BYTES} for one
+     * model, shared out among them when a canary and shadows score each record too, so that the time a request
+     * holds the loop stays about the same whatever is under test.
+     */
+    static int inlineMaxBodyBytes(ServingModels models) {
+        int scoring = (models.champion() != null ? 1 : 0) + (models.canary() != null ? 1 : 0) + models.shadows().size();
+        return INLINE_MAX_BODY_BYTES / Math.max(1, scoring);
+    }
 
     private final PipelineSpec spec;
     private final JsonRecordConverter converter;

@@ -138,10 +138,11 @@ public final class ServingFeedbackService implements AutoCloseable, Terminating 
             resources.add(io.mlcycle.serving.truth.TruthTopology.start(config, platform, serdes, watcher));
 
             Clock clock = Clock.systemUTC();
-            // A small predict (a few records) takes microseconds and never blocks: answered on the event loop.
+            // A small predict (a few records) takes microseconds and never blocks: answered on the event loop, with
+            // a smaller limit while a canary and shadows score each record as well.
             http.routeInline("POST", "/v1/pipelines/{pipeline}/predict", new PredictHandler(config.spec(),
                     watcher, predictionLog, metrics, clock, config.maxRecordsPerRequest()),
-                    PredictHandler.INLINE_MAX_BODY_BYTES);
+                    () -> PredictHandler.inlineMaxBodyBytes(watcher.models()));
             http.route("POST", "/v1/pipelines/{pipeline}/feedback", new FeedbackHandler(config.spec(),
                     writer::feedback, clock, config.maxRecordsPerRequest(), config.sendTimeout()));
             http.route("GET", "/v1/pipelines/{pipeline}/model", new ModelHandler(pipeline, watcher));

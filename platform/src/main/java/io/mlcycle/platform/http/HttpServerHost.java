@@ -61,6 +61,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -237,12 +238,14 @@ public final class HttpServerHost implements AutoCloseable {
     }
 
     /**
-     * A route's handler: exactly one of {@code sync} and {@code async} is set. {@code inlineMaxBytes} &ge; 0: a sync
-     * handler that never blocks, run on the event loop for bodies up to that size (-1: always on a worker).
+     * A route's handler: exactly one of {@code sync} and {@code async} is set. {@code inlineMaxBytes} gives, per
+     * request, the largest body a sync handler that never blocks runs with on the event loop (-1: always a worker).
      */
     private record Route(String method, String template, List<String> segments, Handler sync, AsyncHandler async,
-                         int inlineMaxBytes) {
+                         IntSupplier inlineMaxBytes) {
     }
+
+    private static final IntSupplier NEVER_INLINE = () -> -1;
 
     private record Check(String name, BooleanSupplier check) {
     }
@@ -307,7 +310,7 @@ public final class HttpServerHost implements AutoCloseable {
 
     /** Adds a route whose handler is started on a worker thread and answers when its stage completes. */
     public HttpServerHost routeAsync(String method, String pathTemplate, AsyncHandler handler) {
-        return addRoute(method, pathTemplate, null, Objects.requireNonNull(handler, "handler"), -1);
+        return addRoute(method, pathTemplate, null, Objects.requireNonNull(handler, "handler"), NEVER_INLINE);
     }
 
     /**
@@ -319,15 +322,26 @@ public final class HttpServerHost implements AutoCloseable {
         if (maxInlineBodyBytes < 0) {
             throw new IllegalArgumentException("maxInlineBodyBytes must be >= 0: " + maxInlineBodyBytes);
         }
-        return addRoute(method, pathTemplate, Objects.requireNonNull(handler, "handler"), null, maxInlineBodyBytes);
+        return addRoute(method, pathTemplate, Objects.requireNonNull(handler, "handler"), null,
+                () -> maxInlineBodyBytes);
+    }
+
+    /**
+     * {@link #routeInline(String, String, Handler, int)} with a limit read per request, for a handler whose cost per
+     * byte changes while it runs (serving's predict scores each record with every model it serves).
+     */
+    public HttpServerHost routeInline(String method, String pathTemplate, Handler handler,
+                                      IntSupplier maxInlineBodyBytes) {
+        return addRoute(method, pathTemplate, Objects.requireNonNull(handler, "handler"), null,
+                Objects.requireNonNull(maxInlineBodyBytes, "maxInlineBodyBytes"));
     }
 
     private HttpServerHost addRoute(String method, String pathTemplate, Handler sync, AsyncHandler async) {
-        return addRoute(method, pathTemplate, sync, async, -1);
+        return addRoute(method, pathTemplate, sync, async, NEVER_INLINE);
     }
 
     private HttpServerHost addRoute(String method, String pathTemplate, Handler sync, AsyncHandler async,
-                                    int inlineMaxBytes) {
+                                    IntSupplier inlineMaxBytes) {
         if (!pathTemplate.startsWith("/")) {
             throw new IllegalArgumentException("path template must start with '/': " + pathTemplate);
         }
@@ -790,7 +804,7 @@ public final class HttpServerHost implements AutoCloseable {
             }
             Request parsed = new Request(method, rawPath, route.template(), pathParams, query, lowerCaseHeaders(request),
                     body.bytes, body.length, json);
-            if (body.length <= route.inlineMaxBytes()) {
+            if (body.length <= route.inlineMaxBytes().getAsInt()) {
                 handle(exchange, route, parsed); // small and non-blocking: answered here, no hand-over
                 return;
             }

@@ -15,12 +15,15 @@ import org.junit.jupiter.api.Test;
 class HttpServerHostInlineRouteTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private HttpServerHost host;
+    private final java.util.concurrent.atomic.AtomicInteger limit = new java.util.concurrent.atomic.AtomicInteger(16);
 
     @BeforeEach
     void start() {
         host = new HttpServerHost("127.0.0.1", 0, HttpServerHost.Options.defaults("test"))
                 .routeInline("POST", "/v1/where", request -> Response.ok(Map.of("thread",
                         Thread.currentThread().getName(), "bytes", request.bodyLength())), 16)
+                .routeInline("POST", "/v1/varies", request -> Response.ok(Map.of("thread",
+                        Thread.currentThread().getName())), limit::get)
                 .routeInline("POST", "/v1/fails", request -> {
                     throw HttpProblem.badRequest("bad", "refused on purpose");
                 }, 1024)
@@ -46,6 +49,14 @@ class HttpServerHostInlineRouteTest {
         assertThat(small.body()).contains("vert.x-eventloop-thread").contains("\"bytes\":16");
         assertThat(large.statusCode()).isEqualTo(200);
         assertThat(large.body()).contains("\"thread\":\"test-http-").contains("\"bytes\":17");
+    }
+
+    @Test
+    void aLimitReadPerRequestDecidesEachRequestAsItIsThen() throws Exception {
+        assertThat(post("/v1/varies", "x".repeat(16)).body()).contains("vert.x-eventloop-thread");
+        limit.set(8);
+        assertThat(post("/v1/varies", "x".repeat(16)).body()).contains("\"thread\":\"test-http-");
+        assertThat(post("/v1/varies", "x".repeat(8)).body()).contains("vert.x-eventloop-thread");
     }
 
     @Test
