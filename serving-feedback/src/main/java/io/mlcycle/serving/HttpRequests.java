@@ -79,7 +79,10 @@ final class HttpRequests {
      *                     {@code too_many_records}
      */
     static Spans spans(byte[] body, int offset, int length, String batchField, int maxRecords) {
+        // Records beyond maxRecords are counted and their syntax checked, but not listed: the answer (413, or 400
+        // for bad JSON further on) is the same, and a body of many tiny records holds no list of them.
         List<Span> spans = new ArrayList<>();
+        int count;
         boolean batch;
         try (JsonParser parser = JSON.createParser(body, offset, length)) {
             JsonToken first = parser.nextToken();
@@ -88,21 +91,18 @@ final class HttpRequests {
             }
             if (first == JsonToken.START_ARRAY) {
                 batch = true;
-                while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    spans.add(skipValue(parser, offset));
-                }
+                count = listed(parser, offset, spans, maxRecords);
             } else if (first == JsonToken.START_OBJECT) {
                 int start = offset + (int) parser.currentTokenLocation().getByteOffset();
                 boolean onlyBatchField = true;
                 List<Span> lastBatch = null;
+                int lastBatchCount = 0;
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     boolean batchName = batchField.equals(parser.currentName());
                     JsonToken value = parser.nextToken();
                     if (batchName && value == JsonToken.START_ARRAY) {
                         List<Span> inner = new ArrayList<>();
-                        while (parser.nextToken() != JsonToken.END_ARRAY) {
-                            inner.add(skipValue(parser, offset));
-                        }
+                        lastBatchCount = listed(parser, offset, inner, maxRecords);
                         lastBatch = inner; // a repeated name: the last occurrence counts, as in a tree
                     } else {
                         parser.skipChildren();
@@ -118,8 +118,10 @@ final class HttpRequests {
                 batch = onlyBatchField && lastBatch != null;
                 if (batch) {
                     spans = lastBatch;
+                    count = lastBatchCount;
                 } else {
                     spans.add(new Span(start, end));
+                    count = 1;
                 }
             } else {
                 throw HttpProblem.badRequest("invalid_body", "Expected a JSON object, a JSON array of objects, or {\""
@@ -137,7 +139,7 @@ final class HttpRequests {
         } catch (IOException e) {
             throw HttpProblem.badRequest("invalid_json", "The request body cannot be read: " + e.getMessage());
         }
-        checkCount(spans.size(), maxRecords);
+        checkCount(count, maxRecords);
         return new Spans(spans, batch);
     }
 
@@ -150,6 +152,22 @@ final class HttpRequests {
             throw new HttpProblem(413, "too_many_records", "The batch holds " + records
                     + " records; at most " + maxRecords + " are accepted per request");
         }
+    }
+
+    /**
+     * Reads the values of the array whose START_ARRAY is current up to its END_ARRAY, checking their syntax; lists
+     * the places of the first {@code maxRecords} in {@code spans}; gives how many there are.
+     */
+    private static int listed(JsonParser parser, int offset, List<Span> spans, int maxRecords) throws IOException {
+        int count = 0;
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            if (++count <= maxRecords) {
+                spans.add(skipValue(parser, offset));
+            } else {
+                parser.skipChildren();
+            }
+        }
+        return count;
     }
 
     /** Reads past the value whose first token is current, checking its syntax, and gives its place in the body. */
