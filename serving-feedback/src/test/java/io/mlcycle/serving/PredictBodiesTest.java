@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  * recorded from the handler that parsed every body as a Jackson tree ({@code predict-bodies/expected.json}, written
  * by running this test with {@code -Dpredict.bodies.record=<path>} on that version): the streaming parse must answer
  * exactly as the tree did. Generated ids are replaced by {@code <id>}; the text of a 400 for malformed JSON is the
- * parser's and is compared by its error code only; the logged scoring latency is left out.
+ * parser's and is compared by its error code only; the logged scoring latency is left out. The handler is wired as the
+ * service wires it: an inline route (small bodies answered on the event loop) and the prediction log queue.
  */
 class PredictBodiesTest {
     private static final PipelineSpec SPEC = TestFixtures.spec();
@@ -51,6 +52,7 @@ class PredictBodiesTest {
 
     private final List<Prediction> logged = new CopyOnWriteArrayList<>();
     private HttpServerHost host;
+    private PredictionLogQueue queue;
     private final HttpClient client = HttpClient.newHttpClient();
 
     /** name → body (and an optional Idempotency-Key after a NUL). */
@@ -131,15 +133,33 @@ class PredictBodiesTest {
         byte[] artifact = TestFixtures.artifact(SPEC, 0.0, 1.0);
         LoadedModel champion = new LoadedModel("credit-v3", 3, ModelArtifacts.sha256(artifact),
                 "mlcycle.logistic.v1", ModelArtifacts.load(artifact), 0.5, NOW, Map.of());
+        ServingMetrics metrics = ServingMetrics.inMemory(SPEC.pipeline());
+        // Wired as the service wires it: answered on the event loop up to the inline limit (on a worker beyond it),
+        // predictions logged through the queue and its sending thread.
+        queue = new PredictionLogQueue(logged::add, 1_000, metrics, "predict-bodies-log");
         host = new HttpServerHost("127.0.0.1", 0, HttpServerHost.Options.defaults("predict-bodies-test"));
-        host.route("POST", "/v1/pipelines/{pipeline}/predict", new PredictHandler(SPEC, () -> Optional.of(champion),
-                logged::add, ServingMetrics.inMemory(SPEC.pipeline()), Clock.fixed(NOW, ZoneOffset.UTC), 10));
+        host.routeInline("POST", "/v1/pipelines/{pipeline}/predict", new PredictHandler(SPEC,
+                        () -> Optional.of(champion), queue, metrics, Clock.fixed(NOW, ZoneOffset.UTC), 10),
+                () -> PredictHandler.inlineMaxBodyBytes(new ServingModels(champion, null, List.of())));
         host.start();
     }
 
     @AfterEach
     void stop() {
         host.close();
+        queue.close();
+    }
+
+    /** Waits until everything the queue held before this call was sent (it sends in order). */
+    private void awaitLogged() {
+        Prediction marker = Prediction.newBuilder().setPredictionId("marker").setEventId("marker").setPipeline("credit")
+                .setModelVersion("credit-v3").setVariant(io.mlcycle.avro.Variant.CHAMPION).setServed(true).setScore(0.5)
+                .setDecision(true).setThreshold(0.5).setLatencyMicros(1).setFeatures(Map.of()).setEventTime(NOW)
+                .setPredictedAt(NOW).setSource("marker").build();
+        queue.log(marker);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> logged.stream().anyMatch(p -> p.getPredictionId().equals("marker")));
+        logged.removeIf(p -> p.getPredictionId().equals("marker"));
     }
 
     private ObjectNode answer(String name, String body) throws Exception {
@@ -157,6 +177,7 @@ class PredictBodiesTest {
         }
         logged.clear();
         HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        awaitLogged();
         ObjectNode out = JSON.createObjectNode();
         out.put("status", response.statusCode());
         JsonNode answer = JSON.readTree(response.body());
