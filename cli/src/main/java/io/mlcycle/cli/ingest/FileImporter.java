@@ -138,7 +138,7 @@ final class FileImporter {
                         report.accepted++;
                         Object label = conversion.record().get(labelField);
                         if (label != null) {
-                            sink.feedback(eventId, label.toString(), recordTime);
+                            sink.feedback(eventId, labelText(label), recordTime);
                             report.outcomes++;
                         }
                     }
@@ -172,6 +172,17 @@ final class FileImporter {
         progress.checkpoint(lastRow);
         report.duration = Duration.ofNanos(System.nanoTime() - started);
         return report;
+    }
+
+    /** The texts of the small whole-number labels (0/1 classes), made once instead of per row. */
+    private static final String[] SMALL_LABELS = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+
+    /** A label as the outcome's text: what {@code label.toString()} gives. */
+    static String labelText(Object label) {
+        if (label instanceof Integer i && i >= 0 && i < SMALL_LABELS.length) {
+            return SMALL_LABELS[i];
+        }
+        return label.toString();
     }
 
     NormalizationTally normalizations() {
