@@ -12,8 +12,10 @@ import io.mlcycle.mlcore.monitoring.Calibration;
 import io.mlcycle.mlcore.monitoring.Cbpe;
 import io.mlcycle.mlcore.monitoring.PerformanceEstimate;
 import io.mlcycle.mlcore.monitoring.Reconciliation;
+import io.mlcycle.mlcore.monitoring.ScoreBins;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,11 +37,30 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Output: {@code OnlineMetrics} to {@code <p>.monitoring.metrics} for windows that changed, every punctuation
  * interval (wall clock), and a DEGRADATION alert to {@code <p>.monitoring.alerts} the first time a window's realised
  * metrics leave the estimate's interval.
+ *
+ * <p>An emission's cost is bounded whatever a window's size: a window of up to {@link #EXACT_LIMIT} predictions is
+ * estimated per prediction from its stored entries, a larger one from its {@link ScoreBins} (sufficient statistics
+ * in a fixed number of score bins, updated with every entry written), so a window of a million predictions costs an
+ * emission what one of {@code 2 * ScoreBins.BINS_PER_SIDE} does. The estimate decides at the window's own threshold.
  */
 final class TruthProcessor implements Processor<String, Object, String, Object> {
 
+    /**
+     * Windows of up to this many predictions are estimated per prediction ({@link Reconciliation#of(Cbpe,
+     * Calibration, double[], Boolean[], double)}, at most {@code 2 * DRAWS * EXACT_LIMIT} random draws); larger ones
+     * from their {@link ScoreBins}, whose cost does not grow with the window.
+     */
+    static final int EXACT_LIMIT = 10_000;
+    private static final int DRAWS = 200;
+    private static final long SEED = 42;
+
     private final TruthTopology.Settings settings;
-    private final Cbpe cbpe;
+    /**
+     * The bins of windows emitted since this task started, kept in step with the predictions store by every write to
+     * it; rebuilt from the store when a window is first emitted after {@link #init} (e.g. a restore after a crash,
+     * which also rolls the store back to its last commit) or after its threshold changed.
+     */
+    private final Map<String, ScoreBins> bins = new HashMap<>();
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, TruthWindow> windows;
     private KeyValueStore<String, byte[]> predictions;
@@ -47,7 +68,6 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
 
     TruthProcessor(TruthTopology.Settings settings) {
         this.settings = settings;
-        this.cbpe = new Cbpe(0.5, settings.spec().monitoring().estimateLevel(), 200, 42);
     }
 
     @Override
@@ -55,6 +75,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         this.context = context;
         this.windows = context.getStateStore(TruthTopology.WINDOWS_STORE);
         this.predictions = context.getStateStore(TruthTopology.PREDICTIONS_STORE);
+        bins.clear();
         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
 
@@ -66,9 +87,11 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
             String entry = entryKey(window, prediction.getPredictionId());
             byte[] known = predictions.get(entry);
-            predictions.put(entry, PredictionEntry.encode(prediction.getScore(), PredictionEntry.outcome(known)));
+            Boolean outcome = PredictionEntry.outcome(known);
+            predictions.put(entry, PredictionEntry.encode(prediction.getScore(), outcome));
             boolean changed = !window.dirty || window.threshold != prediction.getThreshold();
             window.threshold = prediction.getThreshold();
+            track(window, known, prediction.getScore(), outcome);
             window.dirty = true;
             if (changed) {
                 windows.put(key(window), window);
@@ -83,6 +106,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 byte[] known = predictions.get(entry);
                 double score = known == null ? prediction.getScore() : PredictionEntry.score(known);
                 predictions.put(entry, PredictionEntry.encode(score, example.getPositive()));
+                track(window, known, score, example.getPositive());
                 boolean changed = !window.dirty;
                 if (suspect && prediction.getVariant() == Variant.CHAMPION) {
                     window.flagged++;
@@ -103,6 +127,48 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         String key = version + "|" + variant + "|" + start;
         TruthWindow window = windows.get(key);
         return window != null ? window : new TruthWindow(version, variant.name(), start, start + size);
+    }
+
+    /** Moves a prediction of a window from its stored entry before ({@code null}: none) to its new score and outcome. */
+    private void track(TruthWindow window, byte[] before, double score, Boolean outcome) {
+        String key = key(window);
+        ScoreBins held = bins.get(key);
+        if (held == null) {
+            return;
+        }
+        if (held.threshold() != window.threshold) {
+            bins.remove(key); // split at the old threshold: rebuilt from the store when next emitted
+            return;
+        }
+        if (before != null) {
+            held.remove(PredictionEntry.score(before), PredictionEntry.outcome(before));
+        }
+        held.add(score, outcome);
+    }
+
+    /**
+     * Reconciles a window: per prediction while it is small, else from its bins (built from the store the first time).
+     */
+    private Reconciliation reconcile(String key, TruthWindow window) {
+        Calibration calibration = settings.calibrations().apply(window.version);
+        Cbpe cbpe = new Cbpe(window.threshold, settings.spec().monitoring().estimateLevel(), DRAWS, SEED);
+        ScoreBins held = bins.get(key);
+        PredictionEntry.Window stored = null;
+        if (held == null || held.threshold() != window.threshold) {
+            stored = PredictionEntry.Window.of(predictions, key + "|");
+            held = new ScoreBins(window.threshold);
+            for (int i = 0; i < stored.scores().length; i++) {
+                held.add(stored.scores()[i], stored.outcomes()[i]);
+            }
+            bins.put(key, held);
+        }
+        if (held.predictions() > EXACT_LIMIT) {
+            return Reconciliation.of(cbpe, calibration, held);
+        }
+        if (stored == null) {
+            stored = PredictionEntry.Window.of(predictions, key + "|");
+        }
+        return Reconciliation.of(cbpe, calibration, stored.scores(), stored.outcomes(), window.threshold);
     }
 
     private static String key(TruthWindow window) {
@@ -132,11 +198,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         }
         for (KeyValue<String, TruthWindow> entry : changed) {
             TruthWindow window = entry.value;
-            PredictionEntry.Window held = PredictionEntry.Window.of(predictions, entry.key + "|");
-            double[] scores = held.scores();
-            Boolean[] outcomes = held.outcomes();
-            Calibration calibration = settings.calibrations().apply(window.version);
-            Reconciliation reconciliation = Reconciliation.of(cbpe, calibration, scores, outcomes, window.threshold);
+            Reconciliation reconciliation = reconcile(entry.key, window);
             Map<String, Double> metrics = new LinkedHashMap<>(reconciliation.toMetrics());
             OnlineMetrics online = OnlineMetrics.newBuilder()
                     .setPipeline(settings.spec().pipeline())
@@ -166,6 +228,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 predictions.delete(prediction);
             }
             windows.delete(window);
+            bins.remove(window);
         }
     }
 
