@@ -61,6 +61,12 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
      * which also rolls the store back to its last commit) or after its threshold changed.
      */
     private final Map<String, ScoreBins> bins = new HashMap<>();
+    /**
+     * The windows store's values as last written, by key: every prediction reads its window, and reading it from
+     * the store was a RocksDB read and a JSON parse per record. Written through ({@link #save}), cleared by
+     * {@link #init}, so it never holds what the store does not.
+     */
+    private final Map<String, TruthWindow> windowCache = new HashMap<>();
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, TruthWindow> windows;
     private KeyValueStore<String, byte[]> predictions;
@@ -76,6 +82,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         this.windows = context.getStateStore(TruthTopology.WINDOWS_STORE);
         this.predictions = context.getStateStore(TruthTopology.PREDICTIONS_STORE);
         bins.clear();
+        windowCache.clear();
         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
 
@@ -94,7 +101,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             track(window, known, prediction.getScore(), outcome);
             window.dirty = true;
             if (changed) {
-                windows.put(key(window), window);
+                save(key(window), window);
             }
         } else if (record.value() instanceof LabeledExample example) {
             long eventTime = example.getEventTime().toEpochMilli();
@@ -114,7 +121,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 }
                 window.dirty = true;
                 if (changed) {
-                    windows.put(key(window), window);
+                    save(key(window), window);
                 }
             }
         }
@@ -125,8 +132,19 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         long size = settings.window().toMillis();
         long start = Math.floorDiv(eventTime, size) * size;
         String key = version + "|" + variant + "|" + start;
-        TruthWindow window = windows.get(key);
+        TruthWindow window = windowCache.get(key);
+        if (window == null) {
+            window = windows.get(key);
+            if (window != null) {
+                windowCache.put(key, window);
+            }
+        }
         return window != null ? window : new TruthWindow(version, variant.name(), start, start + size);
+    }
+
+    private void save(String key, TruthWindow window) {
+        windows.put(key, window);
+        windowCache.put(key, window);
     }
 
     /** Moves a prediction of a window from its stored entry before ({@code null}: none) to its new score and outcome. */
@@ -221,13 +239,14 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                         wallClockMs), wallClockMs), TruthTopology.ALERTS_SINK);
             }
             window.dirty = false;
-            windows.put(entry.key, window);
+            save(entry.key, window);
         }
         for (String window : expired) {
             for (String prediction : PredictionEntry.Window.keys(predictions, window + "|")) {
                 predictions.delete(prediction);
             }
             windows.delete(window);
+            windowCache.remove(window);
             bins.remove(window);
         }
     }

@@ -340,4 +340,13 @@ class TruthTopologyTest {
         assertThat(unjudged.next()).isEqualTo(state);
         assertThat(unjudged.example().getLabelSuspect()).isFalse();
     }
+
+    @Test
+    void runsWithoutTaskIdlingUnlessTheDeploymentSetIt() {
+        assertThat(TruthTopology.withoutTaskIdling(new Properties()))
+                .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "-1");
+        Properties configured = new Properties();
+        configured.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+        assertThat(TruthTopology.withoutTaskIdling(configured)).containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+    }
 }
