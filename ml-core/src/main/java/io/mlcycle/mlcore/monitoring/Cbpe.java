@@ -229,8 +229,8 @@ public final class Cbpe {
     }
 
     /**
-     * A Binomial(n, p) draw: n Bernoulli draws for small n, exact waiting times between the rarer outcomes while
-     * fewer than 10 of them are expected, else the normal approximation (rounded, within [0, n]).
+     * A Binomial(n, p) draw: n Bernoulli draws for small n, exact inversion of the rarer outcome's distribution
+     * while fewer than 10 of them are expected, else the normal approximation (rounded, within [0, n]).
      */
     static int binomial(SplittableRandom random, int n, double p) {
         if (!(p > 0)) {
@@ -248,16 +248,16 @@ public final class Cbpe {
         }
         double rare = Math.min(p, 1 - p);
         if (n * rare < 10) {
-            double logMiss = Math.log1p(-rare);
+            // inversion: walk up the distribution of the rarer outcome's count from P(0) = (1 - rare)^n
+            double odds = rare / (1 - rare);
+            double probability = Math.exp(n * Math.log1p(-rare));
+            double cumulative = probability;
+            double u = random.nextDouble();
             int hits = 0;
-            long position = 0;
-            while (true) {
-                // trials up to and including the next hit: geometric
-                position += (long) (Math.log(1 - random.nextDouble()) / logMiss) + 1;
-                if (position > n) {
-                    break;
-                }
+            while (u > cumulative && hits < n) {
+                probability *= (double) (n - hits) / (hits + 1) * odds;
                 hits++;
+                cumulative += probability;
             }
             return rare == p ? hits : n - hits;
         }
