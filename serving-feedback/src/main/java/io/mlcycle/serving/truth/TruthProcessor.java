@@ -2,10 +2,7 @@ package io.mlcycle.serving.truth;
 
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;
-import io.mlcycle.avro.LabeledExample;
 import io.mlcycle.avro.OnlineMetrics;
-import io.mlcycle.avro.Prediction;
-import io.mlcycle.avro.PredictionSummary;
 import io.mlcycle.avro.Severity;
 import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.monitoring.Calibration;
@@ -21,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -33,7 +31,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Online truth per model version, variant and event-time window: performance estimated from the logged scores alone
  * (CBPE, with the version's calibration), reconciled with the outcomes as they arrive (label coverage, realised
  * metrics, divergence beyond the estimate's interval), and the count of outcomes whose label the feedback join flagged
- * as suspect ({@code label_suspect} on the labeled example). Input: {@code <p>.predictions} and {@code <p>.examples.labeled} (co-partitioned by event id).
+ * as suspect ({@code label_suspect} on the labeled example). Input: {@code <p>.predictions} and {@code <p>.examples.labeled} (co-partitioned by event id),
+ * decoded as views without their features ({@link TruthTopology#PREDICTION_VIEW}, {@link TruthTopology#LABELED_VIEW}).
  * Output: {@code OnlineMetrics} to {@code <p>.monitoring.metrics} for windows that changed, every punctuation
  * interval (wall clock), and a DEGRADATION alert to {@code <p>.monitoring.alerts} the first time a window's realised
  * metrics leave the estimate's interval.
@@ -88,34 +87,44 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
 
     @Override
     public void process(Record<String, Object> record) {
-        if (record.value() instanceof Prediction prediction) {
-            long eventTime = prediction.getEventTime() != null ? prediction.getEventTime().toEpochMilli()
-                    : prediction.getPredictedAt().toEpochMilli();
-            TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
-            String entry = entryKey(window, prediction.getPredictionId());
+        // views of a Prediction and a LabeledExample (TruthTopology.PREDICTION_VIEW, LABELED_VIEW), by field name
+        if (!(record.value() instanceof GenericRecord value)) {
+            return;
+        }
+        if (value.getSchema().getName().equals(TruthTopology.PREDICTION_VIEW.getName())) {
+            Object at = value.get("event_time");
+            long eventTime = millis(at != null ? at : value.get("predicted_at"));
+            double score = (Double) value.get("score");
+            double threshold = (Double) value.get("threshold");
+            TruthWindow window = window(value.get("model_version").toString(), variant(value.get("variant")),
+                    eventTime);
+            String entry = entryKey(window, value.get("prediction_id").toString());
             byte[] known = predictions.get(entry);
             Boolean outcome = PredictionEntry.outcome(known);
-            predictions.put(entry, PredictionEntry.encode(prediction.getScore(), outcome));
-            boolean changed = !window.dirty || window.threshold != prediction.getThreshold();
-            window.threshold = prediction.getThreshold();
-            track(window, known, prediction.getScore(), outcome);
+            predictions.put(entry, PredictionEntry.encode(score, outcome));
+            boolean changed = !window.dirty || window.threshold != threshold;
+            window.threshold = threshold;
+            track(window, known, score, outcome);
             window.dirty = true;
             if (changed) {
                 save(key(window), window);
             }
-        } else if (record.value() instanceof LabeledExample example) {
-            long eventTime = example.getEventTime().toEpochMilli();
+        } else if (value.getSchema().getName().equals(TruthTopology.LABELED_VIEW.getName())) {
+            long eventTime = millis(value.get("event_time"));
+            boolean positive = (Boolean) value.get("positive");
             // the feedback join judged the label (it owns the thresholds); counted here, not recomputed
-            boolean suspect = example.getLabelSuspect();
-            for (PredictionSummary prediction : example.getPredictions()) {
-                TruthWindow window = window(prediction.getModelVersion(), prediction.getVariant(), eventTime);
-                String entry = entryKey(window, prediction.getPredictionId());
+            boolean suspect = (Boolean) value.get("label_suspect");
+            for (Object item : (List<?>) value.get("predictions")) {
+                GenericRecord prediction = (GenericRecord) item;
+                Variant variant = variant(prediction.get("variant"));
+                TruthWindow window = window(prediction.get("model_version").toString(), variant, eventTime);
+                String entry = entryKey(window, prediction.get("prediction_id").toString());
                 byte[] known = predictions.get(entry);
-                double score = known == null ? prediction.getScore() : PredictionEntry.score(known);
-                predictions.put(entry, PredictionEntry.encode(score, example.getPositive()));
-                track(window, known, score, example.getPositive());
+                double score = known == null ? (Double) prediction.get("score") : PredictionEntry.score(known);
+                predictions.put(entry, PredictionEntry.encode(score, positive));
+                track(window, known, score, positive);
                 boolean changed = !window.dirty;
-                if (suspect && prediction.getVariant() == Variant.CHAMPION) {
+                if (suspect && variant == Variant.CHAMPION) {
                     window.flagged++;
                     changed = true;
                 }
@@ -124,6 +133,19 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                     save(key(window), window);
                 }
             }
+        }
+    }
+
+    /** A timestamp-millis field as read generically: a long, or an Instant where a conversion is registered. */
+    private static long millis(Object value) {
+        return value instanceof Instant instant ? instant.toEpochMilli() : (Long) value;
+    }
+
+    private static Variant variant(Object symbol) {
+        try {
+            return Variant.valueOf(symbol.toString());
+        } catch (IllegalArgumentException e) {
+            return Variant.UNKNOWN;
         }
     }
 
