@@ -177,8 +177,20 @@ abstract class JoinProcessor implements Processor<byte[], byte[], String, Object
         return fresh;
     }
 
+    /**
+     * {@code <first seen, 19 digits zero-padded>|<event id>}, the same text as {@code String.format("%019d|%s", ...)}
+     * without its per-record parsing (one per new event id).
+     */
     static String expiryKey(long firstSeenAtMs, String eventId) {
-        return String.format("%019d|%s", firstSeenAtMs, eventId);
+        if (firstSeenAtMs < 0) {
+            return String.format("%019d|%s", firstSeenAtMs, eventId);
+        }
+        String digits = Long.toString(firstSeenAtMs);
+        StringBuilder key = new StringBuilder(20 + eventId.length());
+        for (int i = digits.length(); i < 19; i++) {
+            key.append('0');
+        }
+        return key.append(digits).append('|').append(eventId).toString();
     }
 
     static long expiryTime(String expiryKey) {

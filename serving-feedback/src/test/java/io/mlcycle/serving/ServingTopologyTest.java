@@ -617,4 +617,13 @@ class ServingTopologyTest {
         }
         return n;
     }
+
+    @Test
+    void buildsTheExpiryKeyAsTheFormatDid() {
+        for (long firstSeen : new long[] {0L, 1L, 1_764_000_000_000L, Long.MAX_VALUE, -900_000L}) {
+            assertThat(JoinProcessor.expiryKey(firstSeen, "event-7"))
+                    .isEqualTo(String.format("%019d|%s", firstSeen, "event-7"));
+            assertThat(JoinProcessor.expiryTime(JoinProcessor.expiryKey(firstSeen, "e"))).isEqualTo(firstSeen);
+        }
+    }
 }

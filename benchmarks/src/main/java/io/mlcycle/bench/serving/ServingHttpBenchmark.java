@@ -2,6 +2,7 @@ package io.mlcycle.bench.serving;
 
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.bench.Benchmark;
+import io.mlcycle.bench.ThreadCpu;
 import io.mlcycle.localstack.LocalStack;
 import io.mlcycle.platform.config.ConfigSource;
 import io.mlcycle.platform.config.PlatformConfig;
@@ -130,11 +131,16 @@ public final class ServingHttpBenchmark implements Benchmark {
                         open.sent() - open.ok());
                 out.printf(Locale.ROOT, "  settled after the open loop in %.1f s%n", awaitSettled());
                 long cpu1b = stackCpuNanos();
+                Map<String, Long> threads1b = ThreadCpu.snapshot();
                 Result predictMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency", "-s",
                         post.toString(), predict));
                 long cpu2 = stackCpuNanos();
                 out.printf(Locale.ROOT, "  settled after the maximum-rate predict in %.1f s%n", awaitSettled());
                 long cpu2b = stackCpuNanos();
+                // by thread, up to the stack having settled: the streams' work on the run's predictions included
+                double predicted = predictMax.requestsPerSecond() * duration;
+                String predictThreads = ThreadCpu.describe(ThreadCpu.perUnitMicros(threads1b, ThreadCpu.snapshot(),
+                        predicted), 14, perRequestMicros(cpu2b - cpu1b, predicted));
                 Result constantMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency",
                         base + "/health/live"));
                 long cpu3 = stackCpuNanos();
@@ -154,6 +160,8 @@ public final class ServingHttpBenchmark implements Benchmark {
                         perRequestMicros(cpu1 - cpu0, open.ok()),
                         perRequestMicros(cpu2 - cpu1b, predictMax.requestsPerSecond() * duration),
                         perRequestMicros(cpu3 - cpu2b, constantMax.requestsPerSecond() * duration));
+                out.printf(Locale.ROOT, "CPU us per prediction by thread, predict max until settled (%.0f us in all):"
+                        + " %s%n", perRequestMicros(cpu2b - cpu1b, predicted), predictThreads);
                 out.printf(Locale.ROOT, "predict p99 at %.0f/s: %.2f ms (floor %.1f ms); throughput ratio predict/"
                                 + "constant: %.2f (floor %.2f)%n", fixed.requestsPerSecond(), fixed.p99Ms(),
                         P99_FLOOR_MS, ratio, RATIO_FLOOR);

@@ -109,6 +109,89 @@ public final class Cbpe {
                 aucs[aucDraws++] = (rankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
             }
         }
+        return summarise(n, expectedCorrect, expectedPositives, auc, accuracies, aucs, aucDraws);
+    }
+
+    /**
+     * The estimate of {@link #estimate(double[], Calibration)} from binned scores ({@link ScoreBins}), at a cost of
+     * {@code draws * bins} whatever the number of predictions: every bin's predictions share the calibrated
+     * probability of the bin's mean score and count as tied for the ROC AUC, and a draw simulates the positives of a
+     * bin as one binomial draw (exact while the expected count of the rarer outcome is under 10, else its normal
+     * approximation). Decisions are the bins' own (their threshold must be this estimator's).
+     *
+     * @param labeledOnly estimate over the predictions with an outcome only, else over all of them
+     */
+    public PerformanceEstimate estimate(ScoreBins bins, boolean labeledOnly, Calibration calibration) {
+        if (bins.threshold() != threshold) {
+            throw new IllegalArgumentException("bins split at " + bins.threshold() + ", decisions at " + threshold);
+        }
+        int used = 0;
+        int[] bin = new int[bins.size()];
+        for (int b = 0; b < bins.size(); b++) {
+            if (bins.count(b, labeledOnly) > 0) {
+                bin[used++] = b;
+            }
+        }
+        int[] count = new int[used];
+        boolean[] decision = new boolean[used];
+        double[] logit = new double[used];
+        double[] p = new double[used];
+        double[] midrank = new double[used];
+        long n = 0;
+        double expectedCorrect = 0;
+        double expectedPositives = 0;
+        for (int k = 0; k < used; k++) {
+            count[k] = bins.count(bin[k], labeledOnly);
+            decision[k] = bins.positiveDecision(bin[k]);
+            double score = bins.meanScore(bin[k]);
+            logit[k] = Calibration.logit(score);
+            p[k] = calibration.apply(score);
+            midrank[k] = n + (count[k] + 1) / 2.0;
+            n += count[k];
+            expectedCorrect += count[k] * (decision[k] ? p[k] : 1 - p[k]);
+            expectedPositives += count[k] * p[k];
+        }
+        if (n == 0) {
+            return new PerformanceEstimate(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    Double.NaN, level);
+        }
+        double auc = n < 2 ? Double.NaN : expectedAuc(count, p, n);
+
+        double[] accuracies = new double[draws];
+        double[] aucs = new double[draws];
+        SplittableRandom random = new SplittableRandom(seed);
+        SplittableRandom calibrationRandom = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        double[] drawn = calibration.uncertain() ? new double[used] : p;
+        int aucDraws = 0;
+        for (int d = 0; d < draws; d++) {
+            if (calibration.uncertain()) {
+                Calibration plausible = calibration.perturbed(gaussian(calibrationRandom),
+                        gaussian(calibrationRandom));
+                for (int k = 0; k < used; k++) {
+                    drawn[k] = Calibration.sigmoid(plausible.a() * logit[k] + plausible.b());
+                }
+            }
+            long correct = 0;
+            long positives = 0;
+            double rankSum = 0;
+            for (int k = 0; k < used; k++) {
+                int y = binomial(random, count[k], drawn[k]);
+                correct += decision[k] ? y : count[k] - y;
+                positives += y;
+                rankSum += y * midrank[k];
+            }
+            accuracies[d] = (double) correct / n;
+            long negatives = n - positives;
+            if (positives > 0 && negatives > 0) {
+                aucs[aucDraws++] = (rankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
+            }
+        }
+        return summarise(n, expectedCorrect, expectedPositives, auc, accuracies, aucs, aucDraws);
+    }
+
+    /** The point estimates with the central {@code level} range of the simulated metrics. */
+    private PerformanceEstimate summarise(long n, double expectedCorrect, double expectedPositives, double auc,
+                                          double[] accuracies, double[] aucs, int aucDraws) {
         Arrays.sort(accuracies);
         double tail = (1 - level) / 2;
         double aucLow = Double.NaN;
@@ -121,6 +204,65 @@ public final class Cbpe {
         }
         return new PerformanceEstimate(n, expectedCorrect / n, quantile(accuracies, tail),
                 quantile(accuracies, 1 - tail), auc, aucLow, aucHigh, expectedPositives / n, level);
+    }
+
+    /**
+     * Expected ROC AUC of groups of tied scores in ascending order of score, {@code count[k]} predictions of
+     * probability {@code p[k]} in group k: {@link #expectedAuc(double[], double[])} with the ties given.
+     */
+    private static double expectedAuc(int[] count, double[] p, long n) {
+        double numerator = 0;
+        double negativesBelow = 0;
+        double sumP = 0;
+        double sumSelf = 0;
+        for (int k = 0; k < count.length; k++) {
+            double tiePositive = count[k] * p[k];
+            double tieNegative = count[k] * (1 - p[k]);
+            double tieSelf = count[k] * p[k] * (1 - p[k]);
+            numerator += tiePositive * negativesBelow + 0.5 * (tiePositive * tieNegative - tieSelf);
+            negativesBelow += tieNegative;
+            sumP += tiePositive;
+            sumSelf += tieSelf;
+        }
+        double denominator = sumP * (n - sumP) - sumSelf;
+        return denominator <= 0 ? Double.NaN : numerator / denominator;
+    }
+
+    /**
+     * A Binomial(n, p) draw: n Bernoulli draws for small n, exact inversion of the rarer outcome's distribution
+     * while fewer than 10 of them are expected, else the normal approximation (rounded, within [0, n]).
+     */
+    static int binomial(SplittableRandom random, int n, double p) {
+        if (!(p > 0)) {
+            return 0;
+        }
+        if (p >= 1) {
+            return n;
+        }
+        if (n <= 16) {
+            int y = 0;
+            for (int i = 0; i < n; i++) {
+                y += random.nextDouble() < p ? 1 : 0;
+            }
+            return y;
+        }
+        double rare = Math.min(p, 1 - p);
+        if (n * rare < 10) {
+            // inversion: walk up the distribution of the rarer outcome's count from P(0) = (1 - rare)^n
+            double odds = rare / (1 - rare);
+            double probability = Math.exp(n * Math.log1p(-rare));
+            double cumulative = probability;
+            double u = random.nextDouble();
+            int hits = 0;
+            while (u > cumulative && hits < n) {
+                probability *= (double) (n - hits) / (hits + 1) * odds;
+                hits++;
+                cumulative += probability;
+            }
+            return rare == p ? hits : n - hits;
+        }
+        double y = Math.rint(n * p + Math.sqrt(n * p * (1 - p)) * gaussian(random));
+        return (int) Math.min(n, Math.max(0, y));
     }
 
     /**

@@ -73,6 +73,22 @@ public record Reconciliation(long predictions, long labeled, PerformanceEstimate
         return new Reconciliation(scores.length, labeled, window, onLabeled, accuracy, auc, diverged);
     }
 
+    /**
+     * Reconciles one window from its binned scores and outcomes ({@link ScoreBins}): the same figures as
+     * {@link #of(Cbpe, Calibration, double[], Boolean[], double)} within the bins' approximation (exact realised
+     * accuracy; ROC AUCs with a bin's scores as ties), at a cost independent of the number of predictions.
+     * {@code cbpe} decides at the bins' threshold.
+     */
+    public static Reconciliation of(Cbpe cbpe, Calibration calibration, ScoreBins bins) {
+        PerformanceEstimate window = cbpe.estimate(bins, false, calibration);
+        PerformanceEstimate onLabeled = cbpe.estimate(bins, true, calibration);
+        double accuracy = bins.realisedAccuracy();
+        double auc = bins.labeled() > 0 ? bins.realisedRocAuc() : Double.NaN;
+        boolean diverged = bins.labeled() >= MIN_LABELED
+                && (!onLabeled.accuracyConsistent(accuracy) || !onLabeled.rocAucConsistent(auc));
+        return new Reconciliation(bins.predictions(), bins.labeled(), window, onLabeled, accuracy, auc, diverged);
+    }
+
     /** As metric entries for {@code OnlineMetrics.metrics}. */
     public Map<String, Double> toMetrics() {
         Map<String, Double> map = new LinkedHashMap<>(window.toMetrics());

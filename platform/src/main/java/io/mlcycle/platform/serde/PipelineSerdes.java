@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -77,6 +79,19 @@ public final class PipelineSerdes {
             case SPECIFIC_AVRO -> new ConfluentAvroSerde<>(registry, readerConfigFor(d.valueType()), false);
             case PIPELINE_DATA -> new ConfluentAvroSerde<>(registry, config.withReaderSchema(dataSchema), false);
         });
+    }
+
+    /**
+     * A deserializer of a topic's values into GenericRecords of {@code view}, a projection of the topic's value
+     * schema (the same record name, some of its fields): Avro skips the writer's other fields without building them,
+     * for a consumer that needs a few fields of a large record.
+     */
+    public Deserializer<GenericRecord> valueView(TopicDescriptor<?, ?> descriptor, Schema view) {
+        if (!view.getFullName().equals(valueSchema(descriptor).getFullName())) {
+            throw new IllegalArgumentException("a view of " + valueSchema(descriptor).getFullName() + " must keep its"
+                    + " name, not " + view.getFullName());
+        }
+        return new ConfluentAvroDeserializer<>(registry, config.withReaderSchema(view), false);
     }
 
     /** The Avro schema written to a topic's values. */

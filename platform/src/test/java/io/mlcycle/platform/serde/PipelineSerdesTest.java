@@ -89,4 +89,24 @@ class PipelineSerdesTest {
         assertThatThrownBy(() -> new PipelineSerdes(registry, AvroSerdeConfig.defaults(), "demo", Schema.create(Schema.Type.STRING)))
                 .hasMessageContaining("record");
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aViewReadsSomeFieldsOfATopicsValues() {
+        Schema full = serdes.valueSchema(Topics.PREDICTIONS);
+        Schema view = Schema.createRecord(full.getName(), null, full.getNamespace(), false, java.util.List.of(
+                new Schema.Field(full.getField("prediction_id"), full.getField("prediction_id").schema()),
+                new Schema.Field(full.getField("score"), full.getField("score").schema())));
+        GenericRecord sample = SampleRecords.record(full);
+        sample.put("features", Map.of("x", 1.5d, "country", "DE"));
+        sample.put("score", 0.75d);
+        byte[] bytes = ((Serializer<Object>) (Serializer<?>) serdes.valueSerde(Topics.PREDICTIONS).serializer())
+                .serialize("demo.predictions", sample);
+        GenericRecord read = serdes.valueView(Topics.PREDICTIONS, view).deserialize("demo.predictions", bytes);
+        assertThat(read.getSchema().getFields()).hasSize(2);
+        assertThat(read.get("prediction_id").toString()).isEqualTo(sample.get("prediction_id").toString());
+        assertThat(read.get("score")).isEqualTo(0.75d);
+        assertThatThrownBy(() -> serdes.valueView(Topics.PREDICTIONS, DATA))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -1,6 +1,8 @@
 package io.mlcycle.serving.truth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlcycle.avro.LabeledExample;
+import io.mlcycle.avro.Prediction;
 import io.mlcycle.mlcore.monitoring.Calibration;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.serde.PipelineSerdes;
@@ -8,12 +10,17 @@ import io.mlcycle.schemas.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.function.Function;
+import org.apache.avro.Schema;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -31,6 +38,16 @@ public final class TruthTopology {
     static final String PREDICTIONS_STORE = "truth-window-predictions";
     static final String METRICS_SINK = "truth-metrics-sink";
     static final String ALERTS_SINK = "truth-alerts-sink";
+
+    /**
+     * What the truth processor reads of a prediction: decoded with this view, Avro skips the logged features (most
+     * of a prediction's bytes) instead of building their map for every prediction.
+     */
+    static final Schema PREDICTION_VIEW = view(Prediction.getClassSchema(), "prediction_id", "model_version",
+            "variant", "score", "threshold", "event_time", "predicted_at");
+    /** What the truth processor reads of a labeled example (not its features). */
+    static final Schema LABELED_VIEW = view(LabeledExample.getClassSchema(), "event_time", "positive",
+            "label_suspect", "predictions");
 
     /**
      * @param spec         the pipeline spec (monitoring section: interval level, detector warm-up)
@@ -77,8 +94,25 @@ public final class TruthTopology {
                 applicationId(config.spec()));
         props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG,
                 config.stateDir().resolve("truth").toAbsolutePath().toString());
+        withoutTaskIdling(props);
         return io.mlcycle.platform.lifecycle.StreamsRunner.start(applicationId(config.spec()),
                 buildTopology(settings, serdes), props);
+    }
+
+    /**
+     * Sets {@code max.task.idle.ms} to -1 (no waiting for an input that has nothing buffered) unless the deployment
+     * set it ({@code kafka.*} passthrough). The truth processor does not depend on the order of records across its
+     * two inputs: an outcome that comes before its prediction is kept in the prediction's entry, windows are chosen
+     * by event time and emitted on the wall clock. With the default (0), Kafka Streams 4.3.1 checks each input
+     * partition with nothing buffered before every record it processes and formats a log text for it
+     * ({@code String.format}) whatever the log level: under {@code ./bench serving-http}, where the labeled examples'
+     * partitions stay empty, that was about a twelfth of the truth thread's CPU (JFR). Not for the join (serving's
+     * own application): its expiry runs on stream time, so a backlog read out of timestamp order could expire an
+     * event before feedback that is still on the broker.
+     */
+    static Properties withoutTaskIdling(Properties props) {
+        props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
+        return props;
     }
 
     /** The application id to run the topology under. */
@@ -90,9 +124,9 @@ public final class TruthTopology {
         String pipeline = settings.spec().pipeline();
         Topology topology = new Topology();
         topology.addSource("truth-predictions", serdes.keySerde(Topics.PREDICTIONS).deserializer(),
-                serdes.valueSerde(Topics.PREDICTIONS).deserializer(), Topics.PREDICTIONS.name(pipeline));
+                serdes.valueView(Topics.PREDICTIONS, PREDICTION_VIEW), Topics.PREDICTIONS.name(pipeline));
         topology.addSource("truth-labeled", serdes.keySerde(Topics.EXAMPLES_LABELED).deserializer(),
-                serdes.valueSerde(Topics.EXAMPLES_LABELED).deserializer(), Topics.EXAMPLES_LABELED.name(pipeline));
+                serdes.valueView(Topics.EXAMPLES_LABELED, LABELED_VIEW), Topics.EXAMPLES_LABELED.name(pipeline));
         topology.addProcessor("truth", () -> new TruthProcessor(settings), "truth-predictions", "truth-labeled");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS_STORE),
                 Serdes.String(), json(TruthWindow.class)), "truth");
@@ -107,6 +141,16 @@ public final class TruthTopology {
         topology.addSink(ALERTS_SINK, Topics.MONITORING_ALERTS.name(pipeline),
                 serdes.keySerde(Topics.MONITORING_ALERTS).serializer(), alerts, "truth");
         return topology;
+    }
+
+    /** A record schema with some of the fields of {@code full}, under its name (a reader schema for Avro). */
+    static Schema view(Schema full, String... names) {
+        List<Schema.Field> fields = new ArrayList<>();
+        for (String name : names) {
+            Schema.Field field = Objects.requireNonNull(full.getField(name), name);
+            fields.add(new Schema.Field(field, field.schema()));
+        }
+        return Schema.createRecord(full.getName(), full.getDoc(), full.getNamespace(), false, fields);
     }
 
     /** JSON for the task-local state (Jackson reads records and public-field classes). */

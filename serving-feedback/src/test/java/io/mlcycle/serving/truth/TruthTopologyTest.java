@@ -1,6 +1,7 @@
 package io.mlcycle.serving.truth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.AlertType;
@@ -53,6 +54,9 @@ class TruthTopologyTest {
 
     @TempDir
     Path stateDir;
+    @TempDir
+    Path otherStateDir;
+    PipelineSerdes serdes;
     TopologyTestDriver driver;
     TestInputTopic<String, Prediction> predictions;
     TestInputTopic<String, LabeledExample> labeled;
@@ -62,15 +66,9 @@ class TruthTopologyTest {
     @BeforeEach
     void setUp() throws Exception {
         PipelineSpec spec = PipelineSpecParser.parse(SPEC_YAML, "truth.yaml");
-        PipelineSerdes serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
+        serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
                 spec.pipeline(), spec.dataSchema());
-        TruthTopology.Settings settings = new TruthTopology.Settings(spec, Duration.ofHours(1), Duration.ofDays(1),
-                Duration.ofSeconds(10), version -> Calibration.IDENTITY);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "truth-topology-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TruthTopology.buildTopology(settings, serdes), props, T0);
+        driver = newDriver(spec, stateDir, Calibration.IDENTITY);
         predictions = driver.createInputTopic(Topics.PREDICTIONS.name("truth"),
                 serdes.keySerde(Topics.PREDICTIONS).serializer(), serdes.valueSerde(Topics.PREDICTIONS).serializer());
         labeled = driver.createInputTopic(Topics.EXAMPLES_LABELED.name("truth"),
@@ -82,6 +80,16 @@ class TruthTopologyTest {
         alerts = driver.createOutputTopic(Topics.MONITORING_ALERTS.name("truth"),
                 serdes.keySerde(Topics.MONITORING_ALERTS).deserializer(),
                 serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer());
+    }
+
+    TopologyTestDriver newDriver(PipelineSpec spec, Path dir, Calibration calibration) {
+        TruthTopology.Settings settings = new TruthTopology.Settings(spec, Duration.ofHours(1), Duration.ofDays(1),
+                Duration.ofSeconds(10), version -> calibration);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "truth-topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+        return new TopologyTestDriver(TruthTopology.buildTopology(settings, serdes), props, T0);
     }
 
     @AfterEach
@@ -133,6 +141,91 @@ class TruthTopologyTest {
                         first.getMetrics().get("estimated_accuracy_high"));
         assertThat(first.getMetrics()).containsKeys("estimated_roc_auc", "realised_accuracy", "realised_roc_auc");
         assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    /**
+     * A window past the per-prediction limit is estimated from its bins: kept in step record by record after its
+     * first emission, they give exactly what bins rebuilt from the store give (as after a restart), and close to the
+     * per-prediction reconciliation of the same window.
+     */
+    @Test
+    void aLargeWindowIsEstimatedFromBinsKeptInStepWithTheStore() throws Exception {
+        PipelineSpec spec = PipelineSpecParser.parse(SPEC_YAML, "truth.yaml");
+        Calibration calibration = new Calibration(1.1, -0.1, 0.004, 0.002, 0.001);
+        int n = TruthProcessor.EXACT_LIMIT + 2_000;
+        SplittableRandom random = new SplittableRandom(11);
+        double[] scores = new double[n];
+        Boolean[] outcomes = new Boolean[n];
+        List<org.apache.kafka.streams.KeyValue<String, Prediction>> sent = new java.util.ArrayList<>();
+        List<org.apache.kafka.streams.KeyValue<String, LabeledExample>> known = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = "e" + i;
+            scores[i] = 1 / (1 + Math.exp(-3 * (random.nextDouble() * 2 - 1)));
+            Instant at = T0.plusMillis(i * 250L);
+            sent.add(org.apache.kafka.streams.KeyValue.pair(id, Prediction.newBuilder().setPredictionId("p" + id)
+                    .setEventId(id).setPipeline("truth").setModelVersion("truth-v1").setVariant(Variant.CHAMPION)
+                    .setServed(true).setScore(scores[i]).setDecision(scores[i] >= 0.5).setThreshold(0.5)
+                    .setLatencyMicros(10).setEventTime(at).setPredictedAt(at).build()));
+            if (i % 2 == 0) {
+                outcomes[i] = random.nextDouble() < calibration.apply(scores[i]);
+                known.add(org.apache.kafka.streams.KeyValue.pair(id, LabeledExample.newBuilder().setEventId(id)
+                        .setPipeline("truth").setLabel(outcomes[i].toString()).setPositive(outcomes[i])
+                        .setEventTime(at).setObservedAt(at).setLabelSuspect(false)
+                        .setPredictions(List.of(PredictionSummary.newBuilder().setPredictionId("p" + id)
+                                .setModelVersion("truth-v1").setVariant(Variant.CHAMPION).setScore(scores[i])
+                                .setDecision(scores[i] >= 0.5).build())).build()));
+            }
+        }
+        // its own driver, with the calibration: predictions, an emission (bins built), outcomes (bins kept in step)
+        OnlineMetrics stepped;
+        try (TopologyTestDriver first = newDriver(spec, stateDir.resolve("stepped"), calibration)) {
+            first.createInputTopic(Topics.PREDICTIONS.name("truth"), serdes.keySerde(Topics.PREDICTIONS).serializer(),
+                    serdes.valueSerde(Topics.PREDICTIONS).serializer()).pipeKeyValueList(sent);
+            first.advanceWallClockTime(Duration.ofSeconds(11));
+            first.createInputTopic(Topics.EXAMPLES_LABELED.name("truth"),
+                    serdes.keySerde(Topics.EXAMPLES_LABELED).serializer(),
+                    serdes.valueSerde(Topics.EXAMPLES_LABELED).serializer()).pipeKeyValueList(known);
+            first.advanceWallClockTime(Duration.ofSeconds(11));
+            List<OnlineMetrics> emitted = first.createOutputTopic(Topics.MONITORING_METRICS.name("truth"),
+                    serdes.keySerde(Topics.MONITORING_METRICS).deserializer(),
+                    serdes.valueSerde(Topics.MONITORING_METRICS).deserializer()).readValuesToList();
+            assertThat(emitted).hasSize(2);
+            assertThat(emitted.get(0).getLabeled()).isZero();
+            stepped = emitted.get(1);
+        }
+        // another driver given everything before its first emission: the bins built from the store at once
+        OnlineMetrics rebuilt;
+        try (TopologyTestDriver other = newDriver(spec, otherStateDir, calibration)) {
+            other.createInputTopic(Topics.PREDICTIONS.name("truth"), serdes.keySerde(Topics.PREDICTIONS).serializer(),
+                    serdes.valueSerde(Topics.PREDICTIONS).serializer()).pipeKeyValueList(sent);
+            other.createInputTopic(Topics.EXAMPLES_LABELED.name("truth"),
+                    serdes.keySerde(Topics.EXAMPLES_LABELED).serializer(),
+                    serdes.valueSerde(Topics.EXAMPLES_LABELED).serializer()).pipeKeyValueList(known);
+            other.advanceWallClockTime(Duration.ofSeconds(11));
+            rebuilt = other.createOutputTopic(Topics.MONITORING_METRICS.name("truth"),
+                    serdes.keySerde(Topics.MONITORING_METRICS).deserializer(),
+                    serdes.valueSerde(Topics.MONITORING_METRICS).deserializer()).readValuesToList().get(0);
+        }
+        assertThat(stepped.getPredictions()).isEqualTo(n);
+        assertThat(stepped.getLabeled()).isEqualTo(n / 2);
+        assertThat(stepped.getMetrics()).isEqualTo(rebuilt.getMetrics());
+
+        io.mlcycle.mlcore.monitoring.Reconciliation exact = io.mlcycle.mlcore.monitoring.Reconciliation.of(
+                new io.mlcycle.mlcore.monitoring.Cbpe(0.5, spec.monitoring().estimateLevel(), 200, 42),
+                calibration, scores, outcomes, 0.5);
+        Map<String, Double> expected = exact.toMetrics();
+        Map<String, Double> binned = stepped.getMetrics();
+        assertThat(binned.keySet()).isEqualTo(expected.keySet());
+        assertThat(binned.get("realised_accuracy")).isEqualTo(expected.get("realised_accuracy"));
+        assertThat(binned.get("estimate_diverged")).isEqualTo(expected.get("estimate_diverged")).isZero();
+        for (String point : List.of("estimated_accuracy", "estimated_roc_auc", "estimated_positive_rate",
+                "estimated_accuracy_on_labeled", "realised_roc_auc")) {
+            assertThat(binned.get(point)).as(point).isCloseTo(expected.get(point), within(1e-3));
+        }
+        for (String end : List.of("estimated_accuracy_low", "estimated_accuracy_high", "estimated_roc_auc_low",
+                "estimated_roc_auc_high")) {
+            assertThat(binned.get(end)).as(end).isCloseTo(expected.get(end), within(0.005));
+        }
     }
 
     @Test
@@ -246,5 +339,14 @@ class TruthTopologyTest {
         assertThat(unjudged.verdict()).isEmpty();
         assertThat(unjudged.next()).isEqualTo(state);
         assertThat(unjudged.example().getLabelSuspect()).isFalse();
+    }
+
+    @Test
+    void runsWithoutTaskIdlingUnlessTheDeploymentSetIt() {
+        assertThat(TruthTopology.withoutTaskIdling(new Properties()))
+                .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "-1");
+        Properties configured = new Properties();
+        configured.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+        assertThat(TruthTopology.withoutTaskIdling(configured)).containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
     }
 }
