@@ -150,6 +150,27 @@ class IngestionServiceTest {
     }
 
     @Test
+    void normalisationsAreCountedOnlyForEventsIngestedNotForRefusedOrReplayedBodies() throws Exception {
+        String marker = "{\"application_id\":\"a-1\",\"applied_at\":\"2025-06-01T10:00:00Z\",\"age\":41,"
+                + "\"employment\":\"?\"}";
+        // Converted in the body's one pass, then refused whole at the end: no normalisation was applied.
+        assertThat(post("loans", "application/json", "[" + marker + "," + marker + ", oops]", Map.of())
+                .statusCode()).isEqualTo(400);
+        assertThat(post("loans", "application/json", marker, Map.of("Idempotency-Key", "n-1")).statusCode())
+                .isEqualTo(200);
+        // Answered from the first use of the key: nothing ingested again.
+        assertThat(post("loans", "application/json", marker, Map.of("Idempotency-Key", "n-1")).statusCode())
+                .isEqualTo(200);
+
+        String metrics = http.send(HttpRequest.newBuilder(service.httpBaseUrl().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics.lines().filter(l -> l.startsWith("mlcycle_ingestion_normalizations_total{")))
+                .singleElement().satisfies(l -> assertThat(l).contains("field=\"employment\"",
+                        "rule=\"missing_marker\"").endsWith(" 1.0"));
+        assertThat(producer.history()).hasSize(1);
+    }
+
+    @Test
     void ndjsonIsOneEventPerLine() throws Exception {
         String body = GOOD + "\r\n\n" + GOOD.replace("a-1", "a-2") + "\n";
 
