@@ -24,11 +24,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -168,6 +170,22 @@ class IngestionServiceTest {
                 .singleElement().satisfies(l -> assertThat(l).contains("field=\"employment\"",
                         "rule=\"missing_marker\"").endsWith(" 1.0"));
         assertThat(producer.history()).hasSize(1);
+    }
+
+    @Test
+    void theLanesProducersLingerUntilTheCommitFlushesUnlessKafkaSettingsSayOtherwise() {
+        Properties defaults = IngestionService.producerProperties(config(Duration.ofSeconds(5)));
+        assertThat(defaults.getProperty(ProducerConfig.LINGER_MS_CONFIG))
+                .isEqualTo(Integer.toString(IngestionService.LANE_LINGER_MS));
+        assertThat(defaults.getProperty(ProducerConfig.BATCH_SIZE_CONFIG))
+                .isEqualTo(Integer.toString(IngestionService.LANE_BATCH_BYTES));
+
+        PlatformConfig platform = PlatformConfig.from(ConfigSource.of(Map.of("http.port", "0", "kafka.linger.ms", "0",
+                "kafka.batch.size", "16384")), IngestionConfig.DEFAULT_HTTP_PORT);
+        Properties overridden = IngestionService.producerProperties(new IngestionConfig(platform, spec, MAX_BODY,
+                Duration.ofSeconds(5), 7, 2));
+        assertThat(overridden.getProperty(ProducerConfig.LINGER_MS_CONFIG)).isEqualTo("0");
+        assertThat(overridden.getProperty(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo("16384");
     }
 
     @Test
