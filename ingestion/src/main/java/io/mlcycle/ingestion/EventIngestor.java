@@ -140,7 +140,7 @@ final class EventIngestor {
             throws KafkaUnavailableException, EventTooLargeException {
         List<Result> results = new ArrayList<>(events.size());
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(events.size());
-        Map<String, Integer> seenIds = new HashMap<>();
+        Map<String, Integer> seenIds = new HashMap<>(Math.max(16, events.size() * 4 / 3 + 1));
         long bytes = 0;
         try {
             // Every record is built and checked before the first is sent, so a request refused for one of its
