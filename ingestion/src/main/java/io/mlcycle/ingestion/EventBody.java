@@ -70,13 +70,15 @@ final class EventBody {
     }
 
     /**
-     * One event of the body: where its JSON value lies in the body. The body was checked to be valid JSON, and the
-     * value is converted by streaming straight from these bytes (no tree is built).
+     * One event of the body: where its JSON value lies in the body (its original text, for a rejection), and, when
+     * it was converted in the body's one pass, the result; otherwise it is converted by streaming from these bytes.
      *
-     * @param index  position in the body, from 0
-     * @param source the body
-     * @param start  the value's first byte in {@code source}
-     * @param end    one past its last byte
+     * @param index     position in the body, from 0
+     * @param source    the body
+     * @param start     the value's first byte in {@code source}
+     * @param end       one past its last byte
+     * @param converted what the {@link ValueConverter} made of it in the body's one pass, or null: then it is
+     *                  converted from its bytes
      */
     record Event(int index, byte[] source, int start, int end, Converted converted) {
         Event {
@@ -101,10 +103,7 @@ final class EventBody {
         }
     }
 
-    /**
-     * Converts one JSON object while the body is read. The converter's result, kept with the event until it is
-     * ingested; {@code T} is what the ingestor needs of it.
-     */
+    /** Converts one JSON object while the body is read; its result stays with the event until it is ingested. */
     @FunctionalInterface
     interface ValueConverter {
         /**

@@ -10,6 +10,7 @@ import io.mlcycle.mlcore.gates.JsonRecordConverter;
 import io.mlcycle.mlcore.gates.ReasonCode;
 import io.mlcycle.mlcore.gates.Violation;
 import io.mlcycle.mlcore.normalize.NormalizationListener;
+import io.mlcycle.mlcore.normalize.NormalizationRule;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.serde.AvroSerdeException;
 import java.io.IOException;
@@ -73,7 +74,7 @@ final class EventIngestor {
     private final ThreadLocal<List<Applied>> recording = new ThreadLocal<>();
 
     /** A normalisation applied while converting an event, not yet told. */
-    private record Applied(String field, io.mlcycle.mlcore.normalize.NormalizationRule rule) {
+    private record Applied(String field, NormalizationRule rule) {
     }
 
     /** An object converted while the body was read: its conversion, its id field and its normalisations. */
