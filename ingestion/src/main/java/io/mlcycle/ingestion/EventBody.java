@@ -16,9 +16,15 @@ import java.util.Objects;
 /**
  * Splits an HTTP request body into its events: one JSON object, a JSON array of values, or NDJSON (one value per
  * line). Each event is the place of its value in the body, so a rejected event can be quarantined exactly as it was
- * sent and the converter streams it without a tree. The body's syntax is checked completely before anything is
- * produced, so a malformed body is refused as a whole
- * ({@link MalformedBodyException}, naming line and column) and never half-ingested.
+ * sent. The body's syntax is checked completely before anything is produced, so a malformed body is refused as a
+ * whole ({@link MalformedBodyException}, naming line and column) and never half-ingested.
+ *
+ * <p>One pass: given a {@link ValueConverter}, each object is converted while the body is read (the parser's tokens
+ * go straight into the record), so the body is parsed once, not once to check it and again to convert it. When
+ * anything in the body cannot be read that way (a syntax error, trailing content, a number the converter refuses),
+ * the conversions made so far are dropped and the body takes the careful path: a syntax pass that gives the exact
+ * 400 answer or the events' places, each then converted from its bytes. So every answer is what the syntax pass
+ * alone gives; the one pass only makes the common case, a readable body, cheaper.
  */
 final class EventBody {
 
@@ -64,20 +70,27 @@ final class EventBody {
     }
 
     /**
-     * One event of the body: where its JSON value lies in the body. The body was checked to be valid JSON, and the
-     * value is converted by streaming straight from these bytes (no tree is built).
+     * One event of the body: where its JSON value lies in the body (its original text, for a rejection), and, when
+     * it was converted in the body's one pass, the result; otherwise it is converted by streaming from these bytes.
      *
-     * @param index  position in the body, from 0
-     * @param source the body
-     * @param start  the value's first byte in {@code source}
-     * @param end    one past its last byte
+     * @param index     position in the body, from 0
+     * @param source    the body
+     * @param start     the value's first byte in {@code source}
+     * @param end       one past its last byte
+     * @param converted what the {@link ValueConverter} made of it in the body's one pass, or null: then it is
+     *                  converted from its bytes
      */
-    record Event(int index, byte[] source, int start, int end) {
+    record Event(int index, byte[] source, int start, int end, Converted converted) {
         Event {
             Objects.requireNonNull(source, "source");
             if (start < 0 || end < start || end > source.length) {
                 throw new IllegalArgumentException("event range [" + start + ", " + end + ") outside the body");
             }
+        }
+
+        /** An event not converted yet: the converter reads it from its bytes. */
+        Event(int index, byte[] source, int start, int end) {
+            this(index, source, start, end, null);
         }
 
         int length() {
@@ -88,6 +101,20 @@ final class EventBody {
         String text() {
             return new String(source, start, end - start, StandardCharsets.UTF_8).trim();
         }
+    }
+
+    /** Converts one JSON object while the body is read; its result stays with the event until it is ingested. */
+    @FunctionalInterface
+    interface ValueConverter {
+        /**
+         * Reads exactly the object whose {@code START_OBJECT} is the parser's current token, leaving the parser on
+         * its {@code END_OBJECT}; throws for anything it cannot read (the body then takes the careful path).
+         */
+        Converted convert(JsonParser parser) throws IOException;
+    }
+
+    /** What the {@link ValueConverter} made of one object, opaque to the body's parsing. */
+    interface Converted {
     }
 
     /** The body cannot be taken as a whole. */
@@ -126,6 +153,24 @@ final class EventBody {
                 : parseJson(body, offset, length, maxEvents);
     }
 
+    /**
+     * Parses a body that is known to be non-empty and converts its objects in the same pass (an event whose value
+     * is not an object has no conversion: the ingestor converts it from its bytes, which gives its rejection). The
+     * events and every exception are exactly those of {@link #parse(byte[], int, int, Format, int)}.
+     */
+    List<Event> parse(byte[] body, int offset, int length, Format format, int maxEvents, ValueConverter converter)
+            throws MalformedBodyException, TooManyEventsException {
+        List<Event> events;
+        try {
+            events = format == Format.NDJSON ? convertNdjson(body, offset, offset + length, maxEvents, converter)
+                    : convertJson(body, offset, length, maxEvents, converter);
+        } catch (IOException | RuntimeException e) {
+            // Unreadable somewhere (or a number the converter refuses): the careful path names the problem, or
+            // gives the events for the converter to answer one by one. Rare, so its second pass costs little.
+            events = null;
+        }
+        return events != null ? events : parse(body, offset, length, format, maxEvents);
+    }
     /** True when the {@code length} bytes from {@code offset} are only whitespace (or none). */
     static boolean isBlankRange(byte[] body, int offset, int length) {
         return isBlank(body, offset, offset + length);
@@ -174,6 +219,81 @@ final class EventBody {
             throw new MalformedBodyException("the body could not be read as JSON: " + e.getMessage());
         }
         return events;
+    }
+
+    /** The one pass over a JSON body; null when the body needs the careful path. */
+    private List<Event> convertJson(byte[] body, int offset, int length, int maxEvents, ValueConverter converter)
+            throws IOException, TooManyEventsException {
+        List<Event> events;
+        try (JsonParser parser = mapper.getFactory().createParser(body, offset, length)) {
+            JsonToken first = parser.nextToken();
+            if (first == JsonToken.START_OBJECT) {
+                events = List.of(convertValue(parser, 0, body, offset, converter));
+            } else if (first == JsonToken.START_ARRAY) {
+                events = new ArrayList<>();
+                int index = 0;
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    if (index >= maxEvents) {
+                        throw new TooManyEventsException(maxEvents);
+                    }
+                    events.add(convertValue(parser, index++, body, offset, converter));
+                }
+            } else {
+                return null;
+            }
+            if (parser.nextToken() != null) {
+                return null;
+            }
+        }
+        return events;
+    }
+
+    /** The one pass over an NDJSON body; null when the body needs the careful path. */
+    private List<Event> convertNdjson(byte[] body, int from, int to, int maxEvents, ValueConverter converter)
+            throws IOException, TooManyEventsException {
+        List<Event> events = new ArrayList<>();
+        int lineStart = from;
+        while (lineStart <= to) {
+            int lineEnd = lineStart;
+            while (lineEnd < to && body[lineEnd] != '\n') {
+                lineEnd++;
+            }
+            int end = lineEnd;
+            if (end > lineStart && body[end - 1] == '\r') {
+                end--;
+            }
+            if (!isBlank(body, lineStart, end)) {
+                if (events.size() >= maxEvents) {
+                    throw new TooManyEventsException(maxEvents);
+                }
+                try (JsonParser parser = mapper.getFactory().createParser(body, lineStart, end - lineStart)) {
+                    parser.nextToken();
+                    events.add(convertValue(parser, events.size(), body, lineStart, converter));
+                    if (parser.nextToken() != null) {
+                        return null;
+                    }
+                }
+            }
+            lineStart = lineEnd + 1;
+        }
+        return events;
+    }
+
+    /**
+     * Converts (an object) or reads past (anything else: the ingestor converts it from its bytes) the value whose
+     * first token is current, and gives its place in the body.
+     */
+    private static Event convertValue(JsonParser parser, int index, byte[] body, int offset, ValueConverter converter)
+            throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            return skipValue(parser, index, body, offset);
+        }
+        int start = offset + (int) parser.currentTokenLocation().getByteOffset();
+        Converted converted = converter.convert(parser);
+        if (parser.currentToken() != JsonToken.END_OBJECT) {
+            throw new IllegalStateException("the converter did not stop at the end of the object");
+        }
+        return new Event(index, body, start, offset + (int) parser.currentLocation().getByteOffset(), converted);
     }
 
     private List<Event> parseNdjson(byte[] body, int from, int to, int maxEvents)

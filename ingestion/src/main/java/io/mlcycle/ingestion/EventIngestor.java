@@ -1,5 +1,6 @@
 package io.mlcycle.ingestion;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.avro.QuarantineReason;
 import io.mlcycle.avro.QuarantineRecord;
@@ -9,8 +10,10 @@ import io.mlcycle.mlcore.gates.JsonRecordConverter;
 import io.mlcycle.mlcore.gates.ReasonCode;
 import io.mlcycle.mlcore.gates.Violation;
 import io.mlcycle.mlcore.normalize.NormalizationListener;
+import io.mlcycle.mlcore.normalize.NormalizationRule;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.serde.AvroSerdeException;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,13 +64,38 @@ final class EventIngestor {
     private final int maxRecordBytes;
     private final Clock clock;
     private final Supplier<String> eventIds;
+    private final NormalizationListener normalizations;
+    /**
+     * Set on a request thread while it converts an event in the body's one pass: the normalisations applied are
+     * kept with the event and told to {@link #normalizations} only when it is ingested, as they were when events
+     * were converted at ingestion (a body refused as a whole, or answered from an earlier use of its
+     * Idempotency-Key, counts none).
+     */
+    private final ThreadLocal<List<Applied>> recording = new ThreadLocal<>();
+
+    /** A normalisation applied while converting an event, not yet told. */
+    private record Applied(String field, NormalizationRule rule) {
+    }
+
+    /** An object converted while the body was read: its conversion, its id field and its normalisations. */
+    private record Converted(Conversion conversion, JsonRecordConverter.Capture idField, List<Applied> applied)
+            implements EventBody.Converted {
+    }
 
     EventIngestor(PipelineSpec spec, String rawTopic, String quarantineTopic, Serializer<String> keySerializer,
                   Serializer<GenericRecord> dataSerializer, Serializer<QuarantineRecord> quarantineSerializer,
                   TransactionalWriter writer, int maxRecordBytes, Clock clock, Supplier<String> eventIds,
                   NormalizationListener normalizations) {
         this.spec = Objects.requireNonNull(spec, "spec");
-        this.converter = new JsonRecordConverter(spec, normalizations);
+        this.normalizations = Objects.requireNonNull(normalizations, "normalizations");
+        this.converter = new JsonRecordConverter(spec, (field, rule) -> {
+            List<Applied> applied = recording.get();
+            if (applied != null) {
+                applied.add(new Applied(field, rule));
+            } else {
+                this.normalizations.applied(field, rule);
+            }
+        });
         this.rawTopic = Objects.requireNonNull(rawTopic, "rawTopic");
         this.quarantineTopic = Objects.requireNonNull(quarantineTopic, "quarantineTopic");
         this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
@@ -84,6 +112,22 @@ final class EventIngestor {
     }
 
     /**
+     * Converts the object the parser is at, for {@link EventBody}'s one pass ({@link EventBody.ValueConverter});
+     * throws what it cannot read.
+     */
+    EventBody.Converted convert(JsonParser parser) throws IOException {
+        JsonRecordConverter.Capture idField = new JsonRecordConverter.Capture(EVENT_ID_FIELD);
+        List<Applied> applied = new ArrayList<>(0);
+        recording.set(applied);
+        try {
+            Conversion conversion = converter.convertObjectOrThrow(parser, idField);
+            return new Converted(conversion, idField, applied.isEmpty() ? List.of() : applied);
+        } finally {
+            recording.remove();
+        }
+    }
+
+    /**
      * Converts the events and hands their records to the writer; the stage completes with the outcome once the
      * transaction committed, or fails with a {@link TransactionalWriter} exception (nothing, or for
      * {@code OutcomeUnknown} possibly everything, written).
@@ -97,7 +141,7 @@ final class EventIngestor {
             throws KafkaUnavailableException, EventTooLargeException {
         List<Result> results = new ArrayList<>(events.size());
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(events.size());
-        Map<String, Integer> seenIds = new HashMap<>();
+        Map<String, Integer> seenIds = new HashMap<>(Math.max(16, events.size() * 4 / 3 + 1));
         long bytes = 0;
         try {
             // Every record is built and checked before the first is sent, so a request refused for one of its
@@ -158,8 +202,18 @@ final class EventIngestor {
 
     private Result prepare(EventBody.Event event, String idempotencyKey) {
         // The event_id field is taken out while streaming (and also converted if the schema declares it).
-        JsonRecordConverter.Capture idField = new JsonRecordConverter.Capture(EVENT_ID_FIELD);
-        Conversion conversion = converter.convert(event.source(), event.start(), event.length(), idField);
+        JsonRecordConverter.Capture idField;
+        Conversion conversion;
+        if (event.converted() instanceof Converted converted) {
+            idField = converted.idField();
+            conversion = converted.conversion();
+            for (Applied applied : converted.applied()) {
+                normalizations.applied(applied.field(), applied.rule());
+            }
+        } else {
+            idField = new JsonRecordConverter.Capture(EVENT_ID_FIELD);
+            conversion = converter.convert(event.source(), event.start(), event.length(), idField);
+        }
         List<Violation> violations = new ArrayList<>();
         String clientId = idField.present() ? checkedEventId(idField.value(), violations) : null;
         String eventId = idempotencyKey != null ? idempotencyKey : clientId != null ? clientId : eventIds.get();

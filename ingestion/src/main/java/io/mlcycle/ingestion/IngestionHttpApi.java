@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *       completed for the ack timeout while events wait; nothing written);</li>
  *   <li>{@code GET /v1/pipelines/{pipeline}/schema}: the pipeline's Avro data schema.</li>
  * </ul>
- * The events route is asynchronous: a request thread converts the events and hands them to the
- * {@link TransactionalWriter}; the answer is sent when Kafka committed them.
+ * The events route is asynchronous: a request thread reads the body and converts its events in one pass
+ * ({@link EventBody}), and hands their records to the {@link TransactionalWriter}; the answer is sent when Kafka
+ * committed them.
  */
 final class IngestionHttpApi {
 
@@ -116,7 +117,7 @@ final class IngestionHttpApi {
         List<EventBody.Event> events;
         try {
             events = request.readBody((bytes, offset, length) ->
-                    parser.parse(bytes, offset, length, format, maxRecordsPerRequest));
+                    parser.parse(bytes, offset, length, format, maxRecordsPerRequest, ingestor::convert));
         } catch (EventBody.MalformedBodyException e) {
             throw HttpProblem.badRequest("malformed_json", e.getMessage());
         } catch (EventBody.TooManyEventsException e) {

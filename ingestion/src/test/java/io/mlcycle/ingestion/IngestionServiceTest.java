@@ -24,11 +24,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -147,6 +149,43 @@ class IngestionServiceTest {
                 .anySatisfy(l -> assertThat(l).contains("field=\"applied_at\"", "rule=\"zone_assumed\"")
                         .endsWith(" 2.0"))
                 .hasSize(2);
+    }
+
+    @Test
+    void normalisationsAreCountedOnlyForEventsIngestedNotForRefusedOrReplayedBodies() throws Exception {
+        String marker = "{\"application_id\":\"a-1\",\"applied_at\":\"2025-06-01T10:00:00Z\",\"age\":41,"
+                + "\"employment\":\"?\"}";
+        // Converted in the body's one pass, then refused whole at the end: no normalisation was applied.
+        assertThat(post("loans", "application/json", "[" + marker + "," + marker + ", oops]", Map.of())
+                .statusCode()).isEqualTo(400);
+        assertThat(post("loans", "application/json", marker, Map.of("Idempotency-Key", "n-1")).statusCode())
+                .isEqualTo(200);
+        // Answered from the first use of the key: nothing ingested again.
+        assertThat(post("loans", "application/json", marker, Map.of("Idempotency-Key", "n-1")).statusCode())
+                .isEqualTo(200);
+
+        String metrics = http.send(HttpRequest.newBuilder(service.httpBaseUrl().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics.lines().filter(l -> l.startsWith("mlcycle_ingestion_normalizations_total{")))
+                .singleElement().satisfies(l -> assertThat(l).contains("field=\"employment\"",
+                        "rule=\"missing_marker\"").endsWith(" 1.0"));
+        assertThat(producer.history()).hasSize(1);
+    }
+
+    @Test
+    void theLanesProducersLingerUntilTheCommitFlushesUnlessKafkaSettingsSayOtherwise() {
+        Properties defaults = IngestionService.producerProperties(config(Duration.ofSeconds(5)));
+        assertThat(defaults.getProperty(ProducerConfig.LINGER_MS_CONFIG))
+                .isEqualTo(Integer.toString(IngestionService.LANE_LINGER_MS));
+        assertThat(defaults.getProperty(ProducerConfig.BATCH_SIZE_CONFIG))
+                .isEqualTo(Integer.toString(IngestionService.LANE_BATCH_BYTES));
+
+        PlatformConfig platform = PlatformConfig.from(ConfigSource.of(Map.of("http.port", "0", "kafka.linger.ms", "0",
+                "kafka.batch.size", "16384")), IngestionConfig.DEFAULT_HTTP_PORT);
+        Properties overridden = IngestionService.producerProperties(new IngestionConfig(platform, spec, MAX_BODY,
+                Duration.ofSeconds(5), 7, 2));
+        assertThat(overridden.getProperty(ProducerConfig.LINGER_MS_CONFIG)).isEqualTo("0");
+        assertThat(overridden.getProperty(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo("16384");
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.mlcycle.bench.Benchmark;
+import io.mlcycle.bench.ThreadCpu;
 import io.mlcycle.cli.demo.CreditApplicationGenerator;
 import io.mlcycle.ingestion.IngestionConfig;
 import io.mlcycle.ingestion.IngestionService;
@@ -73,19 +74,22 @@ public final class HttpIngestBenchmark implements Benchmark {
     @Override
     public String description() {
         return "HTTP batch ingestion (wrk, another process) vs a plain KafkaProducer on the same broker; also /health/live"
-                + " [--batch 500] [--connections 4] [--duration 20s] [--records 300000]";
+                + " [--batch 500] [--connections 4] [--duration 20s] [--records 300000] [--warmup 5s]";
     }
 
     @Override
     public int run(List<String> args, PrintStream out) throws Exception {
         Map<String, String> options = options(args);
         if (options == null) {
-            out.println("usage: ./bench http-ingest [--batch N] [--connections N] [--duration 20s] [--records N]");
+            out.println("usage: ./bench http-ingest [--batch N] [--connections N] [--duration 20s] [--records N]"
+                    + " [--warmup 5s]");
             return 2;
         }
         int batch = Integer.parseInt(options.getOrDefault("batch", "500"));
         int connections = Integer.parseInt(options.getOrDefault("connections", "4"));
         String duration = options.getOrDefault("duration", "20s");
+        // On a loaded machine the JIT needs longer: CPU per record is only comparable once compilation settled.
+        String warmup = options.getOrDefault("warmup", "5s");
         int baselineRecords = Integer.parseInt(options.getOrDefault("records", "300000"));
         if (!wrkAvailable()) {
             out.println("http-ingest: needs wrk as the load generator in another process (apt-get install -y wrk)");
@@ -127,16 +131,29 @@ public final class HttpIngestBenchmark implements Benchmark {
 
                 String topic = Topics.DATA_RAW.name(spec.pipeline());
                 List<byte[]> values = serialise(stack, spec, events);
+                Map<String, Long> baselineThreadsBefore = ThreadCpu.snapshot();
+                long baselineProcessBefore = processCpuNanos();
                 double baseline = baselineRecordsPerSecond(stack, topic, values, baselineRecords);
+                // The warm-up sends are included: CPU per record over everything the baseline sent.
+                double baselineSent = baselineRecords + Math.min(baselineRecords, 20_000);
+                Map<String, Double> baselineCpu = ThreadCpu.perUnitMicros(baselineThreadsBefore, ThreadCpu.snapshot(),
+                        baselineSent);
+                double baselineProcessCpu = (processCpuNanos() - baselineProcessBefore) / 1e3 / baselineSent;
 
                 Path script = work.resolve("post.lua");
                 Files.writeString(script, "wrk.method = \"POST\"\n"
                         + "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
                         + "local f = io.open(\"" + bodyFile + "\", \"rb\")\n"
                         + "wrk.body = f:read(\"*a\")\nf:close()\n");
-                Wrk warm = wrk(eventsUri, script, connections, "5s");
+                Wrk warm = wrk(eventsUri, script, connections, warmup);
+                Map<String, Long> threadsBefore = ThreadCpu.snapshot();
+                long processBefore = processCpuNanos();
                 Wrk ingest = wrk(eventsUri, script, connections, duration);
                 double httpRecords = ingest.requestsPerSecond() * batch;
+                // wrk counts the requests answered; the ones still in flight at its end are a few of thousands.
+                double ingested = Math.max(1, ingest.requests() * (double) batch);
+                Map<String, Double> httpCpu = ThreadCpu.perUnitMicros(threadsBefore, ThreadCpu.snapshot(), ingested);
+                double httpProcessCpu = (processCpuNanos() - processBefore) / 1e3 / ingested;
 
                 URI live = service.httpBaseUrl().resolve("/health/live");
                 Wrk hostLive = wrk(live, null, connections, duration);
@@ -151,8 +168,8 @@ public final class HttpIngestBenchmark implements Benchmark {
                 }
 
                 double ratio = httpRecords / baseline;
-                out.printf(Locale.ROOT, "%nhttp-ingest (%d cores, batch %d, %d connections, %s; warm-up %.0f req/s)%n",
-                        Runtime.getRuntime().availableProcessors(), batch, connections, duration,
+                out.printf(Locale.ROOT, "%nhttp-ingest (%d cores, batch %d, %d connections, %s; warm-up %s at %.0f req/s)%n",
+                        Runtime.getRuntime().availableProcessors(), batch, connections, duration, warmup,
                         warm.requestsPerSecond());
                 out.printf(Locale.ROOT, "  %-44s %12s %10s %10s%n", "", "records/s", "p50", "p99");
                 out.printf(Locale.ROOT, "  %-44s %12.0f %10s %10s%n", "baseline: KafkaProducer, pre-serialised",
@@ -160,6 +177,12 @@ public final class HttpIngestBenchmark implements Benchmark {
                 out.printf(Locale.ROOT, "  %-44s %12.0f %10s %10s%n", "HTTP batches (wrk, " + ingest.non2xx()
                         + " non-2xx)", httpRecords, ingest.p50(), ingest.p99());
                 out.printf(Locale.ROOT, "  ratio HTTP / baseline: %.2f (floor %.2f)%n", ratio, FLOOR);
+                out.printf(Locale.ROOT, "%n  CPU us per record of this process (broker, registry and service; wrk is"
+                        + " another process)%n");
+                out.printf(Locale.ROOT, "  baseline: process %.2f; by thread: %s%n", baselineProcessCpu,
+                        ThreadCpu.describe(baselineCpu, 8, baselineProcessCpu));
+                out.printf(Locale.ROOT, "  HTTP:     process %.2f; by thread: %s%n", httpProcessCpu,
+                        ThreadCpu.describe(httpCpu, 12, httpProcessCpu));
                 out.printf(Locale.ROOT, "%n  %-44s %12s %10s %10s%n", "constant endpoint /health/live", "requests/s",
                         "p50", "p99");
                 out.printf(Locale.ROOT, "  %-44s %12.0f %10s %10s%n", "baseline: JDK HttpServer (as before)",
@@ -171,6 +194,11 @@ public final class HttpIngestBenchmark implements Benchmark {
                 return ingest.non2xx() == 0 && ratio >= FLOOR ? 0 : 1;
             }
         }
+    }
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     /** The records the service would write, converted and serialised once, for the baseline producer. */
@@ -256,7 +284,7 @@ public final class HttpIngestBenchmark implements Benchmark {
     }
 
     /** One wrk run's figures. */
-    record Wrk(double requestsPerSecond, String p50, String p99, long non2xx) {
+    record Wrk(double requestsPerSecond, long requests, String p50, String p99, long non2xx) {
     }
 
     private static boolean wrkAvailable() {
@@ -291,10 +319,11 @@ public final class HttpIngestBenchmark implements Benchmark {
         Matcher p50 = Pattern.compile("\\n\\s+50%\\s+(\\S+)").matcher(output);
         Matcher p99 = Pattern.compile("\\n\\s+99%\\s+(\\S+)").matcher(output);
         Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)").matcher(output);
-        if (!rps.find() || !p50.find() || !p99.find()) {
+        Matcher requests = Pattern.compile("(\\d+) requests in ").matcher(output);
+        if (!rps.find() || !p50.find() || !p99.find() || !requests.find()) {
             throw new IllegalStateException("cannot read wrk's output: " + output);
         }
-        return new Wrk(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1),
+        return new Wrk(Double.parseDouble(rps.group(1)), Long.parseLong(requests.group(1)), p50.group(1), p99.group(1),
                 non2xx.find() ? Long.parseLong(non2xx.group(1)) : 0);
     }
 
@@ -306,7 +335,7 @@ public final class HttpIngestBenchmark implements Benchmark {
                 return null;
             }
             String name = arg.substring(2);
-            if (!List.of("batch", "connections", "duration", "records").contains(name)) {
+            if (!List.of("batch", "connections", "duration", "records", "warmup").contains(name)) {
                 return null;
             }
             options.put(name, args.get(++i));

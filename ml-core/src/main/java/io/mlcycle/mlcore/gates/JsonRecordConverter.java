@@ -1,5 +1,6 @@
 package io.mlcycle.mlcore.gates;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -415,6 +416,30 @@ public final class JsonRecordConverter {
         } catch (IOException e) {
             return malformed("the input could not be read: " + Excerpt.of(e.getMessage()));
         }
+    }
+
+    /**
+     * Converts the JSON object whose {@code START_OBJECT} is {@code parser}'s current token, streaming, and leaves the
+     * parser on its {@code END_OBJECT}: what {@link #convert(JsonParser, Capture)} gives for a readable object, but
+     * input it cannot read (malformed JSON, a number Jackson refuses) is thrown, not answered as MALFORMED_JSON.
+     * For a caller that converts the values of a larger document (ingestion's request body of many events) in the
+     * same pass that reads the document, and that must refuse the document whole when any of it is unreadable: the
+     * parser is then in no state to go on, so the caller takes its careful path.
+     *
+     * @param capture a top-level field whose value the caller wants as well, or null
+     * @throws IOException      when the input is not readable JSON
+     * @throws RuntimeException (e.g. {@link NumberFormatException}) when a number cannot be read
+     */
+    public Conversion convertObjectOrThrow(JsonParser parser, Capture capture) throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            throw new IllegalArgumentException("the parser is not at the start of an object but at "
+                    + parser.currentToken());
+        }
+        Conversion conversion = convertObject(parser, capture);
+        if (parser.currentToken() != JsonToken.END_OBJECT) {
+            throw new JsonParseException(parser, "the object is not closed");
+        }
+        return conversion;
     }
 
     private Conversion convertObject(JsonParser parser, Capture capture) throws IOException {

@@ -31,6 +31,21 @@ class EventIdsTest {
     }
 
     @Test
+    void theRandomBitsAreFreshForEveryIdAcrossManyBulkDraws() {
+        Set<Long> randomBits = new java.util.HashSet<>();
+        Set<Integer> variantAndTopBits = new java.util.HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            UUID id = UUID.fromString(EventIds.newTimeOrderedId());
+            randomBits.add(id.getLeastSignificantBits() & 0x3FFFFFFFFFFFFFFFL);
+            variantAndTopBits.add((int) (id.getLeastSignificantBits() >>> 58));
+        }
+
+        assertThat(randomBits).hasSize(10_000);
+        // Bits 62 and 63 are the variant (10); the four random bits below them take every value.
+        assertThat(variantAndTopBits).hasSize(16).allMatch(top -> (top >> 4) == 0b10);
+    }
+
+    @Test
     void timestampIsTheCreationMillisecond() {
         Instant before = Instant.now();
         String id = EventIds.newTimeOrderedId();
