@@ -20,10 +20,10 @@ import java.util.List;
  *
  * <p>Bounded like the store: ids are kept in blocked Bloom filters, one per half retention of event time (the store's
  * segment interval), three live at once. A bucket is sized, when it opens, for a quarter more ids than the fullest live
- * bucket holds (at {@value #BITS_PER_ID} bits per id, at least 8 KiB) and grows by adding filters when more come, up to
- * 8 MiB; more ids than that only raise the false positive rate, which costs store reads, never a verdict. At 10
- * validated records a second on a task and a one-day retention that is about 2.5 MB of heap per task; from about 100 a
- * second on, the cap, 24 MiB per task.
+ * bucket holds (at {@value #BITS_PER_ID} bits per id, at least 128 KiB) and grows by adding filters when more come, up
+ * to 8 MiB; more ids than that only raise the false positive rate, which costs store reads, never a verdict. An idle
+ * task holds 384 KiB; at 10 validated records a second on a task and a one-day retention, about 2.5 MB of heap; from
+ * about 100 a second on, the cap, 24 MiB per task.
  *
  * <p>One instance per stream task's processor, used by its single thread; not thread-safe.
  */
@@ -31,7 +31,11 @@ final class SeenIdFilter {
 
     /** Bloom bits per expected id: with 6 probes into a 512-bit block, about 1% false positives per bucket. */
     static final int BITS_PER_ID = 12;
-    static final long MIN_BITS = 1L << 16;
+    /**
+     * 128 KiB, about 87,000 ids: a lookup probes every filter of every live bucket (a cache miss each), so a first
+     * bucket that grew from a small guess by several filters cost measurably (3.5% of the stream thread with five).
+     */
+    static final long MIN_BITS = 1L << 20;
     /** 8 MiB per bucket at most. */
     static final long MAX_BITS = 1L << 26;
     private static final int BLOCK_LONGS = 8;
