@@ -5,10 +5,14 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Duplicates by event id within the spec's retention ({@code gates.duplicates.retention}, default one day), in a
@@ -17,10 +21,15 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * (not of quarantined ones, so that a quarantined record replayed after a spec fix is not taken for a duplicate):
  * the same id with the same payload again is a duplicate and dropped (counted); with a different payload it is a
  * conflict and quarantined, never dropped. Raw records are keyed by event id, so one id always meets its task.
+ *
+ * <p>Almost every id is new, so the store is read only when the task's {@link SeenIdFilter} says the id may be in it
+ * (a windowed fetch opens a RocksDB iterator per segment it spans); the filter is rebuilt from the store whenever the
+ * processor is initialised, that is after every restore, so that verdicts do not depend on the filter.
  */
 final class DuplicateDetector {
 
     static final String STORE = "duplicates-by-event-id";
+    private static final Logger LOG = LoggerFactory.getLogger(DuplicateDetector.class);
 
     enum Verdict { NEW, DUPLICATE, CONFLICT }
 
@@ -28,10 +37,32 @@ final class DuplicateDetector {
     private final Duration retention;
     /** One instance per stream task's processor (a single thread), reused for every record. */
     private final MessageDigest sha256 = newSha256();
+    private final SeenIdFilter seen;
 
+    /** A detector over {@code store}, whose filter it fills from the store's entries (one pass over the store). */
     DuplicateDetector(WindowStore<String, byte[]> store, Duration retention) {
         this.store = store;
         this.retention = retention;
+        this.seen = new SeenIdFilter(retention.toMillis());
+        long started = System.nanoTime();
+        long[] hashes = new long[1024];
+        long[] timestamps = new long[1024];
+        int n = 0;
+        try (KeyValueIterator<Windowed<String>, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                Windowed<String> key = all.next().key;
+                if (n == hashes.length) {
+                    hashes = Arrays.copyOf(hashes, n * 2);
+                    timestamps = Arrays.copyOf(timestamps, n * 2);
+                }
+                hashes[n] = SeenIdFilter.hash(key.key());
+                timestamps[n] = key.window().start();
+                n++;
+            }
+        }
+        seen.restore(hashes, timestamps, n);
+        LOG.info("Duplicate filter of store {} filled from {} stored event id(s) in {} ms ({} bytes)", store.name(), n,
+                (System.nanoTime() - started) / 1_000_000, seen.bytes());
     }
 
     static StoreBuilder<WindowStore<String, byte[]>> storeBuilder(Duration retention) {
@@ -54,6 +85,9 @@ final class DuplicateDetector {
 
     /** Whether the value whose {@link #digest} is {@code digest}, under {@code eventId} at {@code timestamp}, was seen. */
     Verdict check(String eventId, byte[] digest, long timestamp) {
+        if (!seen.mayContain(eventId)) {
+            return Verdict.NEW;
+        }
         long from = Math.max(0, timestamp - retention.toMillis());
         long to = timestamp + retention.toMillis();
         try (WindowStoreIterator<byte[]> seen = store.fetch(eventId, from, to)) {
@@ -71,6 +105,7 @@ final class DuplicateDetector {
     /** Remembers a validated event by its value's {@link #digest}. */
     void remember(String eventId, byte[] digest, long timestamp) {
         store.put(eventId, digest, timestamp);
+        seen.remember(eventId, timestamp);
     }
 
     private static MessageDigest newSha256() {

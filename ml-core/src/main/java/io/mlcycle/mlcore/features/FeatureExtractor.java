@@ -2,10 +2,14 @@ package io.mlcycle.mlcore.features;
 
 import io.mlcycle.mlcore.spec.FieldSpec;
 import io.mlcycle.mlcore.spec.PipelineSpec;
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.util.Utf8;
@@ -17,8 +21,18 @@ import org.apache.avro.util.Utf8;
 public final class FeatureExtractor {
     private final List<FieldSpec> features;
 
+    /** Feature name to its position in {@link #features}, shared by every row. */
+    private final Map<String, Integer> positionByName;
+    private final String[] names;
+
     public FeatureExtractor(PipelineSpec spec) {
         this.features = List.copyOf(spec.features());
+        this.names = features.stream().map(FieldSpec::name).toArray(String[]::new);
+        Map<String, Integer> byName = new HashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            byName.putIfAbsent(names[i], i);
+        }
+        this.positionByName = Map.copyOf(byName);
     }
 
     /** The schema seen last and where each feature sits in it (-1: absent); records of a stream share a schema. */
@@ -41,18 +55,78 @@ public final class FeatureExtractor {
         return layout.positions();
     }
 
-    /** The feature map of a record; fields absent from the record's schema are null. The map is unmodifiable. */
+    /**
+     * The feature map of a record; fields absent from the record's schema are null. The map is unmodifiable. It is an
+     * array of values over the extractor's shared names (validation builds one per record, and a hash map per record
+     * was a measurable share of its per-record cost).
+     */
     public Map<String, Object> features(GenericRecord record) {
-        Map<String, Object> out = new LinkedHashMap<>();
+        Object[] values = new Object[names.length];
         int[] positions = positions(record.getSchema());
-        for (int i = 0; i < features.size(); i++) {
-            FieldSpec field = features.get(i);
+        for (int i = 0; i < values.length; i++) {
             Object value = positions[i] < 0 ? null : record.get(positions[i]);
             if (value instanceof Utf8 || value instanceof CharSequence) {
                 value = value.toString();
             }
-            out.put(field.name(), value);
+            values[i] = value;
         }
-        return Collections.unmodifiableMap(out);
+        return new Row(values);
+    }
+
+    /** An unmodifiable map in feature order over {@link #names}; values may be null. */
+    private final class Row extends AbstractMap<String, Object> {
+        private final Object[] values;
+
+        Row(Object[] values) {
+            this.values = values;
+        }
+
+        @Override
+        public Object get(Object key) {
+            Integer position = positionByName.get(key);
+            return position == null ? null : values[position];
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return positionByName.containsKey(key);
+        }
+
+        @Override
+        public int size() {
+            return values.length;
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public Iterator<Entry<String, Object>> iterator() {
+                    return new Iterator<>() {
+                        private int next;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < values.length;
+                        }
+
+                        @Override
+                        public Entry<String, Object> next() {
+                            if (next >= values.length) {
+                                throw new NoSuchElementException();
+                            }
+                            Entry<String, Object> entry = new SimpleImmutableEntry<>(names[next], values[next]);
+                            next++;
+                            return entry;
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return values.length;
+                }
+            };
+        }
     }
 }
