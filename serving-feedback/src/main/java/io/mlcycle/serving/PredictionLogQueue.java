@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ final class PredictionLogQueue implements PredictionLog, AutoCloseable {
      * {@link #log} calls under way: one that saw the queue open may still be offering while {@link #close} runs, so
      * the sender stops only when none is, and nothing is left in the queue neither sent nor counted.
      */
-    private final java.util.concurrent.atomic.AtomicInteger logging = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger logging = new AtomicInteger();
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private volatile boolean closing;
 

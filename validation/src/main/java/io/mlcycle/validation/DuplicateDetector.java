@@ -90,10 +90,10 @@ final class DuplicateDetector {
         }
         long from = Math.max(0, timestamp - retention.toMillis());
         long to = timestamp + retention.toMillis();
-        try (WindowStoreIterator<byte[]> seen = store.fetch(eventId, from, to)) {
+        try (WindowStoreIterator<byte[]> stored = store.fetch(eventId, from, to)) {
             Verdict verdict = Verdict.NEW;
-            while (seen.hasNext()) {
-                if (Arrays.equals(seen.next().value, digest)) {
+            while (stored.hasNext()) {
+                if (Arrays.equals(stored.next().value, digest)) {
                     return Verdict.DUPLICATE;
                 }
                 verdict = Verdict.CONFLICT;

@@ -25,7 +25,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -39,19 +38,6 @@ final class KafkaImportSink implements ImportSink {
 
     /** A row's record serialised for sending, or why it cannot be written (then it must be quarantined). */
     record Encoded(ProducerRecord<byte[], byte[]> record, List<Violation> problems) {
-    }
-
-    /**
-     * The headers of every record an import sends: none. One read-only instance shared by all records instead of the
-     * empty {@code RecordHeaders} (and its list) each ProducerRecord constructor without headers makes; the producer
-     * only reads them (it marks them read-only, as they already are).
-     */
-    private static final RecordHeaders NO_HEADERS = noHeaders();
-
-    private static RecordHeaders noHeaders() {
-        RecordHeaders headers = new RecordHeaders();
-        headers.setReadOnly();
-        return headers;
     }
 
     private final boolean ownsProducer;
@@ -171,7 +157,7 @@ final class KafkaImportSink implements ImportSink {
         }
         lastKeyId = eventId;
         lastKey = keySerializer.serialize(rawTopic, eventId);
-        return new Encoded(new ProducerRecord<>(rawTopic, null, eventTimeMillis, lastKey, value, NO_HEADERS),
+        return new Encoded(new ProducerRecord<>(rawTopic, null, eventTimeMillis, lastKey, value),
                 null);
     }
 
@@ -181,7 +167,7 @@ final class KafkaImportSink implements ImportSink {
         Feedback feedback = new Feedback(eventId, label, Instant.ofEpochMilli(observedAtMillis), "import");
         byte[] key = eventId.equals(lastKeyId) ? lastKey : keySerializer.serialize(feedbackTopic, eventId);
         return new ProducerRecord<>(feedbackTopic, null, observedAtMillis, key,
-                feedbackSerializer.serialize(feedbackTopic, feedback), NO_HEADERS);
+                feedbackSerializer.serialize(feedbackTopic, feedback));
     }
 
     /** A rejected row's quarantine entry, serialised. */

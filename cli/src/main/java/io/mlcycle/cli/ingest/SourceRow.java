@@ -42,11 +42,6 @@ record SourceRow(long number, ObjectNode fields, String[] values, int[] bounds, 
         return (fields != null || values != null || bounds != null) && problems.isEmpty();
     }
 
-    /** Whether the row holds text values by column (CSV), as {@link #textValues()} gives them. */
-    boolean hasTextValues() {
-        return values != null || bounds != null;
-    }
-
     /** The text values by column (copied out of the line when the row holds {@code bounds}), or null. */
     String[] textValues() {
         if (values != null || bounds == null) {

@@ -83,13 +83,14 @@ public final class FeatureExtractor {
 
         @Override
         public Object get(Object key) {
-            Integer position = positionByName.get(key);
+            // Map.copyOf refuses null keys; a map answers get(null) with null
+            Integer position = key == null ? null : positionByName.get(key);
             return position == null ? null : values[position];
         }
 
         @Override
         public boolean containsKey(Object key) {
-            return positionByName.containsKey(key);
+            return key != null && positionByName.containsKey(key);
         }
 
         @Override

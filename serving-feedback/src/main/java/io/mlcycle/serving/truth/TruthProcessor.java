@@ -55,9 +55,10 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
 
     private final TruthTopology.Settings settings;
     /**
-     * The bins of windows emitted since this task started, kept in step with the predictions store by every write to
-     * it; rebuilt from the store when a window is first emitted after {@link #init} (e.g. a restore after a crash,
-     * which also rolls the store back to its last commit) or after its threshold changed.
+     * The bins of the windows over {@link #EXACT_LIMIT} predictions emitted since this task started, kept in step with
+     * the predictions store by every write to it; built from the store when such a window is first emitted after
+     * {@link #init} (e.g. a restore after a crash, which also rolls the store back to its last commit), after its
+     * threshold changed, or when it first grows past the limit.
      */
     private final Map<String, ScoreBins> bins = new HashMap<>();
     /**
@@ -196,6 +197,11 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         PredictionEntry.Window stored = null;
         if (held == null || held.threshold() != window.threshold) {
             stored = PredictionEntry.Window.of(predictions, key + "|");
+            if (stored.scores().length <= EXACT_LIMIT) {
+                // bins only for windows that use them: about 40 KB each, kept until the window expires
+                bins.remove(key);
+                return Reconciliation.of(cbpe, calibration, stored.scores(), stored.outcomes(), window.threshold);
+            }
             held = new ScoreBins(window.threshold);
             for (int i = 0; i < stored.scores().length; i++) {
                 held.add(stored.scores()[i], stored.outcomes()[i]);

@@ -101,9 +101,11 @@ public final class TruthTopology {
 
     /**
      * Sets {@code max.task.idle.ms} to -1 (no waiting for an input that has nothing buffered) unless the deployment
-     * set it ({@code kafka.*} passthrough). The truth processor does not depend on the order of records across its
-     * two inputs: an outcome that comes before its prediction is kept in the prediction's entry, windows are chosen
-     * by event time and emitted on the wall clock. With the default (0), Kafka Streams 4.3.1 checks each input
+     * set it ({@code kafka.*} passthrough). The truth processor's windows and estimates do not depend on the order of
+     * records across its two inputs: an outcome that comes before its prediction is kept in the prediction's entry,
+     * windows are chosen by event time and emitted on the wall clock. Its expiry does: windows are forgotten by the
+     * highest event time of either input, so a catch-up in which predictions run more than the retention ahead of
+     * the labeled examples could forget a window before its outcomes arrive. With the default (0), Kafka Streams 4.3.1 checks each input
      * partition with nothing buffered before every record it processes and formats a log text for it
      * ({@code String.format}) whatever the log level: under {@code ./bench serving-http}, where the labeled examples'
      * partitions stay empty, that was about a twelfth of the truth thread's CPU (JFR). Not for the join (serving's
