@@ -39,28 +39,26 @@ final class DuplicateDetector {
     private final MessageDigest sha256 = newSha256();
     private final SeenIdFilter seen;
 
-    /** A detector over {@code store}, whose filter it fills from the store's entries (one pass over the store). */
+    /** A detector over {@code store}, whose filter it fills from the store's entries (two passes over the store). */
     DuplicateDetector(WindowStore<String, byte[]> store, Duration retention) {
         this.store = store;
         this.retention = retention;
         this.seen = new SeenIdFilter(retention.toMillis());
         long started = System.nanoTime();
-        long[] hashes = new long[1024];
-        long[] timestamps = new long[1024];
-        int n = 0;
-        try (KeyValueIterator<Windowed<String>, byte[]> all = store.all()) {
-            while (all.hasNext()) {
-                Windowed<String> key = all.next().key;
-                if (n == hashes.length) {
-                    hashes = Arrays.copyOf(hashes, n * 2);
-                    timestamps = Arrays.copyOf(timestamps, n * 2);
+        long[] entries = {0};
+        // Two passes over the store (count per bucket, then add): nothing per stored id is held in between.
+        seen.restore(visitor -> {
+            long n = 0;
+            try (KeyValueIterator<Windowed<String>, byte[]> all = store.all()) {
+                while (all.hasNext()) {
+                    Windowed<String> key = all.next().key;
+                    visitor.visit(SeenIdFilter.hash(key.key()), key.window().start());
+                    n++;
                 }
-                hashes[n] = SeenIdFilter.hash(key.key());
-                timestamps[n] = key.window().start();
-                n++;
             }
-        }
-        seen.restore(hashes, timestamps, n);
+            entries[0] = n;
+        });
+        long n = entries[0];
         LOG.info("Duplicate filter of store {} filled from {} stored event id(s) in {} ms ({} bytes)", store.name(), n,
                 (System.nanoTime() - started) / 1_000_000, seen.bytes());
     }

@@ -76,25 +76,61 @@ final class SeenIdFilter {
         add(hash(eventId), timestamp);
     }
 
+    /** The ids found in a store, visited as ({@link #hash} of the id, timestamp); visiting may be done twice. */
+    interface StoredIds {
+        void forEach(Visitor visitor);
+
+        interface Visitor {
+            void visit(long hash, long timestamp);
+        }
+    }
+
     /**
-     * Adds the first {@code n} entries found in the store when the task starts ({@link #hash} of the id, timestamp),
-     * without advancing the stream time: the store's own is not known here (after a restart from local state it
-     * starts again from nothing until the next put), and holding more than the store shows is safe. Each bucket is
-     * sized for the fullest one found.
+     * Adds the entries found in the store when the task starts, without advancing the stream time: the store's own is
+     * not known here (after a restart from local state it starts again from nothing until the next put), and holding
+     * more than the store shows is safe. Two passes over {@code stored}: the first counts the entries per bucket (a
+     * few counters, whatever the store's size), so that each bucket is made once for the fullest one; the second adds
+     * them. Nothing per entry is held in between.
      */
-    void restore(long[] hashes, long[] timestamps, int n) {
-        java.util.Map<Long, Long> counts = new java.util.TreeMap<>();
-        for (int i = 0; i < n; i++) {
-            counts.merge(bucketOf(timestamps[i]), 1L, Long::sum);
-        }
-        long fullest = counts.values().stream().mapToLong(Long::longValue).max().orElse(0);
-        for (long index : counts.keySet()) {
-            if (bucketIndex(index) < 0) {
-                insertBucket(new Bucket(index, fullest + fullest / 4));
+    void restore(StoredIds stored) {
+        BucketCounts counts = new BucketCounts();
+        stored.forEach((hash, timestamp) -> counts.count(bucketOf(timestamp)));
+        sizeBuckets(counts.indexes, counts.counts, counts.used);
+        stored.forEach(this::add);
+    }
+
+    /** Entries per bucket index: a few buckets (the store's live segments), so a linear search over arrays. */
+    private static final class BucketCounts {
+        long[] indexes = new long[8];
+        long[] counts = new long[8];
+        int used;
+
+        void count(long index) {
+            for (int i = 0; i < used; i++) {
+                if (indexes[i] == index) {
+                    counts[i]++;
+                    return;
+                }
             }
+            if (used == indexes.length) {
+                indexes = java.util.Arrays.copyOf(indexes, used * 2);
+                counts = java.util.Arrays.copyOf(counts, used * 2);
+            }
+            indexes[used] = index;
+            counts[used] = 1;
+            used++;
         }
-        for (int i = 0; i < n; i++) {
-            add(hashes[i], timestamps[i]);
+    }
+
+    private void sizeBuckets(long[] indexes, long[] counts, int used) {
+        long fullest = 0;
+        for (int i = 0; i < used; i++) {
+            fullest = Math.max(fullest, counts[i]);
+        }
+        for (int i = 0; i < used; i++) {
+            if (bucketIndex(indexes[i]) < 0) {
+                insertBucket(new Bucket(indexes[i], fullest + fullest / 4));
+            }
         }
     }
 

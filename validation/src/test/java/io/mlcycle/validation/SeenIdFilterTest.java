@@ -64,8 +64,12 @@ class SeenIdFilterTest {
     void restoredIdsAreKeptWhateverTheirAgeUntilTheStreamTimeMovesOn() {
         SeenIdFilter filter = new SeenIdFilter(RETENTION);
         // What a store shows right after a restart from local state: entries far apart, its stream time unknown.
-        filter.restore(new long[] {SeenIdFilter.hash("a"), SeenIdFilter.hash("b"), SeenIdFilter.hash("c")},
-                new long[] {10, 2_000, 9_000}, 3);
+        long[][] stored = {{SeenIdFilter.hash("a"), 10}, {SeenIdFilter.hash("b"), 2_000}, {SeenIdFilter.hash("c"), 9_000}};
+        filter.restore(visitor -> {
+            for (long[] entry : stored) {
+                visitor.visit(entry[0], entry[1]);
+            }
+        });
         assertThat(filter.mayContain("a")).isTrue();
         assertThat(filter.mayContain("b")).isTrue();
         assertThat(filter.mayContain("c")).isTrue();
