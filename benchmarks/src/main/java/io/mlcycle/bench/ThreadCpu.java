@@ -23,6 +23,12 @@ public final class ThreadCpu {
     private ThreadCpu() {
     }
 
+    /** CPU nanoseconds this process has used so far, all threads (0 where the JVM does not tell). */
+    public static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
     /** CPU nanoseconds so far per thread group (native threads in 10 ms ticks; absent where there is no /proc). */
     public static Map<String, Long> snapshot() {
         Map<String, Long> byName = new HashMap<>(java());

@@ -132,13 +132,13 @@ public final class HttpIngestBenchmark implements Benchmark {
                 String topic = Topics.DATA_RAW.name(spec.pipeline());
                 List<byte[]> values = serialise(stack, spec, events);
                 Map<String, Long> baselineThreadsBefore = ThreadCpu.snapshot();
-                long baselineProcessBefore = processCpuNanos();
+                long baselineProcessBefore = ThreadCpu.processCpuNanos();
                 double baseline = baselineRecordsPerSecond(stack, topic, values, baselineRecords);
                 // The warm-up sends are included: CPU per record over everything the baseline sent.
                 double baselineSent = baselineRecords + Math.min(baselineRecords, 20_000);
                 Map<String, Double> baselineCpu = ThreadCpu.perUnitMicros(baselineThreadsBefore, ThreadCpu.snapshot(),
                         baselineSent);
-                double baselineProcessCpu = (processCpuNanos() - baselineProcessBefore) / 1e3 / baselineSent;
+                double baselineProcessCpu = (ThreadCpu.processCpuNanos() - baselineProcessBefore) / 1e3 / baselineSent;
 
                 Path script = work.resolve("post.lua");
                 Files.writeString(script, "wrk.method = \"POST\"\n"
@@ -147,13 +147,13 @@ public final class HttpIngestBenchmark implements Benchmark {
                         + "wrk.body = f:read(\"*a\")\nf:close()\n");
                 Wrk warm = wrk(eventsUri, script, connections, warmup);
                 Map<String, Long> threadsBefore = ThreadCpu.snapshot();
-                long processBefore = processCpuNanos();
+                long processBefore = ThreadCpu.processCpuNanos();
                 Wrk ingest = wrk(eventsUri, script, connections, duration);
                 double httpRecords = ingest.requestsPerSecond() * batch;
                 // wrk counts the requests answered; the ones still in flight at its end are a few of thousands.
                 double ingested = Math.max(1, ingest.requests() * (double) batch);
                 Map<String, Double> httpCpu = ThreadCpu.perUnitMicros(threadsBefore, ThreadCpu.snapshot(), ingested);
-                double httpProcessCpu = (processCpuNanos() - processBefore) / 1e3 / ingested;
+                double httpProcessCpu = (ThreadCpu.processCpuNanos() - processBefore) / 1e3 / ingested;
 
                 URI live = service.httpBaseUrl().resolve("/health/live");
                 Wrk hostLive = wrk(live, null, connections, duration);
@@ -196,10 +196,6 @@ public final class HttpIngestBenchmark implements Benchmark {
         }
     }
 
-    private static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
-    }
 
     /** The records the service would write, converted and serialised once, for the baseline producer. */
     private static List<byte[]> serialise(LocalStack stack, PipelineSpec spec, List<Map<String, Object>> events) {

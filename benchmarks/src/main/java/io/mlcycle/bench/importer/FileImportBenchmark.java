@@ -130,33 +130,33 @@ public final class FileImportBenchmark implements Benchmark {
                 Map<String, Double> importThreads;
                 if (r % 2 == 1) {
                     settle();
-                    long cpu = processCpuNanos();
+                    long cpu = ThreadCpu.processCpuNanos();
                     Map<String, Long> threads = ThreadCpu.snapshot();
                     baselineSeconds = baseline(stack, captured, baselineTopics);
-                    baselineCpu = (processCpuNanos() - cpu) / 1e9;
+                    baselineCpu = (ThreadCpu.processCpuNanos() - cpu) / 1e9;
                     baselineThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
                     settle();
-                    cpu = processCpuNanos();
+                    cpu = ThreadCpu.processCpuNanos();
                     threads = ThreadCpu.snapshot();
                     long started = System.nanoTime();
                     result = importOnce(stack, spec, importTarget, roundFile);
                     importSeconds = (System.nanoTime() - started) / 1e9;
-                    importCpu = (processCpuNanos() - cpu) / 1e9;
+                    importCpu = (ThreadCpu.processCpuNanos() - cpu) / 1e9;
                     importThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
                 } else {
                     settle();
-                    long cpu = processCpuNanos();
+                    long cpu = ThreadCpu.processCpuNanos();
                     Map<String, Long> threads = ThreadCpu.snapshot();
                     long started = System.nanoTime();
                     result = importOnce(stack, spec, importTarget, roundFile);
                     importSeconds = (System.nanoTime() - started) / 1e9;
-                    importCpu = (processCpuNanos() - cpu) / 1e9;
+                    importCpu = (ThreadCpu.processCpuNanos() - cpu) / 1e9;
                     importThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
                     settle();
-                    cpu = processCpuNanos();
+                    cpu = ThreadCpu.processCpuNanos();
                     threads = ThreadCpu.snapshot();
                     baselineSeconds = baseline(stack, captured, baselineTopics);
-                    baselineCpu = (processCpuNanos() - cpu) / 1e9;
+                    baselineCpu = (ThreadCpu.processCpuNanos() - cpu) / 1e9;
                     baselineThreads = ThreadCpu.perUnitMicros(threads, ThreadCpu.snapshot(), roundRows);
                 }
                 long rows = result.rowsRead();
@@ -257,10 +257,6 @@ public final class FileImportBenchmark implements Benchmark {
         }
     }
 
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
 
     private static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);

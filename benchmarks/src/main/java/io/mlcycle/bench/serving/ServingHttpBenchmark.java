@@ -124,26 +124,26 @@ public final class ServingHttpBenchmark implements Benchmark {
                 // that work would otherwise be charged to the next run, whatever it measures.
                 out.printf(Locale.ROOT, "  settled after the warm-up in %.1f s%n", awaitSettled());
                 // Open loop at a constant rate, from another JVM: latency counted from when each request was due.
-                long cpu0 = stackCpuNanos();
+                long cpu0 = ThreadCpu.processCpuNanos();
                 OpenLoopLoad.Result open = OpenLoopLoad.inAnotherJvm(predict, body, rate, duration, connections);
-                long cpu1 = stackCpuNanos();
+                long cpu1 = ThreadCpu.processCpuNanos();
                 Result fixed = new Result(open.achievedPerSecond(), open.p50Ms(), open.p99Ms(),
                         open.sent() - open.ok());
                 out.printf(Locale.ROOT, "  settled after the open loop in %.1f s%n", awaitSettled());
-                long cpu1b = stackCpuNanos();
+                long cpu1b = ThreadCpu.processCpuNanos();
                 Map<String, Long> threads1b = ThreadCpu.snapshot();
                 Result predictMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency", "-s",
                         post.toString(), predict));
-                long cpu2 = stackCpuNanos();
+                long cpu2 = ThreadCpu.processCpuNanos();
                 out.printf(Locale.ROOT, "  settled after the maximum-rate predict in %.1f s%n", awaitSettled());
-                long cpu2b = stackCpuNanos();
+                long cpu2b = ThreadCpu.processCpuNanos();
                 // by thread, up to the stack having settled: the streams' work on the run's predictions included
                 double predicted = predictMax.requestsPerSecond() * duration;
                 String predictThreads = ThreadCpu.describe(ThreadCpu.perUnitMicros(threads1b, ThreadCpu.snapshot(),
                         predicted), 14, perRequestMicros(cpu2b - cpu1b, predicted));
                 Result constantMax = wrk(List.of("-t2", "-c" + connections, "-d" + duration + "s", "--latency",
                         base + "/health/live"));
-                long cpu3 = stackCpuNanos();
+                long cpu3 = ThreadCpu.processCpuNanos();
 
                 double ratio = predictMax.requestsPerSecond() / constantMax.requestsPerSecond();
                 out.printf(Locale.ROOT, "%-34s %12s %10s %10s %8s%n", "run", "requests/s", "p50 ms", "p99 ms",
@@ -180,12 +180,12 @@ public final class ServingHttpBenchmark implements Benchmark {
     private static double awaitSettled() throws InterruptedException {
         long started = System.nanoTime();
         long deadline = started + TimeUnit.SECONDS.toNanos(120);
-        long cpu = stackCpuNanos();
+        long cpu = ThreadCpu.processCpuNanos();
         long at = System.nanoTime();
         while (System.nanoTime() < deadline) {
             // CPU use is only observable over an interval: sample it once a second
             TimeUnit.SECONDS.sleep(1);
-            long nowCpu = stackCpuNanos();
+            long nowCpu = ThreadCpu.processCpuNanos();
             long now = System.nanoTime();
             double cores = (nowCpu - cpu) / (double) (now - at);
             if (cores < 0.2) {
@@ -200,11 +200,6 @@ public final class ServingHttpBenchmark implements Benchmark {
     /** Total time the JIT compiler threads of this JVM have spent compiling, in ms. */
     private static long compilationMillis() {
         return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-    }
-
-    private static long stackCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double perRequestMicros(long cpuNanos, double requests) {

@@ -7,6 +7,7 @@ import io.mlcycle.avro.OffsetRange;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.avro.TriggerReason;
 import io.mlcycle.bench.Benchmark;
+import io.mlcycle.bench.ThreadCpu;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.mlcore.spec.PipelineSpecParser;
 import io.mlcycle.orchestrator.TrainingRunner;
@@ -79,12 +80,12 @@ public final class TrainGmscBenchmark implements Benchmark {
             PipelineSpec spec = spec(trainer);
             System.gc();
             long started = System.nanoTime();
-            long cpuStarted = processCpuNanos();
+            long cpuStarted = ThreadCpu.processCpuNanos();
             TrainingRunner.RunResult result = new TrainingRunner(spec, Clock.systemUTC()).run(examples,
                     List.of(new OffsetRange("gmsc.examples.labeled", 0, 0L, (long) examples.size())),
                     context(), Optional.empty(), TrainingRunner.Progress.NONE);
             double seconds = (System.nanoTime() - started) / 1e9;
-            double cpuMillis = (processCpuNanos() - cpuStarted) / 1e6;
+            double cpuMillis = (ThreadCpu.processCpuNanos() - cpuStarted) / 1e6;
             ModelVersion v = result.candidate();
             double auc = v.getOfflineMetrics().get("roc_auc");
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
@@ -124,10 +125,6 @@ public final class TrainGmscBenchmark implements Benchmark {
     }
 
     /** CPU time of the whole process (all threads, GC included): comparable when other processes share the cores. */
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
 
     private static TrainingRunner.RunContext context() {
         TrainingTrigger trigger = TrainingTrigger.newBuilder().setTriggerId("bench").setPipeline("gmsc")

@@ -418,10 +418,6 @@ public final class ValidationBenchmark implements Benchmark {
         return props;
     }
 
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
-    }
 
     /** CPU time so far of the live threads whose name contains {@code group + "-"} and {@code StreamThread}. */
     private static long streamThreadCpuNanos(String group) {
@@ -448,7 +444,7 @@ public final class ValidationBenchmark implements Benchmark {
                 Thread.sleep(20); // polling a state in a benchmark driver, not a test
             }
             long start = System.nanoTime();
-            long cpuStart = processCpuNanos();
+            long cpuStart = ThreadCpu.processCpuNanos();
             long threadStart = streamThreadCpuNanos(group);
             Map<String, Long> threadsStart = ThreadCpu.snapshot();
             Map<TopicPartition, Long> end = endOffsets(admin, raw);
@@ -468,7 +464,7 @@ public final class ValidationBenchmark implements Benchmark {
                 Thread.sleep(50);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            double cpu = (processCpuNanos() - cpuStart) / 1e3 / total;
+            double cpu = (ThreadCpu.processCpuNanos() - cpuStart) / 1e3 / total;
             double thread = (streamThreadCpuNanos(group) - threadStart) / 1e3 / total;
             Map<String, Double> byThread = new HashMap<>(ThreadCpu.perUnitMicros(threadsStart, ThreadCpu.snapshot(),
                     total));
