@@ -252,29 +252,18 @@ final class EventBody {
     private List<Event> convertNdjson(byte[] body, int from, int to, int maxEvents, ValueConverter converter)
             throws IOException, TooManyEventsException {
         List<Event> events = new ArrayList<>();
-        int lineStart = from;
-        while (lineStart <= to) {
-            int lineEnd = lineStart;
-            while (lineEnd < to && body[lineEnd] != '\n') {
-                lineEnd++;
+        Lines lines = new Lines(body, from, to);
+        while (lines.advance()) {
+            if (events.size() >= maxEvents) {
+                throw new TooManyEventsException(maxEvents);
             }
-            int end = lineEnd;
-            if (end > lineStart && body[end - 1] == '\r') {
-                end--;
-            }
-            if (!isBlank(body, lineStart, end)) {
-                if (events.size() >= maxEvents) {
-                    throw new TooManyEventsException(maxEvents);
-                }
-                try (JsonParser parser = mapper.getFactory().createParser(body, lineStart, end - lineStart)) {
-                    parser.nextToken();
-                    events.add(convertValue(parser, events.size(), body, lineStart, converter));
-                    if (parser.nextToken() != null) {
-                        return null;
-                    }
+            try (JsonParser parser = mapper.getFactory().createParser(body, lines.start, lines.end - lines.start)) {
+                parser.nextToken();
+                events.add(convertValue(parser, events.size(), body, lines.start, converter));
+                if (parser.nextToken() != null) {
+                    return null;
                 }
             }
-            lineStart = lineEnd + 1;
         }
         return events;
     }
@@ -299,40 +288,70 @@ final class EventBody {
     private List<Event> parseNdjson(byte[] body, int from, int to, int maxEvents)
             throws MalformedBodyException, TooManyEventsException {
         List<Event> events = new ArrayList<>();
-        int lineStart = from;
-        int lineNumber = 0;
-        while (lineStart <= to) {
-            int lineEnd = lineStart;
-            while (lineEnd < to && body[lineEnd] != '\n') {
-                lineEnd++;
+        Lines lines = new Lines(body, from, to);
+        while (lines.advance()) {
+            int lineNumber = lines.number;
+            if (events.size() >= maxEvents) {
+                throw new TooManyEventsException(maxEvents);
             }
-            lineNumber++;
-            int end = lineEnd;
-            if (end > lineStart && body[end - 1] == '\r') {
-                end--;
-            }
-            if (!isBlank(body, lineStart, end)) {
-                if (events.size() >= maxEvents) {
-                    throw new TooManyEventsException(maxEvents);
+            try (JsonParser parser = mapper.getFactory().createParser(body, lines.start, lines.end - lines.start)) {
+                parser.nextToken();
+                Event event = skipValue(parser, events.size(), body, lines.start);
+                if (parser.nextToken() != null) {
+                    JsonLocation where = parser.currentTokenLocation();
+                    throw new MalformedBodyException("line " + lineNumber + ", column " + where.getColumnNr()
+                            + ": unexpected content after the JSON value (NDJSON needs one value per line)");
                 }
-                try (JsonParser parser = mapper.getFactory().createParser(body, lineStart, end - lineStart)) {
-                    parser.nextToken();
-                    Event event = skipValue(parser, events.size(), body, lineStart);
-                    if (parser.nextToken() != null) {
-                        JsonLocation where = parser.currentTokenLocation();
-                        throw new MalformedBodyException("line " + lineNumber + ", column " + where.getColumnNr()
-                                + ": unexpected content after the JSON value (NDJSON needs one value per line)");
-                    }
-                    events.add(event);
-                } catch (JsonProcessingException e) {
-                    throw malformed(e, lineNumber);
-                } catch (IOException e) {
-                    throw new MalformedBodyException("line " + lineNumber + " could not be read: " + e.getMessage());
-                }
+                events.add(event);
+            } catch (JsonProcessingException e) {
+                throw malformed(e, lineNumber);
+            } catch (IOException e) {
+                throw new MalformedBodyException("line " + lineNumber + " could not be read: " + e.getMessage());
             }
-            lineStart = lineEnd + 1;
         }
         return events;
+    }
+
+    /**
+     * The non-blank lines of an NDJSON body in {@code [from, to)}, each without its line break (LF or CRLF), with its
+     * 1-based line number (blank lines counted): the one splitting both NDJSON paths use.
+     */
+    private static final class Lines {
+        private final byte[] body;
+        private final int to;
+        private int next;
+        int start;
+        int end;
+        int number;
+
+        Lines(byte[] body, int from, int to) {
+            this.body = body;
+            this.to = to;
+            this.next = from;
+        }
+
+        /** Moves to the next non-blank line; false when there is none. */
+        boolean advance() {
+            while (next <= to) {
+                int lineStart = next;
+                int lineEnd = lineStart;
+                while (lineEnd < to && body[lineEnd] != '\n') {
+                    lineEnd++;
+                }
+                number++;
+                int lineStop = lineEnd;
+                if (lineStop > lineStart && body[lineStop - 1] == '\r') {
+                    lineStop--;
+                }
+                next = lineEnd + 1;
+                if (!isBlank(body, lineStart, lineStop)) {
+                    start = lineStart;
+                    end = lineStop;
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /**
