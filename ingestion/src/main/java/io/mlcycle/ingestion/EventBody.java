@@ -108,7 +108,8 @@ final class EventBody {
     interface ValueConverter {
         /**
          * Reads exactly the object whose {@code START_OBJECT} is the parser's current token, leaving the parser on
-         * its {@code END_OBJECT}; throws for anything it cannot read (the body then takes the careful path).
+         * its {@code END_OBJECT}; throws an {@link IOException} for anything it cannot read (the body then takes the
+         * careful path).
          */
         Converted convert(JsonParser parser) throws IOException;
     }
@@ -164,9 +165,10 @@ final class EventBody {
         try {
             events = format == Format.NDJSON ? convertNdjson(body, offset, offset + length, maxEvents, converter)
                     : convertJson(body, offset, length, maxEvents, converter);
-        } catch (IOException | RuntimeException e) {
-            // Unreadable somewhere (or a number the converter refuses): the careful path names the problem, or
-            // gives the events for the converter to answer one by one. Rare, so its second pass costs little.
+        } catch (IOException e) {
+            // Unreadable somewhere (a number the converter cannot read included): the careful path names the
+            // problem, or gives the events for the converter to answer one by one. Rare, so its second pass costs
+            // little. Only unreadable input takes it: any other exception is a defect and is not hidden here.
             events = null;
         }
         return events != null ? events : parse(body, offset, length, format, maxEvents);

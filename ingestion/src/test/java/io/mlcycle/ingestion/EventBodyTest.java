@@ -85,6 +85,19 @@ class EventBodyTest {
         assertSameAsCarefulPath(GOOD + "\n{oops}\n" + GOOD, EventBody.Format.NDJSON, 2, false);
     }
 
+    @Test
+    void aConverterDefectIsNotMistakenForUnreadableInput() {
+        byte[] body = ("[" + GOOD + "]").getBytes(StandardCharsets.UTF_8);
+        // Unreadable input (an IOException) takes the careful path, which gives the events unconverted...
+        assertThat(outcome(() -> parser.parse(body, 0, body.length, EventBody.Format.JSON, 10, json -> {
+            throw new com.fasterxml.jackson.core.JsonParseException(json, "unreadable");
+        }))).isInstanceOfSatisfying(List.class, events -> assertThat(events).hasSize(1));
+        // ...but any other exception is a defect: it propagates instead of being answered by the careful path.
+        assertThat(outcome(() -> parser.parse(body, 0, body.length, EventBody.Format.JSON, 10, json -> {
+            throw new IllegalStateException("a defect");
+        }))).isEqualTo("IllegalStateException: a defect");
+    }
+
     /**
      * Parses {@code body} both ways (with extra bytes around it, as the host's buffer may have) and compares; {@code
      * converted} says whether the one pass should have converted the body's objects.

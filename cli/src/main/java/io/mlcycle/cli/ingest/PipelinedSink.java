@@ -91,8 +91,18 @@ final class PipelinedSink implements ImportSink {
         }
     }
 
-    /** Adds a task: a serialised record (the staged delegate sends it; no closure per record) or a Runnable. */
-    private void add(Object task) {
+    /** Adds a serialised record for the staged delegate to send (the record itself: no closure per record). */
+    private void add(ProducerRecord<byte[], byte[]> record) {
+        enqueue(record);
+    }
+
+    /** Adds work for the worker to run in order with the records. */
+    private void add(Runnable task) {
+        enqueue(task);
+    }
+
+    /** The batch holds records and Runnables only: {@link #work} tells them apart. */
+    private void enqueue(Object task) {
         throwIfFailed();
         batch.add(task);
         if (batch.size() >= BATCH) {
@@ -131,7 +141,7 @@ final class PipelinedSink implements ImportSink {
             add(encoded.record());
             return null;
         }
-        add((Runnable) () -> {
+        add(() -> {
             List<Violation> problems = delegate.accepted(eventId, record, eventTimeMillis);
             if (problems != null && !problems.isEmpty()) {
                 refused.add(eventId);
@@ -151,7 +161,7 @@ final class PipelinedSink implements ImportSink {
             add(staged.encodeFeedback(eventId, label, observedAtMillis));
             return;
         }
-        add((Runnable) () -> {
+        add(() -> {
             if (refused.contains(eventId)) {
                 synchronized (late) {
                     late.add(new LateRejection(eventId, List.of(), true));
@@ -169,13 +179,13 @@ final class PipelinedSink implements ImportSink {
             add(staged.encodeQuarantined(eventId, originalText, reasons));
             return;
         }
-        add((Runnable) () -> delegate.quarantined(eventId, originalText, reasons));
+        add(() -> delegate.quarantined(eventId, originalText, reasons));
     }
 
     /** Hands the mark over after the rows' sends, so the delegate seals it once they are sent. */
     @Override
     public void markCheckpoint(long row) {
-        add((Runnable) () -> delegate.markCheckpoint(row));
+        add(() -> delegate.markCheckpoint(row));
     }
 
     @Override

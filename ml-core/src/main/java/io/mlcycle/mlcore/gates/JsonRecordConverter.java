@@ -427,15 +427,22 @@ public final class JsonRecordConverter {
      * parser is then in no state to go on, so the caller takes its careful path.
      *
      * @param capture a top-level field whose value the caller wants as well, or null
-     * @throws IOException      when the input is not readable JSON
-     * @throws RuntimeException (e.g. {@link NumberFormatException}) when a number cannot be read
+     * @throws IOException when the input is not readable JSON, a number in it included (Jackson's
+     *                     {@link NumberFormatException} or {@link ArithmeticException} for a number it cannot read
+     *                     is given as a {@link JsonParseException}): the one exception a caller's careful path needs
+     *                     to catch, so that anything else (a defect) is not mistaken for unreadable input
      */
     public Conversion convertObjectOrThrow(JsonParser parser, Capture capture) throws IOException {
         if (parser.currentToken() != JsonToken.START_OBJECT) {
             throw new IllegalArgumentException("the parser is not at the start of an object but at "
                     + parser.currentToken());
         }
-        Conversion conversion = convertObject(parser, capture);
+        Conversion conversion;
+        try {
+            conversion = convertObject(parser, capture);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new JsonParseException(parser, "a number cannot be read: " + e.getMessage(), e);
+        }
         if (parser.currentToken() != JsonToken.END_OBJECT) {
             throw new JsonParseException(parser, "the object is not closed");
         }
