@@ -21,10 +21,13 @@ import org.slf4j.LoggerFactory;
  * Training/serving skew, first half: reads {@code <p>.predictions} and summarises the features the champion actually
  * scored (predictions of variant CHAMPION, served or not) into the task's partial serving window, handed on as a
  * {@link ValidationOutput.Partial} of kind {@link PipelineWindows#SERVING} like the data partials. A prediction that
- * cannot be decoded is skipped (it is serving's record, not validation's input; serving quarantines its own).
+ * cannot be decoded is skipped (it is serving's record, not validation's input; serving quarantines its own). The
+ * partial is written to its changelog once per commit ({@link PartialWindowStore}): its counts are exactly once.
  */
 final class ServingFeaturesProcessor extends ContextualProcessor<byte[], byte[], String, ValidationOutput> {
 
+    /** The store of the task's partial window summary of the features serving scored. */
+    static final String PARTIALS_STORE = "serving-partial-window";
     private static final Logger LOG = LoggerFactory.getLogger(ServingFeaturesProcessor.class);
 
     private final PipelineSpec spec;
@@ -32,6 +35,8 @@ final class ServingFeaturesProcessor extends ContextualProcessor<byte[], byte[],
     private final String topic;
     private final List<FeatureDefinition> definitions;
     private final int partialRecords;
+    /** The task's partial, counted in memory and written to its changelog at each commit. */
+    private PartialWindowStore partials;
     private WindowSummary window;
     private long lastTimestamp;
 
@@ -46,7 +51,9 @@ final class ServingFeaturesProcessor extends ContextualProcessor<byte[], byte[],
     @Override
     public void init(ProcessorContext<String, ValidationOutput> context) {
         super.init(context);
-        window = new WindowSummary(definitions, spec.drift().windowRecords());
+        partials = context.getStateStore(PARTIALS_STORE);
+        window = partials.partial();
+        lastTimestamp = window.endMillis();
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> flush());
     }
 
@@ -71,6 +78,7 @@ final class ServingFeaturesProcessor extends ContextualProcessor<byte[], byte[],
         long time = prediction.getEventTime() != null ? prediction.getEventTime().toEpochMilli() : record.timestamp();
         lastTimestamp = record.timestamp();
         window.passed(time, features);
+        partials.counted();
         if (window.records() >= partialRecords) {
             flush();
         }
@@ -80,8 +88,9 @@ final class ServingFeaturesProcessor extends ContextualProcessor<byte[], byte[],
         if (window.isEmpty()) {
             return;
         }
+        byte[] summary = partials.take().toBytes();
+        window = partials.partial();
         context().forward(new Record<>(PipelineWindows.SERVING,
-                new ValidationOutput.Partial(PipelineWindows.SERVING, window.toBytes()), lastTimestamp));
-        window = new WindowSummary(definitions, spec.drift().windowRecords());
+                new ValidationOutput.Partial(PipelineWindows.SERVING, summary), lastTimestamp));
     }
 }

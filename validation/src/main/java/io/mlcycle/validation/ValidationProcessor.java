@@ -29,10 +29,9 @@ import org.apache.kafka.streams.processor.api.Record;
  * time (so that a trickle still reaches the pipeline's window); {@link PipelineWindows} merges the partials of all
  * tasks into windows of the whole pipeline.
  *
- * <p>The partial lives in memory, not in a changelogged store: a store would cost a changelog write per record (the
- * main cost of validation before), while the partial is at most a second or a quarter window old. What a crash or a
- * task migration loses is that slice of the counts of the current quality window, never a record: the records
- * themselves, and the duplicate store, are exactly once.
+ * <p>The partial is counted in memory and written to its changelog once per commit ({@link PartialWindowStore}), not
+ * per record: the counts are exactly once like the records and the duplicate store, through crashes and task
+ * migrations.
  *
  * <p>Order of checks: a record without a key (event id) is quarantined (stage VALIDATION, MISSING_REQUIRED on field
  * "key") without decoding; then the value is decoded with the pipeline's data serde (failures that are the record's
@@ -49,6 +48,8 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     private static final String QUARANTINED = ValidationTopology.branchNode(ValidationTopology.QUARANTINED);
     private static final String DATA_PARTIALS = ValidationTopology.branchNode(ValidationTopology.DATA_PARTIALS);
     private static final String LABELS = ValidationTopology.branchNode(ValidationTopology.LABELS);
+    /** The store of the task's partial window summary of raw records. */
+    static final String PARTIALS_STORE = "data-partial-window";
 
     private final PipelineSpec spec;
     private final RecordGates gates;
@@ -61,6 +62,9 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     private final int partialRecords;
     private final boolean checkLabels;
 
+    /** The task's partial, counted in memory and written to its changelog at each commit. */
+    private PartialWindowStore partials;
+    /** The partial being counted ({@link PartialWindowStore#partial()}). */
     private WindowSummary window;
     private long lastTimestamp;
     private DuplicateDetector duplicates;
@@ -87,7 +91,9 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     @Override
     public void init(ProcessorContext<String, ValidationOutput> context) {
         super.init(context);
-        window = new WindowSummary(definitions, spec.drift().windowRecords());
+        partials = context.getStateStore(PARTIALS_STORE);
+        window = partials.partial();
+        lastTimestamp = window.endMillis();
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> flushPartial());
         duplicates = spec.gates().duplicates()
                 .map(retention -> new DuplicateDetector(context.getStateStore(DuplicateDetector.STORE), retention))
@@ -99,6 +105,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         Instant now = Instant.ofEpochMilli(context().currentSystemTimeMs());
         lastTimestamp = record.timestamp();
         route(record, now);
+        partials.counted();
         if (window.records() >= partialRecords) {
             flushPartial();
         }
@@ -108,9 +115,10 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         if (window.isEmpty()) {
             return;
         }
+        byte[] summary = partials.take().toBytes();
+        window = partials.partial();
         context().forward(new Record<>(PipelineWindows.DATA,
-                new ValidationOutput.Partial(PipelineWindows.DATA, window.toBytes()), lastTimestamp), DATA_PARTIALS);
-        window = new WindowSummary(definitions, spec.drift().windowRecords());
+                new ValidationOutput.Partial(PipelineWindows.DATA, summary), lastTimestamp), DATA_PARTIALS);
     }
 
     /** Emits the record's one Validated or Quarantined output and counts it in the window. */

@@ -33,7 +33,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * &lt;p&gt;.data.raw (bytes) -&gt; validate (gates, duplicates (windowed store, bounded retention), the task's
- *                                      partial window summary in memory)
+ *                                      partial window summary: in memory, its changelog written per commit)
  *     -&gt; &lt;p&gt;.data.validated | &lt;p&gt;.data.quarantine
  *     -&gt; partial summaries ─┐
  * &lt;p&gt;.predictions -&gt; champion's scored features -&gt; partial summaries ─┤
@@ -113,7 +113,11 @@ public final class ValidationTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(DriftDebouncer.STORE), Serdes.String(), Serdes.String()));
 
-        List<String> validateStores = new ArrayList<>();
+        List<io.mlcycle.mlcore.features.FeatureDefinition> definitions =
+                io.mlcycle.mlcore.features.FeatureDefinition.fromSpec(spec);
+        builder.addStateStore(PartialWindowStore.builder(ValidationProcessor.PARTIALS_STORE, definitions,
+                spec.drift().windowRecords()));
+        List<String> validateStores = new ArrayList<>(List.of(ValidationProcessor.PARTIALS_STORE));
         spec.gates().duplicates().ifPresent(retention -> {
             builder.addStateStore(DuplicateDetector.storeBuilder(retention));
             validateStores.add(DuplicateDetector.STORE);
@@ -136,12 +140,14 @@ public final class ValidationTopology {
         KStream<String, byte[]> partials = singlePartition(only(outputs, ValidationOutput.Partial.class,
                 ValidationOutput.Partial::summary, DATA_PARTIALS), "window-partials");
         if (spec.drift().skew()) {
+            builder.addStateStore(PartialWindowStore.builder(ServingFeaturesProcessor.PARTIALS_STORE, definitions,
+                    spec.drift().windowRecords()));
             Serde<io.mlcycle.avro.Prediction> predictions = serdes.valueSerde(Topics.PREDICTIONS);
             KStream<String, byte[]> servingPartials = only(builder
                     .stream(predictionsTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                             .withName("predictions-source"))
                     .process(() -> new ServingFeaturesProcessor(spec, predictions.deserializer(), predictionsTopic),
-                            Named.as("serving-features")),
+                            Named.as("serving-features"), ServingFeaturesProcessor.PARTIALS_STORE),
                     ValidationOutput.Partial.class, ValidationOutput.Partial::summary, "serving-partials");
             // Repartitioned on their own: merging before the repartition would put the raw records and the
             // predictions in one sub-topology, whose tasks then wait on (and are time-synchronised with) a topic that

@@ -99,6 +99,9 @@ class ValidationCrashIT {
                 // A killed member is noticed after 6 s instead of 45 s: keeps the test short.
                 "kafka.session.timeout.ms=6000",
                 "kafka.heartbeat.interval.ms=1000",
+                // The committed partial window summaries stay readable for the count below (Streams would purge
+                // the repartition topic's consumed records every 30 s).
+                "kafka.repartition.purge.interval.ms=86400000",
                 ""));
         PlatformConfig platform = PlatformConfig.from(ConfigSource.of(Map.of(
                 "bootstrap.servers", kafka.bootstrapServers(), "schema.registry.url", registry.url(),
@@ -150,6 +153,43 @@ class ValidationCrashIT {
         Set<String> all = new HashSet<>(validated.keySet());
         all.addAll(quarantined.keySet());
         assertThat(all).isEqualTo(rawIds);
+
+        // The quality windows' counts are exactly once too: the committed partial summaries handed on to the
+        // pipeline's windows count every raw record once, the kill's partial included (restored from its changelog).
+        assertThat(awaitCountedPartials(sent.get())).as("records counted by the committed data partials")
+                .isEqualTo(sent.get());
+    }
+
+    /**
+     * The records counted by the committed data partials on the window-partials repartition topic, read until they
+     * reach {@code expected} (the last partial is handed on by a one-second punctuation), then to the topic's end.
+     */
+    private long awaitCountedPartials(int expected) {
+        String topic = "mlcycle-" + TestPipeline.NAME + "-validation-window-partials-repartition";
+        List<io.mlcycle.mlcore.features.FeatureDefinition> definitions =
+                io.mlcycle.mlcore.features.FeatureDefinition.fromSpec(TestPipeline.spec(500));
+        long[] counted = {0};
+        try (KafkaConsumer<byte[], byte[]> consumer = committedReader(topic)) {
+            Runnable poll = () -> consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                if ("data".equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                    counted[0] += io.mlcycle.mlcore.profile.WindowSummary.fromBytes(definitions, r.value()).records();
+                }
+            });
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    poll.run();
+                    return counted[0] >= expected;
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // Fewer counted than expected: the assertion on the returned count says by how many.
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                poll.run();
+                return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+            });
+        }
+        return counted[0];
     }
 
     /** Sends keyed raw records until told to stop: mostly valid, some failing a gate, some undecodable. */
