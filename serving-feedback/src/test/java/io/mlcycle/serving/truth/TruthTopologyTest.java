@@ -153,8 +153,8 @@ class TruthTopologyTest {
     }
 
     /**
-     * A window past the per-prediction limit is estimated from its bins: kept in step record by record after its
-     * first emission, they give exactly what bins rebuilt from the store give (as after a restart), and close to the
+     * A window past the held-bins limit keeps its bins in memory: kept in step record by record after its first
+     * emission, they give exactly what bins rebuilt from the store give (as after a restart), and close to the
      * per-prediction reconciliation of the same window.
      */
     @Test
