@@ -211,12 +211,17 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
     }
 
     /**
-     * The event time both inputs have reached (window granularity): the lower of the two inputs' progress, none
-     * ({@code Long.MIN_VALUE}) while either has seen nothing.
+     * The event time both inputs have reached (window granularity): the lower of the two inputs' progress, but never
+     * more than {@link TruthTopology.Settings#maxInputLag()} behind the one ahead (so a stalled input, or one that never
+     * has records, cannot keep every window forever); none ({@code Long.MIN_VALUE}) while neither has seen anything.
      */
     private long watermark() {
         readProgress();
-        return Math.min(predictionsReached, labeledReached);
+        long both = Math.min(predictionsReached, labeledReached);
+        long ahead = Math.max(predictionsReached, labeledReached);
+        // An input that stalls (or never has records) holds the watermark back at most maxInputLag.
+        long capped = ahead == NOT_REACHED ? NOT_REACHED : ahead - settings.maxInputLag().toMillis();
+        return Math.max(both, capped);
     }
 
     private TruthWindow window(String version, Variant variant, long eventTime) {

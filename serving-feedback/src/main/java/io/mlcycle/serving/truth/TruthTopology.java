@@ -61,15 +61,26 @@ public final class TruthTopology {
      * @param emitInterval how often (wall clock) changed windows are emitted
      * @param calibrations a version's calibration (e.g. {@code Calibration.fromMetrics} of its offline metrics);
      *                     {@code Calibration.IDENTITY} when it has none
+     * @param maxInputLag  how far (event time) one input may run ahead of the other before windows are forgotten by
+     *                     the one ahead alone: bounds the state when an input stalls or never has records (a pipeline
+     *                     whose outcomes are not fed back), at the price of the outcomes of a longer catch-up
      */
     public record Settings(PipelineSpec spec, Duration window, Duration retention, Duration emitInterval,
-                           Function<String, Calibration> calibrations) {
+                           Function<String, Calibration> calibrations, Duration maxInputLag) {
         public Settings {
             Objects.requireNonNull(spec, "spec");
             Objects.requireNonNull(calibrations, "calibrations");
-            if (window.isZero() || window.isNegative() || emitInterval.isZero() || emitInterval.isNegative()) {
-                throw new IllegalArgumentException("window and emitInterval must be positive");
+            if (window.isZero() || window.isNegative() || emitInterval.isZero() || emitInterval.isNegative()
+                    || maxInputLag.isNegative()) {
+                throw new IllegalArgumentException("window and emitInterval must be positive, maxInputLag not"
+                        + " negative");
             }
+        }
+
+        /** With the default {@link #MAX_INPUT_LAG}. */
+        public Settings(PipelineSpec spec, Duration window, Duration retention, Duration emitInterval,
+                        Function<String, Calibration> calibrations) {
+            this(spec, window, retention, emitInterval, calibrations, MAX_INPUT_LAG);
         }
     }
 
@@ -81,6 +92,13 @@ public final class TruthTopology {
      * {@code serving.truth.emit.interval}).
      */
     public static final Duration RETENTION = Duration.ofDays(2);
+
+    /**
+     * How far one input may run ahead of the other (event time) before windows are forgotten by the one ahead alone:
+     * a week, so a catch-up of days still joins its outcomes, while a pipeline without outcomes keeps at most about
+     * {@code MAX_INPUT_LAG + RETENTION} of predictions.
+     */
+    public static final Duration MAX_INPUT_LAG = Duration.ofDays(7);
 
     /**
      * Starts the topology as its own Kafka Streams client of the serving-feedback service; the calibration of a

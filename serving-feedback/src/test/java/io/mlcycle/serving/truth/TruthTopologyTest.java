@@ -548,6 +548,36 @@ class TruthTopologyTest {
     }
 
     /**
+     * An input that never has records (a pipeline whose outcomes are not fed back) cannot keep every window: the
+     * watermark is at most {@link TruthTopology#MAX_INPUT_LAG} behind the input ahead, so a window is still kept while
+     * the predictions are days ahead (a catch-up) and forgotten once they are more than that lag plus the retention
+     * past its end.
+     */
+    @Test
+    void windowsAreForgottenWhenTheOtherInputNeverHasRecords() {
+        Run run = new Run(driver);
+        Traffic old = Traffic.of("old-", T0, 200, 0.5, Calibration.IDENTITY, 8);
+        String oldWindow = "truth-v1|CHAMPION|" + T0.toEpochMilli();
+        run.predictions.pipeKeyValueList(old.sent());
+        run.emit();
+
+        Instant daysLater = T0.plus(TruthTopology.MAX_INPUT_LAG).minus(Duration.ofDays(1));
+        run.predictions.pipeInput("later", prediction("later", daysLater, 0.7, 0.5));
+        run.emit();
+        run.emit();
+        assertThat(run.windows().get(oldWindow)).as("kept: the predictions are less than the lag ahead").isNotNull();
+
+        // the settings' retention is one day: past the window's end plus the lag plus the retention
+        Instant beyond = T0.plus(TruthTopology.MAX_INPUT_LAG).plus(Duration.ofDays(1)).plus(Duration.ofHours(2));
+        run.predictions.pipeInput("beyond", prediction("beyond", beyond, 0.7, 0.5));
+        run.emit();
+        run.emit();
+        assertThat(run.windows().get(oldWindow)).as("forgotten by the predictions alone").isNull();
+        assertThat(run.entriesPerWindow()).doesNotContainKey(oldWindow);
+        assertThat(run.progress()).doesNotContainKey(TruthProcessor.LABELED_INPUT);
+    }
+
+    /**
      * The watermark is stored: a task restarted after both inputs passed a window's end plus the retention, but
      * before the emission that would forget it, forgets it at its first emission, as the uninterrupted run does
      * (kept only in memory, the restarted task would know no progress and keep the window until new records came).
