@@ -1,5 +1,6 @@
 package io.mlcycle.serving.truth;
 
+import io.mlcycle.mlcore.monitoring.ScoreBins;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * One prediction of an online-truth window as the truth processor stores it: 9 bytes, the score (IEEE 754 double)
  * then the outcome (0 unknown, 1 negative, 2 positive), under the key {@code <window key>|<prediction id>}. One small
- * entry per prediction keeps each input record's work constant; a window is read whole only when it is emitted.
+ * entry per prediction keeps each input record's work constant; a window is read whole only when it is emitted (and
+ * only while its bins are not held in memory, see {@link TruthProcessor}).
  */
 final class PredictionEntry {
     private static final byte UNKNOWN = 0;
@@ -43,23 +45,25 @@ final class PredictionEntry {
         };
     }
 
-    /** The scores and outcomes of one window, in the order of their keys. */
-    record Window(double[] scores, Boolean[] outcomes) {
+    /** Reads of one window's entries, by the window's key prefix. */
+    static final class Window {
 
-        static Window of(KeyValueStore<String, byte[]> store, String prefix) {
-            List<byte[]> entries = new ArrayList<>();
+        private Window() {
+        }
+
+        /**
+         * The window's predictions in score bins split at {@code threshold}: one pass over its entries, nothing per
+         * entry kept (the bins' counts are the same whatever order the entries come in).
+         */
+        static ScoreBins bins(KeyValueStore<String, byte[]> store, String prefix, double threshold) {
+            ScoreBins bins = new ScoreBins(threshold);
             try (KeyValueIterator<String, byte[]> all = store.prefixScan(prefix, KEYS)) {
                 while (all.hasNext()) {
-                    entries.add(all.next().value);
+                    byte[] entry = all.next().value;
+                    bins.add(score(entry), outcome(entry));
                 }
             }
-            double[] scores = new double[entries.size()];
-            Boolean[] outcomes = new Boolean[entries.size()];
-            for (int i = 0; i < scores.length; i++) {
-                scores[i] = score(entries.get(i));
-                outcomes[i] = outcome(entries.get(i));
-            }
-            return new Window(scores, outcomes);
+            return bins;
         }
 
         static List<String> keys(KeyValueStore<String, byte[]> store, String prefix) {

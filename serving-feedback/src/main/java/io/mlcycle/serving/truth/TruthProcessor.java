@@ -37,26 +37,44 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * interval (wall clock), and a DEGRADATION alert to {@code <p>.monitoring.alerts} the first time a window's realised
  * metrics leave the estimate's interval.
  *
- * <p>An emission's cost is bounded whatever a window's size: a window of up to {@link #EXACT_LIMIT} predictions is
- * estimated per prediction from its stored entries, a larger one from its {@link ScoreBins} (sufficient statistics
- * in a fixed number of score bins, updated with every entry written), so a window of a million predictions costs an
- * emission what one of {@code 2 * ScoreBins.BINS_PER_SIDE} does. The estimate decides at the window's own threshold.
+ * <p>One estimate method for every window, whatever its size: its {@link ScoreBins} (sufficient statistics in a fixed
+ * number of score bins split at the window's own threshold), so an emission's cost is bounded (a window of a million
+ * predictions costs what one of {@code 2 * ScoreBins.BINS_PER_SIDE} does) and a window's verdict, in particular its
+ * one DEGRADATION alert, cannot change because the window grew past some size. (Before, windows of up to 10,000
+ * predictions were estimated per prediction and larger ones from bins, so a window whose realised metric sat at its
+ * interval's edge could raise its alert only by crossing that size.) Where the bins live is a cost decision that does
+ * not change a figure: bins are integer counts, the same whatever order their predictions came in, and the estimate is
+ * seeded, so bins kept in step record by record and bins rebuilt from the stored entries give the same estimate to the
+ * last bit. Windows over {@link #HELD_BINS_LIMIT} predictions keep theirs in memory; smaller ones rebuild them from
+ * their entries at each emission.
+ *
+ * <p>Expiry is by a watermark over the two inputs: a window is forgotten once the predictions and the labeled examples
+ * have both reached past its end plus the retention (in event time). Each input's progress is the start of the latest
+ * window it has reached, stored ({@link TruthTopology#PROGRESS_STORE}) when it moves to a later window, so a restart
+ * or a rebalance resumes with exactly the watermark the task had, and it costs one write per window and input, not
+ * per record. The highest event time of either input (as before) let predictions read far ahead of the labeled
+ * examples, in a catch-up, expire a window before its outcomes arrived.
  */
 final class TruthProcessor implements Processor<String, Object, String, Object> {
 
     /**
-     * Windows of up to this many predictions are estimated per prediction ({@link Reconciliation#of(Cbpe,
-     * Calibration, double[], Boolean[], double)}, at most {@code 2 * DRAWS * EXACT_LIMIT} random draws); larger ones
-     * from their {@link ScoreBins}, whose cost does not grow with the window.
+     * Windows of more than this many predictions keep their {@link ScoreBins} (about 40 KB) in memory between
+     * emissions, kept in step with every write; smaller ones rebuild them from their stored entries when emitted (a
+     * read of at most this many 9-byte entries), so that bins are held only where reading the window would cost more.
+     * Changes no figure, only where the bins come from.
      */
-    static final int EXACT_LIMIT = 10_000;
+    static final int HELD_BINS_LIMIT = 10_000;
+    /** Keys of {@link TruthTopology#PROGRESS_STORE}. */
+    static final String PREDICTIONS_INPUT = "predictions";
+    static final String LABELED_INPUT = "labeled";
+    private static final long NOT_REACHED = Long.MIN_VALUE;
     private static final int DRAWS = 200;
     private static final long SEED = 42;
 
     private final TruthTopology.Settings settings;
     /**
-     * The bins of the windows over {@link #EXACT_LIMIT} predictions emitted since this task started, kept in step with
-     * the predictions store by every write to it; built from the store when such a window is first emitted after
+     * The bins of the windows over {@link #HELD_BINS_LIMIT} predictions emitted since this task started, kept in step
+     * with the predictions store by every write to it; built from the store when such a window is first emitted after
      * {@link #init} (e.g. a restore after a crash, which also rolls the store back to its last commit), after its
      * threshold changed, or when it first grows past the limit.
      */
@@ -70,7 +88,14 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, TruthWindow> windows;
     private KeyValueStore<String, byte[]> predictions;
-    private long maxEventTime = Long.MIN_VALUE;
+    private KeyValueStore<String, Long> progress;
+    /**
+     * The stored progress of each input ({@link TruthTopology#PROGRESS_STORE}), read on first use after {@link #init}
+     * (a task's stores are restored before it processes or punctuates), then written through.
+     */
+    private boolean progressRead;
+    private long predictionsReached = NOT_REACHED;
+    private long labeledReached = NOT_REACHED;
 
     TruthProcessor(TruthTopology.Settings settings) {
         this.settings = settings;
@@ -81,8 +106,10 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         this.context = context;
         this.windows = context.getStateStore(TruthTopology.WINDOWS_STORE);
         this.predictions = context.getStateStore(TruthTopology.PREDICTIONS_STORE);
+        this.progress = context.getStateStore(TruthTopology.PROGRESS_STORE);
         bins.clear();
         windowCache.clear();
+        progressRead = false;
         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
 
@@ -95,6 +122,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         if (value.getSchema().getName().equals(TruthTopology.PREDICTION_VIEW.getName())) {
             Object at = value.get("event_time");
             long eventTime = millis(at != null ? at : value.get("predicted_at"));
+            reached(PREDICTIONS_INPUT, eventTime);
             double score = (Double) value.get("score");
             double threshold = (Double) value.get("threshold");
             TruthWindow window = window(value.get("model_version").toString(), variant(value.get("variant")),
@@ -112,6 +140,8 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             }
         } else if (value.getSchema().getName().equals(TruthTopology.LABELED_VIEW.getName())) {
             long eventTime = millis(value.get("event_time"));
+            // counts even with no prediction to join: the input has reached this event time all the same
+            reached(LABELED_INPUT, eventTime);
             boolean positive = (Boolean) value.get("positive");
             // the feedback join judged the label (it owns the thresholds); counted here, not recomputed
             boolean suspect = (Boolean) value.get("label_suspect");
@@ -150,8 +180,51 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         }
     }
 
+    /**
+     * Moves an input's progress to the window of {@code eventTime} if that is later than the one it had reached; stored
+     * at window granularity, so at most one write per window and input, and the stored value is always the one in
+     * memory (a restart resumes with the same watermark).
+     */
+    private void reached(String input, long eventTime) {
+        readProgress();
+        long size = settings.window().toMillis();
+        long start = Math.floorDiv(eventTime, size) * size;
+        boolean predictionsInput = input.equals(PREDICTIONS_INPUT);
+        if (start > (predictionsInput ? predictionsReached : labeledReached)) {
+            if (predictionsInput) {
+                predictionsReached = start;
+            } else {
+                labeledReached = start;
+            }
+            progress.put(input, start);
+        }
+    }
+
+    private void readProgress() {
+        if (!progressRead) {
+            Long predictionsStored = progress.get(PREDICTIONS_INPUT);
+            Long labeledStored = progress.get(LABELED_INPUT);
+            predictionsReached = predictionsStored == null ? NOT_REACHED : predictionsStored;
+            labeledReached = labeledStored == null ? NOT_REACHED : labeledStored;
+            progressRead = true;
+        }
+    }
+
+    /**
+     * The event time both inputs have reached (window granularity): the lower of the two inputs' progress, but never
+     * more than {@link TruthTopology.Settings#maxInputLag()} behind the one ahead (so a stalled input, or one that never
+     * has records, cannot keep every window forever); none ({@code Long.MIN_VALUE}) while neither has seen anything.
+     */
+    private long watermark() {
+        readProgress();
+        long both = Math.min(predictionsReached, labeledReached);
+        long ahead = Math.max(predictionsReached, labeledReached);
+        // An input that stalls (or never has records) holds the watermark back at most maxInputLag.
+        long capped = ahead == NOT_REACHED ? NOT_REACHED : ahead - settings.maxInputLag().toMillis();
+        return Math.max(both, capped);
+    }
+
     private TruthWindow window(String version, Variant variant, long eventTime) {
-        maxEventTime = Math.max(maxEventTime, eventTime);
         long size = settings.window().toMillis();
         long start = Math.floorDiv(eventTime, size) * size;
         String key = version + "|" + variant + "|" + start;
@@ -188,33 +261,22 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
     }
 
     /**
-     * Reconciles a window: per prediction while it is small, else from its bins (built from the store the first time).
+     * Reconciles a window from its bins, whatever its size: the held ones, else built from its stored entries (and
+     * held from then on if the window is over {@link #HELD_BINS_LIMIT}).
      */
     private Reconciliation reconcile(String key, TruthWindow window) {
         Calibration calibration = settings.calibrations().apply(window.version);
         Cbpe cbpe = new Cbpe(window.threshold, settings.spec().monitoring().estimateLevel(), DRAWS, SEED);
         ScoreBins held = bins.get(key);
-        PredictionEntry.Window stored = null;
         if (held == null || held.threshold() != window.threshold) {
-            stored = PredictionEntry.Window.of(predictions, key + "|");
-            if (stored.scores().length <= EXACT_LIMIT) {
-                // bins only for windows that use them: about 40 KB each, kept until the window expires
-                bins.remove(key);
-                return Reconciliation.of(cbpe, calibration, stored.scores(), stored.outcomes(), window.threshold);
+            held = PredictionEntry.Window.bins(predictions, key + "|", window.threshold);
+            if (held.predictions() > HELD_BINS_LIMIT) {
+                bins.put(key, held);
+            } else {
+                bins.remove(key); // about 40 KB each, kept until the window expires: only where reading costs more
             }
-            held = new ScoreBins(window.threshold);
-            for (int i = 0; i < stored.scores().length; i++) {
-                held.add(stored.scores()[i], stored.outcomes()[i]);
-            }
-            bins.put(key, held);
         }
-        if (held.predictions() > EXACT_LIMIT) {
-            return Reconciliation.of(cbpe, calibration, held);
-        }
-        if (stored == null) {
-            stored = PredictionEntry.Window.of(predictions, key + "|");
-        }
-        return Reconciliation.of(cbpe, calibration, stored.scores(), stored.outcomes(), window.threshold);
+        return Reconciliation.of(cbpe, calibration, held);
     }
 
     private static String key(TruthWindow window) {
@@ -226,18 +288,20 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         return key(window) + "|" + predictionId;
     }
 
-    /** Emits changed windows and forgets windows older than the retention (in event time). */
+    /**
+     * Emits changed windows and forgets those whose end plus the retention both inputs have passed (in event time).
+     */
     void emit(long wallClockMs) {
         List<KeyValue<String, TruthWindow>> changed = new ArrayList<>();
         List<String> expired = new ArrayList<>();
-        long horizon = maxEventTime == Long.MIN_VALUE ? Long.MIN_VALUE
-                : maxEventTime - settings.retention().toMillis();
+        long watermark = watermark();
+        long horizon = watermark == NOT_REACHED ? NOT_REACHED : watermark - settings.retention().toMillis();
         try (KeyValueIterator<String, TruthWindow> all = windows.all()) {
             while (all.hasNext()) {
                 KeyValue<String, TruthWindow> entry = all.next();
                 if (entry.value.dirty) {
                     changed.add(entry);
-                } else if (entry.value.end < horizon) {
+                } else if (entry.value.end <= horizon) {
                     expired.add(entry.key);
                 }
             }

@@ -36,6 +36,11 @@ public final class TruthTopology {
     static final String WINDOWS_STORE = "truth-windows";
     /** One entry per prediction of a window ({@link PredictionEntry}). */
     static final String PREDICTIONS_STORE = "truth-window-predictions";
+    /**
+     * How far in event time each input has reached (the start of the latest window it has reached, keyed by input):
+     * the watermark that decides expiry, kept so a restart or a rebalance expires exactly as an uninterrupted run.
+     */
+    static final String PROGRESS_STORE = "truth-progress";
     static final String METRICS_SINK = "truth-metrics-sink";
     static final String ALERTS_SINK = "truth-alerts-sink";
 
@@ -52,19 +57,30 @@ public final class TruthTopology {
     /**
      * @param spec         the pipeline spec (monitoring section: interval level, detector warm-up)
      * @param window       event-time window of the metrics
-     * @param retention    how long (event time) a window is kept for late outcomes
+     * @param retention    how long (event time) a window is kept for late outcomes once both inputs have passed its end
      * @param emitInterval how often (wall clock) changed windows are emitted
      * @param calibrations a version's calibration (e.g. {@code Calibration.fromMetrics} of its offline metrics);
      *                     {@code Calibration.IDENTITY} when it has none
+     * @param maxInputLag  how far (event time) one input may run ahead of the other before windows are forgotten by
+     *                     the one ahead alone: bounds the state when an input stalls or never has records (a pipeline
+     *                     whose outcomes are not fed back), at the price of the outcomes of a longer catch-up
      */
     public record Settings(PipelineSpec spec, Duration window, Duration retention, Duration emitInterval,
-                           Function<String, Calibration> calibrations) {
+                           Function<String, Calibration> calibrations, Duration maxInputLag) {
         public Settings {
             Objects.requireNonNull(spec, "spec");
             Objects.requireNonNull(calibrations, "calibrations");
-            if (window.isZero() || window.isNegative() || emitInterval.isZero() || emitInterval.isNegative()) {
-                throw new IllegalArgumentException("window and emitInterval must be positive");
+            if (window.isZero() || window.isNegative() || emitInterval.isZero() || emitInterval.isNegative()
+                    || maxInputLag.isNegative()) {
+                throw new IllegalArgumentException("window and emitInterval must be positive, maxInputLag not"
+                        + " negative");
             }
+        }
+
+        /** With the default {@link #MAX_INPUT_LAG}. */
+        public Settings(PipelineSpec spec, Duration window, Duration retention, Duration emitInterval,
+                        Function<String, Calibration> calibrations) {
+            this(spec, window, retention, emitInterval, calibrations, MAX_INPUT_LAG);
         }
     }
 
@@ -76,6 +92,13 @@ public final class TruthTopology {
      * {@code serving.truth.emit.interval}).
      */
     public static final Duration RETENTION = Duration.ofDays(2);
+
+    /**
+     * How far one input may run ahead of the other (event time) before windows are forgotten by the one ahead alone:
+     * a week, so a catch-up of days still joins its outcomes, while a pipeline without outcomes keeps at most about
+     * {@code MAX_INPUT_LAG + RETENTION} of predictions.
+     */
+    public static final Duration MAX_INPUT_LAG = Duration.ofDays(7);
 
     /**
      * Starts the topology as its own Kafka Streams client of the serving-feedback service; the calibration of a
@@ -101,11 +124,12 @@ public final class TruthTopology {
 
     /**
      * Sets {@code max.task.idle.ms} to -1 (no waiting for an input that has nothing buffered) unless the deployment
-     * set it ({@code kafka.*} passthrough). The truth processor's windows and estimates do not depend on the order of
-     * records across its two inputs: an outcome that comes before its prediction is kept in the prediction's entry,
-     * windows are chosen by event time and emitted on the wall clock. Its expiry does: windows are forgotten by the
-     * highest event time of either input, so a catch-up in which predictions run more than the retention ahead of
-     * the labeled examples could forget a window before its outcomes arrive. With the default (0), Kafka Streams 4.3.1 checks each input
+     * set it ({@code kafka.*} passthrough). The truth processor's windows, estimates and expiry do not depend on the
+     * order of records across its two inputs: an outcome that comes before its prediction is kept in the prediction's
+     * entry, windows are chosen by event time and emitted on the wall clock, and a window is forgotten only once both
+     * inputs have reached past its end plus the retention (a watermark over the two inputs, not the highest event
+     * time of either), so predictions read far ahead of the labeled examples cannot expire a window before its
+     * outcomes arrive. With the default (0), Kafka Streams 4.3.1 checks each input
      * partition with nothing buffered before every record it processes and formats a log text for it
      * ({@code String.format}) whatever the log level: under {@code ./bench serving-http}, where the labeled examples'
      * partitions stay empty, that was about a twelfth of the truth thread's CPU (JFR). Not for the join (serving's
@@ -134,6 +158,8 @@ public final class TruthTopology {
                 Serdes.String(), json(TruthWindow.class)), "truth");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PREDICTIONS_STORE),
                 Serdes.String(), Serdes.ByteArray()), "truth");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROGRESS_STORE),
+                Serdes.String(), Serdes.Long()), "truth");
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serializer<Object> metrics = (Serializer) serdes.valueSerde(Topics.MONITORING_METRICS).serializer();
         @SuppressWarnings({"unchecked", "rawtypes"})

@@ -11,6 +11,9 @@ import io.mlcycle.avro.Prediction;
 import io.mlcycle.avro.PredictionSummary;
 import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.monitoring.Calibration;
+import io.mlcycle.mlcore.monitoring.Cbpe;
+import io.mlcycle.mlcore.monitoring.Reconciliation;
+import io.mlcycle.mlcore.monitoring.ScoreBins;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.mlcore.spec.PipelineSpecParser;
 import io.mlcycle.platform.registry.InMemorySchemaRegistryClient;
@@ -25,10 +28,15 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +59,7 @@ class TruthTopologyTest {
             monitoring: {label_noise_min_per_class: 20}
             """;
     static final Instant T0 = Instant.parse("2025-03-01T00:00:00Z");
+    static final String APPLICATION_ID = "truth-topology-test";
 
     @TempDir
     Path stateDir;
@@ -86,7 +95,7 @@ class TruthTopologyTest {
         TruthTopology.Settings settings = new TruthTopology.Settings(spec, Duration.ofHours(1), Duration.ofDays(1),
                 Duration.ofSeconds(10), version -> calibration);
         Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "truth-topology-test");
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
         return new TopologyTestDriver(TruthTopology.buildTopology(settings, serdes), props, T0);
@@ -144,15 +153,15 @@ class TruthTopologyTest {
     }
 
     /**
-     * A window past the per-prediction limit is estimated from its bins: kept in step record by record after its
-     * first emission, they give exactly what bins rebuilt from the store give (as after a restart), and close to the
+     * A window past the held-bins limit keeps its bins in memory: kept in step record by record after its first
+     * emission, they give exactly what bins rebuilt from the store give (as after a restart), and close to the
      * per-prediction reconciliation of the same window.
      */
     @Test
     void aLargeWindowIsEstimatedFromBinsKeptInStepWithTheStore() throws Exception {
         PipelineSpec spec = PipelineSpecParser.parse(SPEC_YAML, "truth.yaml");
         Calibration calibration = new Calibration(1.1, -0.1, 0.004, 0.002, 0.001);
-        int n = TruthProcessor.EXACT_LIMIT + 2_000;
+        int n = TruthProcessor.HELD_BINS_LIMIT + 2_000;
         SplittableRandom random = new SplittableRandom(11);
         double[] scores = new double[n];
         Boolean[] outcomes = new Boolean[n];
@@ -339,6 +348,408 @@ class TruthTopologyTest {
         assertThat(unjudged.verdict()).isEmpty();
         assertThat(unjudged.next()).isEqualTo(state);
         assertThat(unjudged.example().getLabelSuspect()).isFalse();
+    }
+
+    // ---- expiry by the watermark of both inputs, estimates of binned windows through changes and restarts ----
+
+    static Prediction prediction(String id, Instant at, double score, double threshold) {
+        return Prediction.newBuilder().setPredictionId("p" + id).setEventId(id).setPipeline("truth")
+                .setModelVersion("truth-v1").setVariant(Variant.CHAMPION).setServed(true).setScore(score)
+                .setDecision(score >= threshold).setThreshold(threshold).setLatencyMicros(10).setEventTime(at)
+                .setPredictedAt(at).build();
+    }
+
+    static LabeledExample outcome(String id, Instant at, double score, boolean positive) {
+        return LabeledExample.newBuilder().setEventId(id).setPipeline("truth").setLabel(Boolean.toString(positive))
+                .setPositive(positive).setEventTime(at).setObservedAt(at).setLabelSuspect(false)
+                .setPredictions(List.of(PredictionSummary.newBuilder().setPredictionId("p" + id)
+                        .setModelVersion("truth-v1").setVariant(Variant.CHAMPION).setScore(score)
+                        .setDecision(score >= 0.5).build())).build();
+    }
+
+    /**
+     * Predictions of one window (spread over {@code span} from {@code start}, 50 minutes unless given) and the outcomes
+     * of every second one, drawn from {@code truth} applied to the score.
+     */
+    record Traffic(double threshold, double[] scores, Boolean[] outcomes, List<KeyValue<String, Prediction>> sent,
+                   List<KeyValue<String, LabeledExample>> known) {
+
+        static Traffic of(String prefix, Instant start, int n, double threshold, Calibration truth, long seed) {
+            return of(prefix, start, Duration.ofMinutes(50), n, threshold, truth, seed);
+        }
+
+        static Traffic of(String prefix, Instant start, Duration span, int n, double threshold, Calibration truth,
+                          long seed) {
+            SplittableRandom random = new SplittableRandom(seed);
+            double[] scores = new double[n];
+            Boolean[] outcomes = new Boolean[n];
+            List<KeyValue<String, Prediction>> sent = new java.util.ArrayList<>();
+            List<KeyValue<String, LabeledExample>> known = new java.util.ArrayList<>();
+            long step = span.toMillis() / n;
+            for (int i = 0; i < n; i++) {
+                String id = prefix + i;
+                scores[i] = 1 / (1 + Math.exp(-3 * (random.nextDouble() * 2 - 1)));
+                Instant at = start.plusMillis(i * step);
+                sent.add(KeyValue.pair(id, prediction(id, at, scores[i], threshold)));
+                if (i % 2 == 0) {
+                    outcomes[i] = random.nextDouble() < truth.apply(scores[i]);
+                    known.add(KeyValue.pair(id, outcome(id, at, scores[i], outcomes[i])));
+                }
+            }
+            return new Traffic(threshold, scores, outcomes, sent, known);
+        }
+    }
+
+    /** One driver with its topics. */
+    final class Run implements AutoCloseable {
+        final TopologyTestDriver driver;
+        final TestInputTopic<String, Prediction> predictions;
+        final TestInputTopic<String, LabeledExample> labeled;
+        final TestOutputTopic<String, OnlineMetrics> metrics;
+
+        Run(TopologyTestDriver driver) {
+            this.driver = driver;
+            predictions = driver.createInputTopic(Topics.PREDICTIONS.name("truth"),
+                    serdes.keySerde(Topics.PREDICTIONS).serializer(),
+                    serdes.valueSerde(Topics.PREDICTIONS).serializer());
+            labeled = driver.createInputTopic(Topics.EXAMPLES_LABELED.name("truth"),
+                    serdes.keySerde(Topics.EXAMPLES_LABELED).serializer(),
+                    serdes.valueSerde(Topics.EXAMPLES_LABELED).serializer());
+            metrics = driver.createOutputTopic(Topics.MONITORING_METRICS.name("truth"),
+                    serdes.keySerde(Topics.MONITORING_METRICS).deserializer(),
+                    serdes.valueSerde(Topics.MONITORING_METRICS).deserializer());
+        }
+
+        /** One emission interval of wall clock: what the punctuation wrote. */
+        List<OnlineMetrics> emit() {
+            driver.advanceWallClockTime(Duration.ofSeconds(11));
+            return metrics.readValuesToList();
+        }
+
+        KeyValueStore<String, TruthWindow> windows() {
+            return driver.getKeyValueStore(TruthTopology.WINDOWS_STORE);
+        }
+
+        /** How many prediction entries each window holds, by window key. */
+        Map<String, Long> entriesPerWindow() {
+            KeyValueStore<String, byte[]> entries = driver.getKeyValueStore(TruthTopology.PREDICTIONS_STORE);
+            Map<String, Long> counts = new java.util.TreeMap<>();
+            try (var all = entries.all()) {
+                while (all.hasNext()) {
+                    String key = all.next().key;
+                    counts.merge(key.substring(0, key.lastIndexOf('|')), 1L, Long::sum);
+                }
+            }
+            return counts;
+        }
+
+        Map<String, Long> progress() {
+            KeyValueStore<String, Long> progress = driver.getKeyValueStore(TruthTopology.PROGRESS_STORE);
+            Map<String, Long> values = new java.util.TreeMap<>();
+            try (var all = progress.all()) {
+                all.forEachRemaining(entry -> values.put(entry.key, entry.value));
+            }
+            return values;
+        }
+
+        /**
+         * A restart of the task: this driver closed, a new one whose stores hold what this one's changelogs say (as a
+         * restore after a crash rebuilds them) and whose processor starts with nothing in memory (no windows, bins
+         * or progress).
+         */
+        Run restart(PipelineSpec spec, Path dir, Calibration calibration) {
+            Map<String, List<KeyValue<String, byte[]>>> changelogs = new java.util.LinkedHashMap<>();
+            for (String store : List.of(TruthTopology.WINDOWS_STORE, TruthTopology.PREDICTIONS_STORE,
+                    TruthTopology.PROGRESS_STORE)) {
+                changelogs.put(store, driver.createOutputTopic(APPLICATION_ID + "-" + store + "-changelog",
+                        new StringDeserializer(), new ByteArrayDeserializer()).readKeyValuesToList());
+            }
+            driver.close();
+            Run restarted = new Run(newDriver(spec, dir, calibration));
+            KeyValueStore<String, TruthWindow> windows = restarted.windows();
+            for (KeyValue<String, byte[]> entry : changelogs.get(TruthTopology.WINDOWS_STORE)) {
+                windows.put(entry.key, TruthTopology.json(TruthWindow.class).deserializer().deserialize("", entry.value));
+            }
+            KeyValueStore<String, byte[]> entries = restarted.driver.getKeyValueStore(TruthTopology.PREDICTIONS_STORE);
+            for (KeyValue<String, byte[]> entry : changelogs.get(TruthTopology.PREDICTIONS_STORE)) {
+                entries.put(entry.key, entry.value);
+            }
+            KeyValueStore<String, Long> progress = restarted.driver.getKeyValueStore(TruthTopology.PROGRESS_STORE);
+            for (KeyValue<String, byte[]> entry : changelogs.get(TruthTopology.PROGRESS_STORE)) {
+                progress.put(entry.key, entry.value == null ? null
+                        : Serdes.Long().deserializer().deserialize("", entry.value));
+            }
+            assertThat(changelogs.get(TruthTopology.PREDICTIONS_STORE)).isNotEmpty();
+            return restarted;
+        }
+
+        @Override
+        public void close() {
+            driver.close();
+        }
+    }
+
+    /** What the window's bins, built here from the predictions sent, give: the one method for every window. */
+    static Map<String, Double> binned(PipelineSpec spec, Calibration calibration, double threshold,
+                                      double[] scores, Boolean[] outcomes, int count) {
+        ScoreBins bins = new ScoreBins(threshold);
+        for (int i = 0; i < count; i++) {
+            bins.add(scores[i], outcomes[i]);
+        }
+        return Reconciliation.of(new Cbpe(threshold, spec.monitoring().estimateLevel(), 200, 42), calibration, bins)
+                .toMetrics();
+    }
+
+    static PipelineSpec spec() throws Exception {
+        return PipelineSpecParser.parse(SPEC_YAML, "truth.yaml");
+    }
+
+    /**
+     * A catch-up in which the predictions run three days (beyond the one day's retention) ahead of the labeled
+     * examples: the old window is kept while the labeled examples have not passed it, its outcomes still join it (600
+     * predictions, 300 of them labeled, not a partial window of the 300 outcomes alone), and once both inputs passed
+     * its end plus the retention it is forgotten with all its entries: the state stays bounded.
+     */
+    @Test
+    void outcomesStillJoinTheirWindowWhilePredictionsRunFarAhead() {
+        Run run = new Run(driver);
+        Traffic old = Traffic.of("old-", T0, 600, 0.5, Calibration.IDENTITY, 5);
+        Instant aheadStart = T0.plus(Duration.ofDays(3));
+        Traffic ahead = Traffic.of("ahead-", aheadStart, 600, 0.5, Calibration.IDENTITY, 6);
+        String oldWindow = "truth-v1|CHAMPION|" + T0.toEpochMilli();
+        String aheadWindow = "truth-v1|CHAMPION|" + aheadStart.toEpochMilli();
+
+        run.predictions.pipeKeyValueList(old.sent());
+        run.predictions.pipeKeyValueList(ahead.sent());
+        assertThat(run.emit()).hasSize(2);
+        assertThat(run.emit()).isEmpty(); // an emission with nothing changed: the one that used to expire the window
+        assertThat(run.windows().get(oldWindow)).isNotNull();
+        assertThat(run.progress()).containsOnlyKeys(TruthProcessor.PREDICTIONS_INPUT)
+                .containsEntry(TruthProcessor.PREDICTIONS_INPUT, aheadStart.toEpochMilli());
+
+        run.labeled.pipeKeyValueList(old.known());
+        List<OnlineMetrics> joined = run.emit();
+        assertThat(joined).hasSize(1);
+        assertThat(joined.get(0).getWindowStart()).isEqualTo(T0);
+        assertThat(joined.get(0).getPredictions()).isEqualTo(600);
+        assertThat(joined.get(0).getLabeled()).isEqualTo(300);
+        run.emit();
+        // the labeled examples have reached the old window, not past it plus the retention: still kept
+        assertThat(run.entriesPerWindow()).containsEntry(oldWindow, 600L).containsEntry(aheadWindow, 600L);
+
+        run.labeled.pipeKeyValueList(ahead.known());
+        run.emit(); // the ahead window changed: emitted; the old one is past both inputs' progress: forgotten
+        run.emit();
+        assertThat(run.windows().get(oldWindow)).isNull();
+        assertThat(run.windows().get(aheadWindow)).isNotNull();
+        assertThat(run.entriesPerWindow()).containsOnlyKeys(aheadWindow).containsEntry(aheadWindow, 600L);
+        assertThat(run.progress()).containsEntry(TruthProcessor.PREDICTIONS_INPUT, aheadStart.toEpochMilli())
+                .containsEntry(TruthProcessor.LABELED_INPUT, aheadStart.toEpochMilli());
+    }
+
+    /**
+     * An input that never has records (a pipeline whose outcomes are not fed back) cannot keep every window: the
+     * watermark is at most {@link TruthTopology#MAX_INPUT_LAG} behind the input ahead, so a window is still kept while
+     * the predictions are days ahead (a catch-up) and forgotten once they are more than that lag plus the retention
+     * past its end.
+     */
+    @Test
+    void windowsAreForgottenWhenTheOtherInputNeverHasRecords() {
+        Run run = new Run(driver);
+        Traffic old = Traffic.of("old-", T0, 200, 0.5, Calibration.IDENTITY, 8);
+        String oldWindow = "truth-v1|CHAMPION|" + T0.toEpochMilli();
+        run.predictions.pipeKeyValueList(old.sent());
+        run.emit();
+
+        Instant daysLater = T0.plus(TruthTopology.MAX_INPUT_LAG).minus(Duration.ofDays(1));
+        run.predictions.pipeInput("later", prediction("later", daysLater, 0.7, 0.5));
+        run.emit();
+        run.emit();
+        assertThat(run.windows().get(oldWindow)).as("kept: the predictions are less than the lag ahead").isNotNull();
+
+        // the settings' retention is one day: past the window's end plus the lag plus the retention
+        Instant beyond = T0.plus(TruthTopology.MAX_INPUT_LAG).plus(Duration.ofDays(1)).plus(Duration.ofHours(2));
+        run.predictions.pipeInput("beyond", prediction("beyond", beyond, 0.7, 0.5));
+        run.emit();
+        run.emit();
+        assertThat(run.windows().get(oldWindow)).as("forgotten by the predictions alone").isNull();
+        assertThat(run.entriesPerWindow()).doesNotContainKey(oldWindow);
+        assertThat(run.progress()).doesNotContainKey(TruthProcessor.LABELED_INPUT);
+    }
+
+    /**
+     * The watermark is stored: a task restarted after both inputs passed a window's end plus the retention, but
+     * before the emission that would forget it, forgets it at its first emission, as the uninterrupted run does
+     * (kept only in memory, the restarted task would know no progress and keep the window until new records came).
+     */
+    @Test
+    void aRestartedTaskExpiresAsAnUninterruptedOne() throws Exception {
+        PipelineSpec spec = spec();
+        Run uninterrupted = new Run(driver);
+        Run restarted = new Run(newDriver(spec, otherStateDir.resolve("before"), Calibration.IDENTITY));
+        Traffic old = Traffic.of("old-", T0, 600, 0.5, Calibration.IDENTITY, 7);
+        Instant later = T0.plus(Duration.ofDays(2));
+        for (Run run : List.of(uninterrupted, restarted)) {
+            run.predictions.pipeKeyValueList(old.sent());
+            run.labeled.pipeKeyValueList(old.known());
+            assertThat(run.emit()).hasSize(1);
+            run.predictions.pipeInput("late", prediction("late", later, 0.7, 0.5));
+            run.labeled.pipeInput("late", outcome("late", later, 0.7, true));
+        }
+        restarted = restarted.restart(spec, otherStateDir.resolve("after"), Calibration.IDENTITY);
+        try {
+            String oldWindow = "truth-v1|CHAMPION|" + T0.toEpochMilli();
+            assertThat(restarted.windows().get(oldWindow)).isNotNull();
+            assertThat(restarted.progress()).isEqualTo(uninterrupted.progress())
+                    .containsEntry(TruthProcessor.LABELED_INPUT, later.toEpochMilli());
+            OnlineMetrics afterRestart = restarted.emit().get(0);
+            OnlineMetrics expected = uninterrupted.emit().get(0);
+            assertThat(afterRestart.getWindowStart()).isEqualTo(expected.getWindowStart()).isEqualTo(later);
+            assertThat(afterRestart.getMetrics()).isEqualTo(expected.getMetrics());
+            restarted.emit();
+            uninterrupted.emit();
+            assertThat(restarted.windows().get(oldWindow)).isNull();
+            assertThat(uninterrupted.windows().get(oldWindow)).isNull();
+            assertThat(restarted.entriesPerWindow()).isEqualTo(uninterrupted.entriesPerWindow())
+                    .containsOnlyKeys("truth-v1|CHAMPION|" + later.toEpochMilli());
+        } finally {
+            restarted.close();
+        }
+    }
+
+    /**
+     * One estimate method for a window's whole life: its emitted figures are those of its score bins at every size,
+     * below the held-bins limit (bins rebuilt from its entries at each emission) and above it (bins held in memory),
+     * so its verdict cannot change because it crossed that size. Before, a window was estimated per prediction up to
+     * 10,000 predictions and from bins above.
+     */
+    @Test
+    void aWindowIsEstimatedOneWayBelowAndAboveTheHeldBinsLimit() throws Exception {
+        PipelineSpec spec = spec();
+        Calibration calibration = new Calibration(1.1, -0.1, 0.004, 0.002, 0.001);
+        int n = TruthProcessor.HELD_BINS_LIMIT + 400;
+        int first = TruthProcessor.HELD_BINS_LIMIT - 400;
+        Traffic traffic = Traffic.of("e", T0, n, 0.5, calibration, 13);
+        try (Run run = new Run(newDriver(spec, otherStateDir, calibration))) {
+            run.predictions.pipeKeyValueList(traffic.sent().subList(0, first));
+            run.labeled.pipeKeyValueList(traffic.known().subList(0, first / 2));
+            OnlineMetrics small = run.emit().get(0);
+            assertThat(small.getPredictions()).isEqualTo(first);
+            assertThat(small.getMetrics()).isEqualTo(binned(spec, calibration, 0.5, traffic.scores(),
+                    traffic.outcomes(), first));
+
+            run.predictions.pipeKeyValueList(traffic.sent().subList(first, n));
+            run.labeled.pipeKeyValueList(traffic.known().subList(first / 2, traffic.known().size()));
+            OnlineMetrics large = run.emit().get(0);
+            assertThat(large.getPredictions()).isEqualTo(n);
+            assertThat(large.getMetrics()).isEqualTo(binned(spec, calibration, 0.5, traffic.scores(),
+                    traffic.outcomes(), n));
+        }
+    }
+
+    /**
+     * A window over the held-bins limit whose threshold changes after its bins were built (new predictions decided
+     * at 0.37): the bins split at 0.5 are dropped and rebuilt at the new threshold, so the window is estimated and
+     * its realised accuracy counted at 0.37, as by a task that saw everything at once.
+     */
+    @Test
+    void aThresholdChangeInABinnedWindowRebuildsItsBins() throws Exception {
+        PipelineSpec spec = spec();
+        Calibration calibration = new Calibration(1.1, -0.1, 0.004, 0.002, 0.001);
+        int n = TruthProcessor.HELD_BINS_LIMIT + 2_000;
+        Traffic before = Traffic.of("b", T0, n, 0.5, calibration, 17);
+        Traffic after = Traffic.of("a", T0.plus(Duration.ofMinutes(51)), Duration.ofMinutes(8), 1_000,
+                0.37, calibration, 19);
+        try (Run run = new Run(newDriver(spec, otherStateDir, calibration))) {
+            run.predictions.pipeKeyValueList(before.sent());
+            run.labeled.pipeKeyValueList(before.known());
+            assertThat(run.emit().get(0).getMetrics()).isEqualTo(binned(spec, calibration, 0.5, before.scores(),
+                    before.outcomes(), n));
+            run.predictions.pipeKeyValueList(after.sent());
+            run.labeled.pipeKeyValueList(after.known());
+            OnlineMetrics changed = run.emit().get(0);
+
+            double[] scores = java.util.stream.DoubleStream.concat(java.util.Arrays.stream(before.scores()),
+                    java.util.Arrays.stream(after.scores())).toArray();
+            Boolean[] outcomes = java.util.stream.Stream.concat(java.util.Arrays.stream(before.outcomes()),
+                    java.util.Arrays.stream(after.outcomes())).toArray(Boolean[]::new);
+            assertThat(changed.getPredictions()).isEqualTo(n + 1_000);
+            assertThat(changed.getMetrics()).isEqualTo(binned(spec, calibration, 0.37, scores, outcomes,
+                    scores.length));
+            long correct = 0;
+            long labeledCount = 0;
+            for (int i = 0; i < scores.length; i++) {
+                if (outcomes[i] != null) {
+                    labeledCount++;
+                    correct += (scores[i] >= 0.37) == outcomes[i] ? 1 : 0;
+                }
+            }
+            assertThat(changed.getMetrics().get("realised_accuracy")).isEqualTo((double) correct / labeledCount);
+        }
+    }
+
+    /**
+     * Predictions and outcomes re-delivered to a window over the held-bins limit (an at-least-once producer, a
+     * replay) replace their entries and move their bins' counts, they do not add to them: the figures stay those of
+     * the predictions counted once.
+     */
+    @Test
+    void aRedeliveredPredictionInABinnedWindowCountsOnce() throws Exception {
+        PipelineSpec spec = spec();
+        Calibration calibration = new Calibration(1.1, -0.1, 0.004, 0.002, 0.001);
+        int n = TruthProcessor.HELD_BINS_LIMIT + 2_000;
+        Traffic traffic = Traffic.of("e", T0, n, 0.5, calibration, 23);
+        Map<String, Double> expected = binned(spec, calibration, 0.5, traffic.scores(), traffic.outcomes(), n);
+        try (Run run = new Run(newDriver(spec, otherStateDir, calibration))) {
+            run.predictions.pipeKeyValueList(traffic.sent());
+            run.labeled.pipeKeyValueList(traffic.known());
+            assertThat(run.emit().get(0).getMetrics()).isEqualTo(expected);
+            // again, after the bins are held: a prediction with its outcome known, then the outcomes again
+            run.predictions.pipeKeyValueList(traffic.sent().subList(0, 1_000));
+            run.labeled.pipeKeyValueList(traffic.known().subList(0, 500));
+            OnlineMetrics again = run.emit().get(0);
+            assertThat(again.getPredictions()).isEqualTo(n);
+            assertThat(again.getLabeled()).isEqualTo(n / 2);
+            assertThat(again.getMetrics()).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * A restart with a window over the held-bins limit, between two batches of its outcomes: the restarted task
+     * rebuilds the window's bins from the restored entries, and its estimates equal those of the uninterrupted run
+     * (whose bins were kept in step record by record), to the last bit.
+     */
+    @Test
+    void aRestartWithABinnedWindowGivesTheEstimatesOfAnUninterruptedRun() throws Exception {
+        PipelineSpec spec = spec();
+        Calibration calibration = new Calibration(1.1, -0.1, 0.004, 0.002, 0.001);
+        int n = TruthProcessor.HELD_BINS_LIMIT + 2_000;
+        Traffic traffic = Traffic.of("e", T0, n, 0.5, calibration, 29);
+        int half = traffic.known().size() / 2;
+        Run uninterrupted = new Run(newDriver(spec, stateDir.resolve("uninterrupted"), calibration));
+        Run restarted = new Run(newDriver(spec, otherStateDir.resolve("before"), calibration));
+        try {
+            for (Run run : List.of(uninterrupted, restarted)) {
+                run.predictions.pipeKeyValueList(traffic.sent());
+                run.emit();
+                run.labeled.pipeKeyValueList(traffic.known().subList(0, half));
+                assertThat(run.emit().get(0).getLabeled()).isEqualTo(half);
+            }
+            restarted = restarted.restart(spec, otherStateDir.resolve("after"), calibration);
+            for (Run run : List.of(uninterrupted, restarted)) {
+                run.labeled.pipeKeyValueList(traffic.known().subList(half, traffic.known().size()));
+                run.predictions.pipeKeyValueList(traffic.sent().subList(0, 300)); // re-delivered after the restart
+            }
+            OnlineMetrics expected = uninterrupted.emit().get(0);
+            OnlineMetrics actual = restarted.emit().get(0);
+            assertThat(actual.getPredictions()).isEqualTo(expected.getPredictions()).isEqualTo(n);
+            assertThat(actual.getLabeled()).isEqualTo(expected.getLabeled()).isEqualTo(n / 2);
+            assertThat(actual.getMetrics()).isEqualTo(expected.getMetrics())
+                    .isEqualTo(binned(spec, calibration, 0.5, traffic.scores(), traffic.outcomes(), n));
+        } finally {
+            uninterrupted.close();
+            restarted.close();
+        }
     }
 
     @Test
