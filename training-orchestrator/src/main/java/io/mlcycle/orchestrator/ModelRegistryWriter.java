@@ -164,8 +164,9 @@ public final class ModelRegistryWriter implements AutoCloseable {
             producer.initTransactions();
             initialised = true;
         }
-        producer.beginTransaction();
         try {
+            // inside: a producer that knows it is fenced already refuses to begin
+            producer.beginTransaction();
             sends.run();
             producer.commitTransaction();
         } catch (org.apache.kafka.common.errors.ProducerFencedException
@@ -188,7 +189,7 @@ public final class ModelRegistryWriter implements AutoCloseable {
     private void abortQuietly() {
         try {
             producer.abortTransaction();
-        } catch (KafkaException e) {
+        } catch (KafkaException | IllegalStateException e) {
             LOG.warn("Aborting the registry transaction failed: {}", e.getMessage());
         }
     }

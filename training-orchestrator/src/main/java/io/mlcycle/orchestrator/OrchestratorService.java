@@ -613,6 +613,21 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
         return coordinator;
     }
 
+    /** The runs this instance handled; package-private for tests (a zombie's progress write). */
+    RunTracker runs() {
+        return runs;
+    }
+
+    /** Whether this instance's registry producer may write (false once fenced); package-private for tests. */
+    boolean writerOwns() {
+        return registryWriter.owns();
+    }
+
+    /** Run records this instance could not store because it was fenced; package-private for tests. */
+    long runWritesRefused() {
+        return publisher.runWritesRefused();
+    }
+
     /**
      * Ownership of the pipeline follows the single partition of {@code <p>.training.triggers} in the consumer group:
      * exactly one live instance holds it. Called on the control thread inside {@code poll}.
