@@ -173,6 +173,9 @@ final class StageDecisionConsumer implements AutoCloseable {
                     applied++;
                     LOG.info("Stage decision {} applied: {}; {}", decision.getDecisionId(), outcome.note(),
                             decision.getEvidence());
+                } else if (decision.getForwardedBy() != null) {
+                    // a person waits for it (202 from a standby): say why it was not applied where operators look
+                    LOG.warn("Forwarded request {} not applied: {}", decision.getDecisionId(), outcome.note());
                 } else {
                     LOG.info("Stage decision {} not applied: {}", decision.getDecisionId(), outcome.note());
                 }

@@ -30,7 +30,8 @@ class FencedRunWritesTest {
             (topic, v) -> v.getVersion().getBytes(StandardCharsets.UTF_8),
             (topic, a) -> a.getMessage().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5), Fixtures.SIGNING);
     private final EventPublisher publisher = new EventPublisher(events, "credit.training.triggers",
-            "credit.training.runs", new StringSerializer(), (topic, t) -> t.getTriggerId().getBytes(StandardCharsets.UTF_8),
+            "credit.training.runs", new StringSerializer(),
+            (topic, t) -> t.getTriggerId().getBytes(StandardCharsets.UTF_8),
             (topic, r) -> (r.getRunId() + ":" + r.getStatus()).getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5),
             writer::writeRecord);
     private final AtomicInteger stored = new AtomicInteger();
