@@ -307,8 +307,8 @@ final class OrchestratorHttp {
     private Response forward(java.util.function.Supplier<StagePlanner.RegistryUpdate> planner, DecisionKind kind,
                              java.util.function.Supplier<ModelVersion> subject, String by, String reason) {
         if (!forwarding.registryReplayed()) {
-            throw HttpProblem.unavailable("This orchestrator instance stands by and has not read pipeline '"
-                    + pipeline + "''s registry yet; retry shortly");
+            throw HttpProblem.unavailable("This orchestrator instance stands by and has not read the registry of "
+                    + "pipeline '" + pipeline + "' yet; retry shortly");
         }
         ModelVersion version = subject.get();
         Optional<ModelVersion> champion = registry.champion();
