@@ -217,7 +217,10 @@ final class OrchestratorHttp {
         return Response.ok(body);
     }
 
-    /** {@code POST /v1/pipelines/{p}/models/{version}/promote} {"reason": "..."} with an admin token. */
+    /**
+     * {@code POST /v1/pipelines/{p}/models/{version}/promote} {"reason": "..."} with an admin token: 200 with the
+     * changes on the owner, 202 with a request id on a standby ({@link #forward}).
+     */
     Response promote(Request request) {
         requirePipeline(request);
         String by = admins.authenticate(request);
@@ -276,7 +279,10 @@ final class OrchestratorHttp {
         }, by);
     }
 
-    /** {@code POST /v1/pipelines/{p}/rollback} {"reason": "..."} with an admin token: the previous champion again. */
+    /**
+     * {@code POST /v1/pipelines/{p}/rollback} {"reason": "..."} with an admin token: the previous champion again (200
+     * on the owner, 202 with a request id on a standby).
+     */
     Response rollback(Request request) {
         requirePipeline(request);
         String by = admins.authenticate(request);
