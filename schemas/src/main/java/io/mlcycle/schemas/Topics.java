@@ -84,12 +84,13 @@ public final class Topics {
 
     /**
      * Stage decisions on online evidence (promote, roll back), serving -> orchestrator, which alone writes the
-     * registry. Key: model version. One partition: decisions are applied in order.
+     * registry, and people's promotions and rollbacks sent to a standby orchestrator instance, forwarded to the
+     * owner. Key: model version. One partition: decisions are applied in order.
      */
     public static final TopicDescriptor<String, StageDecision> MODELS_DECISIONS = new TopicDescriptor<>(
             "models.decisions", String.class, StageDecision.class, ValueFormat.SPECIFIC_AVRO, 1,
-            Cleanup.DELETE, Duration.ofDays(30), "challenger promotions and rollbacks on online evidence; "
-            + "serving-feedback -> orchestrator");
+            Cleanup.DELETE, Duration.ofDays(30), "challenger promotions and rollbacks on online evidence, and "
+            + "forwarded manual ones; serving-feedback, standby orchestrators -> orchestrator");
 
     /**
      * Predictions and outcomes re-keyed by pipeline for the online monitor. Key: pipeline. One partition: metrics and

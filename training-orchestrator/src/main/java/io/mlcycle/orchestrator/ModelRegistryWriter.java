@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Writes registry updates to {@code <p>.models} (keyed by version) and their alerts to {@code <p>.monitoring.alerts}
  * in one Kafka transaction: a new champion and its predecessor's retirement become visible together or not at all.
  * Every version is signed ({@link ModelSigning}) on its way out: the other services refuse unsigned versions.
- * Writes are serialised (the worker registers versions, the control loop restores tampered ones).
+ * Writes are serialised (the worker registers versions, the control loop restores tampered ones). The same producer
+ * writes the runs' progress ({@link #writeRecord}), so that one {@code initTransactions} fences both.
  */
 public final class ModelRegistryWriter implements AutoCloseable {
 
@@ -127,16 +128,7 @@ public final class ModelRegistryWriter implements AutoCloseable {
                                                  Map<TopicPartition, OffsetAndMetadata> offsets,
                                                  ConsumerGroupMetadata group) {
         List<ModelVersion> signed = update.versions().stream().map(signing::sign).toList();
-        if (producers != null && !owner) {
-            throw new IllegalStateException("fenced: another orchestrator instance holds the pipeline's trigger "
-                    + "partition; this one writes nothing to the registry");
-        }
-        if (!initialised) {
-            producer.initTransactions();
-            initialised = true;
-        }
-        producer.beginTransaction();
-        try {
+        transact("registry write", () -> {
             for (ModelVersion version : signed) {
                 producer.send(new ProducerRecord<>(modelsTopic,
                         keySerializer.serialize(modelsTopic, version.getVersion()),
@@ -148,13 +140,40 @@ public final class ModelRegistryWriter implements AutoCloseable {
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, Objects.requireNonNull(group, "group"));
             }
+        });
+        return signed;
+    }
+
+    /**
+     * Writes one record (e.g. a run's progress on {@code <p>.training.runs}) in its own transaction of this producer,
+     * so that the owner's {@code initTransactions} fences it as it fences registry writes: a zombie's record is refused
+     * by the broker ({@link FencedException}), or here once this instance knows it lost the pipeline
+     * ({@code IllegalStateException}). Returns once the record is committed; throws if it was not.
+     */
+    public synchronized void writeRecord(String topic, byte[] key, byte[] value) {
+        transact("write to " + topic, () -> producer.send(new ProducerRecord<>(topic, key, value)));
+    }
+
+    /** Runs {@code sends} in one transaction and commits it; a fenced producer loses ownership for good. */
+    private void transact(String what, Runnable sends) {
+        if (producers != null && !owner) {
+            throw new IllegalStateException("fenced: another orchestrator instance holds the pipeline's trigger "
+                    + "partition; this one writes nothing to the registry or the runs");
+        }
+        if (!initialised) {
+            producer.initTransactions();
+            initialised = true;
+        }
+        try {
+            // inside: a producer that knows it is fenced already refuses to begin
+            producer.beginTransaction();
+            sends.run();
             producer.commitTransaction();
-            return signed;
         } catch (org.apache.kafka.common.errors.ProducerFencedException
                  | org.apache.kafka.common.errors.InvalidProducerEpochException e) {
             owner = false;
-            LOG.error("Registry write refused: another orchestrator instance took over this pipeline and fenced this "
-                    + "one ({}); nothing of this update is visible", e.getMessage());
+            LOG.error("{} refused: another orchestrator instance took over this pipeline and fenced this one ({}); "
+                    + "nothing of it is visible", what, e.getMessage());
             throw new FencedException(e);
         } catch (KafkaException | IllegalStateException e) {
             abortQuietly();
@@ -170,7 +189,7 @@ public final class ModelRegistryWriter implements AutoCloseable {
     private void abortQuietly() {
         try {
             producer.abortTransaction();
-        } catch (KafkaException e) {
+        } catch (KafkaException | IllegalStateException e) {
             LOG.warn("Aborting the registry transaction failed: {}", e.getMessage());
         }
     }
@@ -185,8 +204,8 @@ public final class ModelRegistryWriter implements AutoCloseable {
     /** A registry write refused because another orchestrator instance fenced this one. */
     public static final class FencedException extends KafkaException {
         FencedException(Throwable cause) {
-            super("fenced: another orchestrator instance took over this pipeline; its registry writes were refused "
-                    + "(" + cause.getMessage() + ")", cause);
+            super("fenced: another orchestrator instance took over this pipeline; its registry and run writes are "
+                    + "refused (" + cause.getMessage() + ")", cause);
         }
     }
 }

@@ -1,11 +1,13 @@
 package io.mlcycle.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.avro.DecisionKind;
 import io.mlcycle.avro.GateCheck;
 import io.mlcycle.avro.Lineage;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.OffsetRange;
 import io.mlcycle.avro.Stage;
+import io.mlcycle.avro.StageDecision;
 import io.mlcycle.avro.StageTransition;
 import io.mlcycle.avro.TrainingRun;
 import io.mlcycle.avro.TrainingTrigger;
@@ -15,6 +17,7 @@ import io.mlcycle.platform.http.AdminTokens;
 import io.mlcycle.platform.http.HttpProblem;
 import io.mlcycle.platform.http.Request;
 import io.mlcycle.platform.http.Response;
+import io.mlcycle.platform.lifecycle.EventIds;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +29,10 @@ import org.apache.kafka.common.KafkaException;
 
 /**
  * The orchestrator's HTTP API (JSON): request a retrain, list model versions, show one version's lineage and gate
- * report (never the artifact bytes), list recent runs. Handlers answer 4xx with a JSON problem, never a stack trace.
+ * report (never the artifact bytes), list recent runs, change stages by hand. Handlers answer 4xx with a JSON problem,
+ * never a stack trace. On a standby instance (another one owns the pipeline) a promote or rollback is checked on this
+ * instance's view of the registry and forwarded to the owner through {@code <p>.models.decisions} ({@link Forwarding}):
+ * 202 with the request id, which the applied transitions name.
  */
 final class OrchestratorHttp {
 
@@ -48,6 +54,7 @@ final class OrchestratorHttp {
     private final RegistryGuard guard;
     private final CanarySpec policy;
     private final RegistryWrites registryWrites;
+    private final Forwarding forwarding;
 
     /**
      * Plans a registry update from the registry's current state and signs, writes (one transaction) and applies it,
@@ -58,8 +65,53 @@ final class OrchestratorHttp {
         StagePlanner.RegistryUpdate planAndWrite(java.util.function.Supplier<StagePlanner.RegistryUpdate> planner);
     }
 
+    /** How a standby instance hands a person's promote or rollback to the pipeline's owner. */
+    interface Forwarding {
+        /** Whether this instance owns the pipeline now (then it writes the registry itself). */
+        boolean owns();
+
+        /** Whether this instance's view of the registry is complete (replayed), so that requests can be checked. */
+        boolean registryReplayed();
+
+        /** This instance's id, recorded in a forwarded request. */
+        String instance();
+
+        /** Publishes the request for the owner and waits for the broker; throws a KafkaException if not stored. */
+        void forward(StageDecision request);
+    }
+
+    /** Every instance writes the registry itself (no standby): for tests of one instance. */
+    static final Forwarding OWNER_ONLY = new Forwarding() {
+        @Override
+        public boolean owns() {
+            return true;
+        }
+
+        @Override
+        public boolean registryReplayed() {
+            return true;
+        }
+
+        @Override
+        public String instance() {
+            return "owner";
+        }
+
+        @Override
+        public void forward(StageDecision request) {
+            throw new IllegalStateException("no standby forwarding");
+        }
+    };
+
     OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs,
                      AdminTokens admins, RegistryGuard guard, CanarySpec policy, RegistryWrites registryWrites) {
+        this(pipeline, coordinator, registry, runs, admins, guard, policy, registryWrites, OWNER_ONLY);
+    }
+
+    OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs,
+                     AdminTokens admins, RegistryGuard guard, CanarySpec policy, RegistryWrites registryWrites,
+                     Forwarding forwarding) {
+        this.forwarding = Objects.requireNonNull(forwarding, "forwarding");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.admins = Objects.requireNonNull(admins, "admins");
         this.guard = Objects.requireNonNull(guard, "guard");
@@ -165,13 +217,16 @@ final class OrchestratorHttp {
         return Response.ok(body);
     }
 
-    /** {@code POST /v1/pipelines/{p}/models/{version}/promote} {"reason": "..."} with an admin token. */
+    /**
+     * {@code POST /v1/pipelines/{p}/models/{version}/promote} {"reason": "..."} with an admin token: 200 with the
+     * changes on the owner, 202 with a request id on a standby ({@link #forward}).
+     */
     Response promote(Request request) {
         requirePipeline(request);
         String by = admins.authenticate(request);
         String reason = reason(request, "promoted by hand");
         String version = request.pathParam("version");
-        return stageChange(() -> {
+        java.util.function.Supplier<StagePlanner.RegistryUpdate> planner = () -> {
             ModelVersion model = existing(version);
             try {
                 return StagePlanner.promote(model, registry.champion(), registry.selection().refused().stream()
@@ -179,7 +234,11 @@ final class OrchestratorHttp {
             } catch (IllegalArgumentException e) {
                 throw HttpProblem.conflict("invalid_transition", e.getMessage());
             }
-        }, by);
+        };
+        if (!forwarding.owns()) {
+            return forward(planner, DecisionKind.PROMOTE, () -> existing(version), by, reason);
+        }
+        return stageChange(planner, by);
     }
 
     /**
@@ -220,12 +279,15 @@ final class OrchestratorHttp {
         }, by);
     }
 
-    /** {@code POST /v1/pipelines/{p}/rollback} {"reason": "..."} with an admin token: the previous champion again. */
+    /**
+     * {@code POST /v1/pipelines/{p}/rollback} {"reason": "..."} with an admin token: the previous champion again (200
+     * on the owner, 202 with a request id on a standby).
+     */
     Response rollback(Request request) {
         requirePipeline(request);
         String by = admins.authenticate(request);
         String reason = reason(request, "rolled back by hand");
-        return stageChange(() -> {
+        java.util.function.Supplier<StagePlanner.RegistryUpdate> planner = () -> {
             Optional<ModelVersion> champion = registry.champion();
             try {
                 return StagePlanner.rollback(champion, champion.flatMap(guard::previousChampion), by, reason,
@@ -233,7 +295,53 @@ final class OrchestratorHttp {
             } catch (IllegalArgumentException e) {
                 throw HttpProblem.conflict("invalid_transition", e.getMessage());
             }
-        }, by);
+        };
+        if (!forwarding.owns()) {
+            return forward(planner, DecisionKind.ROLLBACK, () -> registry.champion().orElseThrow(() ->
+                    HttpProblem.conflict("invalid_transition", "there is no champion to roll back")), by, reason);
+        }
+        return stageChange(planner, by);
+    }
+
+    /**
+     * On a standby: the owner's checks on this instance's view of the registry (404 for an unknown version, 409 for
+     * a transition that makes no sense), then the request is published for the owner, which plans it again on its
+     * own state and applies it if the registry is still as seen here ({@link StageDecisions#forwarded}). This view
+     * follows {@code <p>.models} and may lag behind the owner's by a poll; a change not yet visible here makes the
+     * owner refuse the request as stale rather than apply it to a state nobody saw.
+     */
+    private Response forward(java.util.function.Supplier<StagePlanner.RegistryUpdate> planner, DecisionKind kind,
+                             java.util.function.Supplier<ModelVersion> subject, String by, String reason) {
+        if (!forwarding.registryReplayed()) {
+            throw HttpProblem.unavailable("This orchestrator instance stands by and has not read the registry of "
+                    + "pipeline '" + pipeline + "' yet; retry shortly");
+        }
+        ModelVersion version = subject.get();
+        Optional<ModelVersion> champion = registry.champion();
+        StagePlanner.RegistryUpdate expected = planner.get();
+        String requestId = EventIds.newTimeOrderedId();
+        StageDecision forwarded = StageDecisions.forwarded(requestId, pipeline, kind, version, champion, by, reason,
+                forwarding.instance(), Instant.now());
+        try {
+            forwarding.forward(forwarded);
+        } catch (KafkaException e) {
+            throw HttpProblem.unavailable("The request could not be stored in Kafka for the owner: " + e.getMessage());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("request_id", requestId);
+        body.put("pipeline", pipeline);
+        body.put("by", by);
+        body.put("status", "forwarded");
+        body.put("note", "this instance stands by: the instance that owns the pipeline applies the request if the "
+                + "registry is still as seen here (champion " + champion.map(ModelVersion::getVersion).orElse("none")
+                + ", " + version.getVersion() + " " + version.getStage() + "); the applied changes name the "
+                + "request id in their reason");
+        body.put("expected_changes", expected.versions().stream().map(v -> Map.of("version", v.getVersion(), "stage",
+                v.getStage().name())).toList());
+        body.put("follow", "/v1/pipelines/" + pipeline + "/models/" + expected.versions().stream()
+                .filter(v -> v.getStage() == Stage.CHAMPION).map(ModelVersion::getVersion).findFirst()
+                .orElse(version.getVersion()));
+        return Response.accepted(body);
     }
 
     private ModelVersion existing(String version) {

@@ -97,6 +97,10 @@ final class OrchestratorSerdes {
         return serdes.valueSerde(Topics.EXAMPLES_LABELED).deserializer();
     }
 
+    Serializer<io.mlcycle.avro.StageDecision> decisionSerializer() {
+        return serdes.valueSerde(Topics.MODELS_DECISIONS).serializer();
+    }
+
     public org.apache.kafka.common.serialization.Deserializer<io.mlcycle.avro.StageDecision> decisionDeserializer() {
         return serdes.valueSerde(Topics.MODELS_DECISIONS).deserializer();
     }

@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * the bootstrap and volume triggers, read by offsets for datasets), {@code <p>.models} (ModelVersion; replayed from
  * the start on startup to know the champion and the highest version number, then followed).
  * Outputs: {@code <p>.training.triggers} (its own BOOTSTRAP, VOLUME and HTTP MANUAL triggers), {@code <p>.training.runs}
- * (run progress, keyed by run id), {@code <p>.models} (versions and stage changes, keyed by version, transactional),
+ * (run progress, keyed by run id, transactional with the registry's producer: fenced like the registry writes),
+ * {@code <p>.models} (versions and stage changes, keyed by version, transactional), {@code <p>.models.decisions} (a
+ * standby's forwarded promote and rollback requests),
  * {@code <p>.monitoring.alerts} (GATE_FAILURE). Stage decisions on online evidence ({@code <p>.models.decisions}, from
  * serving) are applied to the registry by {@link StageDecisionConsumer}, exactly once.
  *
@@ -123,18 +125,6 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             }
             this.registry = new ModelRegistry(pipeline, signing);
             this.guard = new RegistryGuard(pipeline, registry);
-            this.publisher = new EventPublisher(
-                    new KafkaProducer<>(KafkaClients.producerProperties(platform, "orchestrator-events"),
-                            new ByteArraySerializer(), new ByteArraySerializer()),
-                    Topics.TRAINING_TRIGGERS.name(pipeline), Topics.TRAINING_RUNS.name(pipeline),
-                    serdes.keySerializer(), serdes.triggerSerializer(), serdes.runSerializer(),
-                    config.kafkaTimeout());
-            closeables.add(publisher);
-            this.runs = new RunTracker(pipeline, run -> publisher.publishRun(run, () -> {
-                if (isFinal(run.getStatus())) {
-                    triggerOffsets.finished(run.getTriggerId());
-                }
-            }), config.runsHistory(), Clock.systemUTC());
 
             Properties registryProducer = KafkaClients.producerProperties(platform, "orchestrator-registry");
             registryProducer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.applicationId() + "-registry");
@@ -145,10 +135,25 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     Topics.MODELS.name(pipeline), Topics.MONITORING_ALERTS.name(pipeline), serdes.keySerializer(),
                     serdes.modelSerializer(), serdes.alertSerializer(), config.kafkaTimeout(), signing);
             closeables.add(registryWriter);
+            this.publisher = new EventPublisher(
+                    new KafkaProducer<>(KafkaClients.producerProperties(platform, "orchestrator-events"),
+                            new ByteArraySerializer(), new ByteArraySerializer()),
+                    Topics.TRAINING_TRIGGERS.name(pipeline), Topics.TRAINING_RUNS.name(pipeline),
+                    serdes.keySerializer(), serdes.triggerSerializer(), serdes.runSerializer(),
+                    config.kafkaTimeout(),
+                    // run progress through the registry's transactional producer: fenced with the registry writes, so
+                    // a zombie cannot reopen a run the owner has recorded as interrupted
+                    registryWriter::writeRecord);
+            closeables.add(publisher);
+            this.runs = new RunTracker(pipeline, run -> publisher.publishRun(run, () -> {
+                if (isFinal(run.getStatus())) {
+                    triggerOffsets.finished(run.getTriggerId());
+                }
+            }), config.runsHistory(), Clock.systemUTC());
             this.decisions = new StageDecisionConsumer(pipeline, Topics.MODELS_DECISIONS.name(pipeline),
                     new KafkaConsumer<>(KafkaClients.consumerProperties(platform, config.applicationId() + "-decisions",
                             "orchestrator-decisions"), serdes.keyDeserializer(), serdes.decisionDeserializer()),
-                    registry, registryWriter,
+                    registry, registryWriter, guard::previousChampion,
                     // not before ownership is complete: the former owner's last registry writes are read first
                     () -> modelsReplayed && active, Clock.systemUTC(), config.kafkaTimeout());
             closeables.add(decisions);
@@ -190,15 +195,39 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)), guard,
                     config.spec().canary(), planner -> {
                         if (!active) {
+                            // promote and rollback are forwarded (see Forwarding); stage is not, and a request that
+                            // raced with a loss of ownership ends here too
                             throw io.mlcycle.platform.http.HttpProblem.unavailable("This orchestrator instance stands "
                                     + "by: another instance owns pipeline '" + pipeline + "' (it holds the trigger "
-                                    + "partition); send promote, stage and rollback to that instance");
+                                    + "partition); send stage changes to that instance (promote and rollback are "
+                                    + "forwarded to it from here)");
                         }
                         // planned and written under the lock stage decisions and expiries hold, as one step
                         synchronized (registryWriter) {
                             StagePlanner.RegistryUpdate update = planner.get();
                             registryWriter.write(update).forEach(registry::apply);
                             return update;
+                        }
+                    }, new OrchestratorHttp.Forwarding() {
+                        @Override
+                        public boolean owns() {
+                            return active;
+                        }
+
+                        @Override
+                        public boolean registryReplayed() {
+                            return modelsReplayed;
+                        }
+
+                        @Override
+                        public String instance() {
+                            return platform.instanceId();
+                        }
+
+                        @Override
+                        public void forward(io.mlcycle.avro.StageDecision request) {
+                            publisher.publishDecision(Topics.MODELS_DECISIONS.name(pipeline), request,
+                                    serdes.decisionSerializer());
                         }
                     });
             http.route("POST", OrchestratorHttp.RETRAIN, api::retrain)
@@ -584,6 +613,21 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
         return coordinator;
     }
 
+    /** The runs this instance handled; package-private for tests (a zombie's progress write). */
+    RunTracker runs() {
+        return runs;
+    }
+
+    /** Whether this instance's registry producer may write (false once fenced); package-private for tests. */
+    boolean writerOwns() {
+        return registryWriter.owns();
+    }
+
+    /** Run records this instance could not store because it was fenced; package-private for tests. */
+    long runWritesRefused() {
+        return publisher.runWritesRefused();
+    }
+
     /**
      * Ownership of the pipeline follows the single partition of {@code <p>.training.triggers} in the consumer group:
      * exactly one live instance holds it. Called on the control thread inside {@code poll}.
@@ -727,6 +771,9 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                 Thread.currentThread().interrupt();
             }
         }
+        // before the trigger consumer leaves the group: the run in progress and the hand-over records are written
+        // while this instance still owns the pipeline (its run writes are refused once it does not)
+        coordinator.close();
         closeAll();
         LOG.info("Training orchestrator for pipeline {} stopped", pipeline);
     }

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * signed, in one Kafka transaction with the decision's consumed offset ({@link ModelRegistryWriter}), so a decision
  * is applied exactly once: a crash before the commit re-delivers it, after the commit it is never read again. A
  * stale decision ({@link StageDecisions}) is consumed without a write. Only the orchestrator writes the registry; the
- * decisions topic is how serving asks it to. Starts applying once the registry has been replayed, and only while
- * this instance owns the pipeline (a standby is not in the decisions group).
+ * decisions topic is how serving asks it to, and how a standby orchestrator instance forwards a person's promote or
+ * rollback to the owner. Starts applying once the registry has been replayed, and only while this instance owns the
+ * pipeline (a standby is not in the decisions group).
  */
 final class StageDecisionConsumer implements AutoCloseable {
 
@@ -43,6 +44,7 @@ final class StageDecisionConsumer implements AutoCloseable {
     private final Consumer<String, StageDecision> consumer;
     private final ModelRegistry registry;
     private final ModelRegistryWriter writer;
+    private final java.util.function.Function<ModelVersion, Optional<ModelVersion>> previousChampion;
     private final BooleanSupplier registryReady;
     private final Clock clock;
     private final Duration timeout;
@@ -53,13 +55,15 @@ final class StageDecisionConsumer implements AutoCloseable {
     private volatile boolean failed;
 
     StageDecisionConsumer(String pipeline, String topic, Consumer<String, StageDecision> consumer,
-                          ModelRegistry registry, ModelRegistryWriter writer, BooleanSupplier registryReady,
-                          Clock clock, Duration timeout) {
+                          ModelRegistry registry, ModelRegistryWriter writer,
+                          java.util.function.Function<ModelVersion, Optional<ModelVersion>> previousChampion,
+                          BooleanSupplier registryReady, Clock clock, Duration timeout) {
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.topic = Objects.requireNonNull(topic, "topic");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.writer = Objects.requireNonNull(writer, "writer");
+        this.previousChampion = Objects.requireNonNull(previousChampion, "previousChampion");
         this.registryReady = Objects.requireNonNull(registryReady, "registryReady");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -161,13 +165,17 @@ final class StageDecisionConsumer implements AutoCloseable {
             }
             // the check and the write under the writer's lock: no training run's promotion slips in between
             synchronized (writer) {
-                StageDecisions.Outcome outcome = StageDecisions.apply(pipeline, decision, registry, clock.instant());
+                StageDecisions.Outcome outcome = StageDecisions.apply(pipeline, decision, registry,
+                        previousChampion, clock.instant());
                 List<ModelVersion> written = commit(outcome.update(), partition, record.offset());
                 written.forEach(registry::apply);
                 if (outcome.applied()) {
                     applied++;
                     LOG.info("Stage decision {} applied: {}; {}", decision.getDecisionId(), outcome.note(),
                             decision.getEvidence());
+                } else if (decision.getForwardedBy() != null) {
+                    // a person waits for it (202 from a standby): say why it was not applied where operators look
+                    LOG.warn("Forwarded request {} not applied: {}", decision.getDecisionId(), outcome.note());
                 } else {
                     LOG.info("Stage decision {} not applied: {}", decision.getDecisionId(), outcome.note());
                 }

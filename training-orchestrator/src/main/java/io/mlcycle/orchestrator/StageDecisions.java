@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * How a stage decision taken on online evidence ({@code <p>.models.decisions}, from serving) becomes registry
@@ -24,6 +25,11 @@ import java.util.Optional;
  * </ul>
  * Each transition is attributed to the decider (its {@code decided_by}) and carries the evidence in words, the
  * decision id, and that the orchestrator applied it.
+ *
+ * <p>A decision with {@code forwarded_by} set is a person's promote or rollback that reached a standby orchestrator
+ * instance ({@link #forwarded}): it is planned as that HTTP call would be on the owner ({@link StagePlanner#promote},
+ * {@link StagePlanner#rollback}), attributed to the person, and applied only while the registry is as the standby
+ * saw it.
  */
 public final class StageDecisions {
 
@@ -53,9 +59,21 @@ public final class StageDecisions {
 
     /** Decides what {@code decision} changes in {@code registry} (of {@code pipeline}) at {@code now}. */
     public static Outcome apply(String pipeline, StageDecision decision, ModelRegistry registry, Instant now) {
+        return apply(pipeline, decision, registry, champion -> Optional.empty(), now);
+    }
+
+    /**
+     * Decides what {@code decision} changes in {@code registry} (of {@code pipeline}) at {@code now}; a forwarded
+     * rollback ({@link #forwarded}) restores {@code previousChampion} of the champion.
+     */
+    public static Outcome apply(String pipeline, StageDecision decision, ModelRegistry registry,
+                                Function<ModelVersion, Optional<ModelVersion>> previousChampion, Instant now) {
         String id = decision.getDecisionId();
         if (!pipeline.equals(decision.getPipeline())) {
             return Outcome.skip("decision " + id + " is about pipeline " + decision.getPipeline() + ", not " + pipeline);
+        }
+        if (decision.getForwardedBy() != null) {
+            return applyForwarded(decision, registry, previousChampion, now);
         }
         Optional<ModelVersion> found = registry.get(decision.getModelVersion());
         if (found.isEmpty()) {
@@ -105,5 +123,83 @@ public final class StageDecisions {
         }
         return new Outcome(Optional.of(new StagePlanner.RegistryUpdate(writes, Optional.empty())),
                 version.getVersion() + " " + from + " -> " + to + " (promoted on online evidence)");
+    }
+
+    /**
+     * A person's promote ({@code version} to CHAMPION) or rollback (of the champion {@code version}) that reached a
+     * standby instance, as a decision for the owner: the standby checked it on its own view of the registry (the
+     * version, its stage and the champion it saw are recorded), the owner plans it again on the registry as it is
+     * when the decision is consumed ({@link #applyForwarded}).
+     *
+     * @param requestId the id the person follows: the decision id, named in the applied transitions' reasons
+     * @param standby   the forwarding instance's id
+     */
+    public static StageDecision forwarded(String requestId, String pipeline, DecisionKind kind, ModelVersion version,
+                                          Optional<ModelVersion> champion, String by, String reason, String standby,
+                                          Instant at) {
+        return StageDecision.newBuilder()
+                .setDecisionId(requestId)
+                .setPipeline(pipeline)
+                .setModelVersion(version.getVersion())
+                .setFromStage(version.getStage())
+                .setToStage(kind == DecisionKind.ROLLBACK ? Stage.RETIRED : Stage.CHAMPION)
+                .setDecision(kind)
+                .setComparedWith(champion.map(ModelVersion::getVersion).orElse(null))
+                .setEvidence(reason)
+                .setDecidedBy(by)
+                .setDecidedAt(at)
+                .setForwardedBy(standby)
+                .build();
+    }
+
+    /**
+     * A forwarded promote or rollback is applied only while the registry is as the standby saw it when it accepted
+     * the request (the version in the same stage, the same champion): a change between the request and its
+     * application (a decision on online evidence, a run, another person) makes it stale, and a person decides again
+     * on what the registry is now rather than have a decision taken on an older state applied to a newer one.
+     */
+    private static Outcome applyForwarded(StageDecision decision, ModelRegistry registry,
+                                          Function<ModelVersion, Optional<ModelVersion>> previousChampion,
+                                          Instant now) {
+        String id = decision.getDecisionId();
+        String by = decision.getDecidedBy();
+        Optional<ModelVersion> champion = registry.champion();
+        String championNow = champion.map(ModelVersion::getVersion).orElse(null);
+        if (!Objects.equals(championNow, decision.getComparedWith())) {
+            return Outcome.skip("stale request " + id + " by " + by + " (forwarded by " + decision.getForwardedBy()
+                    + "): the champion was " + decision.getComparedWith() + " when it was made, it is "
+                    + championNow + " now");
+        }
+        Optional<ModelVersion> found = registry.get(decision.getModelVersion());
+        if (found.isEmpty()) {
+            return Outcome.skip("request " + id + " by " + by + " is about " + decision.getModelVersion()
+                    + ", which has no verified registry record");
+        }
+        ModelVersion version = found.get();
+        if (version.getStage() != decision.getFromStage()) {
+            return Outcome.skip("stale request " + id + " by " + by + ": " + version.getVersion() + " is "
+                    + version.getStage() + " now, it was " + decision.getFromStage() + " when the request was made");
+        }
+        String reason = decision.getEvidence() + " [request " + id + " forwarded by standby "
+                + decision.getForwardedBy() + ", applied by " + StagePlanner.ACTOR + "]";
+        StagePlanner.RegistryUpdate update;
+        try {
+            if (decision.getDecision() == DecisionKind.PROMOTE && decision.getToStage() == Stage.CHAMPION) {
+                update = StagePlanner.promote(version, champion, registry.selection().refused().stream()
+                        .anyMatch(r -> r.version().equals(version.getVersion())), by, reason, now);
+            } else if (decision.getDecision() == DecisionKind.ROLLBACK) {
+                update = StagePlanner.rollback(champion, champion.flatMap(previousChampion), by, reason, now);
+            } else {
+                return Outcome.skip("request " + id + " by " + by + " asks for " + decision.getDecision() + " to "
+                        + decision.getToStage() + ": only promote (to CHAMPION) and rollback are forwarded");
+            }
+        } catch (IllegalArgumentException e) {
+            return Outcome.skip("request " + id + " by " + by + " not applied: " + e.getMessage());
+        }
+        return new Outcome(Optional.of(update), "request " + id + " by " + by + " (forwarded by "
+                + decision.getForwardedBy() + "): " + decision.getDecision().name().toLowerCase(java.util.Locale.ROOT)
+                + " of " + version.getVersion() + "; champion now " + update.versions().stream()
+                .filter(v -> v.getStage() == Stage.CHAMPION).map(ModelVersion::getVersion).findFirst()
+                .orElse(championNow));
     }
 }

@@ -21,6 +21,10 @@ import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
 import java.io.IOException;
 import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,14 +55,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The orchestrator's guarantees under faults, against a real broker: killed with SIGKILL in the middle of a run and
  * restarted (the trigger is consumed exactly once with its run's outcome, the unfinished run is reconciled from
- * {@code <p>.training.runs}); a dead control loop ends the process with a non-zero exit; and two instances on one
+ * {@code <p>.training.runs}); a dead control loop ends the process with a non-zero exit; two instances on one
  * pipeline (one run at a time, no version number used twice, the instance that lost the pipeline fenced by the
- * broker). Each test has its own pipeline on one shared stack.
+ * broker, for its registry writes and its run progress alike); and a standby forwarding a person's promote and
+ * rollback to the owner, which applies them. Each test has its own pipeline on one shared stack.
  */
 class OrchestratorCrashIT {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String ADMIN_TOKEN = "crash-it-admin-token-0123456789";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     static Path dir;
@@ -167,12 +173,26 @@ class OrchestratorCrashIT {
                     r -> r.isPresent() && r.get().getStatus() == RunStatus.PROMOTED).orElseThrow();
             assertThat(promoted.getRunId()).isNotEqualTo(heldRun);
 
-            // the zombie wakes up and tries to register its version: the broker refuses it
+            // taking over, the new owner recorded the zombie's unfinished run as interrupted
+            TrainingRun interrupted = observer.latestRunById(heldRun);
+            assertThat(interrupted.getStatus()).isEqualTo(RunStatus.FAILED);
+            assertThat(interrupted.getMessage()).startsWith(OrchestratorService.INTERRUPTED);
+
+            // the zombie, which still believes it owns the pipeline (its loop has not polled since), publishes
+            // progress of that run: the broker refuses it, as it refuses the zombie's registry writes
+            assertThat(owner.isActive()).as("the zombie has not noticed yet").isTrue();
+            assertThat(owner.writerOwns()).isTrue();
+            long refusedBefore = owner.runWritesRefused();
+            owner.runs().status(heldRun, RunStatus.EVALUATING, 0.95, "zombie progress");
+            assertThat(owner.runWritesRefused()).as("the zombie's progress write refused").isEqualTo(refusedBefore + 1);
+            assertThat(owner.writerOwns()).as("refused by the broker (fenced), not by the zombie's own check")
+                    .isFalse();
+
+            // the zombie wakes up and tries to register its version: refused, and so is its run's FAILED record
             releaseRun.countDown();
-            TrainingRun fenced = await().atMost(WAIT).until(() -> Optional.ofNullable(observer.latestRunById(heldRun)),
-                    r -> r.isPresent() && r.get().getMessage() != null
-                            && r.get().getMessage().contains("fenced: another orchestrator")).orElseThrow();
-            assertThat(fenced.getStatus()).isEqualTo(RunStatus.FAILED);
+            await().atMost(WAIT).until(() -> owner.runWritesRefused() >= refusedBefore + 2);
+            assertThat(owner.runs().get(heldRun).orElseThrow().getMessage()).as("what the zombie could not publish")
+                    .contains("fenced: another orchestrator");
             releaseLoop.countDown();
             await().atMost(WAIT).until(() -> a.isActive() ^ b.isActive());
 
@@ -187,12 +207,95 @@ class OrchestratorCrashIT {
             assertThat(observer.latestStatusByRun(bootstrap).values().stream()
                     .filter(s -> s == RunStatus.PROMOTED)).hasSize(1);
             await().atMost(WAIT).untilAsserted(() -> assertThat(p.committedTriggerOffset()).isEqualTo(1));
+            // read after the trigger's commit, which came after the zombie's refused writes
+            assertThat(observer.runs).as("nothing the zombie wrote after it was fenced is visible")
+                    .noneSatisfy(r -> assertThat(r.getMessage()).contains("zombie progress"))
+                    .noneSatisfy(r -> assertThat(r.getMessage()).contains("fenced: another orchestrator"));
+            assertThat(observer.latestRunById(heldRun)).as("the zombie's run stays as the owner recorded it")
+                    .isEqualTo(interrupted);
         } finally {
             releaseRun.countDown();
             releaseLoop.countDown();
             a.close();
             b.close();
         }
+    }
+
+    @Test
+    void aStandbyForwardsPromoteAndRollbackToTheOwnerWhichAppliesThem() throws Exception {
+        Pipeline p = new Pipeline("relay", true);
+        OrchestratorService a = OrchestratorService.start(OrchestratorConfig.from(p.config("relay-a")));
+        OrchestratorService b = OrchestratorService.start(OrchestratorConfig.from(p.config("relay-b")));
+        try (Observer observer = new Observer(p)) {
+            await().atMost(WAIT).until(() -> a.isReady() && b.isReady() && (a.isActive() ^ b.isActive()));
+            OrchestratorService standby = a.isActive() ? b : a;
+            // two versions: the bootstrap's, then a manual retrain's (promoted or not by its gates)
+            p.produce(400);
+            await().atMost(WAIT).until(() -> observer.champion().isPresent());
+            p.publishTrigger("relay-second");
+            await().atMost(WAIT).until(() -> observer.latestRun("relay-second"),
+                    r -> r.isPresent() && OrchestratorService.isFinal(r.get().getStatus()));
+            assertThat(observer.latestRun("relay-second").orElseThrow().getModelVersion()).isEqualTo("relay-v2");
+            await().atMost(WAIT).until(() -> get(standby, "/v1/pipelines/relay/models").contains("relay-v2"));
+
+            // what the standby checks itself, as the owner would: the token, the version, the transition
+            assertThat(post(standby, "/v1/pipelines/relay/models/relay-v2/promote", null).statusCode()).isEqualTo(401);
+            assertThat(post(standby, "/v1/pipelines/relay/models/relay-v9/promote", ADMIN_TOKEN).statusCode())
+                    .isEqualTo(404);
+            String champion = observer.champion().orElseThrow();
+            HttpResponse<String> self = post(standby, "/v1/pipelines/relay/models/" + champion + "/promote",
+                    ADMIN_TOKEN);
+            assertThat(self.statusCode()).isEqualTo(409);
+            assertThat(self.body()).contains("is the champion already");
+
+            // v2 the champion: roll back to v1, then promote v2 again; else promote v2, then roll back to v1
+            List<String> order = champion.equals("relay-v2") ? List.of("rollback", "promote")
+                    : List.of("promote", "rollback");
+            for (String action : order) {
+                String path = action.equals("promote") ? "/v1/pipelines/relay/models/relay-v2/promote"
+                        : "/v1/pipelines/relay/rollback";
+                String expected = action.equals("promote") ? "relay-v2" : "relay-v1";
+                HttpResponse<String> accepted = post(standby, path, ADMIN_TOKEN);
+                assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+                assertThat(accepted.body()).contains("\"status\":\"forwarded\"");
+                String requestId = new com.fasterxml.jackson.databind.ObjectMapper().readTree(accepted.body())
+                        .get("request_id").asText();
+                // applied by the owner: the new champion's last transition names the request and the token's principal
+                ModelVersion applied = await().atMost(WAIT).until(() -> observer.latest(expected),
+                        v -> v != null && v.getStage() == io.mlcycle.avro.Stage.CHAMPION
+                                && last(v).getReason().contains(requestId));
+                assertThat(last(applied).getBy()).isEqualTo("alice");
+                assertThat(last(applied).getReason()).contains("forwarded by standby relay-");
+                // and visible on the standby too, which follows the registry
+                await().atMost(WAIT).until(() -> get(standby, "/v1/pipelines/relay/models")
+                        .contains("\"champion\":\"" + expected + "\""));
+            }
+            assertThat(observer.models.stream().filter(m -> m.getStage() == io.mlcycle.avro.Stage.CHAMPION)
+                    .map(m -> last(m).getReason()).filter(r -> r.contains("forwarded by standby"))).hasSize(2);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    private static io.mlcycle.avro.StageTransition last(ModelVersion version) {
+        return version.getHistory().get(version.getHistory().size() - 1);
+    }
+
+    private static String get(OrchestratorService service, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(service.httpBaseUrl() + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static HttpResponse<String> post(OrchestratorService service, String path, String token)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service.httpBaseUrl() + path))
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.POST(HttpRequest.BodyPublishers.ofString("{\"reason\": \"relay test\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static void block(CountDownLatch latch) {
@@ -268,17 +371,39 @@ class OrchestratorCrashIT {
                     .start();
         }
 
+        /**
+         * Stores all {@code n} examples: a send refused right after the topic's creation (a leader not elected yet,
+         * then an out-of-order sequence) is sent again, or the runs would train on a part of the data and the gates
+         * might decide otherwise.
+         */
         void produce(int n) throws Exception {
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-            try (KafkaProducer<String, LabeledExample> producer = new KafkaProducer<>(props,
-                    serdes.keySerde(Topics.EXAMPLES_LABELED).serializer(),
-                    serdes.valueSerde(Topics.EXAMPLES_LABELED).serializer())) {
-                for (LabeledExample example : SyntheticCredit.examples(n, Concept.LEARNABLE, 5, 0)) {
-                    LabeledExample mine = LabeledExample.newBuilder(example).setPipeline(name).build();
-                    producer.send(new ProducerRecord<>(Topics.EXAMPLES_LABELED.name(name), mine.getEventId(), mine));
+            List<LabeledExample> pending = new java.util.ArrayList<>();
+            for (LabeledExample example : SyntheticCredit.examples(n, Concept.LEARNABLE, 5, 0)) {
+                pending.add(LabeledExample.newBuilder(example).setPipeline(name).build());
+            }
+            for (int attempt = 0; !pending.isEmpty(); attempt++) {
+                assertThat(attempt).as("examples still not stored: " + pending.size()).isLessThan(5);
+                Map<LabeledExample, java.util.concurrent.Future<?>> sent = new java.util.LinkedHashMap<>();
+                try (KafkaProducer<String, LabeledExample> producer = new KafkaProducer<>(props,
+                        serdes.keySerde(Topics.EXAMPLES_LABELED).serializer(),
+                        serdes.valueSerde(Topics.EXAMPLES_LABELED).serializer())) {
+                    for (LabeledExample example : pending) {
+                        sent.put(example, producer.send(new ProducerRecord<>(Topics.EXAMPLES_LABELED.name(name),
+                                example.getEventId(), example)));
+                    }
+                    producer.flush();
                 }
-                producer.flush();
+                List<LabeledExample> failed = new java.util.ArrayList<>();
+                for (Map.Entry<LabeledExample, java.util.concurrent.Future<?>> entry : sent.entrySet()) {
+                    try {
+                        entry.getValue().get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failed.add(entry.getKey());
+                    }
+                }
+                pending = failed;
             }
         }
 
@@ -370,6 +495,27 @@ class OrchestratorCrashIT {
                 }
             }
             return last;
+        }
+
+        /** The latest record of a version, or null. */
+        ModelVersion latest(String version) {
+            ModelVersion last = null;
+            for (ModelVersion model : models) {
+                if (model.getVersion().equals(version)) {
+                    last = model;
+                }
+            }
+            return last;
+        }
+
+        /** The version whose latest record says CHAMPION. */
+        Optional<String> champion() {
+            Map<String, ModelVersion> latest = new HashMap<>();
+            for (ModelVersion model : models) {
+                latest.put(model.getVersion(), model);
+            }
+            return latest.values().stream().filter(m -> m.getStage() == io.mlcycle.avro.Stage.CHAMPION)
+                    .map(ModelVersion::getVersion).findFirst();
         }
 
         Map<String, RunStatus> latestStatusByRun(String triggerId) {

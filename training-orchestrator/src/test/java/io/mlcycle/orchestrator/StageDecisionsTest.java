@@ -120,6 +120,67 @@ class StageDecisionsTest {
     }
 
     @Test
+    void aForwardedPromoteIsPlannedAsThePersonsPromoteAndNamesTheRequest() {
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision request = StageDecisions.forwarded("req-1", "credit", DecisionKind.PROMOTE, retired,
+                java.util.Optional.of(champion), "alice", "better on the new data", "standby-b", NOW);
+        assertThat(request.getForwardedBy()).isEqualTo("standby-b");
+        assertThat(request.getFromStage()).isEqualTo(Stage.RETIRED);
+        assertThat(request.getComparedWith()).isEqualTo("credit-v1");
+
+        StageDecisions.Outcome outcome = StageDecisions.apply("credit", request, registry, NOW);
+
+        List<ModelVersion> writes = outcome.update().orElseThrow().versions();
+        assertThat(writes).extracting(ModelVersion::getVersion, ModelVersion::getStage)
+                .containsExactly(tuple("credit-v2", Stage.CHAMPION), tuple("credit-v1", Stage.RETIRED));
+        assertThat(last(writes.get(0)).getBy()).isEqualTo("alice");
+        assertThat(last(writes.get(0)).getReason()).contains("promoted by alice: better on the new data")
+                .contains("request req-1 forwarded by standby standby-b");
+    }
+
+    @Test
+    void aForwardedRollbackRestoresThePreviousChampion() {
+        ModelVersion first = put(1, Stage.CHAMPION);
+        registry.apply(Fixtures.SIGNING.sign(StagePlanner.transition(first, Stage.RETIRED, Fixtures.T0, "test")));
+        ModelVersion champion = put(2, Stage.CHAMPION);
+        RegistryGuard guard = new RegistryGuard("credit", registry);
+        StageDecision request = StageDecisions.forwarded("req-2", "credit", DecisionKind.ROLLBACK, champion,
+                java.util.Optional.of(champion), "alice", "v2 misbehaves", "standby-b", NOW);
+
+        StageDecisions.Outcome outcome = StageDecisions.apply("credit", request, registry, guard::previousChampion,
+                NOW);
+
+        assertThat(outcome.update().orElseThrow().versions())
+                .extracting(ModelVersion::getVersion, ModelVersion::getStage)
+                .containsExactly(tuple("credit-v1", Stage.CHAMPION), tuple("credit-v2", Stage.RETIRED));
+        // without a previous champion the owner refuses it, as the HTTP call would (409)
+        StageDecisions.Outcome none = StageDecisions.apply("credit", request, registry, NOW);
+        assertThat(none.applied()).isFalse();
+        assertThat(none.note()).contains("not applied").contains("no earlier champion");
+    }
+
+    @Test
+    void aForwardedRequestIsNotAppliedOnceTheRegistryChangedSinceTheStandbySawIt() {
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision promote = StageDecisions.forwarded("req-3", "credit", DecisionKind.PROMOTE, retired,
+                java.util.Optional.of(champion), "alice", "why", "standby-b", NOW);
+        put(3, Stage.CHAMPION); // a new champion meanwhile
+
+        StageDecisions.Outcome outcome = StageDecisions.apply("credit", promote, registry, NOW);
+
+        assertThat(outcome.applied()).isFalse();
+        assertThat(outcome.note()).contains("stale request req-3").contains("credit-v3 now");
+        // the version itself moved meanwhile (the champion is as seen)
+        StageDecision again = StageDecisions.forwarded("req-4", "credit", DecisionKind.PROMOTE, retired,
+                registry.champion(), "alice", "why", "standby-b", NOW);
+        put(2, Stage.REJECTED);
+        assertThat(StageDecisions.apply("credit", again, registry, NOW).note())
+                .contains("stale request req-4").contains("credit-v2 is REJECTED now");
+    }
+
+    @Test
     void theStagedPolicyMakesAPassingCandidateAChallengerAndRetiresTheOneItSupersedes() {
         ModelVersion champion = put(1, Stage.CHAMPION);
         put(2, Stage.SHADOW);
