@@ -58,6 +58,10 @@ class ModelsCommandsTest {
                     {"pipeline":"credit","by":"alice","champion":"credit-v2","changes":[
                      {"version":"credit-v1","stage":"CANARY"},{"version":"credit-v3","stage":"RETIRED"}]}""");
         });
+        server.createContext("/v1/pipelines/credit/models/credit-v1/promote", exchange -> answer(exchange, 202, """
+                {"request_id":"req-9","pipeline":"credit","by":"alice","status":"forwarded","note":"...",
+                 "expected_changes":[{"version":"credit-v1","stage":"CHAMPION"},{"version":"credit-v2",
+                 "stage":"RETIRED"}],"follow":"/v1/pipelines/credit/models/credit-v1"}"""));
         server.start();
         url = "http://127.0.0.1:" + server.getAddress().getPort();
     }
@@ -117,6 +121,16 @@ class ModelsCommandsTest {
         assertThat(run("retrain", "--pipeline", "credit", "--url", url, "--token", "wrong")).isEqualTo(1);
         assertThat(err.toString().strip()).isEqualTo("mlcycle retrain: The bearer token is not an admin token "
                 + "(set the admin token with --token or MLCYCLE_ADMIN_TOKEN)");
+    }
+
+    @Test
+    void aPromoteForwardedByAStandbyPrintsTheRequestToFollow() {
+        assertThat(run("models", "promote", "credit-v1", "--pipeline", "credit", "--url", url, "--token",
+                "secret-token-0123456789")).isZero();
+        assertThat(out.toString().split("\\R")).containsExactly(
+                "forwarded to the pipeline's owner as request req-9 (by alice); expected:",
+                "  credit-v1 -> CHAMPION", "  credit-v2 -> RETIRED",
+                "follow: mlcycle models show credit-v1 (the applied change names the request id)");
     }
 
     @Test

@@ -17,9 +17,16 @@ import java.util.Optional;
 public final class ModelRegistry {
 
     private final RegistryView view;
+    private final ModelSigning signing;
 
     public ModelRegistry(String pipeline, ModelSigning signing) {
         this.view = new RegistryView(new ChampionSelector(pipeline, signing));
+        this.signing = signing;
+    }
+
+    /** The deployment's signing key: versions are verified with it, and forwarded requests signed and verified. */
+    public ModelSigning signing() {
+        return signing;
     }
 
     /** Applies one registry record ({@code value == null}: a tombstone, ignored); says what it did. */

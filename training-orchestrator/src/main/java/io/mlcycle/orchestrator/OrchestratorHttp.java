@@ -320,8 +320,8 @@ final class OrchestratorHttp {
         Optional<ModelVersion> champion = registry.champion();
         StagePlanner.RegistryUpdate expected = planner.get();
         String requestId = EventIds.newTimeOrderedId();
-        StageDecision forwarded = StageDecisions.forwarded(requestId, pipeline, kind, version, champion, by, reason,
-                forwarding.instance(), Instant.now());
+        StageDecision forwarded = registry.signing().sign(StageDecisions.forwarded(requestId, pipeline, kind, version,
+                champion, by, reason, forwarding.instance(), Instant.now()));
         try {
             forwarding.forward(forwarded);
         } catch (KafkaException e) {

@@ -28,8 +28,8 @@ import java.util.function.Function;
  *
  * <p>A decision with {@code forwarded_by} set is a person's promote or rollback that reached a standby orchestrator
  * instance ({@link #forwarded}): it is planned as that HTTP call would be on the owner ({@link StagePlanner#promote},
- * {@link StagePlanner#rollback}), attributed to the person, and applied only while the registry is as the standby
- * saw it.
+ * {@link StagePlanner#rollback}), attributed to the person, and applied only when it is signed with the deployment's
+ * model signing key (as every orchestrator instance holds) and while the registry is as the standby saw it.
  */
 public final class StageDecisions {
 
@@ -129,7 +129,9 @@ public final class StageDecisions {
      * A person's promote ({@code version} to CHAMPION) or rollback (of the champion {@code version}) that reached a
      * standby instance, as a decision for the owner: the standby checked it on its own view of the registry (the
      * version, its stage and the champion it saw are recorded), the owner plans it again on the registry as it is
-     * when the decision is consumed ({@link #applyForwarded}).
+     * when the decision is consumed ({@link #applyForwarded}). Unsigned: the standby signs it
+     * ({@link io.mlcycle.mlcore.registry.ModelSigning#sign(StageDecision)}), and the owner applies only requests
+     * signed with the deployment's key.
      *
      * @param requestId the id the person follows: the decision id, named in the applied transitions' reasons
      * @param standby   the forwarding instance's id
@@ -163,6 +165,12 @@ public final class StageDecisions {
                                           Instant now) {
         String id = decision.getDecisionId();
         String by = decision.getDecidedBy();
+        io.mlcycle.mlcore.registry.ModelSigning.Verification signed = registry.signing().verify(decision);
+        if (!signed.valid()) {
+            // Anyone who may write <p>.models.decisions could otherwise promote or roll back in a person's name.
+            return Outcome.skip("request " + id + " in the name of " + by + " (forwarded by "
+                    + decision.getForwardedBy() + ") refused: " + signed.reason());
+        }
         Optional<ModelVersion> champion = registry.champion();
         String championNow = champion.map(ModelVersion::getVersion).orElse(null);
         if (!Objects.equals(championNow, decision.getComparedWith())) {

@@ -123,8 +123,8 @@ class StageDecisionsTest {
     void aForwardedPromoteIsPlannedAsThePersonsPromoteAndNamesTheRequest() {
         ModelVersion champion = put(1, Stage.CHAMPION);
         ModelVersion retired = put(2, Stage.RETIRED);
-        StageDecision request = StageDecisions.forwarded("req-1", "credit", DecisionKind.PROMOTE, retired,
-                java.util.Optional.of(champion), "alice", "better on the new data", "standby-b", NOW);
+        StageDecision request = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-1", "credit", DecisionKind.PROMOTE, retired,
+                java.util.Optional.of(champion), "alice", "better on the new data", "standby-b", NOW));
         assertThat(request.getForwardedBy()).isEqualTo("standby-b");
         assertThat(request.getFromStage()).isEqualTo(Stage.RETIRED);
         assertThat(request.getComparedWith()).isEqualTo("credit-v1");
@@ -145,8 +145,8 @@ class StageDecisionsTest {
         registry.apply(Fixtures.SIGNING.sign(StagePlanner.transition(first, Stage.RETIRED, Fixtures.T0, "test")));
         ModelVersion champion = put(2, Stage.CHAMPION);
         RegistryGuard guard = new RegistryGuard("credit", registry);
-        StageDecision request = StageDecisions.forwarded("req-2", "credit", DecisionKind.ROLLBACK, champion,
-                java.util.Optional.of(champion), "alice", "v2 misbehaves", "standby-b", NOW);
+        StageDecision request = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-2", "credit", DecisionKind.ROLLBACK, champion,
+                java.util.Optional.of(champion), "alice", "v2 misbehaves", "standby-b", NOW));
 
         StageDecisions.Outcome outcome = StageDecisions.apply("credit", request, registry, guard::previousChampion,
                 NOW);
@@ -160,12 +160,37 @@ class StageDecisionsTest {
         assertThat(none.note()).contains("not applied").contains("no earlier champion");
     }
 
+    /**
+     * Only requests an orchestrator instance signed with the deployment's key are applied: an unsigned one, one
+     * altered after signing (another person's name) and one signed with another key are refused, saying why.
+     */
+    @Test
+    void aForwardedRequestIsAppliedOnlyWhenSignedWithTheDeploymentsKey() {
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision unsigned = StageDecisions.forwarded("req-5", "credit", DecisionKind.PROMOTE, retired,
+                java.util.Optional.of(champion), "alice", "why", "standby-b", NOW);
+        StageDecision signed = Fixtures.SIGNING.sign(unsigned);
+        StageDecision altered = StageDecision.newBuilder(signed).setDecidedBy("mallory").build();
+        StageDecision otherKey = io.mlcycle.mlcore.registry.ModelSigning.withKey("another-deployments-key-0123")
+                .sign(unsigned);
+
+        assertThat(StageDecisions.apply("credit", unsigned, registry, NOW).note())
+                .contains("refused").contains("unsigned");
+        assertThat(StageDecisions.apply("credit", altered, registry, NOW).note())
+                .contains("refused").contains("signature does not match");
+        assertThat(StageDecisions.apply("credit", otherKey, registry, NOW).note())
+                .contains("refused").contains("signature does not match");
+        assertThat(StageDecisions.apply("credit", unsigned, registry, NOW).applied()).isFalse();
+        assertThat(StageDecisions.apply("credit", signed, registry, NOW).applied()).isTrue();
+    }
+
     @Test
     void aForwardedRequestIsNotAppliedOnceTheRegistryChangedSinceTheStandbySawIt() {
         ModelVersion champion = put(1, Stage.CHAMPION);
         ModelVersion retired = put(2, Stage.RETIRED);
-        StageDecision promote = StageDecisions.forwarded("req-3", "credit", DecisionKind.PROMOTE, retired,
-                java.util.Optional.of(champion), "alice", "why", "standby-b", NOW);
+        StageDecision promote = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-3", "credit", DecisionKind.PROMOTE, retired,
+                java.util.Optional.of(champion), "alice", "why", "standby-b", NOW));
         put(3, Stage.CHAMPION); // a new champion meanwhile
 
         StageDecisions.Outcome outcome = StageDecisions.apply("credit", promote, registry, NOW);
@@ -173,8 +198,8 @@ class StageDecisionsTest {
         assertThat(outcome.applied()).isFalse();
         assertThat(outcome.note()).contains("stale request req-3").contains("credit-v3 now");
         // the version itself moved meanwhile (the champion is as seen)
-        StageDecision again = StageDecisions.forwarded("req-4", "credit", DecisionKind.PROMOTE, retired,
-                registry.champion(), "alice", "why", "standby-b", NOW);
+        StageDecision again = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-4", "credit", DecisionKind.PROMOTE, retired,
+                registry.champion(), "alice", "why", "standby-b", NOW));
         put(2, Stage.REJECTED);
         assertThat(StageDecisions.apply("credit", again, registry, NOW).note())
                 .contains("stale request req-4").contains("credit-v2 is REJECTED now");

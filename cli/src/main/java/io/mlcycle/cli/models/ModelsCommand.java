@@ -274,6 +274,17 @@ public final class ModelsCommand implements Callable<Integer> {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
             return 0;
         }
+        if ("forwarded".equals(body.path("status").asText())) {
+            // A standby orchestrator instance answered 202: the owner applies the request if nothing changed.
+            out.println("forwarded to the pipeline's owner as request " + body.path("request_id").asText()
+                    + " (by " + body.path("by").asText() + "); expected:");
+            for (JsonNode change : body.path("expected_changes")) {
+                out.println("  " + change.path("version").asText() + " -> " + change.path("stage").asText());
+            }
+            out.println("follow: mlcycle models show " + body.path("follow").asText().replaceFirst(".*/", "")
+                    + " (the applied change names the request id)");
+            return 0;
+        }
         for (JsonNode change : body.path("changes")) {
             out.println(change.path("version").asText() + " -> " + change.path("stage").asText());
         }

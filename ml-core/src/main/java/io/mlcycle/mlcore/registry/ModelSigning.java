@@ -138,6 +138,68 @@ public final class ModelSigning {
     }
 
     /**
+     * A copy of a request a standby orchestrator forwards to the pipeline's owner ({@code forwarded_by} set), carrying
+     * this key's signature of its content.
+     */
+    public io.mlcycle.avro.StageDecision sign(io.mlcycle.avro.StageDecision request) {
+        io.mlcycle.avro.StageDecision copy = io.mlcycle.avro.StageDecision.newBuilder(request).setSignature(null)
+                .build();
+        copy.setSignature(SCHEME + HexFormat.of().formatHex(mac(canonicalContent(copy))));
+        return copy;
+    }
+
+    /** Whether a forwarded request is signed with this key and unaltered; the reason says what is wrong in words. */
+    public Verification verify(io.mlcycle.avro.StageDecision request) {
+        String signature = request.getSignature();
+        if (signature == null || signature.isBlank()) {
+            return Verification.invalid("the request is unsigned");
+        }
+        if (!signature.startsWith(SCHEME)) {
+            return Verification.invalid("unknown signature scheme, expected " + SCHEME);
+        }
+        byte[] declared;
+        try {
+            declared = HexFormat.of().parseHex(signature.substring(SCHEME.length()));
+        } catch (IllegalArgumentException e) {
+            return Verification.invalid("the signature is not hexadecimal");
+        }
+        if (!MessageDigest.isEqual(declared, mac(canonicalContent(request)))) {
+            return Verification.invalid("the signature does not match: the request was not signed with this "
+                    + "deployment's key (" + CONFIG_KEY + ") or was altered after signing");
+        }
+        return Verification.VALID;
+    }
+
+    /** The bytes a forwarded request's signature covers: every field but the signature, field by field. */
+    static byte[] canonicalContent(io.mlcycle.avro.StageDecision d) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeUTF("mlcycle-stage-request-v1");
+            out.writeUTF(d.getDecisionId());
+            out.writeUTF(d.getPipeline());
+            out.writeUTF(d.getModelVersion());
+            out.writeUTF(d.getFromStage().name());
+            out.writeUTF(d.getToStage().name());
+            out.writeUTF(d.getDecision().name());
+            out.writeUTF(d.getComparedWith() == null ? "" : d.getComparedWith());
+            out.writeUTF(d.getEvidence());
+            Map<String, Double> statistics = new TreeMap<>();
+            d.getStatistics().forEach((k, val) -> statistics.put(k.toString(), val));
+            out.writeInt(statistics.size());
+            for (Map.Entry<String, Double> e : statistics.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(Double.doubleToLongBits(e.getValue()));
+            }
+            out.writeUTF(d.getDecidedBy());
+            out.writeLong(d.getDecidedAt().toEpochMilli());
+            out.writeUTF(d.getForwardedBy() == null ? "" : d.getForwardedBy());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
      * The bytes a signature covers: a fixed, field-by-field encoding (not the Avro encoding, whose map order and
      * schema may change). Anything that decides what is served, and how it is traced, is included.
      */
