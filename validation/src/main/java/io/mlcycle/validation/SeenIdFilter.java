@@ -12,12 +12,12 @@ import java.util.List;
  * <p>Why verdicts cannot change: a "certainly not" is given only when no entry for the id can be visible in the store,
  * and every "may" still goes to the store, which decides NEW, DUPLICATE or CONFLICT as before. The filter holds every id
  * the detector put into the store, and every id found in the store when the task started (restored from the changelog
- * after a crash or a migration); Bloom filters have no false negatives. That rebuild is done a bounded slice at a time
- * ({@link #startWarming}); until it is complete the filter answers "may" for every id. It forgets ids only by event time, like the
- * store and never before it: the store hides an entry whose timestamp is below its stream time minus the retention
- * plus one, its stream time being the highest timestamp put into (or restored to) it since it was opened; the filter's
- * stream time is the highest timestamp {@link #remember remembered}, which the store also saw, so it is never ahead of
- * the store's, and the filter drops a time bucket only once all of it is below that bound.
+ * after a crash or a migration); Bloom filters have no false negatives. That rebuild is done a bounded slice at a
+ * time ({@link #startWarming}); until it is complete the filter answers "may" for every id. It forgets ids only by
+ * event time, like the store and never before it: the store hides an entry whose timestamp is below its stream time
+ * minus the retention plus one, its stream time being the highest timestamp put into (or restored to) it since it was
+ * opened; the filter's stream time is the highest timestamp {@link #remember remembered}, which the store also saw, so
+ * it is never ahead of the store's, and the filter drops a time bucket only once all of it is below that bound.
  *
  * <p>Bounded like the store: ids are kept in blocked Bloom filters, one per half retention of event time (the store's
  * segment interval), three live at once. A bucket is sized, when it opens, for a quarter more ids than the fullest live
@@ -155,7 +155,7 @@ final class SeenIdFilter {
     }
 
     /**
-     * A whole rebuild in one call (for tests and small stores): {@link #startWarming}, both phases over {@code stored},
+     * A whole rebuild in one call (for tests): {@link #startWarming}, both phases over {@code stored},
      * {@link #finishWarming}.
      */
     void restore(StoredIds stored) {

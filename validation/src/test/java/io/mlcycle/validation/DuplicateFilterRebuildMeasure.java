@@ -1,6 +1,8 @@
 package io.mlcycle.validation;
 
 import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -24,6 +26,7 @@ class DuplicateFilterRebuildMeasure {
 
     private static final Logger LOG = LoggerFactory.getLogger(DuplicateFilterRebuildMeasure.class);
     private static final Duration RETENTION = Duration.ofDays(1);
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     @TempDir
     Path stateDir;
@@ -42,33 +45,42 @@ class DuplicateFilterRebuildMeasure {
             store.put("event-" + Long.toHexString(random.nextLong()), digest.clone(), start + i * spacing);
         }
         LOG.info("Filled {} ids in {} ms", ids, (System.nanoTime() - filled) / 1_000_000);
-        for (int round = 0; round < 3; round++) {
+        for (int round = 0; round < 4; round++) {
+            boolean sliced = round % 2 == 1;
             long began = System.nanoTime();
-            rebuild(store);
+            long cpu = THREADS.getCurrentThreadCpuTime();
+            rebuild(store, sliced);
             long nanos = System.nanoTime() - began;
-            LOG.info("Round {}: rebuilt from {} ids in {} ms, {} ns per id", round, ids, nanos / 1_000_000,
-                    nanos / ids);
+            long cpuNanos = THREADS.getCurrentThreadCpuTime() - cpu;
+            LOG.info("Round {} ({}): rebuilt from {} ids in {} ms ({} ms CPU): {} ns per id, {} ns CPU per id", round,
+                    sliced ? "slices" : "one call, as in init before", ids, nanos / 1_000_000, cpuNanos / 1_000_000,
+                    nanos / ids, cpuNanos / ids);
         }
         store.close();
     }
 
-    private static void rebuild(WindowStore<String, byte[]> store) {
+    private static void rebuild(WindowStore<String, byte[]> store, boolean sliced) {
         long began = System.nanoTime();
         DuplicateDetector detector = new DuplicateDetector(store, RETENTION, "measure");
         LOG.info("Init took {} µs", (System.nanoTime() - began) / 1_000);
-        int slices = 1;
+        if (!sliced) {
+            detector.rebuild(Integer.MAX_VALUE, Long.MAX_VALUE / 2);
+            return;
+        }
+        int slices = 0;
         long longest = 0;
-        while (true) {
+        long longestCpu = 0;
+        boolean done = false;
+        while (!done) {
             long slice = System.nanoTime();
-            boolean done = detector.rebuild(ValidationProcessor.FILTER_REBUILD_SLICE);
+            long cpu = THREADS.getCurrentThreadCpuTime();
+            done = detector.rebuild(ValidationProcessor.FILTER_REBUILD_SLICE);
             longest = Math.max(longest, System.nanoTime() - slice);
-            if (done) {
-                break;
-            }
+            longestCpu = Math.max(longestCpu, THREADS.getCurrentThreadCpuTime() - cpu);
             slices++;
         }
-        LOG.info("{} slices of at most {} ms, the longest {} µs", slices,
-                ValidationProcessor.FILTER_REBUILD_SLICE.toMillis(), longest / 1_000);
+        LOG.info("{} slices of {} ms each: the longest {} µs ({} µs CPU)", slices,
+                ValidationProcessor.FILTER_REBUILD_SLICE.toMillis(), longest / 1_000, longestCpu / 1_000);
     }
 
     private WindowStore<String, byte[]> open() {
