@@ -5,6 +5,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -23,44 +24,166 @@ import org.slf4j.LoggerFactory;
  * conflict and quarantined, never dropped. Raw records are keyed by event id, so one id always meets its task.
  *
  * <p>Almost every id is new, so the store is read only when the task's {@link SeenIdFilter} says the id may be in it
- * (a windowed fetch opens a RocksDB iterator per segment it spans); the filter is rebuilt from the store whenever the
- * processor is initialised, that is after every restore, so that verdicts do not depend on the filter.
+ * (a windowed fetch opens a RocksDB iterator per segment it spans). The filter is rebuilt from the store whenever the
+ * processor is initialised, that is after every restore, so that verdicts do not depend on the filter. The rebuild
+ * does not run in the constructor (processor init): a store of a day at 1,000 records a second holds some 86 million
+ * ids, minutes of reading on the stream thread, past {@code max.poll.interval.ms}. The processor drives it instead by
+ * {@link #rebuild(Duration)} from a wall-clock punctuator, a bounded slice per call, keeping the store iterator open
+ * between calls; meanwhile the filter is warming and answers "may" for every id, so every verdict is the store's.
+ *
+ * <p>The rebuild reads the store twice (count per bucket, then add; {@link SeenIdFilter#startWarming}). The adding
+ * pass opens its iterator only once counting is done, so it sees every id remembered while counting (which the filter
+ * only counts); ids remembered while adding go into the filter directly. A store segment dropped by expiry while the
+ * iterator is in it is skipped by Kafka Streams' segment iterator; its ids are below the store's retention, which the
+ * store never shows again while it is open. Any other {@link InvalidStateStoreException} from the iterator starts the
+ * current pass again from the store's first entry (re-adding an id is harmless); a closed store ends the rebuild with
+ * the filter still warming.
  */
-final class DuplicateDetector {
+final class DuplicateDetector implements AutoCloseable {
 
     static final String STORE = "duplicates-by-event-id";
     private static final Logger LOG = LoggerFactory.getLogger(DuplicateDetector.class);
+    /** Entries between two looks at the clock during a rebuild slice (a few hundred microseconds of reading). */
+    private static final int CLOCK_EVERY = 128;
+    /** Restarts of a pass after which the rebuild gives up (the filter then stays warming: slower, never wrong). */
+    private static final int MAX_RESTARTS = 100;
 
     enum Verdict { NEW, DUPLICATE, CONFLICT }
 
+    private enum Phase { COUNT, ADD, DONE, GAVE_UP }
+
     private final WindowStore<String, byte[]> store;
     private final Duration retention;
+    private final String task;
     /** One instance per stream task's processor (a single thread), reused for every record. */
     private final MessageDigest sha256 = newSha256();
     private final SeenIdFilter seen;
+    private final long rebuildStarted = System.nanoTime();
 
-    /** A detector over {@code store}, whose filter it fills from the store's entries (two passes over the store). */
-    DuplicateDetector(WindowStore<String, byte[]> store, Duration retention) {
+    private Phase phase = Phase.COUNT;
+    /** The open iterator of the current pass, kept between rebuild slices; {@code null} between passes. */
+    private KeyValueIterator<Windowed<String>, byte[]> pass;
+    private long counted;
+    private long added;
+    private int restarts;
+
+    /**
+     * A detector over {@code store} whose filter is warming: it reads nothing from the store here ({@link #rebuild}
+     * does, later). {@code task} names the stream task in logs.
+     */
+    DuplicateDetector(WindowStore<String, byte[]> store, Duration retention, String task) {
         this.store = store;
         this.retention = retention;
+        this.task = task;
         this.seen = new SeenIdFilter(retention.toMillis());
-        long started = System.nanoTime();
-        long[] entries = {0};
-        // Two passes over the store (count per bucket, then add): nothing per stored id is held in between.
-        seen.restore(visitor -> {
-            long n = 0;
-            try (KeyValueIterator<Windowed<String>, byte[]> all = store.all()) {
-                while (all.hasNext()) {
-                    Windowed<String> key = all.next().key;
-                    visitor.visit(SeenIdFilter.hash(key.key()), key.window().start());
-                    n++;
+        seen.startWarming();
+        LOG.info("Duplicate filter of store {} (task {}): rebuild from the store started; until it is done every event"
+                + " id is looked up in the store", store.name(), task);
+    }
+
+    /** Whether the filter is complete (the rebuild is done); until then every id goes to the store. */
+    boolean filterReady() {
+        return phase == Phase.DONE;
+    }
+
+    /** The rebuild's phase, for tests and logs: COUNT, ADD, DONE or GAVE_UP. */
+    String rebuildPhase() {
+        return phase.name();
+    }
+
+    /** Advances the rebuild for about {@code budget} of the stream thread's time; whether it is over. */
+    boolean rebuild(Duration budget) {
+        return rebuild(Integer.MAX_VALUE, System.nanoTime() + budget.toNanos());
+    }
+
+    /**
+     * Advances the rebuild by at most {@code maxEntries} store entries, stopping at the first look at the clock past
+     * {@code deadlineNanos} ({@link System#nanoTime}); whether the rebuild is over (done, or given up).
+     */
+    boolean rebuild(int maxEntries, long deadlineNanos) {
+        int visited = 0;
+        while (visited < maxEntries && (phase == Phase.COUNT || phase == Phase.ADD)) {
+            try {
+                if (pass == null) {
+                    pass = store.all();
                 }
+                boolean more = true;
+                while (visited < maxEntries && (more = pass.hasNext())) {
+                    Windowed<String> key = pass.next().key;
+                    visited++;
+                    if (phase == Phase.COUNT) {
+                        seen.countRestored(key.window().start());
+                        counted++;
+                    } else {
+                        seen.addRestored(SeenIdFilter.hash(key.key()), key.window().start());
+                        added++;
+                    }
+                    if (visited % CLOCK_EVERY == 0 && System.nanoTime() - deadlineNanos >= 0) {
+                        return false;
+                    }
+                }
+                if (!more) {
+                    endPass();
+                }
+            } catch (InvalidStateStoreException e) {
+                restartPass(e);
             }
-            entries[0] = n;
-        });
-        long n = entries[0];
-        LOG.info("Duplicate filter of store {} filled from {} stored event id(s) in {} ms ({} bytes)", store.name(), n,
-                (System.nanoTime() - started) / 1_000_000, seen.bytes());
+        }
+        return phase == Phase.DONE || phase == Phase.GAVE_UP;
+    }
+
+    private void endPass() {
+        closePass();
+        if (phase == Phase.COUNT) {
+            seen.sizeRestored();
+            // The adding pass's iterator is opened on the next step: after every id remembered while counting was put.
+            phase = Phase.ADD;
+            return;
+        }
+        seen.finishWarming();
+        phase = Phase.DONE;
+        LOG.info("Duplicate filter of store {} (task {}) rebuilt from {} stored event id(s) in {} ms ({} bytes; {}"
+                + " entries counted, {} pass restart(s))", store.name(), task, added,
+                (System.nanoTime() - rebuildStarted) / 1_000_000, seen.bytes(), counted, restarts);
+    }
+
+    private void restartPass(InvalidStateStoreException e) {
+        closePass();
+        if (!store.isOpen()) {
+            phase = Phase.GAVE_UP;
+            LOG.info("Duplicate filter of store {} (task {}): the store closed during the rebuild, which stops with"
+                    + " every id still looked up in the store", store.name(), task);
+            return;
+        }
+        restarts++;
+        if (restarts > MAX_RESTARTS) {
+            phase = Phase.GAVE_UP;
+            LOG.warn("Duplicate filter of store {} (task {}): rebuild given up after {} restarts; every id stays looked"
+                    + " up in the store", store.name(), task, restarts, e);
+            return;
+        }
+        LOG.warn("Duplicate filter of store {} (task {}): the store's iterator failed in the {} pass, which starts"
+                + " again", store.name(), task, phase, e);
+        if (phase == Phase.COUNT) {
+            seen.restartCounting();
+        }
+    }
+
+    private void closePass() {
+        if (pass != null) {
+            try {
+                pass.close();
+            } catch (RuntimeException e) {
+                LOG.debug("Closing the rebuild iterator of store {} failed", store.name(), e);
+            }
+            pass = null;
+        }
+    }
+
+    /** Closes the rebuild's open iterator, if any (the processor is closing). */
+    @Override
+    public void close() {
+        closePass();
     }
 
     static StoreBuilder<WindowStore<String, byte[]>> storeBuilder(Duration retention) {

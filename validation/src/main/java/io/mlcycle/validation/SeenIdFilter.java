@@ -12,11 +12,12 @@ import java.util.List;
  * <p>Why verdicts cannot change: a "certainly not" is given only when no entry for the id can be visible in the store,
  * and every "may" still goes to the store, which decides NEW, DUPLICATE or CONFLICT as before. The filter holds every id
  * the detector put into the store, and every id found in the store when the task started (restored from the changelog
- * after a crash or a migration); Bloom filters have no false negatives. It forgets ids only by event time, like the
- * store and never before it: the store hides an entry whose timestamp is below its stream time minus the retention
- * plus one, its stream time being the highest timestamp put into (or restored to) it since it was opened; the filter's
- * stream time is the highest timestamp {@link #remember remembered}, which the store also saw, so it is never ahead of
- * the store's, and the filter drops a time bucket only once all of it is below that bound.
+ * after a crash or a migration); Bloom filters have no false negatives. That rebuild is done a bounded slice at a
+ * time ({@link #startWarming}); until it is complete the filter answers "may" for every id. It forgets ids only by
+ * event time, like the store and never before it: the store hides an entry whose timestamp is below its stream time
+ * minus the retention plus one, its stream time being the highest timestamp put into (or restored to) it since it was
+ * opened; the filter's stream time is the highest timestamp {@link #remember remembered}, which the store also saw, so
+ * it is never ahead of the store's, and the filter drops a time bucket only once all of it is below that bound.
  *
  * <p>Bounded like the store: ids are kept in blocked Bloom filters, one per half retention of event time (the store's
  * segment interval), three live at once. A bucket is sized, when it opens, for a quarter more ids than the fullest live
@@ -46,6 +47,10 @@ final class SeenIdFilter {
     /** Live buckets, oldest first. */
     private final List<Bucket> buckets = new ArrayList<>();
     private long streamTime = -1;
+    /** True from {@link #startWarming} to {@link #finishWarming}: the filter is being rebuilt and answers "may". */
+    private boolean warming;
+    /** Entries per bucket while a rebuild counts them, else {@code null}. */
+    private BucketCounts counts;
 
     SeenIdFilter(long retentionMs) {
         if (retentionMs <= 0) {
@@ -57,6 +62,9 @@ final class SeenIdFilter {
 
     /** Whether {@code eventId} may have been remembered: {@code false} only when the store cannot hold it. */
     boolean mayContain(String eventId) {
+        if (warming) {
+            return true;
+        }
         long hash = hash(eventId);
         long probes = probes(hash);
         for (int i = 0; i < buckets.size(); i++) {
@@ -67,13 +75,74 @@ final class SeenIdFilter {
         return false;
     }
 
-    /** Adds an id the detector has just put into the store at {@code timestamp}; advances the stream time. */
+    /**
+     * Adds an id the detector has just put into the store at {@code timestamp}; advances the stream time. While a
+     * rebuild counts the store's entries, the id is only counted: the adding phase reads it back from the store.
+     */
     void remember(String eventId, long timestamp) {
         if (timestamp > streamTime) {
             streamTime = timestamp;
             expire();
         }
-        add(hash(eventId), timestamp);
+        if (counts != null) {
+            countRestored(timestamp);
+        } else {
+            add(hash(eventId), timestamp);
+        }
+    }
+
+    /**
+     * Starts a rebuild from the store (a task start): until {@link #finishWarming} every id {@link #mayContain may have
+     * been seen}, so the store decides every verdict (slower, never wrong). Then, in two phases driven by the caller a
+     * bounded number of entries at a time: {@link #countRestored} for every entry of the store (a few counters per
+     * bucket, whatever the store's size), {@link #sizeRestored} to make each bucket once for the fullest one, and
+     * {@link #addRestored} for every entry again. Nothing per entry is held in between.
+     *
+     * <p>Ids {@link #remember remembered} while counting are counted, not added: the caller must visit, in the adding
+     * phase, every entry the store holds when that phase begins, which includes them (a filter does not keep a list of
+     * them). Ids remembered once the buckets are sized are added directly. The stream time advances with remembered
+     * ids as usual; restored entries never advance it (the store's own is not known here: after a restart from local
+     * state it starts again from nothing until the next put), and holding more than the store shows is safe.
+     */
+    void startWarming() {
+        buckets.clear();
+        counts = new BucketCounts();
+        warming = true;
+    }
+
+    /** Whether a rebuild is under way (every id may have been seen). */
+    boolean warming() {
+        return warming;
+    }
+
+    /** Counts one stored entry's bucket (the rebuild's first phase); a restart of the phase starts the counts again. */
+    void countRestored(long timestamp) {
+        counts.count(bucketOf(timestamp));
+    }
+
+    /** Forgets the counts so far, for a counting phase started again from the store's first entry. */
+    void restartCounting() {
+        counts = new BucketCounts();
+    }
+
+    /** Ends the counting phase: makes each counted bucket once, for a quarter more ids than the fullest one holds. */
+    void sizeRestored() {
+        sizeBuckets(counts.indexes, counts.counts, counts.used);
+        counts = null;
+        expire();
+    }
+
+    /** Adds one stored entry, visited as ({@link #hash} of the id, timestamp), in the rebuild's second phase. */
+    void addRestored(long hash, long timestamp) {
+        add(hash, timestamp);
+    }
+
+    /** Ends the rebuild: from now on "certainly not" is answered for ids in no bucket. */
+    void finishWarming() {
+        if (counts != null) {
+            throw new IllegalStateException("the buckets were not sized: sizeRestored() before finishWarming()");
+        }
+        warming = false;
     }
 
     /** The ids found in a store, visited as ({@link #hash} of the id, timestamp); visiting may be done twice. */
@@ -86,17 +155,15 @@ final class SeenIdFilter {
     }
 
     /**
-     * Adds the entries found in the store when the task starts, without advancing the stream time: the store's own is
-     * not known here (after a restart from local state it starts again from nothing until the next put), and holding
-     * more than the store shows is safe. Two passes over {@code stored}: the first counts the entries per bucket (a
-     * few counters, whatever the store's size), so that each bucket is made once for the fullest one; the second adds
-     * them. Nothing per entry is held in between.
+     * A whole rebuild in one call (for tests): {@link #startWarming}, both phases over {@code stored},
+     * {@link #finishWarming}.
      */
     void restore(StoredIds stored) {
-        BucketCounts counts = new BucketCounts();
-        stored.forEach((hash, timestamp) -> counts.count(bucketOf(timestamp)));
-        sizeBuckets(counts.indexes, counts.counts, counts.used);
-        stored.forEach(this::add);
+        startWarming();
+        stored.forEach((hash, timestamp) -> countRestored(timestamp));
+        sizeRestored();
+        stored.forEach(this::addRestored);
+        finishWarming();
     }
 
     /** Entries per bucket index: a few buckets (the store's live segments), so a linear search over arrays. */
@@ -128,7 +195,7 @@ final class SeenIdFilter {
             fullest = Math.max(fullest, counts[i]);
         }
         for (int i = 0; i < used; i++) {
-            if (bucketIndex(indexes[i]) < 0) {
+            if (bucketIndex(indexes[i]) < 0 && (indexes[i] + 1) * bucketMs - 1 >= visibleFrom()) {
                 insertBucket(new Bucket(indexes[i], fullest + fullest / 4));
             }
         }

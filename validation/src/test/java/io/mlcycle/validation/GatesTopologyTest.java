@@ -119,6 +119,40 @@ class GatesTopologyTest {
     }
 
     @Test
+    void theWallClockPunctuatorRebuildsTheDuplicateFilterAndVerdictsHoldBeforeAndAfter() {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DuplicateDetector.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        GenericRecord third = record("a-3");
+        GenericRecord fourth = record("a-4");
+        try {
+            // Before any punctuation the filter is warming: the store decides, and remembers these.
+            pipe("event-3", third, NOW);
+            pipe("event-4", fourth, NOW);
+            pipe("event-3", third, NOW.plusSeconds(1));
+            driver.advanceWallClockTime(ValidationProcessor.FILTER_REBUILD_EVERY.multipliedBy(2));
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line).contains("rebuilt from 2 stored event id(s)").contains("0_0"));
+        // Built: the ids remembered while it warmed are in it, so the store still sees them again.
+        pipe("event-3", third, NOW.plusSeconds(2));
+        pipe("event-4", fourth, NOW.plusSeconds(2));
+        pipe("event-5", record("a-5"), NOW.plusSeconds(2));
+        GenericRecord changed = record("a-3");
+        changed.put("income", 99.0);
+        pipe("event-3", changed, NOW.plusSeconds(3));
+        assertThat(validated.readKeyValuesToList()).extracting(kv -> kv.key)
+                .containsExactly("event-3", "event-4", "event-5");
+        assertThat(quarantine.readValuesToList()).extracting(q -> q.getReasons().get(0).getCode())
+                .containsExactly("DUPLICATE_CONFLICT");
+    }
+
+    @Test
     void aQuarantinedEventSentAgainIsCheckedAgainNotDroppedAsADuplicate() {
         GenericRecord bad = record("a-2");
         bad.put("age", 12);

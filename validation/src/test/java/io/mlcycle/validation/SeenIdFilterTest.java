@@ -2,10 +2,15 @@ package io.mlcycle.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The duplicate store's in-memory filter: no false negatives, expiry by event time never before the store's. */
+/**
+ * The duplicate store's in-memory filter: no false negatives (while it is rebuilt and after), expiry by event time never
+ * before the store's, buckets sized once from the rebuild's counts.
+ */
 class SeenIdFilterTest {
 
     private static final long RETENTION = 1_000;
@@ -95,5 +100,114 @@ class SeenIdFilterTest {
         // the minimum; the first bucket may have grown by one more filter on top of its minimum.
         long bucket = Math.max(SeenIdFilter.MIN_BITS, 50_000 * 5 / 4 * SeenIdFilter.BITS_PER_ID) / 8;
         assertThat(maxBytes).isLessThanOrEqualTo(3 * bucket + 4 * SeenIdFilter.MIN_BITS / 8 + 64);
+    }
+
+    @Test
+    void whileWarmingEveryIdMayHaveBeenSeen() {
+        SeenIdFilter filter = new SeenIdFilter(RETENTION);
+        filter.startWarming();
+        assertThat(filter.warming()).isTrue();
+        assertThat(filter.mayContain("never")).isTrue();
+        filter.countRestored(10);
+        filter.remember("counted", 20);
+        assertThat(filter.mayContain("never")).isTrue();
+        filter.sizeRestored();
+        assertThat(filter.mayContain("never")).isTrue();
+        filter.addRestored(SeenIdFilter.hash("stored"), 10);
+        filter.addRestored(SeenIdFilter.hash("counted"), 20); // the adding pass reads it back from the store
+        filter.remember("added", 30);
+        assertThat(filter.mayContain("never")).isTrue();
+        filter.finishWarming();
+        assertThat(filter.warming()).isFalse();
+        assertThat(filter.mayContain("stored")).isTrue();
+        assertThat(filter.mayContain("counted")).isTrue();
+        assertThat(filter.mayContain("added")).isTrue();
+        assertThat(filter.mayContain("never")).isFalse();
+    }
+
+    @Test
+    void bucketsAreSizedOnceFromTheCountsIncludingIdsRememberedWhileCounting() {
+        SeenIdFilter filter = new SeenIdFilter(86_400_000L);
+        filter.startWarming();
+        for (int i = 0; i < 100_000; i++) {
+            filter.countRestored(1_000L + i);
+        }
+        for (int i = 0; i < 50_000; i++) {
+            filter.remember("while-counting-" + i, 200_000L + i);
+        }
+        filter.sizeRestored();
+        long sized = filter.bytes();
+        // One bucket, for a quarter more than the 150,000 ids counted, in whole 512-bit blocks.
+        long bits = 150_000L * 5 / 4 * SeenIdFilter.BITS_PER_ID;
+        assertThat(sized).isEqualTo((bits + 511) / 512 * 64);
+        for (int i = 0; i < 100_000; i++) {
+            filter.addRestored(SeenIdFilter.hash("stored-" + i), 1_000L + i);
+        }
+        for (int i = 0; i < 50_000; i++) {
+            filter.addRestored(SeenIdFilter.hash("while-counting-" + i), 200_000L + i);
+        }
+        filter.finishWarming();
+        assertThat(filter.bytes()).as("no filter added to the bucket").isEqualTo(sized);
+        assertThat(filter.buckets()).isEqualTo(1);
+    }
+
+    @Test
+    void noFalseNegativeAfterARebuildInterleavedWithRememberedIdsOutOfOrderAndExpiry() {
+        SplittableRandom random = new SplittableRandom(17);
+        for (int round = 0; round < 20; round++) {
+            // A store: what was put (id, timestamp) before it was reopened.
+            List<String> ids = new ArrayList<>();
+            List<Long> times = new ArrayList<>();
+            long time = 1_000_000;
+            for (int i = 0; i < 5_000; i++) {
+                time += random.nextInt(3);
+                ids.add("stored-" + round + "-" + i);
+                times.add(time - (random.nextInt(8) == 0 ? random.nextInt(1_500) : 0));
+            }
+            SeenIdFilter filter = new SeenIdFilter(RETENTION);
+            filter.startWarming();
+            int stored = ids.size();
+            int steps = 0;
+            // The counting pass over what the store holds, ids remembered (and put) in between.
+            for (int i = 0; i < stored; i++) {
+                filter.countRestored(times.get(i));
+                if (random.nextInt(4) == 0) {
+                    time += random.nextInt(5);
+                    long t = time - (random.nextInt(8) == 0 ? random.nextInt(1_500) : 0);
+                    ids.add("counting-" + round + "-" + steps++);
+                    times.add(t);
+                    filter.remember(ids.get(ids.size() - 1), t);
+                }
+            }
+            filter.sizeRestored();
+            // The adding pass reads what the store holds when it starts, which includes the ids remembered so far.
+            int readable = ids.size();
+            for (int i = 0; i < readable; i++) {
+                assertThat(filter.mayContain("anything-" + i)).isTrue();
+                filter.addRestored(SeenIdFilter.hash(ids.get(i)), times.get(i));
+                if (random.nextInt(4) == 0) {
+                    time += random.nextInt(5);
+                    long t = time - (random.nextInt(8) == 0 ? random.nextInt(1_500) : 0);
+                    ids.add("adding-" + round + "-" + steps++);
+                    times.add(t);
+                    filter.remember(ids.get(ids.size() - 1), t);
+                }
+            }
+            filter.finishWarming();
+            // A store reopened for the rebuild starts its stream time again from its puts since (the remembered ids).
+            long streamTime = -1;
+            for (int i = stored; i < ids.size(); i++) {
+                streamTime = Math.max(streamTime, times.get(i));
+            }
+            int visible = 0;
+            for (int i = 0; i < ids.size(); i++) {
+                if (times.get(i) >= streamTime - RETENTION + 1) { // what the store still shows
+                    visible++;
+                    assertThat(filter.mayContain(ids.get(i))).as("round %d, %s at %d", round, ids.get(i),
+                            times.get(i)).isTrue();
+                }
+            }
+            assertThat(visible).isGreaterThan(100);
+        }
     }
 }
