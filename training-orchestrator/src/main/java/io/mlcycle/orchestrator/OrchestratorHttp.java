@@ -30,9 +30,9 @@ import org.apache.kafka.common.KafkaException;
 /**
  * The orchestrator's HTTP API (JSON): request a retrain, list model versions, show one version's lineage and gate
  * report (never the artifact bytes), list recent runs, change stages by hand. Handlers answer 4xx with a JSON problem,
- * never a stack trace. On a standby instance (another one owns the pipeline) a promote or rollback is checked on this
- * instance's view of the registry and forwarded to the owner through {@code <p>.models.decisions} ({@link Forwarding}):
- * 202 with the request id, which the applied transitions name.
+ * never a stack trace. On a standby instance (another one owns the pipeline) a promote, rollback or stage change is
+ * checked on this instance's view of the registry and forwarded to the owner through {@code <p>.models.decisions}
+ * ({@link Forwarding}): 202 with the request id, which the applied transitions name.
  */
 final class OrchestratorHttp {
 
@@ -65,7 +65,7 @@ final class OrchestratorHttp {
         StagePlanner.RegistryUpdate planAndWrite(java.util.function.Supplier<StagePlanner.RegistryUpdate> planner);
     }
 
-    /** How a standby instance hands a person's promote or rollback to the pipeline's owner. */
+    /** How a standby instance hands a person's promote, rollback or stage change to the pipeline's owner. */
     interface Forwarding {
         /** Whether this instance owns the pipeline now (then it writes the registry itself). */
         boolean owns();
@@ -236,7 +236,7 @@ final class OrchestratorHttp {
             }
         };
         if (!forwarding.owns()) {
-            return forward(planner, DecisionKind.PROMOTE, () -> existing(version), by, reason);
+            return forward(planner, DecisionKind.PROMOTE, Stage.CHAMPION, () -> existing(version), by, reason);
         }
         return stageChange(planner, by);
     }
@@ -244,7 +244,8 @@ final class OrchestratorHttp {
     /**
      * {@code POST /v1/pipelines/{p}/models/{version}/stage} {"stage": "CANARY", "SHADOW" or "RETIRED", "reason": "..."}
      * with an admin token: the version becomes a challenger of the champion and online evidence decides it
-     * ({@link StagePlanner#challenge}), or a challenger is withdrawn ({@link StagePlanner#withdraw}).
+     * ({@link StagePlanner#challenge}), or a challenger is withdrawn ({@link StagePlanner#withdraw}). 200 with the
+     * changes on the owner, 202 with a request id on a standby ({@link #forward}).
      */
     Response stage(Request request) {
         requirePipeline(request);
@@ -266,7 +267,7 @@ final class OrchestratorHttp {
         };
         String reason = text(body, "reason", "put into " + stage + " by hand");
         String version = request.pathParam("version");
-        return stageChange(() -> {
+        java.util.function.Supplier<StagePlanner.RegistryUpdate> planner = () -> {
             ModelVersion model = existing(version);
             try {
                 ChampionSelector.Selection selection = registry.selection();
@@ -276,7 +277,11 @@ final class OrchestratorHttp {
             } catch (IllegalArgumentException e) {
                 throw HttpProblem.conflict("invalid_transition", e.getMessage());
             }
-        }, by);
+        };
+        if (!forwarding.owns()) {
+            return forward(planner, DecisionKind.STAGE, stage, () -> existing(version), by, reason);
+        }
+        return stageChange(planner, by);
     }
 
     /**
@@ -297,7 +302,7 @@ final class OrchestratorHttp {
             }
         };
         if (!forwarding.owns()) {
-            return forward(planner, DecisionKind.ROLLBACK, () -> registry.champion().orElseThrow(() ->
+            return forward(planner, DecisionKind.ROLLBACK, Stage.RETIRED, () -> registry.champion().orElseThrow(() ->
                     HttpProblem.conflict("invalid_transition", "there is no champion to roll back")), by, reason);
         }
         return stageChange(planner, by);
@@ -311,7 +316,7 @@ final class OrchestratorHttp {
      * owner refuse the request as stale rather than apply it to a state nobody saw.
      */
     private Response forward(java.util.function.Supplier<StagePlanner.RegistryUpdate> planner, DecisionKind kind,
-                             java.util.function.Supplier<ModelVersion> subject, String by, String reason) {
+                             Stage to, java.util.function.Supplier<ModelVersion> subject, String by, String reason) {
         if (!forwarding.registryReplayed()) {
             throw HttpProblem.unavailable("This orchestrator instance stands by and has not read the registry of "
                     + "pipeline '" + pipeline + "' yet; retry shortly");
@@ -321,7 +326,7 @@ final class OrchestratorHttp {
         StagePlanner.RegistryUpdate expected = planner.get();
         String requestId = EventIds.newTimeOrderedId();
         StageDecision forwarded = registry.signing().sign(StageDecisions.forwarded(requestId, pipeline, kind, version,
-                champion, by, reason, forwarding.instance(), Instant.now()));
+                to, champion, by, reason, forwarding.instance(), Instant.now()));
         try {
             forwarding.forward(forwarded);
         } catch (KafkaException e) {

@@ -153,7 +153,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             this.decisions = new StageDecisionConsumer(pipeline, Topics.MODELS_DECISIONS.name(pipeline),
                     new KafkaConsumer<>(KafkaClients.consumerProperties(platform, config.applicationId() + "-decisions",
                             "orchestrator-decisions"), serdes.keyDeserializer(), serdes.decisionDeserializer()),
-                    registry, registryWriter, guard::previousChampion,
+                    registry, registryWriter, guard::previousChampion, config.spec().canary(),
                     // not before ownership is complete: the former owner's last registry writes are read first
                     () -> modelsReplayed && active, Clock.systemUTC(), config.kafkaTimeout());
             closeables.add(decisions);
@@ -195,12 +195,12 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)), guard,
                     config.spec().canary(), planner -> {
                         if (!active) {
-                            // promote and rollback are forwarded (see Forwarding); stage is not, and a request that
-                            // raced with a loss of ownership ends here too
-                            throw io.mlcycle.platform.http.HttpProblem.unavailable("This orchestrator instance stands "
-                                    + "by: another instance owns pipeline '" + pipeline + "' (it holds the trigger "
-                                    + "partition); send stage changes to that instance (promote and rollback are "
-                                    + "forwarded to it from here)");
+                            // promote, rollback and stage are forwarded from a standby (see Forwarding): only a
+                            // request that raced with a loss of ownership ends here
+                            throw io.mlcycle.platform.http.HttpProblem.unavailable("This orchestrator instance lost "
+                                    + "pipeline '" + pipeline + "' to another instance (it holds the trigger "
+                                    + "partition) while planning the request; send it again (it is forwarded to the "
+                                    + "owner from here)");
                         }
                         // planned and written under the lock stage decisions and expiries hold, as one step
                         synchronized (registryWriter) {

@@ -2,6 +2,7 @@ package io.mlcycle.orchestrator;
 
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.StageDecision;
+import io.mlcycle.mlcore.spec.CanarySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -29,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * signed, in one Kafka transaction with the decision's consumed offset ({@link ModelRegistryWriter}), so a decision
  * is applied exactly once: a crash before the commit re-delivers it, after the commit it is never read again. A
  * stale decision ({@link StageDecisions}) is consumed without a write. Only the orchestrator writes the registry; the
- * decisions topic is how serving asks it to, and how a standby orchestrator instance forwards a person's promote or
- * rollback to the owner. Starts applying once the registry has been replayed, and only while this instance owns the
+ * decisions topic is how serving asks it to, and how a standby orchestrator instance forwards a person's promote,
+ * rollback or stage change to the owner (planned under the spec's promotion policy, as the owner's HTTP call is). Starts applying once the registry has been replayed, and only while this instance owns the
  * pipeline (a standby is not in the decisions group).
  */
 final class StageDecisionConsumer implements AutoCloseable {
@@ -45,6 +46,7 @@ final class StageDecisionConsumer implements AutoCloseable {
     private final ModelRegistry registry;
     private final ModelRegistryWriter writer;
     private final java.util.function.Function<ModelVersion, Optional<ModelVersion>> previousChampion;
+    private final CanarySpec policy;
     private final BooleanSupplier registryReady;
     private final Clock clock;
     private final Duration timeout;
@@ -57,13 +59,14 @@ final class StageDecisionConsumer implements AutoCloseable {
     StageDecisionConsumer(String pipeline, String topic, Consumer<String, StageDecision> consumer,
                           ModelRegistry registry, ModelRegistryWriter writer,
                           java.util.function.Function<ModelVersion, Optional<ModelVersion>> previousChampion,
-                          BooleanSupplier registryReady, Clock clock, Duration timeout) {
+                          CanarySpec policy, BooleanSupplier registryReady, Clock clock, Duration timeout) {
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.topic = Objects.requireNonNull(topic, "topic");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.writer = Objects.requireNonNull(writer, "writer");
         this.previousChampion = Objects.requireNonNull(previousChampion, "previousChampion");
+        this.policy = Objects.requireNonNull(policy, "policy");
         this.registryReady = Objects.requireNonNull(registryReady, "registryReady");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -166,7 +169,7 @@ final class StageDecisionConsumer implements AutoCloseable {
             // the check and the write under the writer's lock: no training run's promotion slips in between
             synchronized (writer) {
                 StageDecisions.Outcome outcome = StageDecisions.apply(pipeline, decision, registry,
-                        previousChampion, clock.instant());
+                        previousChampion, policy, clock.instant());
                 List<ModelVersion> written = commit(outcome.update(), partition, record.offset());
                 written.forEach(registry::apply);
                 if (outcome.applied()) {

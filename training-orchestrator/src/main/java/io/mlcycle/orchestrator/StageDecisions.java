@@ -4,6 +4,8 @@ import io.mlcycle.avro.DecisionKind;
 import io.mlcycle.avro.ModelVersion;
 import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.StageDecision;
+import io.mlcycle.mlcore.registry.ChampionSelector;
+import io.mlcycle.mlcore.spec.CanarySpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +28,10 @@ import java.util.function.Function;
  * Each transition is attributed to the decider (its {@code decided_by}) and carries the evidence in words, the
  * decision id, and that the orchestrator applied it.
  *
- * <p>A decision with {@code forwarded_by} set is a person's promote or rollback that reached a standby orchestrator
- * instance ({@link #forwarded}): it is planned as that HTTP call would be on the owner ({@link StagePlanner#promote},
- * {@link StagePlanner#rollback}), attributed to the person, and applied only when it is signed with the deployment's
+ * <p>A decision with {@code forwarded_by} set is a person's promote, rollback or stage change that reached a standby
+ * orchestrator instance ({@link #forwarded}): it is planned as that HTTP call would be on the owner
+ * ({@link StagePlanner#promote}, {@link StagePlanner#rollback}, and for kind STAGE {@link StagePlanner#challenge} or
+ * {@link StagePlanner#withdraw}), attributed to the person, and applied only when it is signed with the deployment's
  * model signing key (as every orchestrator instance holds) and while the registry is as the standby saw it.
  */
 public final class StageDecisions {
@@ -64,16 +67,29 @@ public final class StageDecisions {
 
     /**
      * Decides what {@code decision} changes in {@code registry} (of {@code pipeline}) at {@code now}; a forwarded
-     * rollback ({@link #forwarded}) restores {@code previousChampion} of the champion.
+     * rollback ({@link #forwarded}) restores {@code previousChampion} of the champion. Without the spec's promotion
+     * policy a forwarded stage change into SHADOW or CANARY is not applied (see the overload with the policy).
      */
     public static Outcome apply(String pipeline, StageDecision decision, ModelRegistry registry,
                                 Function<ModelVersion, Optional<ModelVersion>> previousChampion, Instant now) {
+        return apply(pipeline, decision, registry, previousChampion, null, now);
+    }
+
+    /**
+     * Decides what {@code decision} changes in {@code registry} (of {@code pipeline}) at {@code now}; a forwarded
+     * rollback ({@link #forwarded}) restores {@code previousChampion} of the champion, and a forwarded stage change
+     * into SHADOW or CANARY is planned under {@code policy} (the spec's promotion policy, as the owner's HTTP
+     * {@code stage} call plans it; null when unknown, and then such a request is not applied).
+     */
+    public static Outcome apply(String pipeline, StageDecision decision, ModelRegistry registry,
+                                Function<ModelVersion, Optional<ModelVersion>> previousChampion, CanarySpec policy,
+                                Instant now) {
         String id = decision.getDecisionId();
         if (!pipeline.equals(decision.getPipeline())) {
             return Outcome.skip("decision " + id + " is about pipeline " + decision.getPipeline() + ", not " + pipeline);
         }
         if (decision.getForwardedBy() != null) {
-            return applyForwarded(decision, registry, previousChampion, now);
+            return applyForwarded(decision, registry, previousChampion, policy, now);
         }
         Optional<ModelVersion> found = registry.get(decision.getModelVersion());
         if (found.isEmpty()) {
@@ -127,24 +143,41 @@ public final class StageDecisions {
 
     /**
      * A person's promote ({@code version} to CHAMPION) or rollback (of the champion {@code version}) that reached a
-     * standby instance, as a decision for the owner: the standby checked it on its own view of the registry (the
-     * version, its stage and the champion it saw are recorded), the owner plans it again on the registry as it is
-     * when the decision is consumed ({@link #applyForwarded}). Unsigned: the standby signs it
-     * ({@link io.mlcycle.mlcore.registry.ModelSigning#sign(StageDecision)}), and the owner applies only requests
-     * signed with the deployment's key.
-     *
-     * @param requestId the id the person follows: the decision id, named in the applied transitions' reasons
-     * @param standby   the forwarding instance's id
+     * standby instance, as a decision for the owner; see
+     * {@link #forwarded(String, String, DecisionKind, ModelVersion, Stage, Optional, String, String, String, Instant)}.
      */
     public static StageDecision forwarded(String requestId, String pipeline, DecisionKind kind, ModelVersion version,
                                           Optional<ModelVersion> champion, String by, String reason, String standby,
                                           Instant at) {
+        if (kind != DecisionKind.PROMOTE && kind != DecisionKind.ROLLBACK) {
+            throw new IllegalArgumentException("a forwarded " + kind + " names the stage it asks for");
+        }
+        return forwarded(requestId, pipeline, kind, version, kind == DecisionKind.ROLLBACK ? Stage.RETIRED
+                : Stage.CHAMPION, champion, by, reason, standby, at);
+    }
+
+    /**
+     * A person's promote ({@code version} to CHAMPION), rollback (of the champion {@code version}) or stage change
+     * (kind STAGE: {@code version} into {@code to} SHADOW or CANARY, or withdrawn as RETIRED) that reached a standby
+     * instance, as a decision for the owner: the standby checked it on its own view of the registry (the version, its
+     * stage and the champion it saw are recorded), the owner plans it again on the registry as it is when the decision
+     * is consumed ({@link #applyForwarded}). Unsigned: the standby signs it
+     * ({@link io.mlcycle.mlcore.registry.ModelSigning#sign(StageDecision)}), and the owner applies only requests
+     * signed with the deployment's key.
+     *
+     * @param requestId the id the person follows: the decision id, named in the applied transitions' reasons
+     * @param to        the stage asked for (CHAMPION for a promote, RETIRED for a rollback)
+     * @param standby   the forwarding instance's id
+     */
+    public static StageDecision forwarded(String requestId, String pipeline, DecisionKind kind, ModelVersion version,
+                                          Stage to, Optional<ModelVersion> champion, String by, String reason,
+                                          String standby, Instant at) {
         return StageDecision.newBuilder()
                 .setDecisionId(requestId)
                 .setPipeline(pipeline)
                 .setModelVersion(version.getVersion())
                 .setFromStage(version.getStage())
-                .setToStage(kind == DecisionKind.ROLLBACK ? Stage.RETIRED : Stage.CHAMPION)
+                .setToStage(to)
                 .setDecision(kind)
                 .setComparedWith(champion.map(ModelVersion::getVersion).orElse(null))
                 .setEvidence(reason)
@@ -155,14 +188,14 @@ public final class StageDecisions {
     }
 
     /**
-     * A forwarded promote or rollback is applied only while the registry is as the standby saw it when it accepted
-     * the request (the version in the same stage, the same champion): a change between the request and its
-     * application (a decision on online evidence, a run, another person) makes it stale, and a person decides again
-     * on what the registry is now rather than have a decision taken on an older state applied to a newer one.
+     * A forwarded promote, rollback or stage change is applied only while the registry is as the standby saw it when
+     * it accepted the request (the version in the same stage, the same champion): a change between the request and
+     * its application (a decision on online evidence, a run, another person) makes it stale, and a person decides
+     * again on what the registry is now rather than have a decision taken on an older state applied to a newer one.
      */
     private static Outcome applyForwarded(StageDecision decision, ModelRegistry registry,
                                           Function<ModelVersion, Optional<ModelVersion>> previousChampion,
-                                          Instant now) {
+                                          CanarySpec policy, Instant now) {
         String id = decision.getDecisionId();
         String by = decision.getDecidedBy();
         io.mlcycle.mlcore.registry.ModelSigning.Verification signed = registry.signing().verify(decision);
@@ -197,16 +230,30 @@ public final class StageDecisions {
                         .anyMatch(r -> r.version().equals(version.getVersion())), by, reason, now);
             } else if (decision.getDecision() == DecisionKind.ROLLBACK) {
                 update = StagePlanner.rollback(champion, champion.flatMap(previousChampion), by, reason, now);
+            } else if (decision.getDecision() == DecisionKind.STAGE && decision.getToStage() == Stage.RETIRED) {
+                update = StagePlanner.withdraw(version, by, reason, now);
+            } else if (decision.getDecision() == DecisionKind.STAGE && (decision.getToStage() == Stage.SHADOW
+                    || decision.getToStage() == Stage.CANARY)) {
+                if (policy == null) {
+                    return Outcome.skip("request " + id + " by " + by + " puts " + version.getVersion() + " into "
+                            + decision.getToStage() + ", but this instance was given no promotion policy to plan it");
+                }
+                ChampionSelector.Selection selection = registry.selection();
+                update = StagePlanner.challenge(version, decision.getToStage(), selection, selection.refused().stream()
+                        .anyMatch(r -> r.version().equals(version.getVersion())), policy, by, reason, now);
             } else {
                 return Outcome.skip("request " + id + " by " + by + " asks for " + decision.getDecision() + " to "
-                        + decision.getToStage() + ": only promote (to CHAMPION) and rollback are forwarded");
+                        + decision.getToStage() + ": only promote (to CHAMPION), rollback and stage (to SHADOW, CANARY "
+                        + "or RETIRED) are forwarded");
             }
         } catch (IllegalArgumentException e) {
             return Outcome.skip("request " + id + " by " + by + " not applied: " + e.getMessage());
         }
+        String what = decision.getDecision() == DecisionKind.STAGE
+                ? version.getVersion() + " " + version.getStage() + " -> " + decision.getToStage()
+                : decision.getDecision().name().toLowerCase(java.util.Locale.ROOT) + " of " + version.getVersion();
         return new Outcome(Optional.of(update), "request " + id + " by " + by + " (forwarded by "
-                + decision.getForwardedBy() + "): " + decision.getDecision().name().toLowerCase(java.util.Locale.ROOT)
-                + " of " + version.getVersion() + "; champion now " + update.versions().stream()
+                + decision.getForwardedBy() + "): " + what + "; champion now " + update.versions().stream()
                 .filter(v -> v.getStage() == Stage.CHAMPION).map(ModelVersion::getVersion).findFirst()
                 .orElse(championNow));
     }

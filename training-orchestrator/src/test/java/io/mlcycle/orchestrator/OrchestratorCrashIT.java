@@ -57,8 +57,8 @@ import org.junit.jupiter.api.io.TempDir;
  * restarted (the trigger is consumed exactly once with its run's outcome, the unfinished run is reconciled from
  * {@code <p>.training.runs}); a dead control loop ends the process with a non-zero exit; two instances on one
  * pipeline (one run at a time, no version number used twice, the instance that lost the pipeline fenced by the
- * broker, for its registry writes and its run progress alike); and a standby forwarding a person's promote and
- * rollback to the owner, which applies them. Each test has its own pipeline on one shared stack.
+ * broker, for its registry writes and its run progress alike); and a standby forwarding a person's promote,
+ * rollback and stage changes to the owner, which applies them. Each test has its own pipeline on one shared stack.
  */
 class OrchestratorCrashIT {
 
@@ -222,7 +222,7 @@ class OrchestratorCrashIT {
     }
 
     @Test
-    void aStandbyForwardsPromoteAndRollbackToTheOwnerWhichAppliesThem() throws Exception {
+    void aStandbyForwardsPromoteRollbackAndStageToTheOwnerWhichAppliesThem() throws Exception {
         Pipeline p = new Pipeline("relay", true);
         OrchestratorService a = OrchestratorService.start(OrchestratorConfig.from(p.config("relay-a")));
         OrchestratorService b = OrchestratorService.start(OrchestratorConfig.from(p.config("relay-b")));
@@ -272,6 +272,33 @@ class OrchestratorCrashIT {
             }
             assertThat(observer.models.stream().filter(m -> m.getStage() == io.mlcycle.avro.Stage.CHAMPION)
                     .map(m -> last(m).getReason()).filter(r -> r.contains("forwarded by standby"))).hasSize(2);
+
+            // stage: the retired version becomes a CANARY challenger of the champion, then is withdrawn again
+            String nowChampion = order.get(1).equals("promote") ? "relay-v2" : "relay-v1";
+            String other = nowChampion.equals("relay-v2") ? "relay-v1" : "relay-v2";
+            HttpResponse<String> championAsCanary = post(standby, "/v1/pipelines/relay/models/" + nowChampion
+                    + "/stage", ADMIN_TOKEN, "{\"stage\": \"CANARY\", \"reason\": \"relay test\"}");
+            assertThat(championAsCanary.statusCode()).as(championAsCanary.body()).isEqualTo(409);
+            assertThat(championAsCanary.body()).contains("is the champion");
+            for (io.mlcycle.avro.Stage stage : List.of(io.mlcycle.avro.Stage.CANARY, io.mlcycle.avro.Stage.RETIRED)) {
+                HttpResponse<String> accepted = post(standby, "/v1/pipelines/relay/models/" + other + "/stage",
+                        ADMIN_TOKEN, "{\"stage\": \"" + stage + "\", \"reason\": \"relay test\"}");
+                assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+                com.fasterxml.jackson.databind.JsonNode body = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(accepted.body());
+                assertThat(body.get("status").asText()).isEqualTo("forwarded");
+                assertThat(body.get("expected_changes").get(0).get("version").asText()).isEqualTo(other);
+                assertThat(body.get("expected_changes").get(0).get("stage").asText()).isEqualTo(stage.name());
+                assertThat(body.get("follow").asText()).isEqualTo("/v1/pipelines/relay/models/" + other);
+                String requestId = body.get("request_id").asText();
+                ModelVersion applied = await().atMost(WAIT).until(() -> observer.latest(other),
+                        v -> v != null && v.getStage() == stage && last(v).getReason().contains(requestId));
+                assertThat(last(applied).getBy()).isEqualTo("alice");
+                assertThat(last(applied).getReason()).contains("forwarded by standby relay-");
+                await().atMost(WAIT).until(() -> get(standby, "/v1/pipelines/relay/models/" + other)
+                        .contains("\"stage\":\"" + stage + "\""));
+            }
+            assertThat(observer.champion()).contains(nowChampion);
         } finally {
             a.close();
             b.close();
@@ -289,12 +316,17 @@ class OrchestratorCrashIT {
 
     private static HttpResponse<String> post(OrchestratorService service, String path, String token)
             throws Exception {
+        return post(service, path, token, "{\"reason\": \"relay test\"}");
+    }
+
+    private static HttpResponse<String> post(OrchestratorService service, String path, String token, String json)
+            throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service.httpBaseUrl() + path))
                 .header("Content-Type", "application/json");
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        return HTTP.send(request.POST(HttpRequest.BodyPublishers.ofString("{\"reason\": \"relay test\"}")).build(),
+        return HTTP.send(request.POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

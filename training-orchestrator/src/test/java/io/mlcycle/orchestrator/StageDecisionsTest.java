@@ -205,6 +205,164 @@ class StageDecisionsTest {
                 .contains("stale request req-4").contains("credit-v2 is REJECTED now");
     }
 
+    private static StageDecision stageRequest(String id, ModelVersion version, Stage to, ModelRegistry seen) {
+        return Fixtures.SIGNING.sign(StageDecisions.forwarded(id, "credit", DecisionKind.STAGE, version, to,
+                seen.champion(), "alice", "try it on live traffic", "standby-b", NOW));
+    }
+
+    @Test
+    void aForwardedStageToCanaryIsPlannedAsThePersonsStageCallAndRetiresTheOtherChallenger() {
+        put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        put(3, Stage.SHADOW);
+        StageDecision request = stageRequest("req-s1", retired, Stage.CANARY, registry);
+        assertThat(request.getDecision()).isEqualTo(DecisionKind.STAGE);
+        assertThat(request.getFromStage()).isEqualTo(Stage.RETIRED);
+        assertThat(request.getToStage()).isEqualTo(Stage.CANARY);
+        assertThat(request.getComparedWith()).isEqualTo("credit-v1");
+
+        StageDecisions.Outcome outcome = StageDecisions.apply("credit", request, registry, c -> java.util.Optional.empty(),
+                STAGED, NOW);
+
+        List<ModelVersion> writes = outcome.update().orElseThrow().versions();
+        assertThat(writes).extracting(ModelVersion::getVersion, ModelVersion::getStage)
+                .containsExactly(tuple("credit-v2", Stage.CANARY), tuple("credit-v3", Stage.RETIRED));
+        assertThat(last(writes.get(0)).getBy()).isEqualTo("alice");
+        assertThat(last(writes.get(0)).getReason()).contains("put into CANARY by alice: try it on live traffic")
+                .contains("request req-s1 forwarded by standby standby-b").contains("champion credit-v1");
+        assertThat(outcome.note()).contains("credit-v2 RETIRED -> CANARY").contains("champion now credit-v1");
+    }
+
+    /** The owner plans a forwarded SHADOW under its spec's policy, as its own HTTP call would (409 there). */
+    @Test
+    void aForwardedStageIntoShadowNeedsTheSpecsShadowStage() {
+        put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision request = stageRequest("req-s2", retired, Stage.SHADOW, registry);
+
+        StageDecisions.Outcome direct = StageDecisions.apply("credit", request, registry,
+                c -> java.util.Optional.empty(), CanarySpec.defaults(), NOW);
+        assertThat(direct.applied()).isFalse();
+        assertThat(direct.note()).contains("req-s2").contains("not applied").contains("no shadow stage");
+        // without a policy at all nothing is guessed
+        assertThat(StageDecisions.apply("credit", request, registry, NOW).note()).contains("no promotion policy");
+        assertThat(StageDecisions.apply("credit", request, registry, c -> java.util.Optional.empty(), STAGED, NOW)
+                .update().orElseThrow().candidate().getStage()).isEqualTo(Stage.SHADOW);
+    }
+
+    @Test
+    void aForwardedStageToRetiredWithdrawsTheChallenger() {
+        put(1, Stage.CHAMPION);
+        ModelVersion canary = put(2, Stage.CANARY);
+        StageDecision request = stageRequest("req-s3", canary, Stage.RETIRED, registry);
+
+        StageDecisions.Outcome outcome = StageDecisions.apply("credit", request, registry,
+                c -> java.util.Optional.empty(), STAGED, NOW);
+
+        assertThat(outcome.update().orElseThrow().versions()).singleElement()
+                .satisfies(v -> {
+                    assertThat(v.getVersion()).isEqualTo("credit-v2");
+                    assertThat(v.getStage()).isEqualTo(Stage.RETIRED);
+                    assertThat(last(v).getBy()).isEqualTo("alice");
+                    assertThat(last(v).getReason()).contains("withdrawn as CANARY by alice")
+                            .contains("request req-s3 forwarded by standby standby-b");
+                });
+        // withdrawing what is not a challenger is refused, as the HTTP call's 409
+        ModelVersion champion = registry.champion().orElseThrow();
+        StageDecisions.Outcome notAChallenger = StageDecisions.apply("credit",
+                stageRequest("req-s4", champion, Stage.RETIRED, registry), registry, c -> java.util.Optional.empty(),
+                STAGED, NOW);
+        assertThat(notAChallenger.applied()).isFalse();
+        assertThat(notAChallenger.note()).contains("not a SHADOW or CANARY challenger");
+    }
+
+    @Test
+    void aForwardedStageIsNotAppliedOnceTheRegistryChangedSinceTheStandbySawIt() {
+        put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision canary = stageRequest("req-s5", retired, Stage.CANARY, registry);
+        put(2, Stage.SHADOW); // serving's test, a run or another person moved it meanwhile
+
+        StageDecisions.Outcome moved = StageDecisions.apply("credit", canary, registry,
+                c -> java.util.Optional.empty(), STAGED, NOW);
+        assertThat(moved.applied()).isFalse();
+        assertThat(moved.note()).contains("stale request req-s5").contains("credit-v2 is SHADOW now");
+
+        ModelVersion shadow = registry.get("credit-v2").orElseThrow();
+        StageDecision withdraw = stageRequest("req-s6", shadow, Stage.RETIRED, registry);
+        put(3, Stage.CHAMPION); // a new champion meanwhile
+        StageDecisions.Outcome newChampion = StageDecisions.apply("credit", withdraw, registry,
+                c -> java.util.Optional.empty(), STAGED, NOW);
+        assertThat(newChampion.applied()).isFalse();
+        assertThat(newChampion.note()).contains("stale request req-s6").contains("credit-v3 now");
+    }
+
+    @Test
+    void aForwardedStageIsAppliedOnlyWhenSignedWithTheDeploymentsKey() {
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision unsigned = StageDecisions.forwarded("req-s7", "credit", DecisionKind.STAGE, retired,
+                Stage.CANARY, java.util.Optional.of(champion), "alice", "why", "standby-b", NOW);
+        StageDecision signed = Fixtures.SIGNING.sign(unsigned);
+        // the stage asked for is signed: a writer of the topic cannot turn a canary into a withdrawal
+        StageDecision altered = StageDecision.newBuilder(signed).setToStage(Stage.SHADOW).build();
+
+        assertThat(StageDecisions.apply("credit", unsigned, registry, c -> java.util.Optional.empty(), STAGED, NOW)
+                .note()).contains("refused").contains("unsigned");
+        assertThat(StageDecisions.apply("credit", altered, registry, c -> java.util.Optional.empty(), STAGED, NOW)
+                .note()).contains("refused").contains("signature does not match");
+        assertThat(StageDecisions.apply("credit", unsigned, registry, c -> java.util.Optional.empty(), STAGED, NOW)
+                .applied()).isFalse();
+        assertThat(StageDecisions.apply("credit", signed, registry, c -> java.util.Optional.empty(), STAGED, NOW)
+                .applied()).isTrue();
+    }
+
+    /** A STAGE on online evidence (not forwarded) is no decision serving takes: consumed, not applied. */
+    @Test
+    void aStageDecisionThatWasNotForwardedIsNotApplied() {
+        put(1, Stage.CHAMPION);
+        put(2, Stage.SHADOW);
+
+        StageDecisions.Outcome outcome = StageDecisions.apply("credit",
+                decision("credit-v2", Stage.SHADOW, Stage.CANARY, DecisionKind.STAGE, "credit-v1"), registry, NOW);
+
+        assertThat(outcome.applied()).isFalse();
+        assertThat(outcome.note()).contains("unknown kind STAGE");
+    }
+
+    /**
+     * STAGE was added to DecisionKind, which has a default: the registry accepts the new StageDecision schema under
+     * FULL compatibility, and a reader that predates STAGE (an orchestrator not yet upgraded) reads it as UNKNOWN,
+     * whose signature then does not match, so such an owner refuses the request rather than misapply it.
+     */
+    @Test
+    void addingStageToDecisionKindIsFullyCompatibleAndAnOlderReaderReadsItAsUnknown() throws Exception {
+        org.apache.avro.Schema current = StageDecision.getClassSchema();
+        String symbols = "\"symbols\":[\"PROMOTE\",\"ROLLBACK\",\"STAGE\",\"UNKNOWN\"]";
+        assertThat(current.toString()).contains(symbols);
+        org.apache.avro.Schema older = new org.apache.avro.Schema.Parser().parse(current.toString()
+                .replace(symbols, "\"symbols\":[\"PROMOTE\",\"ROLLBACK\",\"UNKNOWN\"]"));
+
+        assertThat(io.mlcycle.platform.registry.AvroCompatibility.violations(
+                io.mlcycle.platform.registry.CompatibilityLevel.FULL_TRANSITIVE, current, List.of(older))).isEmpty();
+
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision request = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-s8", "credit", DecisionKind.STAGE,
+                retired, Stage.CANARY, java.util.Optional.of(champion), "alice", "why", "standby-b", NOW));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+        new org.apache.avro.specific.SpecificDatumWriter<StageDecision>(current).write(request, encoder);
+        encoder.flush();
+        org.apache.avro.generic.GenericRecord read = new org.apache.avro.generic.GenericDatumReader<
+                org.apache.avro.generic.GenericRecord>(current, older).read(null,
+                org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+        assertThat(read.get("decision")).hasToString("UNKNOWN");
+        StageDecision asOlderOwnerSeesIt = StageDecision.newBuilder(request).setDecision(DecisionKind.UNKNOWN).build();
+        assertThat(StageDecisions.apply("credit", asOlderOwnerSeesIt, registry, NOW).note())
+                .contains("refused").contains("signature does not match");
+    }
+
     @Test
     void theStagedPolicyMakesAPassingCandidateAChallengerAndRetiresTheOneItSupersedes() {
         ModelVersion champion = put(1, Stage.CHAMPION);
