@@ -102,7 +102,11 @@ public final class ModelSigning {
 
     /** The signature text, {@code hmac-sha256:<hex>}, of a version's canonical content. */
     public String signature(ModelVersion version) {
-        return SCHEME + HexFormat.of().formatHex(mac(canonicalContent(version)));
+        return signatureOf(canonicalContent(version));
+    }
+
+    private String signatureOf(byte[] content) {
+        return SCHEME + HexFormat.of().formatHex(mac(content));
     }
 
     /** Whether a version is intact and signed with this key; the reason says what is wrong in words. */
@@ -110,19 +114,9 @@ public final class ModelSigning {
         if (version == null) {
             return Verification.invalid("a tombstone (null value) carries no signature");
         }
-        String signature = version.getSignature();
-        if (signature == null || signature.isBlank()) {
-            return Verification.invalid("the version is unsigned");
-        }
-        if (!signature.startsWith(SCHEME)) {
-            return Verification.invalid("unknown signature scheme '"
-                    + signature.substring(0, Math.min(signature.length(), 20)) + "', expected " + SCHEME);
-        }
-        byte[] declared;
-        try {
-            declared = HexFormat.of().parseHex(signature.substring(SCHEME.length()));
-        } catch (IllegalArgumentException e) {
-            return Verification.invalid("the signature is not hexadecimal");
+        Declared declared = declared(version.getSignature(), "version");
+        if (declared.problem() != null) {
+            return declared.problem();
         }
         byte[] artifact = bytes(version.getArtifact());
         String actualSha = ModelArtifacts.sha256(artifact);
@@ -130,8 +124,31 @@ public final class ModelSigning {
             return Verification.invalid("artifact SHA-256 mismatch: declared " + version.getArtifactSha256()
                     + ", the bytes hash to " + actualSha);
         }
-        if (!MessageDigest.isEqual(declared, mac(canonicalContent(version)))) {
-            return Verification.invalid("the signature does not match: the version was not signed with this "
+        return matches(declared.mac(), canonicalContent(version), "version");
+    }
+
+    /** A signature's MAC, or what is wrong with its text. */
+    private record Declared(byte[] mac, Verification problem) {
+    }
+
+    private static Declared declared(String signature, String what) {
+        if (signature == null || signature.isBlank()) {
+            return new Declared(null, Verification.invalid("the " + what + " is unsigned"));
+        }
+        if (!signature.startsWith(SCHEME)) {
+            return new Declared(null, Verification.invalid("unknown signature scheme '"
+                    + signature.substring(0, Math.min(signature.length(), 20)) + "', expected " + SCHEME));
+        }
+        try {
+            return new Declared(HexFormat.of().parseHex(signature.substring(SCHEME.length())), null);
+        } catch (IllegalArgumentException e) {
+            return new Declared(null, Verification.invalid("the signature is not hexadecimal"));
+        }
+    }
+
+    private Verification matches(byte[] declared, byte[] content, String what) {
+        if (!MessageDigest.isEqual(declared, mac(content))) {
+            return Verification.invalid("the signature does not match: the " + what + " was not signed with this "
                     + "deployment's key (" + CONFIG_KEY + ") or was altered after signing");
         }
         return Verification.VALID;
@@ -144,30 +161,15 @@ public final class ModelSigning {
     public io.mlcycle.avro.StageDecision sign(io.mlcycle.avro.StageDecision request) {
         io.mlcycle.avro.StageDecision copy = io.mlcycle.avro.StageDecision.newBuilder(request).setSignature(null)
                 .build();
-        copy.setSignature(SCHEME + HexFormat.of().formatHex(mac(canonicalContent(copy))));
+        copy.setSignature(signatureOf(canonicalContent(copy)));
         return copy;
     }
 
     /** Whether a forwarded request is signed with this key and unaltered; the reason says what is wrong in words. */
     public Verification verify(io.mlcycle.avro.StageDecision request) {
-        String signature = request.getSignature();
-        if (signature == null || signature.isBlank()) {
-            return Verification.invalid("the request is unsigned");
-        }
-        if (!signature.startsWith(SCHEME)) {
-            return Verification.invalid("unknown signature scheme, expected " + SCHEME);
-        }
-        byte[] declared;
-        try {
-            declared = HexFormat.of().parseHex(signature.substring(SCHEME.length()));
-        } catch (IllegalArgumentException e) {
-            return Verification.invalid("the signature is not hexadecimal");
-        }
-        if (!MessageDigest.isEqual(declared, mac(canonicalContent(request)))) {
-            return Verification.invalid("the signature does not match: the request was not signed with this "
-                    + "deployment's key (" + CONFIG_KEY + ") or was altered after signing");
-        }
-        return Verification.VALID;
+        Declared declared = declared(request.getSignature(), "request");
+        return declared.problem() != null ? declared.problem()
+                : matches(declared.mac(), canonicalContent(request), "request");
     }
 
     /** The bytes a forwarded request's signature covers: every field but the signature, field by field. */
