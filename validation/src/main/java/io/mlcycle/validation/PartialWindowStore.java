@@ -12,6 +12,8 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A task's partial window summary (the records it counted since it last handed a partial on to
@@ -35,6 +37,7 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
 final class PartialWindowStore implements StateStore, CachedStateStore<Object, Object> {
 
     private static final String KEY = "partial";
+    private static final Logger LOG = LoggerFactory.getLogger(PartialWindowStore.class);
 
     private final String name;
     private final List<FeatureDefinition> definitions;
@@ -44,7 +47,7 @@ final class PartialWindowStore implements StateStore, CachedStateStore<Object, O
     /** Whether the partial changed since it was last written to the changelog. */
     private boolean dirty;
 
-    private PartialWindowStore(String name, List<FeatureDefinition> definitions, int windowRecords) {
+    PartialWindowStore(String name, List<FeatureDefinition> definitions, int windowRecords) {
         this.name = name;
         this.definitions = definitions;
         this.windowRecords = windowRecords;
@@ -61,10 +64,29 @@ final class PartialWindowStore implements StateStore, CachedStateStore<Object, O
     /** The partial being counted: the one restored from the last commit when the task started, else empty. */
     WindowSummary partial() {
         if (partial == null) {
-            byte[] restored = changelogged.get(KEY);
-            partial = restored == null ? empty() : WindowSummary.fromBytes(definitions, restored);
+            partial = restored(changelogged.get(KEY));
+            // a partial that could not be read is replaced in the changelog at the next commit
+            dirty = partial.isEmpty() && changelogged.get(KEY) != null;
         }
         return partial;
+    }
+
+    /**
+     * The partial of the last commit from its bytes, or an empty one: none yet, or one written under another spec
+     * (other features) before a restart, whose counts cannot be merged (as {@link PipelineWindows} drops such a
+     * partial): a task must start whatever its changelog holds.
+     */
+    WindowSummary restored(byte[] bytes) {
+        if (bytes == null) {
+            return empty();
+        }
+        try {
+            return WindowSummary.fromBytes(definitions, bytes);
+        } catch (RuntimeException e) {
+            LOG.warn("Dropping the partial window summary restored to store {} that does not match the spec: {}",
+                    name, e.getMessage());
+            return empty();
+        }
     }
 
     /** Marks the partial changed (a record was counted into it): the next commit writes it. */
@@ -72,9 +94,12 @@ final class PartialWindowStore implements StateStore, CachedStateStore<Object, O
         dirty = true;
     }
 
-    /** The partial counted so far, and a new empty one in its place (written at the next commit). */
-    WindowSummary take() {
-        WindowSummary taken = partial();
+    /**
+     * Hands the partial counted so far on: its bytes, and a new empty partial in its place (written at the next
+     * commit, in the same transaction as the hand-over).
+     */
+    byte[] handOver() {
+        byte[] taken = partial().toBytes();
         partial = empty();
         dirty = true;
         return taken;

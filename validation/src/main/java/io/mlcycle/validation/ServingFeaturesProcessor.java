@@ -85,10 +85,11 @@ final class ServingFeaturesProcessor extends ContextualProcessor<byte[], byte[],
     }
 
     private void flush() {
-        if (window.isEmpty()) {
+        if (window.isEmpty() || lastTimestamp <= 0) {
+            // (a restored partial that counted no record has no time of its own: it waits for the next record)
             return;
         }
-        byte[] summary = partials.take().toBytes();
+        byte[] summary = partials.handOver();
         window = partials.partial();
         context().forward(new Record<>(PipelineWindows.SERVING,
                 new ValidationOutput.Partial(PipelineWindows.SERVING, summary), lastTimestamp));

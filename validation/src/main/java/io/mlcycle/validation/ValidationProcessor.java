@@ -58,6 +58,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
      * 15 minutes, during which every duplicate check goes to the store, as before the filter.
      */
     static final Duration FILTER_REBUILD_EVERY = Duration.ofMillis(100);
+    /** The most of the stream thread's time one rebuild step may take ({@link #FILTER_REBUILD_EVERY}). */
     static final Duration FILTER_REBUILD_SLICE = Duration.ofMillis(20);
 
     private final PipelineSpec spec;
@@ -139,10 +140,11 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
     }
 
     private void flushPartial() {
-        if (window.isEmpty()) {
+        if (window.isEmpty() || lastTimestamp <= 0) {
+            // (a restored partial that counted no record has no time of its own: it waits for the next record)
             return;
         }
-        byte[] summary = partials.take().toBytes();
+        byte[] summary = partials.handOver();
         window = partials.partial();
         context().forward(new Record<>(PipelineWindows.DATA,
                 new ValidationOutput.Partial(PipelineWindows.DATA, summary), lastTimestamp), DATA_PARTIALS);

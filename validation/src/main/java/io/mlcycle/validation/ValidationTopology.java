@@ -4,6 +4,7 @@ import io.mlcycle.avro.Alert;
 import io.mlcycle.avro.QualityReport;
 import io.mlcycle.avro.QuarantineRecord;
 import io.mlcycle.avro.TrainingTrigger;
+import io.mlcycle.mlcore.features.FeatureDefinition;
 import io.mlcycle.mlcore.gates.RecordGates;
 import io.mlcycle.mlcore.quarantine.QuarantineFit;
 import io.mlcycle.mlcore.spec.PipelineSpec;
@@ -113,8 +114,7 @@ public final class ValidationTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(DriftDebouncer.STORE), Serdes.String(), Serdes.String()));
 
-        List<io.mlcycle.mlcore.features.FeatureDefinition> definitions =
-                io.mlcycle.mlcore.features.FeatureDefinition.fromSpec(spec);
+        List<FeatureDefinition> definitions = FeatureDefinition.fromSpec(spec);
         builder.addStateStore(PartialWindowStore.builder(ValidationProcessor.PARTIALS_STORE, definitions,
                 spec.drift().windowRecords()));
         List<String> validateStores = new ArrayList<>(List.of(ValidationProcessor.PARTIALS_STORE));
