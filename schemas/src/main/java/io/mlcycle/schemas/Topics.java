@@ -84,8 +84,9 @@ public final class Topics {
 
     /**
      * Stage decisions on online evidence (promote, roll back), serving -> orchestrator, which alone writes the
-     * registry, and people's promotions and rollbacks sent to a standby orchestrator instance, forwarded to the
-     * owner. Key: model version. One partition: decisions are applied in order.
+     * registry, and people's promotions, rollbacks and stage changes sent to a standby orchestrator instance,
+     * forwarded to the owner; every decision is signed (deployment's model signing key) and applied only if the
+     * signature holds. Key: model version. One partition: decisions are applied in order.
      */
     public static final TopicDescriptor<String, StageDecision> MODELS_DECISIONS = new TopicDescriptor<>(
             "models.decisions", String.class, StageDecision.class, ValueFormat.SPECIFIC_AVRO, 1,

@@ -55,6 +55,7 @@ public final class ModelRegistryWatcher implements ModelSource {
     private final AtomicReference<ServingModels> models = new AtomicReference<>(ServingModels.NONE);
     /** The latest verified state of every version (read by other threads; its methods are synchronized). */
     private final RegistryView versions;
+    private final ModelSigning signing;
     /** Versions refused, by "version@sha256": a republished artifact with another hash is tried again. */
     private final Set<String> refused = new HashSet<>();
 
@@ -65,6 +66,13 @@ public final class ModelRegistryWatcher implements ModelSource {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.versions = new RegistryView(new ChampionSelector(spec.pipeline(), signing));
+        this.signing = Objects.requireNonNull(signing, "signing");
+    }
+
+    /** The deployment's key: versions are verified with it, and serving's stage decisions signed. */
+    @Override
+    public ModelSigning decisionSigning() {
+        return signing;
     }
 
     /** The champion serving right now, if one was loaded. */

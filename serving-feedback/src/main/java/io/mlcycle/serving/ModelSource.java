@@ -1,6 +1,7 @@
 package io.mlcycle.serving;
 
 import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.mlcore.registry.ModelSigning;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -13,6 +14,15 @@ public interface ModelSource {
     /** The registry's latest record of a version; empty when unknown. */
     default Optional<ModelVersion> registered(String version) {
         return Optional.empty();
+    }
+
+    /**
+     * The key serving signs its stage decisions on online evidence with (the orchestrator applies only decisions
+     * signed with the deployment's key): the deployment's for the registry watcher, the public development key for
+     * tools and tests, which an orchestrator with a real key refuses.
+     */
+    default ModelSigning decisionSigning() {
+        return ModelSigning.development();
     }
 
     /** A source serving only a champion (no canary, no shadow), as tools and tests give it. */

@@ -414,6 +414,8 @@ final class OnlineMonitor implements Processor<String, byte[], String, Object> {
                 .setDecidedBy(DECIDED_BY)
                 .setDecidedAt(at)
                 .build();
+        // Signed: the orchestrator applies only decisions signed with the deployment's key.
+        record = models.decisionSigning().sign(record);
         LOG.info("{} {}: {}", decision.kind(), version, words);
         context.forward(new Record<String, Object>(version, record, now), ServingTopology.DECISIONS_SINK);
         if (decision.kind() == DecisionKind.ROLLBACK) {

@@ -153,6 +153,8 @@ class OnlineMonitorTest {
         List<StageDecision> all = decisions.readValuesToList();
         assertThat(all).as("one decision for the whole pipeline").hasSize(1);
         StageDecision decision = all.get(0);
+        assertThat(io.mlcycle.mlcore.registry.ModelSigning.development().verify(decision).valid())
+                .as("signed for the orchestrator, which applies only signed decisions").isTrue();
         assertThat(decision.getModelVersion()).isEqualTo("credit-v2");
         assertThat(decision.getDecision()).isEqualTo(DecisionKind.PROMOTE);
         assertThat(decision.getFromStage()).isEqualTo(Stage.CANARY);

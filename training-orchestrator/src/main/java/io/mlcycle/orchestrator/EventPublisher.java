@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the orchestrator's non-registry records: training triggers to {@code <p>.training.triggers} (keyed by
- * pipeline, so they stay in order) and forwarded promote and rollback requests to {@code <p>.models.decisions} (keyed
+ * pipeline, so they stay in order) and forwarded promote, rollback and stage requests to {@code <p>.models.decisions} (keyed
  * by version) with an idempotent ({@code acks=all}) producer, and run progress to {@code <p>.training.runs} (keyed by
  * run id) through the pipeline's transactional producer when one is given ({@link FencedWrites}), so that a zombie
  * instance's progress is refused as its registry writes are. Thread-safe: the HTTP handlers, the control loop and the

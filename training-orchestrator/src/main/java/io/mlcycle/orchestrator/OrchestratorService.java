@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * Outputs: {@code <p>.training.triggers} (its own BOOTSTRAP, VOLUME and HTTP MANUAL triggers), {@code <p>.training.runs}
  * (run progress, keyed by run id, transactional with the registry's producer: fenced like the registry writes),
  * {@code <p>.models} (versions and stage changes, keyed by version, transactional), {@code <p>.models.decisions} (a
- * standby's forwarded promote and rollback requests),
+ * standby's forwarded promote, rollback and stage requests),
  * {@code <p>.monitoring.alerts} (GATE_FAILURE). Stage decisions on online evidence ({@code <p>.models.decisions}, from
  * serving) are applied to the registry by {@link StageDecisionConsumer}, exactly once.
  *
@@ -773,8 +773,11 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
         }
         // before the trigger consumer leaves the group: the run in progress and the hand-over records are written
         // while this instance still owns the pipeline (its run writes are refused once it does not)
-        coordinator.close();
-        closeAll();
+        try {
+            coordinator.close();
+        } finally {
+            closeAll(); // its second close of the coordinator finds nothing left to hand over
+        }
         LOG.info("Training orchestrator for pipeline {} stopped", pipeline);
     }
 

@@ -6,6 +6,7 @@ import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.StageDecision;
 import io.mlcycle.mlcore.registry.ChampionSelector;
 import io.mlcycle.mlcore.spec.CanarySpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,12 @@ public final class StageDecisions {
         }
     }
 
+    /**
+     * How far a forwarded request's time (the standby's clock when it accepted it) may be from the owner's when it is
+     * applied: a person's request is for the registry they saw, not a standing order.
+     */
+    static final Duration MAX_FORWARDED_AGE = Duration.ofMinutes(10);
+
     private StageDecisions() {
     }
 
@@ -87,6 +94,13 @@ public final class StageDecisions {
         String id = decision.getDecisionId();
         if (!pipeline.equals(decision.getPipeline())) {
             return Outcome.skip("decision " + id + " is about pipeline " + decision.getPipeline() + ", not " + pipeline);
+        }
+        io.mlcycle.mlcore.registry.ModelSigning.Verification signed = registry.signing().verify(decision);
+        if (!signed.valid()) {
+            // Anyone who may write <p>.models.decisions could otherwise promote or roll back, also in a person's name.
+            return Outcome.skip("decision " + id + " by " + decision.getDecidedBy()
+                    + (decision.getForwardedBy() == null ? "" : " (forwarded by " + decision.getForwardedBy() + ")")
+                    + " refused: " + signed.reason());
         }
         if (decision.getForwardedBy() != null) {
             return applyForwarded(decision, registry, previousChampion, policy, now);
@@ -198,11 +212,19 @@ public final class StageDecisions {
                                           CanarySpec policy, Instant now) {
         String id = decision.getDecisionId();
         String by = decision.getDecidedBy();
-        io.mlcycle.mlcore.registry.ModelSigning.Verification signed = registry.signing().verify(decision);
-        if (!signed.valid()) {
-            // Anyone who may write <p>.models.decisions could otherwise promote or roll back in a person's name.
-            return Outcome.skip("request " + id + " in the name of " + by + " (forwarded by "
-                    + decision.getForwardedBy() + ") refused: " + signed.reason());
+        Duration age = Duration.between(decision.getDecidedAt(), now).abs();
+        if (age.compareTo(MAX_FORWARDED_AGE) > 0) {
+            // A signed request is not a standing order: applied much later (no owner for a while) or sent again by
+            // a writer of the topic, it would act on a registry the person never saw.
+            return Outcome.skip("request " + id + " by " + by + " (forwarded by " + decision.getForwardedBy()
+                    + ") refused: made at " + decision.getDecidedAt() + ", more than " + MAX_FORWARDED_AGE.toMinutes()
+                    + " minutes from now; send it again");
+        }
+        String marker = "[request " + id + " ";
+        boolean applied = registry.all().stream().flatMap(v -> v.getHistory().stream())
+                .anyMatch(t -> t.getReason() != null && t.getReason().contains(marker));
+        if (applied) {
+            return Outcome.skip("request " + id + " by " + by + " was applied already: not applied twice");
         }
         Optional<ModelVersion> champion = registry.champion();
         String championNow = champion.map(ModelVersion::getVersion).orElse(null);

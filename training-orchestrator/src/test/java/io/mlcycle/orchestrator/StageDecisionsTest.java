@@ -30,7 +30,13 @@ class StageDecisionsTest {
         return version;
     }
 
+    /** A decision on online evidence as serving signs it. */
     private static StageDecision decision(String version, Stage from, Stage to, DecisionKind kind, String champion) {
+        return Fixtures.SIGNING.sign(unsignedDecision(version, from, to, kind, champion));
+    }
+
+    private static StageDecision unsignedDecision(String version, Stage from, Stage to, DecisionKind kind,
+                                                  String champion) {
         return StageDecision.newBuilder()
                 .setDecisionId("d-" + version + "-" + to)
                 .setPipeline("credit")
@@ -158,6 +164,53 @@ class StageDecisionsTest {
         StageDecisions.Outcome none = StageDecisions.apply("credit", request, registry, NOW);
         assertThat(none.applied()).isFalse();
         assertThat(none.note()).contains("not applied").contains("no earlier champion");
+    }
+
+    /**
+     * Decisions on online evidence are signed by serving too: an unsigned one, or one altered to name a person, is
+     * refused, so a writer of {@code <p>.models.decisions} cannot move a challenger, in anyone's name.
+     */
+    @Test
+    void anOnlineEvidenceDecisionIsAppliedOnlyWhenSigned() {
+        put(1, Stage.CHAMPION);
+        put(2, Stage.CANARY);
+        StageDecision unsigned = unsignedDecision("credit-v2", Stage.CANARY, Stage.CHAMPION, DecisionKind.PROMOTE,
+                "credit-v1");
+        StageDecision inAPersonsName = StageDecision.newBuilder(Fixtures.SIGNING.sign(unsigned))
+                .setDecidedBy("alice").build();
+
+        assertThat(StageDecisions.apply("credit", unsigned, registry, NOW).note()).contains("refused")
+                .contains("unsigned");
+        assertThat(StageDecisions.apply("credit", inAPersonsName, registry, NOW).note()).contains("refused")
+                .contains("signature does not match");
+        assertThat(StageDecisions.apply("credit", Fixtures.SIGNING.sign(unsigned), registry, NOW).applied()).isTrue();
+    }
+
+    /**
+     * A signed forwarded request is not a standing order: applied once (sent again, it is refused as applied
+     * already), and only near the time the standby accepted it.
+     */
+    @Test
+    void aForwardedRequestIsAppliedOnceAndOnlyWhileFresh() {
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision request = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-6", "credit",
+                DecisionKind.PROMOTE, retired, java.util.Optional.of(champion), "alice", "why", "standby-b", NOW));
+
+        assertThat(StageDecisions.apply("credit", request, registry, NOW.plus(StageDecisions.MAX_FORWARDED_AGE)
+                .plusSeconds(1)).note()).contains("refused").contains("send it again");
+        StageDecisions.Outcome first = StageDecisions.apply("credit", request, registry, NOW.plusSeconds(30));
+        assertThat(first.applied()).isTrue();
+        first.update().orElseThrow().versions().forEach(v -> registry.apply(Fixtures.SIGNING.sign(v)));
+
+        // the registry as the standby saw it again (v2 retired, v1 champion), then the same request once more
+        registry.apply(Fixtures.SIGNING.sign(StagePlanner.transition(registry.get("credit-v1").orElseThrow(),
+                Stage.CHAMPION, NOW.plusSeconds(40), "test")));
+        registry.apply(Fixtures.SIGNING.sign(StagePlanner.transition(registry.get("credit-v2").orElseThrow(),
+                Stage.RETIRED, NOW.plusSeconds(41), "test")));
+        StageDecisions.Outcome again = StageDecisions.apply("credit", request, registry, NOW.plusSeconds(60));
+        assertThat(again.applied()).isFalse();
+        assertThat(again.note()).contains("applied already");
     }
 
     /**

@@ -155,50 +155,65 @@ public final class ModelSigning {
     }
 
     /**
-     * A copy of a request a standby orchestrator forwards to the pipeline's owner ({@code forwarded_by} set), carrying
-     * this key's signature of its content.
+     * A copy of a stage decision carrying this key's signature of its content: serving's decisions on online evidence
+     * and the requests a standby orchestrator forwards ({@code forwarded_by} set) are signed, and the orchestrator
+     * applies only decisions whose signature holds.
      */
-    public io.mlcycle.avro.StageDecision sign(io.mlcycle.avro.StageDecision request) {
-        io.mlcycle.avro.StageDecision copy = io.mlcycle.avro.StageDecision.newBuilder(request).setSignature(null)
+    public io.mlcycle.avro.StageDecision sign(io.mlcycle.avro.StageDecision decision) {
+        io.mlcycle.avro.StageDecision copy = io.mlcycle.avro.StageDecision.newBuilder(decision).setSignature(null)
                 .build();
         copy.setSignature(signatureOf(canonicalContent(copy)));
         return copy;
     }
 
-    /** Whether a forwarded request is signed with this key and unaltered; the reason says what is wrong in words. */
-    public Verification verify(io.mlcycle.avro.StageDecision request) {
-        Declared declared = declared(request.getSignature(), "request");
+    /** Whether a stage decision is signed with this key and unaltered; the reason says what is wrong in words. */
+    public Verification verify(io.mlcycle.avro.StageDecision decision) {
+        Declared declared = declared(decision.getSignature(), "decision");
         return declared.problem() != null ? declared.problem()
-                : matches(declared.mac(), canonicalContent(request), "request");
+                : matches(declared.mac(), canonicalContent(decision), "decision");
     }
 
-    /** The bytes a forwarded request's signature covers: every field but the signature, field by field. */
+    /**
+     * The bytes a stage decision's signature covers: every field but the signature, field by field, strings as their
+     * UTF-8 length and bytes (any length: a decision is not refused, nor a consumer stopped, by a long text).
+     */
     static byte[] canonicalContent(io.mlcycle.avro.StageDecision d) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeUTF("mlcycle-stage-request-v1");
-            out.writeUTF(d.getDecisionId());
-            out.writeUTF(d.getPipeline());
-            out.writeUTF(d.getModelVersion());
-            out.writeUTF(d.getFromStage().name());
-            out.writeUTF(d.getToStage().name());
-            out.writeUTF(d.getDecision().name());
-            out.writeUTF(d.getComparedWith() == null ? "" : d.getComparedWith());
-            out.writeUTF(d.getEvidence());
+            text(out, "mlcycle-stage-decision-v1");
+            text(out, d.getDecisionId());
+            text(out, d.getPipeline());
+            text(out, d.getModelVersion());
+            text(out, d.getFromStage().name());
+            text(out, d.getToStage().name());
+            text(out, d.getDecision().name());
+            text(out, d.getComparedWith());
+            text(out, d.getEvidence());
             Map<String, Double> statistics = new TreeMap<>();
             d.getStatistics().forEach((k, val) -> statistics.put(k.toString(), val));
             out.writeInt(statistics.size());
             for (Map.Entry<String, Double> e : statistics.entrySet()) {
-                out.writeUTF(e.getKey());
+                text(out, e.getKey());
                 out.writeLong(Double.doubleToLongBits(e.getValue()));
             }
-            out.writeUTF(d.getDecidedBy());
+            text(out, d.getDecidedBy());
             out.writeLong(d.getDecidedAt().toEpochMilli());
-            out.writeUTF(d.getForwardedBy() == null ? "" : d.getForwardedBy());
+            text(out, d.getForwardedBy());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** A string as its UTF-8 length and bytes; null as -1 (distinct from ""). */
+    private static void text(DataOutputStream out, CharSequence value) throws IOException {
+        if (value == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] utf8 = value.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
     }
 
     /**
