@@ -64,9 +64,10 @@ final class PartialWindowStore implements StateStore, CachedStateStore<Object, O
     /** The partial being counted: the one restored from the last commit when the task started, else empty. */
     WindowSummary partial() {
         if (partial == null) {
-            partial = restored(changelogged.get(KEY));
+            byte[] stored = changelogged.get(KEY);
+            partial = restored(stored);
             // a partial that could not be read is replaced in the changelog at the next commit
-            dirty = partial.isEmpty() && changelogged.get(KEY) != null;
+            dirty = partial.isEmpty() && stored != null;
         }
         return partial;
     }

@@ -78,14 +78,10 @@ class TruthTopologyTest {
         serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(),
                 spec.pipeline(), spec.dataSchema());
         driver = newDriver(spec, stateDir, Calibration.IDENTITY);
-        predictions = driver.createInputTopic(Topics.PREDICTIONS.name("truth"),
-                serdes.keySerde(Topics.PREDICTIONS).serializer(), serdes.valueSerde(Topics.PREDICTIONS).serializer());
-        labeled = driver.createInputTopic(Topics.EXAMPLES_LABELED.name("truth"),
-                serdes.keySerde(Topics.EXAMPLES_LABELED).serializer(),
-                serdes.valueSerde(Topics.EXAMPLES_LABELED).serializer());
-        metrics = driver.createOutputTopic(Topics.MONITORING_METRICS.name("truth"),
-                serdes.keySerde(Topics.MONITORING_METRICS).deserializer(),
-                serdes.valueSerde(Topics.MONITORING_METRICS).deserializer());
+        Run topics = new Run(driver); // the same input and output topics the tests that restart use
+        predictions = topics.predictions;
+        labeled = topics.labeled;
+        metrics = topics.metrics;
         alerts = driver.createOutputTopic(Topics.MONITORING_ALERTS.name("truth"),
                 serdes.keySerde(Topics.MONITORING_ALERTS).deserializer(),
                 serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer());
