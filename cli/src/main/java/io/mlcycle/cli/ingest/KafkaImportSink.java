@@ -52,7 +52,8 @@ final class KafkaImportSink implements ImportSink {
     private final Serializer<QuarantineRecord> quarantineSerializer;
     private final Producer<byte[], byte[]> producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
-    // The outcome of a row follows its record at once and has the same key bytes (String keys serialise alike).
+    // The outcome of a row follows its record at once and has the same key bytes (String keys serialise alike);
+    // only the encoding thread touches these.
     private String lastKeyId;
     private byte[] lastKey;
     /** The sends since the last checkpoint mark; only the sending thread touches this field. */
@@ -141,37 +142,82 @@ final class KafkaImportSink implements ImportSink {
     }
 
     /**
-     * Serialises an accepted row's record for {@code <p>.data.raw} without sending it; the encode methods and
-     * {@link #send} may run on different threads (one each), as {@link PipelinedSink} does.
+     * Serialises an accepted row's record for {@code <p>.data.raw} without sending it; the encode and pack methods and
+     * {@link #send}/{@link #sendPacked} may run on different threads (one each), as {@link PipelinedSink} does.
      */
     Encoded encodeAccepted(String eventId, GenericRecord record, long eventTimeMillis) {
         byte[] value;
         try {
             value = dataSerializer.serialize(rawTopic, record);
         } catch (AvroSerdeException e) {
-            if (e.failure().isRecordFault()) {
-                return new Encoded(null, List.of(new Violation(ReasonCode.SCHEMA_MISMATCH, null,
-                        "the record does not fit the data schema: " + e.getMessage())));
-            }
-            throw e;
+            return new Encoded(null, refusal(e));
         }
-        lastKeyId = eventId;
-        lastKey = keySerializer.serialize(rawTopic, eventId);
-        return new Encoded(new ProducerRecord<>(rawTopic, null, eventTimeMillis, lastKey, value),
-                null);
+        return new Encoded(new ProducerRecord<>(rawTopic, null, eventTimeMillis, keyOf(eventId), value), null);
+    }
+
+    /**
+     * {@link #encodeAccepted} into {@code pack}: the problems when the record cannot be written (nothing is added),
+     * else null.
+     */
+    List<Violation> packAccepted(String eventId, GenericRecord record, long eventTimeMillis, RecordPack pack) {
+        byte[] value;
+        try {
+            value = dataSerializer.serialize(rawTopic, record);
+        } catch (AvroSerdeException e) {
+            return refusal(e);
+        }
+        pack.add(RecordPack.RAW, eventTimeMillis, keyOf(eventId), value);
+        return null;
+    }
+
+    /** Why a record the serializer refused cannot be written; rethrows a failure that is not the record's. */
+    private static List<Violation> refusal(AvroSerdeException e) {
+        if (e.failure().isRecordFault()) {
+            return List.of(new Violation(ReasonCode.SCHEMA_MISMATCH, null,
+                    "the record does not fit the data schema: " + e.getMessage()));
+        }
+        throw e;
+    }
+
+    /** The key bytes of an event id; the outcome of a row follows its record at once and shares them. */
+    private byte[] keyOf(String eventId) {
+        if (!eventId.equals(lastKeyId)) {
+            lastKey = keySerializer.serialize(rawTopic, eventId);
+            lastKeyId = eventId;
+        }
+        return lastKey;
     }
 
     /** The row's outcome for {@code <p>.feedback}, serialised. */
     ProducerRecord<byte[], byte[]> encodeFeedback(String eventId, String label, long observedAtMillis) {
+        return new ProducerRecord<>(feedbackTopic, null, observedAtMillis, keyOf(eventId),
+                feedbackValue(eventId, label, observedAtMillis));
+    }
+
+    /** {@link #encodeFeedback} into {@code pack}. */
+    void packFeedback(String eventId, String label, long observedAtMillis, RecordPack pack) {
+        pack.add(RecordPack.FEEDBACK, observedAtMillis, keyOf(eventId), feedbackValue(eventId, label, observedAtMillis));
+    }
+
+    private byte[] feedbackValue(String eventId, String label, long observedAtMillis) {
         // The all-args constructor: the same record as the builder's, without its per-field validation and copies.
         Feedback feedback = new Feedback(eventId, label, Instant.ofEpochMilli(observedAtMillis), "import");
-        byte[] key = eventId.equals(lastKeyId) ? lastKey : keySerializer.serialize(feedbackTopic, eventId);
-        return new ProducerRecord<>(feedbackTopic, null, observedAtMillis, key,
-                feedbackSerializer.serialize(feedbackTopic, feedback));
+        return feedbackSerializer.serialize(feedbackTopic, feedback);
     }
 
     /** A rejected row's quarantine entry, serialised. */
     ProducerRecord<byte[], byte[]> encodeQuarantined(String eventId, String originalText, List<Violation> reasons) {
+        return new ProducerRecord<>(quarantineTopic, keySerializer.serialize(quarantineTopic, eventId),
+                quarantineValue(eventId, originalText, reasons));
+    }
+
+    /** {@link #encodeQuarantined} into {@code pack}. */
+    void packQuarantined(String eventId, String originalText, List<Violation> reasons, RecordPack pack) {
+        pack.add(RecordPack.QUARANTINE, null, keySerializer.serialize(quarantineTopic, eventId),
+                quarantineValue(eventId, originalText, reasons));
+    }
+
+    private byte[] quarantineValue(String eventId, String originalText, List<Violation> reasons) {
         List<QuarantineReason> codes = new ArrayList<>(reasons.size());
         for (Violation v : reasons) {
             codes.add(QuarantineReason.newBuilder().setCode(v.code().name()).setField(v.field()).setDetail(v.detail())
@@ -187,8 +233,22 @@ final class KafkaImportSink implements ImportSink {
                 .setSpecSha256(spec.sha256())
                 .setQuarantinedAt(Instant.now())
                 .build();
-        return new ProducerRecord<>(quarantineTopic, keySerializer.serialize(quarantineTopic, eventId),
-                quarantineSerializer.serialize(quarantineTopic, quarantine));
+        return quarantineSerializer.serialize(quarantineTopic, quarantine);
+    }
+
+    /** Sends the records of {@code pack} in order (asynchronously); throws at the first that cannot be sent. */
+    void sendPacked(RecordPack pack) {
+        pack.forEach(this::sendUnpacked);
+    }
+
+    private void sendUnpacked(int topic, Long timestamp, byte[] key, byte[] value) {
+        String name = switch (topic) {
+            case RecordPack.RAW -> rawTopic;
+            case RecordPack.FEEDBACK -> feedbackTopic;
+            case RecordPack.QUARANTINE -> quarantineTopic;
+            default -> throw new IllegalStateException("no topic of index " + topic + " in a record pack");
+        };
+        send(new ProducerRecord<>(name, null, timestamp, key, value));
     }
 
     /** Sends a serialised record (asynchronously); throws when an earlier send failed. */

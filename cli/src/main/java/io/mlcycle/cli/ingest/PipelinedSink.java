@@ -10,23 +10,25 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Runs another sink's sends on a thread of its own, in order, so that reading, converting and serialising the file's
  * records and the producer's work (batching, compression) use two cores. For a {@link KafkaImportSink} the caller's
  * thread serialises each record (so a record the serializer refuses is answered at once, and quarantined with the
- * row's text) and the worker only sends; for any other sink the worker runs the sink's calls, and a record refused
- * there is quarantined on the worker (with the record as JSON for its text) and reported by
- * {@link #drainLateRejections()}. Work is handed over in batches through a bounded queue, so memory stays bounded
- * whatever the file's size.
+ * row's text) into a {@link RecordPack} and the worker only sends; for any other sink the worker runs the sink's
+ * calls, and a record refused there is quarantined on the worker (with the record as JSON for its text) and reported
+ * by {@link #drainLateRejections()}. Work is handed over in batches through a bounded queue, and packs come back for
+ * reuse, so memory stays bounded whatever the file's size.
  */
 final class PipelinedSink implements ImportSink {
 
-    // At most BATCH x (QUEUED + 2) records wait between the threads: enough to keep the producer thread busy, and
-    // few, because records still waiting at a young collection survive it and are copied.
+    // At most BATCH tasks (or one pack of about PACK_BYTES) per batch and QUEUED + 2 batches wait between the
+    // threads: enough to keep the producer thread busy, and few, because what waits at a young collection survives it.
     private static final int BATCH = 512;
     private static final int QUEUED = 8;
+    private static final int PACK_BYTES = 64 * 1024;
+    /** A pack grown beyond this by a huge record is not reused, so a thread does not keep its array. */
+    private static final int REUSE_AT_MOST = 4 * PACK_BYTES;
     private static final List<Object> STOP = List.of();
 
     /** A row the serializer refused after the importer had counted it accepted. */
@@ -36,8 +38,12 @@ final class PipelinedSink implements ImportSink {
     private final ImportSink delegate;
     /** The delegate when it can serialise on the caller's thread and send on the worker; else null. */
     private final KafkaImportSink staged;
-    /** Batches of tasks: a {@link ProducerRecord} for the staged delegate to send, or a {@link Runnable}. */
+    /** Batches of tasks: a {@link RecordPack} for the staged delegate to send, or a {@link Runnable}. */
     private final BlockingQueue<List<Object>> queue = new ArrayBlockingQueue<>(QUEUED);
+    /** Packs the worker has sent, emptied for the caller's thread to fill again. */
+    private final BlockingQueue<RecordPack> free = new ArrayBlockingQueue<>(QUEUED + 2);
+    /** The pack being filled by the caller's thread, or null. */
+    private RecordPack pack;
     private final Thread worker;
     private final List<LateRejection> late = new ArrayList<>();
     private final Set<String> refused = new HashSet<>();
@@ -63,10 +69,8 @@ final class PipelinedSink implements ImportSink {
                 for (Object task : tasks) {
                     if (failure == null) {
                         try {
-                            if (task instanceof ProducerRecord<?, ?> record) {
-                                @SuppressWarnings("unchecked")
-                                ProducerRecord<byte[], byte[]> serialised = (ProducerRecord<byte[], byte[]>) record;
-                                staged.send(serialised);
+                            if (task instanceof RecordPack records) {
+                                staged.sendPacked(records);
                             } else {
                                 ((Runnable) task).run();
                             }
@@ -75,6 +79,10 @@ final class PipelinedSink implements ImportSink {
                         }
                     } else if (task instanceof Marker marker) {
                         marker.run();
+                    }
+                    if (task instanceof RecordPack records && records.size() <= REUSE_AT_MOST) {
+                        records.clear();
+                        free.offer(records);
                     }
                 }
             }
@@ -91,19 +99,41 @@ final class PipelinedSink implements ImportSink {
         }
     }
 
-    /** Adds a serialised record for the staged delegate to send (the record itself: no closure per record). */
-    private void add(ProducerRecord<byte[], byte[]> record) {
-        enqueue(record);
+    /** The pack to serialise the next record into, for the staged delegate. */
+    private RecordPack pack() {
+        throwIfFailed();
+        if (pack == null) {
+            pack = free.poll();
+            if (pack == null) {
+                pack = new RecordPack(PACK_BYTES + 4096);
+            }
+        }
+        return pack;
+    }
+
+    /** Hands the pack over once it is full. */
+    private void packed() {
+        if (pack != null && pack.size() >= PACK_BYTES) {
+            closePack();
+            handOver();
+        }
+    }
+
+    private void closePack() {
+        if (pack != null) {
+            if (pack.count() > 0) {
+                batch.add(pack);
+            } else {
+                free.offer(pack);
+            }
+            pack = null;
+        }
     }
 
     /** Adds work for the worker to run in order with the records. */
     private void add(Runnable task) {
-        enqueue(task);
-    }
-
-    /** The batch holds records and Runnables only: {@link #work} tells them apart. */
-    private void enqueue(Object task) {
         throwIfFailed();
+        closePack();
         batch.add(task);
         if (batch.size() >= BATCH) {
             handOver();
@@ -134,12 +164,9 @@ final class PipelinedSink implements ImportSink {
     public List<Violation> accepted(String eventId, GenericRecord record, long eventTimeMillis) {
         if (staged != null) {
             throwIfFailed();
-            KafkaImportSink.Encoded encoded = staged.encodeAccepted(eventId, record, eventTimeMillis);
-            if (encoded.record() == null) {
-                return encoded.problems();
-            }
-            add(encoded.record());
-            return null;
+            List<Violation> problems = staged.packAccepted(eventId, record, eventTimeMillis, pack());
+            packed();
+            return problems;
         }
         add(() -> {
             List<Violation> problems = delegate.accepted(eventId, record, eventTimeMillis);
@@ -157,8 +184,8 @@ final class PipelinedSink implements ImportSink {
     @Override
     public void feedback(String eventId, String label, long observedAtMillis) {
         if (staged != null) {
-            throwIfFailed();
-            add(staged.encodeFeedback(eventId, label, observedAtMillis));
+            staged.packFeedback(eventId, label, observedAtMillis, pack());
+            packed();
             return;
         }
         add(() -> {
@@ -175,8 +202,8 @@ final class PipelinedSink implements ImportSink {
     @Override
     public void quarantined(String eventId, String originalText, List<Violation> reasons) {
         if (staged != null) {
-            throwIfFailed();
-            add(staged.encodeQuarantined(eventId, originalText, reasons));
+            staged.packQuarantined(eventId, originalText, reasons, pack());
+            packed();
             return;
         }
         add(() -> delegate.quarantined(eventId, originalText, reasons));
@@ -198,6 +225,7 @@ final class PipelinedSink implements ImportSink {
     @Override
     public void flush() {
         CountDownLatch done = new CountDownLatch(1);
+        closePack();
         batch.add(new Marker(done));
         handOver();
         try {
