@@ -49,6 +49,52 @@ class KafkaImportSinkTest {
                 io.mlcycle.schemas.Topics.DATA_RAW), serdes.topicName(io.mlcycle.schemas.Topics.FEEDBACK));
     }
 
+    @Test
+    void pipelinedSendsTheSameOverManyPacksWithMarksAndAQuarantineEntryLargerThanAPack() {
+        String huge = "x".repeat(300_000); // grows its pack beyond what is kept for reuse
+        List<ProducerRecord<byte[], byte[]>> direct = sendMany(false, huge);
+        List<ProducerRecord<byte[], byte[]>> pipelined = sendMany(true, huge);
+        assertThat(direct).hasSize(6_002);
+        assertThat(pipelined).hasSameSizeAs(direct);
+        for (int i = 0; i < direct.size(); i++) {
+            ProducerRecord<byte[], byte[]> a = direct.get(i);
+            ProducerRecord<byte[], byte[]> b = pipelined.get(i);
+            assertThat(b.topic()).as("record %d", i).isEqualTo(a.topic());
+            assertThat(b.timestamp()).as("record %d", i).isEqualTo(a.timestamp());
+            assertThat(b.key()).as("record %d", i).isEqualTo(a.key());
+            if (a.topic().endsWith("quarantine")) {
+                // the entry's quarantined_at is the clock's: compare its length, and that it carries the text
+                assertThat(b.value()).as("record %d", i).hasSameSizeAs(a.value());
+            } else {
+                assertThat(b.value()).as("record %d", i).isEqualTo(a.value());
+            }
+        }
+        assertThat(pipelined.get(3_001).value().length).isGreaterThan(huge.length());
+    }
+
+    private static List<ProducerRecord<byte[], byte[]>> sendMany(boolean pipelined, String huge) {
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        KafkaImportSink kafka = sinkOn(producer);
+        try (ImportSink sink = pipelined ? new PipelinedSink(kafka) : kafka) {
+            for (int i = 0; i < 6_000; i++) {
+                sink.feedback("e-" + i, i % 2 == 0 ? "1" : "0", 1_000L + i);
+                if (i == 3_000) {
+                    sink.quarantined("q-1", huge, List.of(new io.mlcycle.mlcore.gates.Violation(
+                            io.mlcycle.mlcore.gates.ReasonCode.MALFORMED_ROW, null, "a test row")));
+                    sink.quarantined("q-2", "short", List.of(new io.mlcycle.mlcore.gates.Violation(
+                            io.mlcycle.mlcore.gates.ReasonCode.MALFORMED_ROW, null, "a test row")));
+                }
+                if (i % 1_000 == 999) {
+                    sink.markCheckpoint(i + 1);
+                }
+            }
+            sink.flush();
+            assertThat(sink.durableRow()).isEqualTo(6_000);
+        }
+        return producer.history();
+    }
+
     /** Keeps each send's callback, to acknowledge sends in any order (partitions answer independently). */
     private static final class CallbackKeepingProducer extends MockProducer<byte[], byte[]> {
         final List<Callback> callbacks = new ArrayList<>();
@@ -69,6 +115,10 @@ class KafkaImportSinkTest {
     }
 
     private static KafkaImportSink sink(CallbackKeepingProducer producer) {
+        return sinkOn(producer);
+    }
+
+    private static KafkaImportSink sinkOn(org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer) {
         PipelineSpec spec;
         try {
             spec = FileImporterTest.gmsc();
