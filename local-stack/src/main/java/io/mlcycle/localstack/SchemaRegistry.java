@@ -1,5 +1,7 @@
 package io.mlcycle.localstack;
 
+import io.mlcycle.schemas.compat.AvroCompatibility;
+import io.mlcycle.schemas.compat.CompatibilityLevel;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -313,7 +315,7 @@ final class SchemaRegistry {
         if (options.id() != null) {
             throw RegistryError.operationNotPermitted("Subject " + subject + " is not in import mode");
         }
-        List<String> problems = AvroCompatibility.check(level(subject), parsed, previous(live));
+        List<String> problems = AvroCompatibility.confluentMessages(level(subject), parsed, previous(live));
         if (!problems.isEmpty()) {
             throw RegistryError.incompatibleSchema(subject, problems);
         }
@@ -484,12 +486,12 @@ final class SchemaRegistry {
             }
             throw hasSubject(subject, false) ? RegistryError.versionNotFound(version) : RegistryError.subjectNotFound(subject);
         }
-        return AvroCompatibility.check(level(subject), schema, previous(List.of(target.get())));
+        return AvroCompatibility.confluentMessages(level(subject), schema, previous(List.of(target.get())));
     }
 
     /** The check registration performs: against the latest, or all live versions for transitive levels. */
     synchronized List<String> checkAgainstSubject(String subject, Schema schema) {
-        return AvroCompatibility.check(level(subject), schema, previous(versionsOf(subject, false)));
+        return AvroCompatibility.confluentMessages(level(subject), schema, previous(versionsOf(subject, false)));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -1,5 +1,6 @@
 package io.mlcycle.localstack;
 
+import io.mlcycle.schemas.compat.CompatibilityLevel;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

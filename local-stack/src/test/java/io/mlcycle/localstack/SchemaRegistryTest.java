@@ -1,5 +1,6 @@
 package io.mlcycle.localstack;
 
+import io.mlcycle.schemas.compat.CompatibilityLevel;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

@@ -396,8 +396,8 @@ class StageDecisionsTest {
         org.apache.avro.Schema older = new org.apache.avro.Schema.Parser().parse(current.toString()
                 .replace(symbols, "\"symbols\":[\"PROMOTE\",\"ROLLBACK\",\"UNKNOWN\"]"));
 
-        assertThat(io.mlcycle.platform.registry.AvroCompatibility.violations(
-                io.mlcycle.platform.registry.CompatibilityLevel.FULL_TRANSITIVE, current, List.of(older))).isEmpty();
+        assertThat(io.mlcycle.schemas.compat.AvroCompatibility.violations(
+                io.mlcycle.schemas.compat.CompatibilityLevel.FULL_TRANSITIVE, current, List.of(older))).isEmpty();
 
         ModelVersion champion = put(1, Stage.CHAMPION);
         ModelVersion retired = put(2, Stage.RETIRED);

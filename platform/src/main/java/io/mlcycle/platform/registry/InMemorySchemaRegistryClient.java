@@ -1,5 +1,7 @@
 package io.mlcycle.platform.registry;
 
+import io.mlcycle.schemas.compat.AvroCompatibility;
+import io.mlcycle.schemas.compat.CompatibilityLevel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

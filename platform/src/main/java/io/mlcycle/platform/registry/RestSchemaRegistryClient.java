@@ -1,5 +1,6 @@
 package io.mlcycle.platform.registry;
 
+import io.mlcycle.schemas.compat.CompatibilityLevel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package io.mlcycle.platform.registry;
 
+import io.mlcycle.schemas.compat.CompatibilityLevel;
 import java.util.List;
 import org.apache.avro.Schema;
 

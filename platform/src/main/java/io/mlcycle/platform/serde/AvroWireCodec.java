@@ -1,6 +1,6 @@
 package io.mlcycle.platform.serde;
 
-import io.mlcycle.platform.registry.AvroCompatibility;
+import io.mlcycle.schemas.compat.AvroCompatibility;
 import io.mlcycle.platform.registry.IncompatibleSchemaException;
 import io.mlcycle.platform.registry.RegistryClientSettings;
 import io.mlcycle.platform.registry.RestSchemaRegistryClient;

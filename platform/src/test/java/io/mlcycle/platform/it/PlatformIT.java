@@ -12,7 +12,7 @@ import io.mlcycle.platform.kafka.KafkaClients;
 import io.mlcycle.platform.kafka.StreamsSettings;
 import io.mlcycle.platform.kafka.TopicAdmin;
 import io.mlcycle.platform.lifecycle.StreamsRunner;
-import io.mlcycle.platform.registry.CompatibilityLevel;
+import io.mlcycle.schemas.compat.CompatibilityLevel;
 import io.mlcycle.platform.registry.IncompatibleSchemaException;
 import io.mlcycle.platform.registry.RegistryClientSettings;
 import io.mlcycle.platform.registry.RegistryUnreachableException;

@@ -1,5 +1,6 @@
 package io.mlcycle.platform.registry;
 
+import io.mlcycle.schemas.compat.CompatibilityLevel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
