@@ -1,6 +1,7 @@
 package io.mlcycle.cli.ops;
 
 import io.mlcycle.cli.common.CliException;
+import io.mlcycle.cli.common.ConnectionOptions;
 import io.mlcycle.cli.common.ExitCodes;
 import io.mlcycle.cli.common.OutputOptions;
 import io.mlcycle.cli.common.Table;
@@ -8,6 +9,12 @@ import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.mlcore.spec.PipelineSpecParser;
 import io.mlcycle.mlcore.spec.SpecError;
 import io.mlcycle.mlcore.spec.SpecException;
+import io.mlcycle.platform.registry.SchemaRegistryClient;
+import io.mlcycle.platform.registry.SubjectNotFoundException;
+import io.mlcycle.platform.serde.AvroSerdeConfig;
+import io.mlcycle.platform.serde.PipelineSerdes;
+import io.mlcycle.schemas.TopicDescriptor;
+import io.mlcycle.schemas.Topics;
 import io.mlcycle.schemas.compat.AvroCompatibility;
 import io.mlcycle.schemas.compat.CompatibilityLevel;
 import java.io.PrintWriter;
@@ -27,10 +34,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code mlcycle spec}: checks pipeline specs offline, before they reach a cluster. */
+/**
+ * {@code mlcycle spec}: checks pipeline specs before they reach a cluster: offline ({@code validate}, {@code diff}) or
+ * against the subjects a running schema registry holds ({@code check}).
+ */
 @Command(name = "spec", mixinStandardHelpOptions = true,
-        description = "Check pipeline specs: validate one, or see what a change does to the data schema.",
-        subcommands = {SpecCommand.Validate.class, SpecCommand.Diff.class})
+        description = "Check pipeline specs: validate one, see what a change does to the data schema, or check it against"
+                + " the schema registry.",
+        subcommands = {SpecCommand.Validate.class, SpecCommand.Diff.class, SpecCommand.Check.class})
 public final class SpecCommand implements Runnable {
 
     @Spec
@@ -229,6 +240,126 @@ public final class SpecCommand implements Runnable {
 
         private static String simpleType(Schema schema) {
             return schema.getLogicalType() != null ? schema.getLogicalType().getName() : schema.getType().getName();
+        }
+    }
+
+    /**
+     * {@code spec check FILE}: whether the registry will take FILE's data schema for the pipeline's data topics, under
+     * each subject's own compatibility level and against every version it holds (the transitive levels look at all of
+     * them), with the field changes against the latest version. The verdict is the registry's own
+     * ({@code testCompatibility}); the problems are explained by {@link AvroCompatibility}, the checker the registry
+     * client and the local stack's registry use.
+     */
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Check a spec's data schema against the schema registry: the subjects of its pipeline's "
+                    + "data topics, each under its own compatibility level and versions.",
+                    "Exit 0 when the registry would accept it, 1 when not."})
+    static final class Check implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        OutputOptions output;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline spec (YAML) to check.")
+        Path file;
+
+        /** One data topic's subject, judged. */
+        record SubjectCheck(String subject, List<Integer> versions, String compatibility, boolean compatible,
+                            List<Diff.FieldChange> changes, List<String> problems) {
+        }
+
+        @Override
+        public Integer call() {
+            PipelineSpec parsed;
+            try {
+                parsed = parse(file);
+            } catch (SpecException e) {
+                throw new CliException(ExitCodes.USAGE, file + " is not a valid spec (" + e.errors().size()
+                        + " errors; run 'mlcycle spec validate " + file + "'): " + e.errors().get(0), e);
+            }
+            List<SubjectCheck> checks = check(connection.registryClient(), parsed);
+            boolean compatible = checks.stream().allMatch(SubjectCheck::compatible);
+            PrintWriter out = spec.commandLine().getOut();
+            if (output.json()) {
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("file", file.toString());
+                result.put("pipeline", parsed.pipeline());
+                result.put("compatible", compatible);
+                result.put("subjects", checks);
+                OutputOptions.printJson(out, result);
+            } else {
+                Table table = Table.of("SUBJECT", "VERSIONS", "COMPATIBILITY", "ACCEPTED");
+                checks.forEach(c -> table.row(c.subject(), c.versions().isEmpty() ? "none (new)"
+                        : c.versions().size() + " (latest " + c.versions().get(c.versions().size() - 1) + ")",
+                        c.compatibility(), c.compatible() ? "yes" : "NO"));
+                table.print(out);
+                SubjectCheck first = checks.get(0);
+                if (!first.versions().isEmpty()) {
+                    out.println();
+                    if (first.changes().isEmpty()) {
+                        out.println("Data schema against the latest version: no field changes.");
+                    } else {
+                        Table changes = Table.of("FIELD", "CHANGE", "REGISTERED TYPE", "NEW TYPE");
+                        first.changes().forEach(c -> changes.row(c.field(), c.change(), c.oldType(), c.newType()));
+                        changes.print(out);
+                    }
+                }
+                for (SubjectCheck c : checks) {
+                    if (!c.compatible()) {
+                        out.println();
+                        out.printf("%s refuses it under %s:%n", c.subject(), c.compatibility());
+                        if (c.problems().isEmpty()) {
+                            out.println("  - the registry refused it; its rules found a problem this check does not"
+                                    + " name");
+                        }
+                        c.problems().forEach(p -> out.println("  - " + p));
+                    }
+                }
+                out.println();
+                out.println(compatible ? "The registry will accept this spec's data schema."
+                        : "NOT accepted: services started with this spec would fail to register their data schema.");
+            }
+            out.flush();
+            return compatible ? ExitCodes.OK : ExitCodes.FAILURE;
+        }
+
+        /** Judges the spec's data schema against every data topic's value subject in {@code registry}. */
+        static List<SubjectCheck> check(SchemaRegistryClient registry, PipelineSpec parsed) {
+            Schema candidate = parsed.dataSchema();
+            PipelineSerdes serdes = new PipelineSerdes(registry, AvroSerdeConfig.defaults(), parsed.pipeline(),
+                    candidate);
+            List<SubjectCheck> checks = new ArrayList<>();
+            for (TopicDescriptor<?, ?> topic : Topics.all()) {
+                if (topic.valueFormat() != TopicDescriptor.ValueFormat.PIPELINE_DATA) {
+                    continue;
+                }
+                String subject = serdes.valueSubject(topic);
+                List<Integer> versions;
+                try {
+                    versions = registry.getAllVersions(subject);
+                } catch (SubjectNotFoundException e) {
+                    versions = List.of();
+                }
+                CompatibilityLevel level = registry.getCompatibility(subject);
+                if (versions.isEmpty()) {
+                    checks.add(new SubjectCheck(subject, versions, level.name(), true, List.of(), List.of()));
+                    continue;
+                }
+                List<Schema> existing = new ArrayList<>(versions.size());
+                for (int version : versions) {
+                    existing.add(registry.getSchemaMetadata(subject, version).schema());
+                }
+                boolean accepted = registry.testCompatibility(subject, candidate);
+                List<String> problems = accepted ? List.of() : AvroCompatibility.violations(level, candidate, existing);
+                checks.add(new SubjectCheck(subject, List.copyOf(versions), level.name(), accepted,
+                        Diff.changes(existing.get(existing.size() - 1), candidate), problems));
+            }
+            return checks;
         }
     }
 

@@ -23,12 +23,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operating scenario, against whatever runs the system (the embedded local stack, or the docker-compose stack
@@ -94,6 +97,26 @@ abstract class PipelineScenario {
         assertThat(table.exitCode).as(table.toString()).isZero();
         assertThat(table.out).containsPattern("validation\\s+mlcycle-credit-validation\\s+Stable\\s+1\\s+\\d+")
                 .containsPattern(champion + "\\s+CHAMPION").contains("QUALITY window");
+    }
+
+    @Test
+    void specCheckAsksTheRunningRegistry(@TempDir Path dir) throws Exception {
+        String credit = bundledCreditSpec();
+        CliRun same = CliRun.run(connection("spec", "check", Files.writeString(dir.resolve("credit.yaml"), credit)
+                .toString()));
+        assertThat(same.exitCode).as(same.toString()).isZero();
+        assertThat(same.out).containsPattern("credit\\.data\\.raw-value\\s+\\d+ \\(latest \\d+\\)\\s+BACKWARD\\s+yes")
+                .containsPattern("credit\\.data\\.validated-value\\s+.*\\s+yes")
+                .contains("The registry will accept this spec's data schema.");
+
+        Path narrowed = Files.writeString(dir.resolve("narrowed.yaml"), SpecCommandTest.narrowIncome(credit));
+        CliRun refused = CliRun.run(connection("spec", "check", "--json", narrowed.toString()));
+        assertThat(refused.exitCode).as(refused.toString()).isEqualTo(1);
+        JsonNode report = JSON.readTree(refused.out);
+        assertThat(report.path("compatible").asBoolean()).isFalse();
+        assertThat(report.path("subjects").findValuesAsText("subject"))
+                .containsExactly("credit.data.raw-value", "credit.data.validated-value");
+        assertThat(report.path("subjects").get(0).path("problems").get(0).asText()).contains("monthly_income");
     }
 
     /** Labeled, drift-free traffic through ingestion and the feedback topic, enough for the bootstrap training. */

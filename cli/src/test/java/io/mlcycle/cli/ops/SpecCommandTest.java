@@ -105,6 +105,94 @@ class SpecCommandTest {
         assertThat(json.path("problems").get(0).asText()).contains("monthly_income");
     }
 
+    private static io.mlcycle.mlcore.spec.PipelineSpec spec(String text) {
+        try {
+            return io.mlcycle.mlcore.spec.PipelineSpecParser.parse(text, "credit.yaml");
+        } catch (io.mlcycle.mlcore.spec.SpecException e) {
+            throw new AssertionError("the test's spec is invalid: " + e.errors(), e);
+        }
+    }
+
+    private static io.mlcycle.platform.registry.InMemorySchemaRegistryClient registryHolding(String specText) {
+        var registry = new io.mlcycle.platform.registry.InMemorySchemaRegistryClient();
+        io.mlcycle.mlcore.spec.PipelineSpec held = spec(specText);
+        new io.mlcycle.platform.serde.PipelineSerdes(registry, io.mlcycle.platform.serde.AvroSerdeConfig.defaults(),
+                held.pipeline(), held.dataSchema()).registerSchemas();
+        return registry;
+    }
+
+    @Test
+    void checkJudgesEachDataSubjectAgainstWhatTheRegistryHolds() {
+        var registry = registryHolding(credit);
+        var same = SpecCommand.Check.check(registry, spec(credit));
+        assertThat(same).extracting(SpecCommand.Check.SubjectCheck::subject)
+                .containsExactly("credit.data.raw-value", "credit.data.validated-value");
+        assertThat(same).allSatisfy(c -> {
+            assertThat(c.compatible()).isTrue();
+            assertThat(c.versions()).containsExactly(1);
+            assertThat(c.compatibility()).isEqualTo("BACKWARD");
+            assertThat(c.changes()).isEmpty();
+        });
+
+        var optional = SpecCommand.Check.check(registry, spec(withField(credit, "    - name: region\n      type: string\n")));
+        assertThat(optional).allSatisfy(c -> {
+            assertThat(c.compatible()).isTrue();
+            assertThat(c.changes()).singleElement().satisfies(f -> {
+                assertThat(f.field()).isEqualTo("region");
+                assertThat(f.change()).isEqualTo("added with default");
+            });
+        });
+
+        // Every data field is nullable with a default (required is validation's rule), so a type change is what breaks.
+        var narrowed = SpecCommand.Check.check(registry, spec(narrowIncome(credit)));
+        assertThat(narrowed).allSatisfy(c -> {
+            assertThat(c.compatible()).isFalse();
+            assertThat(c.changes()).singleElement().satisfies(f -> assertThat(f.change()).isEqualTo("type changed"));
+            assertThat(c.problems()).singleElement().asString().contains("field 'monthly_income'")
+                    .contains("MISSING_UNION_BRANCH");
+        });
+    }
+
+    @Test
+    void checkUsesEachSubjectsOwnLevelAndANewPipelineIsAccepted() {
+        var registry = registryHolding(credit);
+        // int promotes to double, so old readers read the narrowed data: FORWARD accepts what BACKWARD refuses.
+        registry.updateCompatibility("credit.data.raw-value", io.mlcycle.schemas.compat.CompatibilityLevel.FORWARD);
+        var narrowed = SpecCommand.Check.check(registry, spec(narrowIncome(credit)));
+        assertThat(narrowed).filteredOn(c -> c.subject().equals("credit.data.raw-value")).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.compatibility()).isEqualTo("FORWARD");
+                    assertThat(c.compatible()).isTrue();
+                });
+        assertThat(narrowed).filteredOn(c -> c.subject().equals("credit.data.validated-value")).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.compatibility()).isEqualTo("BACKWARD");
+                    assertThat(c.compatible()).isFalse();
+                    assertThat(c.problems()).singleElement().asString().contains("field 'monthly_income'");
+                });
+
+        var fresh = SpecCommand.Check.check(new io.mlcycle.platform.registry.InMemorySchemaRegistryClient(),
+                spec(credit.replaceFirst("(?m)^pipeline: .*$", "pipeline: fresh")));
+        assertThat(fresh).allSatisfy(c -> {
+            assertThat(c.versions()).isEmpty();
+            assertThat(c.compatible()).isTrue();
+        });
+    }
+
+    @Test
+    void checkWithAnUnreachableRegistryFailsInOneLine() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        CliRun run = CliRun.run("spec", "check", write("credit.yaml", credit).toString(), "--registry-url",
+                "http://127.0.0.1:" + port);
+        assertThat(run.exitCode).as(run.toString()).isNotZero().isNotEqualTo(1);
+        assertThat(run.err.strip().lines()).as(run.toString()).hasSize(1);
+        assertThat(run.err).startsWith("mlcycle spec check: Schema registry unreachable").contains("127.0.0.1:" + port)
+                .doesNotContain("\tat ");
+    }
+
     @Test
     void aMissingFileFailsInOneLine() {
         CliRun run = CliRun.run("spec", "validate", "nope.yaml");
@@ -112,7 +200,7 @@ class SpecCommandTest {
         assertThat(run.err.strip()).isEqualTo("mlcycle spec validate: no spec file at nope.yaml");
     }
 
-    private static String narrowIncome(String spec) {
+    static String narrowIncome(String spec) {
         String changed = spec.replace("    - name: monthly_income\n      type: double\n", "    - name: monthly_income\n      type: int\n");
         assertThat(changed).isNotEqualTo(spec);
         return changed;
