@@ -153,7 +153,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     @Override
     public boolean testCompatibility(String subject, Schema schema) {
         try {
-            JsonNode answer = send("POST", "/compatibility/subjects/" + encode(requireSubject(subject)) + "/versions/latest",
+            // Against the subject, not /versions/latest: the registry then runs registration's own check, every
+            // version for the transitive levels (Confluent 5.5+).
+            JsonNode answer = send("POST", "/compatibility/subjects/" + encode(requireSubject(subject)) + "/versions",
                     schemaBody(schema));
             return answer.path("is_compatible").asBoolean(false);
         } catch (SubjectNotFoundException | VersionNotFoundException e) {

@@ -121,6 +121,13 @@ class PlatformIT {
         assertThat(fresh.getAllVersions(subject)).containsExactly(1, 2);
         assertThat(fresh.testCompatibility(subject, thing("a", "c"))).isFalse();
         assertThat(fresh.testCompatibility("no-such-subject", v1)).isTrue();
+        // A transitive level judges against every version, as registration does: a required 'b' reads v2's data
+        // (which has it) but not v1's.
+        Schema requiredB = thing("a", "b");
+        fresh.updateCompatibility(subject, CompatibilityLevel.BACKWARD);
+        assertThat(fresh.testCompatibility(subject, requiredB)).as("reads v2's data").isTrue();
+        fresh.updateCompatibility(subject, CompatibilityLevel.BACKWARD_TRANSITIVE);
+        assertThat(fresh.testCompatibility(subject, requiredB)).as("cannot read v1's data").isFalse();
 
         fresh.updateCompatibility(subject, CompatibilityLevel.NONE);
         assertThat(fresh.getCompatibility(subject)).isEqualTo(CompatibilityLevel.NONE);

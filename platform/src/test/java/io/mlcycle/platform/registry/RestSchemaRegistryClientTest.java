@@ -214,7 +214,7 @@ class RestSchemaRegistryClientTest {
     void lookupAndCompatibilityAndConfigUseTheConfluentPaths() {
         script = n -> switch (seen.stream().reduce((a, b) -> b).orElseThrow().path()) {
             case "/subjects/s" -> new Answer(200, "{\"subject\":\"s\",\"id\":3,\"version\":2,\"schema\":\"\\\"int\\\"\"}");
-            case "/compatibility/subjects/s/versions/latest" -> new Answer(200, "{\"is_compatible\":false}");
+            case "/compatibility/subjects/s/versions" -> new Answer(200, "{\"is_compatible\":false}");
             case "/config/s?defaultToGlobal=true" -> new Answer(200, "{\"compatibilityLevel\":\"FULL\"}");
             case "/config/s" -> new Answer(200, "{\"compatibility\":\"NONE\"}");
             default -> new Answer(404, "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}");
