@@ -59,6 +59,16 @@ public final class SpecCommand implements Runnable {
         return PipelineSpecParser.parse(file);
     }
 
+    /** A spec the command needs valid: an invalid one is a usage error naming its first problem. */
+    static PipelineSpec parseValid(Path file) {
+        try {
+            return parse(file);
+        } catch (SpecException e) {
+            throw new CliException(ExitCodes.USAGE, file + " is not a valid spec (" + e.errors().size()
+                    + " errors; run 'mlcycle spec validate " + file + "'): " + e.errors().get(0), e);
+        }
+    }
+
     /** {@code spec validate FILE}: every error at once, each with its file, line and key path; exit 1 if any. */
     @Command(name = "validate", mixinStandardHelpOptions = true,
             description = {"Validate a pipeline spec: every problem at once, each as FILE:LINE: PATH: MESSAGE.",
@@ -144,9 +154,9 @@ public final class SpecCommand implements Runnable {
         }
 
         @Override
-        public Integer call() throws SpecException {
-            PipelineSpec before = parseNamed(oldFile);
-            PipelineSpec after = parseNamed(newFile);
+        public Integer call() {
+            PipelineSpec before = parseValid(oldFile);
+            PipelineSpec after = parseValid(newFile);
             Schema oldSchema = before.dataSchema();
             Schema newSchema = after.dataSchema();
             List<FieldChange> changes = changes(oldSchema, newSchema);
@@ -197,15 +207,6 @@ public final class SpecCommand implements Runnable {
             }
             out.flush();
             return compatible ? ExitCodes.OK : ExitCodes.FAILURE;
-        }
-
-        private PipelineSpec parseNamed(Path file) throws SpecException {
-            try {
-                return parse(file);
-            } catch (SpecException e) {
-                throw new CliException(ExitCodes.USAGE, file + " is not a valid spec (" + e.errors().size()
-                        + " errors; run 'mlcycle spec validate " + file + "'): " + e.errors().get(0), e);
-            }
         }
 
         static List<FieldChange> changes(Schema before, Schema after) {
@@ -275,13 +276,7 @@ public final class SpecCommand implements Runnable {
 
         @Override
         public Integer call() {
-            PipelineSpec parsed;
-            try {
-                parsed = parse(file);
-            } catch (SpecException e) {
-                throw new CliException(ExitCodes.USAGE, file + " is not a valid spec (" + e.errors().size()
-                        + " errors; run 'mlcycle spec validate " + file + "'): " + e.errors().get(0), e);
-            }
+            PipelineSpec parsed = parseValid(file);
             List<SubjectCheck> checks = check(connection.registryClient(), parsed);
             boolean compatible = checks.stream().allMatch(SubjectCheck::compatible);
             PrintWriter out = spec.commandLine().getOut();
