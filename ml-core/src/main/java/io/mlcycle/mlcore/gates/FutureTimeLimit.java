@@ -11,8 +11,8 @@ import java.util.Optional;
  * The spec's limit on how far in the future a time may be ({@code data.max_future}): a time later than a reference
  * ("now") plus the limit is bogus. The one rule behind validation's event-time gate ({@link RecordGates}), serving's
  * HTTP predictions (the record's event time, through the same gates) and feedback ({@code observed_at}), and the
- * online-truth topology's progress (an event time against the moment it was scored or its outcome observed), so that
- * they cannot disagree about what "too far in the future" means. Without {@code max_future} nothing is checked, as
+ * online-truth topology's progress (an event time against the moment its record was written), so that they cannot
+ * disagree about what "too far in the future" means. Without {@code max_future} nothing is checked, as
  * validation has always done. Immutable and thread-safe.
  */
 public final class FutureTimeLimit {
@@ -83,7 +83,7 @@ public final class FutureTimeLimit {
         if (maxFuture.isEmpty() || timeMs <= referenceMs) {
             return false;
         }
-        // timeMs - referenceMs may overflow for references near Long.MIN_VALUE; compare without subtracting then
+        // the sum saturates: a reference near the end of the range plus the limit would overflow
         long latest = referenceMs > Long.MAX_VALUE - maxFutureMs ? Long.MAX_VALUE : referenceMs + maxFutureMs;
         return timeMs > latest;
     }
