@@ -2,6 +2,7 @@ package io.mlcycle.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.avro.Feedback;
+import io.mlcycle.mlcore.gates.FutureTimeLimit;
 import io.mlcycle.mlcore.gates.LabelCodec;
 import io.mlcycle.mlcore.gates.ReasonCode;
 import io.mlcycle.mlcore.gates.Violation;
@@ -30,14 +31,17 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 /**
  * {@code POST /v1/pipelines/{pipeline}/feedback}: accepts one outcome {@code {"event_id": "...", "label": ...,
  * "observed_at"?: ISO-8601 or epoch millis, "source"?: "..."}} or a JSON array of them (or {@code {"feedback":
- * [...]}}), checks them (event id and label required, the label inside the spec's label domain) and writes them to
- * {@code <p>.feedback}, answering 202 once the broker has acknowledged every record.
+ * [...]}}), checks them (event id and label required, the label inside the spec's label domain, {@code observed_at} no
+ * more than the spec's {@code data.max_future} after the server's clock: the rule of validation's event-time gate,
+ * {@link FutureTimeLimit}) and writes them to {@code <p>.feedback}, answering 202 once the broker has acknowledged
+ * every record.
  */
 public final class FeedbackHandler implements Handler {
     private static final String BATCH_FIELD = "feedback";
 
     private final PipelineSpec spec;
     private final LabelCodec labels;
+    private final FutureTimeLimit maxFuture;
     private final FeedbackSink sink;
     private final Clock clock;
     private final int maxRecords;
@@ -46,6 +50,7 @@ public final class FeedbackHandler implements Handler {
     public FeedbackHandler(PipelineSpec spec, FeedbackSink sink, Clock clock, int maxRecords, Duration sendTimeout) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.labels = new LabelCodec(spec);
+        this.maxFuture = FutureTimeLimit.of(spec);
         this.sink = Objects.requireNonNull(sink, "sink");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.maxRecords = maxRecords;
@@ -58,9 +63,10 @@ public final class FeedbackHandler implements Handler {
         HttpRequests.Body body = HttpRequests.records(request, BATCH_FIELD, maxRecords);
         List<Feedback> feedback = new ArrayList<>();
         List<Map<String, Object>> problems = new ArrayList<>();
+        Instant now = clock.instant();
         for (int i = 0; i < body.items().size(); i++) {
             List<Violation> violations = new ArrayList<>();
-            Feedback parsed = parse(body.items().get(i), violations);
+            Feedback parsed = parse(body.items().get(i), now, violations);
             if (!violations.isEmpty()) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("index", i);
@@ -101,7 +107,7 @@ public final class FeedbackHandler implements Handler {
         return Response.accepted(answer);
     }
 
-    private Feedback parse(JsonNode item, List<Violation> violations) {
+    private Feedback parse(JsonNode item, Instant now, List<Violation> violations) {
         if (!item.isObject()) {
             violations.add(new Violation(ReasonCode.MALFORMED_JSON, null, "each feedback must be a JSON object"));
             return null;
@@ -131,7 +137,7 @@ public final class FeedbackHandler implements Handler {
             labels.validate(value).ifPresentOrElse(violations::add, () -> { });
             label = labelNode.asText().trim();
         }
-        Instant observedAt = clock.instant();
+        Instant observedAt = now;
         JsonNode observed = item.get("observed_at");
         if (observed != null && !observed.isNull()) {
             if (observed.isIntegralNumber()) {
@@ -153,6 +159,8 @@ public final class FeedbackHandler implements Handler {
             // observed_at is written as epoch milliseconds: a time beyond that range (e.g. year +999999999) is
             // the client's error (422), not a Kafka failure the client should retry (503).
             observedAt.toEpochMilli();
+            // An outcome observed far in the future is a client's clock or unit error; the same limit as event times.
+            maxFuture.check("observed_at", observedAt, now).ifPresent(violations::add);
         } catch (ArithmeticException e) {
             violations.add(new Violation(ReasonCode.OUT_OF_RANGE, "observed_at", "observed_at " + observedAt
                     + " is outside the range of epoch milliseconds"));

@@ -31,7 +31,9 @@ import org.apache.avro.generic.GenericRecord;
  * {@code POST /v1/pipelines/{pipeline}/predict}: scores one JSON record, a JSON array, or {@code {"records": [...]}}
  * with the models serving ({@link Scoring}: the champion, or the canary for its share of entities; shadows score
  * too but are never returned). Each record passes the very same conversion and record gates as validation (ml-core's
- * {@link JsonRecordConverter} and {@link RecordGates}); if any record is invalid the request is answered 422 with
+ * {@link JsonRecordConverter} and {@link RecordGates}, the event-time limit {@code data.max_future} against this
+ * server's clock included, so that a bogus far-future event time never reaches {@code <p>.predictions} and the
+ * online-truth progress); if any record is invalid the request is answered 422 with
  * the reasons per record and nothing is scored. Every prediction is logged to {@code <p>.predictions} (source
  * "http"), keyed by the record's {@code event_id}, the {@code Idempotency-Key} header, or a generated id. Never
  * blocks: the body is converted by streaming from its bytes and the predictions are handed to a non-blocking

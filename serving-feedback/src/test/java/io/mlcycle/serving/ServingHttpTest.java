@@ -203,7 +203,7 @@ class ServingHttpTest {
     void acceptsFeedbackAndWritesIt() throws Exception {
         HttpResponse<String> response = post("/v1/pipelines/credit/feedback",
                 "[{\"event_id\":\"e-1\",\"label\":true},{\"event_id\":\"e-2\",\"label\":\"0\","
-                        + "\"observed_at\":\"2025-03-02T10:00:00Z\",\"source\":\"crm\"}]");
+                        + "\"observed_at\":\"2025-03-01T10:00:00Z\",\"source\":\"crm\"}]");
 
         assertThat(response.statusCode()).isEqualTo(202);
         assertThat(JSON.readTree(response.body()).get("accepted").intValue()).isEqualTo(2);
@@ -212,7 +212,7 @@ class ServingHttpTest {
         assertThat(sent.get(0).getObservedAt()).isEqualTo(NOW);
         assertThat(sent.get(0).getSource()).isEqualTo("http");
         assertThat(sent.get(1).getLabel()).isEqualTo("0");
-        assertThat(sent.get(1).getObservedAt()).isEqualTo(Instant.parse("2025-03-02T10:00:00Z"));
+        assertThat(sent.get(1).getObservedAt()).isEqualTo(Instant.parse("2025-03-01T10:00:00Z"));
         assertThat(sent.get(1).getSource()).isEqualTo("crm");
     }
 
@@ -268,6 +268,95 @@ class ServingHttpTest {
 
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(response.body()).contains("record_too_large");
+    }
+
+    @Test
+    void predictRefusesAnEventTimeBeyondTheSpecsMaxFutureAndScoresNothing() throws Exception {
+        // The test spec sets data.max_future: PT5M; a year-3025 event time would move the truth topology's stored
+        // progress for good if it were logged.
+        loadChampion(0.0);
+        String farFuture = VALID.replace("2025-03-01T11:00:00Z", "3025-03-01T11:00:00Z")
+                .replace("{", "{\"event_id\":\"e-future\",");
+
+        HttpResponse<String> response = post("/v1/pipelines/credit/predict", "[" + VALID + "," + farFuture + "]");
+
+        assertThat(response.statusCode()).isEqualTo(422);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.get("error").textValue()).isEqualTo("invalid_records");
+        JsonNode records = body.get("records");
+        assertThat(records.get(0).get("valid").booleanValue()).isTrue();
+        assertThat(records.get(0).get("reasons")).isEmpty();
+        assertThat(records.get(1).get("event_id").textValue()).isEqualTo("e-future");
+        assertThat(records.get(1).get("valid").booleanValue()).isFalse();
+        JsonNode reason = records.get(1).get("reasons").get(0);
+        assertThat(records.get(1).get("reasons")).hasSize(1);
+        assertThat(reason.get("code").textValue()).isEqualTo("EVENT_TIME_IN_FUTURE");
+        assertThat(reason.get("field").textValue()).isEqualTo("applied_at");
+        assertThat(reason.get("detail").textValue()).isEqualTo("applied_at = 3025-03-01T11:00:00Z is in the future:"
+                + " more than PT5M after now (2025-03-01T12:00:00Z)");
+        assertThat(logged).as("nothing of the batch is scored or logged").isEmpty();
+        assertThat(metrics.count(ServingMetrics.PREDICTIONS)).isZero();
+    }
+
+    @Test
+    void predictAcceptsAnEventTimeAtTheLimitAndRefusesOneMillisecondBeyond() throws Exception {
+        loadChampion(0.0);
+        String atLimit = VALID.replace("2025-03-01T11:00:00Z", "2025-03-01T12:05:00Z");
+        String beyond = VALID.replace("\"2025-03-01T11:00:00Z\"",
+                Long.toString(NOW.plus(Duration.ofMinutes(5)).toEpochMilli() + 1));
+
+        HttpResponse<String> accepted = post("/v1/pipelines/credit/predict", atLimit);
+        HttpResponse<String> refused = post("/v1/pipelines/credit/predict", beyond);
+
+        assertThat(accepted.statusCode()).isEqualTo(200);
+        assertThat(logged).singleElement().extracting(Prediction::getEventTime)
+                .isEqualTo(Instant.parse("2025-03-01T12:05:00Z"));
+        assertThat(refused.statusCode()).isEqualTo(422);
+        JsonNode reason = JSON.readTree(refused.body()).get("records").get(0).get("reasons").get(0);
+        assertThat(reason.get("code").textValue()).isEqualTo("EVENT_TIME_IN_FUTURE");
+        assertThat(reason.get("detail").textValue()).contains("2025-03-01T12:05:00.001Z").contains("PT5M");
+        assertThat(logged).hasSize(1);
+    }
+
+    @Test
+    void feedbackRefusesAnObservedAtBeyondTheSpecsMaxFutureAndWritesNothing() throws Exception {
+        HttpResponse<String> response = post("/v1/pipelines/credit/feedback",
+                "[{\"event_id\":\"e-1\",\"label\":true},"
+                        + "{\"event_id\":\"e-2\",\"label\":false,\"observed_at\":\"3025-03-01T12:00:00Z\"}]");
+
+        assertThat(response.statusCode()).isEqualTo(422);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.get("error").textValue()).isEqualTo("invalid_feedback");
+        JsonNode records = body.get("records");
+        assertThat(records).as("only the refused record is listed").hasSize(1);
+        assertThat(records.get(0).get("index").intValue()).isEqualTo(1);
+        assertThat(records.get(0).get("reasons")).hasSize(1);
+        JsonNode reason = records.get(0).get("reasons").get(0);
+        assertThat(reason.get("code").textValue()).isEqualTo("EVENT_TIME_IN_FUTURE");
+        assertThat(reason.get("field").textValue()).isEqualTo("observed_at");
+        assertThat(reason.get("detail").textValue()).isEqualTo("observed_at = 3025-03-01T12:00:00Z is in the future:"
+                + " more than PT5M after now (2025-03-01T12:00:00Z)");
+        assertThat(sent).as("nothing of the batch is written").isEmpty();
+    }
+
+    @Test
+    void feedbackAcceptsAnObservedAtAtTheLimitAndRefusesOneMillisecondBeyond() throws Exception {
+        long limit = NOW.plus(Duration.ofMinutes(5)).toEpochMilli();
+
+        HttpResponse<String> accepted = post("/v1/pipelines/credit/feedback",
+                "{\"event_id\":\"e-1\",\"label\":true,\"observed_at\":\"2025-03-01T12:05:00Z\"}");
+        HttpResponse<String> refused = post("/v1/pipelines/credit/feedback",
+                "{\"event_id\":\"e-2\",\"label\":true,\"observed_at\":" + (limit + 1) + "}");
+
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        assertThat(sent).singleElement().extracting(Feedback::getObservedAt)
+                .isEqualTo(Instant.parse("2025-03-01T12:05:00Z"));
+        assertThat(refused.statusCode()).isEqualTo(422);
+        JsonNode reason = JSON.readTree(refused.body()).get("records").get(0).get("reasons").get(0);
+        assertThat(reason.get("code").textValue()).isEqualTo("EVENT_TIME_IN_FUTURE");
+        assertThat(reason.get("field").textValue()).isEqualTo("observed_at");
+        assertThat(reason.get("detail").textValue()).contains("2025-03-01T12:05:00.001Z").contains("PT5M");
+        assertThat(sent).hasSize(1);
     }
 
     @Test

@@ -32,7 +32,7 @@ public final class RecordGates {
     private final Set<String> declared = new HashSet<>();
     private final Set<String> missingMarkers;
     private final LabelCodec labelCodec;
-    private final Optional<Duration> maxFuture;
+    private final FutureTimeLimit maxFuture;
     private final Optional<Duration> maxLate;
     private final Map<String, GatesSpec.UnseenPolicy> unseen;
     private final Map<String, GatesSpec.Sentinel> sentinels;
@@ -64,7 +64,7 @@ public final class RecordGates {
         }
         this.missingMarkers = Set.copyOf(data.missingValues());
         this.labelCodec = new LabelCodec(spec);
-        this.maxFuture = data.maxFuture();
+        this.maxFuture = FutureTimeLimit.of(data.maxFuture());
         GatesSpec gates = spec.gates();
         this.maxLate = gates.maxLate();
         this.unseen = gates.unseen();
@@ -285,13 +285,8 @@ public final class RecordGates {
             violations.add(Violation.of(ReasonCode.PATTERN_MISMATCH, name, value, name + " = " + Values.show(value)
                     + " does not match the expected pattern " + field.pattern()));
         }
-        if (name.equals(spec.data().eventTime()) && maxFuture.isPresent() && value instanceof Long millis) {
-            Instant eventTime = Instant.ofEpochMilli(millis);
-            Instant latest = now.plus(maxFuture.get());
-            if (eventTime.isAfter(latest)) {
-                violations.add(Violation.of(ReasonCode.EVENT_TIME_IN_FUTURE, name, eventTime, name + " = "
-                        + eventTime + " is in the future: more than " + maxFuture.get() + " after now (" + now + ")"));
-            }
+        if (name.equals(spec.data().eventTime()) && maxFuture.isSet() && value instanceof Long millis) {
+            maxFuture.check(name, Instant.ofEpochMilli(millis), now).ifPresent(violations::add);
         }
         if (name.equals(spec.data().eventTime()) && maxLate.isPresent() && value instanceof Long millis) {
             Instant eventTime = Instant.ofEpochMilli(millis);

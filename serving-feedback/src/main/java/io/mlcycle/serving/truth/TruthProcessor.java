@@ -5,6 +5,7 @@ import io.mlcycle.avro.AlertType;
 import io.mlcycle.avro.OnlineMetrics;
 import io.mlcycle.avro.Severity;
 import io.mlcycle.avro.Variant;
+import io.mlcycle.mlcore.gates.FutureTimeLimit;
 import io.mlcycle.mlcore.monitoring.Calibration;
 import io.mlcycle.mlcore.monitoring.Cbpe;
 import io.mlcycle.mlcore.monitoring.PerformanceEstimate;
@@ -26,6 +27,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Online truth per model version, variant and event-time window: performance estimated from the logged scores alone
@@ -54,8 +57,20 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * or a rebalance resumes with exactly the watermark the task had, and it costs one write per window and input, not
  * per record. The highest event time of either input (as before) let predictions read far ahead of the labeled
  * examples, in a catch-up, expire a window before its outcomes arrived.
+ *
+ * <p>A record with a bogus event time far in the future would move its input's progress for good, and windows would
+ * then be forgotten right after their first emission until the stream caught up with that time. So, where the spec
+ * sets {@code data.max_future}, a record whose event time is more than that after the moment it was written does not
+ * move the progress ({@link FutureTimeLimit}, the rule of validation's event-time gate and of serving's HTTP
+ * endpoints); it is still counted in its window (emitted like any other) and reported in the log. The moment is read
+ * from the record itself, so a replay of the same records gives the same progress whatever the wall clock: a
+ * prediction's {@code predicted_at} (the scoring server's clock, the one serving's HTTP gate used), a labeled
+ * example's Kafka timestamp (that of the feedback or event record that completed the join: a producer's create time,
+ * or the event time itself for file imports, where the check then never holds back). Without {@code max_future}
+ * nothing is held back, as validation checks nothing then.
  */
 final class TruthProcessor implements Processor<String, Object, String, Object> {
+    private static final Logger LOG = LoggerFactory.getLogger(TruthProcessor.class);
 
     /**
      * Windows of more than this many predictions keep their {@link ScoreBins} (about 40 KB) in memory between
@@ -72,6 +87,10 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
     private static final long SEED = 42;
 
     private final TruthTopology.Settings settings;
+    private final FutureTimeLimit maxFuture;
+    /** Records whose progress was held back ({@link #maxFuture}) since the last report, and the latest of them. */
+    private long heldBack;
+    private String heldBackExample;
     /**
      * The bins of the windows over {@link #HELD_BINS_LIMIT} predictions emitted since this task started, kept in step
      * with the predictions store by every write to it; built from the store when such a window is first emitted after
@@ -99,6 +118,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
 
     TruthProcessor(TruthTopology.Settings settings) {
         this.settings = settings;
+        this.maxFuture = FutureTimeLimit.of(settings.spec());
     }
 
     @Override
@@ -121,8 +141,13 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         }
         if (value.getSchema().getName().equals(TruthTopology.PREDICTION_VIEW.getName())) {
             Object at = value.get("event_time");
-            long eventTime = millis(at != null ? at : value.get("predicted_at"));
-            reached(PREDICTIONS_INPUT, eventTime);
+            long predictedAt = millis(value.get("predicted_at"));
+            long eventTime = at != null ? millis(at) : predictedAt;
+            if (maxFuture.exceeds(eventTime, predictedAt)) {
+                heldBack("prediction", value.get("prediction_id"), eventTime, "predicted_at", predictedAt);
+            } else {
+                reached(PREDICTIONS_INPUT, eventTime);
+            }
             double score = (Double) value.get("score");
             double threshold = (Double) value.get("threshold");
             TruthWindow window = window(value.get("model_version").toString(), variant(value.get("variant")),
@@ -141,7 +166,11 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         } else if (value.getSchema().getName().equals(TruthTopology.LABELED_VIEW.getName())) {
             long eventTime = millis(value.get("event_time"));
             // counts even with no prediction to join: the input has reached this event time all the same
-            reached(LABELED_INPUT, eventTime);
+            if (maxFuture.exceeds(eventTime, record.timestamp())) {
+                heldBack("labeled example", record.key(), eventTime, "record timestamp", record.timestamp());
+            } else {
+                reached(LABELED_INPUT, eventTime);
+            }
             boolean positive = (Boolean) value.get("positive");
             // the feedback join judged the label (it owns the thresholds); counted here, not recomputed
             boolean suspect = (Boolean) value.get("label_suspect");
@@ -165,6 +194,14 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 }
             }
         }
+    }
+
+    /** Counts a record that does not move its input's progress; reported at the next emission (not per record). */
+    private void heldBack(String what, Object id, long eventTime, String reference, long referenceMs) {
+        heldBack++;
+        heldBackExample = what + " " + id + " has event time " + Instant.ofEpochMilli(eventTime) + ", more than "
+                + maxFuture.maxFuture().orElseThrow() + " after its " + reference + " "
+                + Instant.ofEpochMilli(referenceMs);
     }
 
     /** A timestamp-millis field as read generically: a long, or an Instant where a conversion is registered. */
@@ -292,6 +329,13 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
      * Emits changed windows and forgets those whose end plus the retention both inputs have passed (in event time).
      */
     void emit(long wallClockMs) {
+        if (heldBack > 0) {
+            LOG.warn("Online truth of pipeline {}: {} record(s) with an event time beyond data.max_future did not move"
+                    + " the progress that expires windows (still counted in their windows); the latest: {}",
+                    settings.spec().pipeline(), heldBack, heldBackExample);
+            heldBack = 0;
+            heldBackExample = null;
+        }
         List<KeyValue<String, TruthWindow>> changed = new ArrayList<>();
         List<String> expired = new ArrayList<>();
         long watermark = watermark();

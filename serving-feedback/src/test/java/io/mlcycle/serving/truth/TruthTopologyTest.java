@@ -88,13 +88,18 @@ class TruthTopologyTest {
     }
 
     TopologyTestDriver newDriver(PipelineSpec spec, Path dir, Calibration calibration) {
+        return newDriver(spec, dir, calibration, T0);
+    }
+
+    /** A driver whose wall clock starts at {@code wallClock}. */
+    TopologyTestDriver newDriver(PipelineSpec spec, Path dir, Calibration calibration, Instant wallClock) {
         TruthTopology.Settings settings = new TruthTopology.Settings(spec, Duration.ofHours(1), Duration.ofDays(1),
                 Duration.ofSeconds(10), version -> calibration);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
-        return new TopologyTestDriver(TruthTopology.buildTopology(settings, serdes), props, T0);
+        return new TopologyTestDriver(TruthTopology.buildTopology(settings, serdes), props, wallClock);
     }
 
     @AfterEach
@@ -571,6 +576,81 @@ class TruthTopologyTest {
         assertThat(run.windows().get(oldWindow)).as("forgotten by the predictions alone").isNull();
         assertThat(run.entriesPerWindow()).doesNotContainKey(oldWindow);
         assertThat(run.progress()).doesNotContainKey(TruthProcessor.LABELED_INPUT);
+    }
+
+    /**
+     * A prediction and a labeled example with a bogus event time a thousand days ahead (a client's clock or unit error
+     * that reached the topics: a serving from before its HTTP gate, another producer) moved each input's stored
+     * progress for good, so every window was forgotten right after its first emission. Where the spec sets
+     * {@code data.max_future}, a record whose event time is more than that after the moment it was written (a
+     * prediction's {@code predicted_at}, a labeled example's record timestamp) does not move the progress and is still
+     * counted in its window; one exactly at the limit moves it. The moment is the record's own, so a run under another
+     * wall clock (one already past the bogus time) keeps the same progress and windows. Without {@code max_future}
+     * the progress moves as before and the window is forgotten.
+     */
+    @Test
+    void aFarFutureEventTimeDoesNotMoveTheProgressWhereTheSpecSetsMaxFuture() throws Exception {
+        PipelineSpec limited = PipelineSpecParser.parse(SPEC_YAML.replace("  event_time: at\n",
+                "  event_time: at\n  max_future: PT5M\n"), "truth.yaml");
+        assertThat(limited.data().maxFuture()).contains(Duration.ofMinutes(5));
+        Traffic old = Traffic.of("old-", T0, 200, 0.5, Calibration.IDENTITY, 21);
+        Instant writtenAt = T0.plus(Duration.ofMinutes(55));
+        Instant bogus = T0.plus(Duration.ofDays(1000));
+        Instant atTheLimit = writtenAt.plus(Duration.ofMinutes(5)); // the next window's start
+        Prediction farFuture = Prediction.newBuilder(prediction("bogus", bogus, 0.7, 0.5)).setPredictedAt(writtenAt)
+                .build();
+        Prediction nearFuture = Prediction.newBuilder(prediction("near", atTheLimit, 0.4, 0.5))
+                .setPredictedAt(writtenAt).build();
+        String oldWindow = "truth-v1|CHAMPION|" + T0.toEpochMilli();
+        String bogusWindow = "truth-v1|CHAMPION|" + bogus.toEpochMilli();
+
+        Map<String, Long> progressBefore = null;
+        Map<String, Long> entriesBefore = null;
+        for (Instant wallClock : List.of(T0, bogus.plus(Duration.ofDays(1)))) {
+            try (Run run = new Run(newDriver(limited, otherStateDir.resolve("at-" + wallClock.toEpochMilli()),
+                    Calibration.IDENTITY, wallClock))) {
+                run.predictions.pipeKeyValueList(old.sent());
+                run.predictions.pipeInput("bogus", farFuture);
+                run.predictions.pipeInput("near", nearFuture);
+                run.labeled.pipeKeyValueList(old.known().subList(0, 50), writtenAt, Duration.ZERO);
+                run.labeled.pipeInput("bogus", outcome("bogus", bogus, 0.7, true), writtenAt.plusSeconds(60));
+
+                assertThat(run.emit()).as("the held-back records are still counted and emitted in their windows")
+                        .extracting(OnlineMetrics::getWindowStart).containsExactlyInAnyOrder(T0, atTheLimit, bogus);
+                run.emit(); // the emission that forgot every window while the progress stood at the bogus time
+                assertThat(run.progress()).containsEntry(TruthProcessor.PREDICTIONS_INPUT, atTheLimit.toEpochMilli())
+                        .containsEntry(TruthProcessor.LABELED_INPUT, T0.toEpochMilli());
+                assertThat(run.windows().get(oldWindow)).isNotNull();
+                assertThat(run.entriesPerWindow()).containsEntry(oldWindow, 200L).containsEntry(bogusWindow, 1L);
+
+                run.labeled.pipeKeyValueList(old.known().subList(50, old.known().size()), writtenAt, Duration.ZERO);
+                List<OnlineMetrics> later = run.emit();
+                assertThat(later).singleElement().satisfies(window -> {
+                    assertThat(window.getWindowStart()).isEqualTo(T0);
+                    assertThat(window.getPredictions()).isEqualTo(200);
+                    assertThat(window.getLabeled()).as("the later outcomes still join their window").isEqualTo(100);
+                });
+                if (progressBefore == null) {
+                    progressBefore = run.progress();
+                    entriesBefore = run.entriesPerWindow();
+                } else {
+                    assertThat(run.progress()).as("the same records, another wall clock").isEqualTo(progressBefore);
+                    assertThat(run.entriesPerWindow()).isEqualTo(entriesBefore);
+                }
+            }
+        }
+
+        // the same records without max_future: the bogus time moves the progress, the old window is forgotten
+        Run unlimited = new Run(driver);
+        unlimited.predictions.pipeKeyValueList(old.sent());
+        unlimited.predictions.pipeInput("bogus", farFuture);
+        unlimited.labeled.pipeKeyValueList(old.known().subList(0, 50), writtenAt, Duration.ZERO);
+        unlimited.labeled.pipeInput("bogus", outcome("bogus", bogus, 0.7, true), writtenAt.plusSeconds(60));
+        unlimited.emit();
+        unlimited.emit();
+        assertThat(unlimited.progress()).containsEntry(TruthProcessor.PREDICTIONS_INPUT, bogus.toEpochMilli())
+                .containsEntry(TruthProcessor.LABELED_INPUT, bogus.toEpochMilli());
+        assertThat(unlimited.windows().get(oldWindow)).isNull();
     }
 
     /**
