@@ -4,12 +4,16 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
 
-/** Mid-ranks (ties share their average rank), 1-based, as used by the Mann-Whitney AUC and DeLong's method. */
-final class Ranks {
+/**
+ * Mid-ranks (ties share their average rank), 1-based, as used by the Mann-Whitney AUC, DeLong's method and the
+ * performance estimate's rank calibration ({@code Cbpe}).
+ */
+public final class Ranks {
     private Ranks() {
     }
 
-    static double[] midranks(double[] values) {
+    /** The 1-based mid-rank of each value, in the values' order. */
+    public static double[] midranks(double[] values) {
         int n = values.length;
         Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.comparingDouble(i -> values[i]));

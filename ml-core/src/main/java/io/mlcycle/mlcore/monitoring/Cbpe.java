@@ -1,5 +1,6 @@
 package io.mlcycle.mlcore.monitoring;
 
+import io.mlcycle.mlcore.eval.Ranks;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -72,7 +73,7 @@ public final class Cbpe {
             expectedCorrect += decision[i] ? p[i] : 1 - p[i];
             expectedPositives += p[i];
         }
-        double[] ranks = midranks(rawScores);
+        double[] ranks = Ranks.midranks(rawScores);
         double auc = expectedAuc(rawScores, p);
 
         double[] accuracies = new double[draws];
@@ -319,29 +320,6 @@ public final class Cbpe {
     /** A standard normal draw (Box-Muller), from the seeded generator so the interval is reproducible. */
     private static double gaussian(SplittableRandom random) {
         return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
-    }
-
-    private static double[] midranks(double[] values) {
-        int n = values.length;
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (x, y) -> Double.compare(values[x], values[y]));
-        double[] ranks = new double[n];
-        int i = 0;
-        while (i < n) {
-            int j = i;
-            while (j + 1 < n && values[order[j + 1]] == values[order[i]]) {
-                j++;
-            }
-            double rank = (i + j) / 2.0 + 1.0;
-            for (int k = i; k <= j; k++) {
-                ranks[order[k]] = rank;
-            }
-            i = j + 1;
-        }
-        return ranks;
     }
 
     private static double quantile(double[] sorted, double q) {
