@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
@@ -67,17 +66,9 @@ public final class GradientBoostingTrainer implements Trainer {
     @Override
     public TrainedModel train(List<Example> trainingSet, Map<String, String> hyperparameters, long seed) {
         long started = System.nanoTime();
-        Objects.requireNonNull(trainingSet, "trainingSet");
         Map<String, String> effective = effective(hyperparameters);
         int n = trainingSet.size();
-        long positives = trainingSet.stream().filter(Example::label).count();
-        if (n == 0) {
-            throw new IllegalArgumentException("the training set is empty");
-        }
-        if (positives == 0 || positives == n) {
-            throw new IllegalArgumentException("the training set has only " + (positives == 0 ? "negative" : "positive")
-                    + " examples (" + n + "); a classifier needs both classes");
-        }
+        long positives = Trainers.requireBothClasses(trainingSet);
         List<Map<String, Object>> featureMaps = new ArrayList<>(n);
         trainingSet.forEach(e -> featureMaps.add(e.features()));
         FeatureEncoder encoder = FeatureEncoder.fit(features, featureMaps);

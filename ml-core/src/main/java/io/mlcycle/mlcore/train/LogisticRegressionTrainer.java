@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +72,6 @@ public final class LogisticRegressionTrainer implements Trainer {
     @Override
     public TrainedModel train(List<Example> trainingSet, Map<String, String> hyperparameters, long seed) {
         long started = System.nanoTime();
-        Objects.requireNonNull(trainingSet, "trainingSet");
         Map<String, String> effective = effectiveHyperparameters(hyperparameters);
         int epochs = Integer.parseInt(effective.get("epochs").trim());
         double learningRate = Double.parseDouble(effective.get("learning_rate").trim());
@@ -82,14 +80,7 @@ public final class LogisticRegressionTrainer implements Trainer {
         boolean balanced = effective.get("class_weight").trim().equalsIgnoreCase("balanced");
 
         int n = trainingSet.size();
-        long positives = trainingSet.stream().filter(Example::label).count();
-        if (n == 0) {
-            throw new IllegalArgumentException("the training set is empty");
-        }
-        if (positives == 0 || positives == n) {
-            throw new IllegalArgumentException("the training set has only " + (positives == 0 ? "negative" : "positive")
-                    + " examples (" + n + "); a classifier needs both classes");
-        }
+        long positives = Trainers.requireBothClasses(trainingSet);
 
         List<Map<String, Object>> featureMaps = new ArrayList<>(n);
         trainingSet.forEach(e -> featureMaps.add(e.features()));

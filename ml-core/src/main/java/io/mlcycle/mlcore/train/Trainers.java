@@ -23,4 +23,23 @@ public final class Trainers {
                     + String.join(", ", TrainingSpec.TRAINERS) + ")");
         };
     }
+
+    /**
+     * The positive examples of a training set a binary classifier can learn from.
+     *
+     * @throws IllegalArgumentException when the set is empty or holds one class only, naming which
+     */
+    static long requireBothClasses(java.util.List<Example> trainingSet) {
+        java.util.Objects.requireNonNull(trainingSet, "trainingSet");
+        int n = trainingSet.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("the training set is empty");
+        }
+        long positives = trainingSet.stream().filter(Example::label).count();
+        if (positives == 0 || positives == n) {
+            throw new IllegalArgumentException("the training set has only " + (positives == 0 ? "negative" : "positive")
+                    + " examples (" + n + "); a classifier needs both classes");
+        }
+        return positives;
+    }
 }
