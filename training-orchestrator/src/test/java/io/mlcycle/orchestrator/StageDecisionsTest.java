@@ -535,8 +535,8 @@ class StageDecisionsTest {
         assertThat(older.getField("answer")).isNull();
         assertThat(older.getField("decision").schema().getEnumSymbols())
                 .containsExactly("PROMOTE", "ROLLBACK", "STAGE", "UNKNOWN");
-        assertThat(io.mlcycle.platform.registry.AvroCompatibility.violations(
-                io.mlcycle.platform.registry.CompatibilityLevel.FULL_TRANSITIVE, current, List.of(older))).isEmpty();
+        assertThat(io.mlcycle.schemas.compat.AvroCompatibility.violations(
+                io.mlcycle.schemas.compat.CompatibilityLevel.FULL_TRANSITIVE, current, List.of(older))).isEmpty();
 
         ModelVersion champion = put(1, Stage.CHAMPION);
         ModelVersion retired = put(2, Stage.RETIRED);
