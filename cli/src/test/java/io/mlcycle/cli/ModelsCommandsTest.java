@@ -21,6 +21,7 @@ class ModelsCommandsTest {
     private final StringWriter err = new StringWriter();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final List<String> stageBodies = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger requestReads = new java.util.concurrent.atomic.AtomicInteger();
     private HttpServer server;
     private String url;
 
@@ -62,6 +63,18 @@ class ModelsCommandsTest {
                 {"request_id":"req-9","pipeline":"credit","by":"alice","status":"forwarded","note":"...",
                  "expected_changes":[{"version":"credit-v1","stage":"CHAMPION"},{"version":"credit-v2",
                  "stage":"RETIRED"}],"follow":"/v1/pipelines/credit/models/credit-v1"}"""));
+        // the owner's answer to req-9 arrives after the standby's first look: pending, then refused and why
+        server.createContext("/v1/pipelines/credit/requests/req-9", exchange -> answer(exchange, 200,
+                requestReads.incrementAndGet() < 3 ? """
+                {"request_id":"req-9","pipeline":"credit","status":"pending","reason":"waiting for the instance that
+                 owns the pipeline to apply or refuse it","kind":"promote","model_version":"credit-v1"}"""
+                        .replace("\n", "") : """
+                {"request_id":"req-9","pipeline":"credit","status":"refused","reason":"stale request req-9 by alice
+                 (forwarded by standby-b): the champion was credit-v2 when it was made, it is credit-v4 now",
+                 "kind":"promote","model_version":"credit-v1"}""".replace("\n", "")));
+        server.createContext("/v1/pipelines/credit/requests/req-8", exchange -> answer(exchange, 200, """
+                {"request_id":"req-8","pipeline":"credit","status":"applied","reason":"request req-8 by alice
+                 (forwarded by standby-b): promote of credit-v1; champion now credit-v1"}""".replace("\n", "")));
         server.start();
         url = "http://127.0.0.1:" + server.getAddress().getPort();
     }
@@ -130,7 +143,34 @@ class ModelsCommandsTest {
         assertThat(out.toString().split("\\R")).containsExactly(
                 "forwarded to the pipeline's owner as request req-9 (by alice); expected:",
                 "  credit-v1 -> CHAMPION", "  credit-v2 -> RETIRED",
-                "follow: mlcycle models show credit-v1 (the applied change names the request id)");
+                "follow: mlcycle models request req-9 --wait PT1M (applied, or refused and why)",
+                "        mlcycle models show credit-v1 (the applied change names the request id)");
+        assertThat(requestReads).hasValue(0);
+    }
+
+    @Test
+    void promoteWithWaitFollowsAForwardedRequestToTheOwnersRefusal() {
+        assertThat(run("models", "promote", "credit-v1", "--wait", "PT30S", "--pipeline", "credit", "--url", url,
+                "--token", "secret-token-0123456789")).isEqualTo(1);
+        assertThat(out.toString().split("\\R")).containsExactly(
+                "forwarded to the pipeline's owner as request req-9 (by alice); waiting up to PT30S for its answer",
+                "request req-9 refused: stale request req-9 by alice (forwarded by standby-b): the champion was "
+                        + "credit-v2 when it was made, it is credit-v4 now");
+        assertThat(requestReads).hasValue(3);
+    }
+
+    @Test
+    void modelsRequestShowsTheOutcomeAndExitsByIt() {
+        assertThat(run("models", "request", "req-8", "--pipeline", "credit", "--url", url)).isZero();
+        assertThat(out.toString().strip()).isEqualTo("request req-8 applied: request req-8 by alice (forwarded by "
+                + "standby-b): promote of credit-v1; champion now credit-v1");
+        // without --wait a pending request is said so, and is no failure
+        out.getBuffer().setLength(0);
+        assertThat(run("models", "request", "req-9", "--pipeline", "credit", "--url", url)).isZero();
+        assertThat(out.toString().strip()).startsWith("request req-9 pending: waiting for the instance");
+        // an unknown one is one line and exit 1
+        assertThat(run("models", "request", "req-x", "--pipeline", "credit", "--url", url)).isEqualTo(1);
+        assertThat(err.toString().strip()).doesNotContain("Exception").startsWith("mlcycle models request:");
     }
 
     @Test

@@ -85,13 +85,15 @@ public final class Topics {
     /**
      * Stage decisions on online evidence (promote, roll back), serving -> orchestrator, which alone writes the
      * registry, and people's promotions, rollbacks and stage changes sent to a standby orchestrator instance,
-     * forwarded to the owner; every decision is signed (deployment's model signing key) and applied only if the
-     * signature holds. Key: model version. One partition: decisions are applied in order.
+     * forwarded to the owner, and the owner's answer to each forwarded request (decision ANSWER: applied, or refused
+     * and why), which every orchestrator instance reads; every decision is signed (deployment's model signing key) and
+     * applied only if the signature holds. Key: model version. One partition: decisions are applied in order.
      */
     public static final TopicDescriptor<String, StageDecision> MODELS_DECISIONS = new TopicDescriptor<>(
             "models.decisions", String.class, StageDecision.class, ValueFormat.SPECIFIC_AVRO, 1,
             Cleanup.DELETE, Duration.ofDays(30), "challenger promotions and rollbacks on online evidence, and "
-            + "forwarded manual ones; serving-feedback, standby orchestrators -> orchestrator");
+            + "forwarded manual ones; serving-feedback, standby orchestrators -> orchestrator; the owner's answers "
+            + "to forwarded ones -> every orchestrator instance");
 
     /**
      * Predictions and outcomes re-keyed by pipeline for the online monitor. Key: pipeline. One partition: metrics and

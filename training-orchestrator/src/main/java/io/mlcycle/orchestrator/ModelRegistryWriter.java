@@ -127,6 +127,18 @@ public final class ModelRegistryWriter implements AutoCloseable {
     public synchronized List<ModelVersion> write(StagePlanner.RegistryUpdate update,
                                                  Map<TopicPartition, OffsetAndMetadata> offsets,
                                                  ConsumerGroupMetadata group) {
+        return write(update, List.of(), offsets, group);
+    }
+
+    /**
+     * {@link #write(StagePlanner.RegistryUpdate, Map, ConsumerGroupMetadata)} with {@code records} (serialised, e.g.
+     * the owner's answer to a forwarded request) in the same transaction: they are visible if and only if the update
+     * and the offsets are.
+     */
+    public synchronized List<ModelVersion> write(StagePlanner.RegistryUpdate update,
+                                                 List<ProducerRecord<byte[], byte[]>> records,
+                                                 Map<TopicPartition, OffsetAndMetadata> offsets,
+                                                 ConsumerGroupMetadata group) {
         List<ModelVersion> signed = update.versions().stream().map(signing::sign).toList();
         transact("registry write", () -> {
             for (ModelVersion version : signed) {
@@ -137,6 +149,7 @@ public final class ModelRegistryWriter implements AutoCloseable {
             update.alert().ifPresent(alert -> producer.send(new ProducerRecord<>(alertsTopic,
                     keySerializer.serialize(alertsTopic, alert.getType() + ":" + alert.getSubject()),
                     alertSerializer.serialize(alertsTopic, alert))));
+            records.forEach(producer::send);
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, Objects.requireNonNull(group, "group"));
             }

@@ -32,7 +32,8 @@ import org.apache.kafka.common.KafkaException;
  * report (never the artifact bytes), list recent runs, change stages by hand. Handlers answer 4xx with a JSON problem,
  * never a stack trace. On a standby instance (another one owns the pipeline) a promote, rollback or stage change is
  * checked on this instance's view of the registry and forwarded to the owner through {@code <p>.models.decisions}
- * ({@link Forwarding}): 202 with the request id, which the applied transitions name.
+ * ({@link Forwarding}): 202 with the request id, which the applied transitions name and whose outcome (pending,
+ * applied, refused and why) {@code GET .../requests/{id}} answers on any instance ({@link ForwardedRequests}).
  */
 final class OrchestratorHttp {
 
@@ -43,6 +44,7 @@ final class OrchestratorHttp {
     static final String PROMOTE = "/v1/pipelines/{pipeline}/models/{version}/promote";
     static final String ROLLBACK = "/v1/pipelines/{pipeline}/rollback";
     static final String STAGE = "/v1/pipelines/{pipeline}/models/{version}/stage";
+    static final String REQUEST = "/v1/pipelines/{pipeline}/requests/{id}";
 
     private static final int MAX_TEXT = 1000;
 
@@ -55,6 +57,7 @@ final class OrchestratorHttp {
     private final CanarySpec policy;
     private final RegistryWrites registryWrites;
     private final Forwarding forwarding;
+    private final ForwardedRequests requests;
 
     /**
      * Plans a registry update from the registry's current state and signs, writes (one transaction) and applies it,
@@ -104,14 +107,16 @@ final class OrchestratorHttp {
     };
 
     OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs,
-                     AdminTokens admins, RegistryGuard guard, CanarySpec policy, RegistryWrites registryWrites) {
-        this(pipeline, coordinator, registry, runs, admins, guard, policy, registryWrites, OWNER_ONLY);
+                     AdminTokens admins, RegistryGuard guard, CanarySpec policy, ForwardedRequests requests,
+                     RegistryWrites registryWrites) {
+        this(pipeline, coordinator, registry, runs, admins, guard, policy, requests, registryWrites, OWNER_ONLY);
     }
 
     OrchestratorHttp(String pipeline, TrainingCoordinator coordinator, ModelRegistry registry, RunTracker runs,
-                     AdminTokens admins, RegistryGuard guard, CanarySpec policy, RegistryWrites registryWrites,
-                     Forwarding forwarding) {
+                     AdminTokens admins, RegistryGuard guard, CanarySpec policy, ForwardedRequests requests,
+                     RegistryWrites registryWrites, Forwarding forwarding) {
         this.forwarding = Objects.requireNonNull(forwarding, "forwarding");
+        this.requests = Objects.requireNonNull(requests, "requests");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.admins = Objects.requireNonNull(admins, "admins");
         this.guard = Objects.requireNonNull(guard, "guard");
@@ -332,6 +337,8 @@ final class OrchestratorHttp {
         } catch (KafkaException e) {
             throw HttpProblem.unavailable("The request could not be stored in Kafka for the owner: " + e.getMessage());
         }
+        // known here at once: a GET right after this answer says pending, not unknown
+        requests.forwarded(forwarded);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("request_id", requestId);
         body.put("pipeline", pipeline);
@@ -340,12 +347,14 @@ final class OrchestratorHttp {
         body.put("note", "this instance stands by: the instance that owns the pipeline applies the request if the "
                 + "registry is still as seen here (champion " + champion.map(ModelVersion::getVersion).orElse("none")
                 + ", " + version.getVersion() + " " + version.getStage() + "); the applied changes name the "
-                + "request id in their reason");
+                + "request id in their reason; the owner answers the request (applied, or refused and why): "
+                + "GET the request_url on any orchestrator instance, or mlcycle models request " + requestId);
         body.put("expected_changes", expected.versions().stream().map(v -> Map.of("version", v.getVersion(), "stage",
                 v.getStage().name())).toList());
         body.put("follow", "/v1/pipelines/" + pipeline + "/models/" + expected.versions().stream()
                 .filter(v -> v.getStage() == Stage.CHAMPION).map(ModelVersion::getVersion).findFirst()
                 .orElse(version.getVersion()));
+        body.put("request_url", "/v1/pipelines/" + pipeline + "/requests/" + requestId);
         return Response.accepted(body);
     }
 
@@ -380,6 +389,22 @@ final class OrchestratorHttp {
             throw HttpProblem.badRequest("invalid_request", "The body must be a JSON object like {\"reason\": \"...\"}");
         }
         return text(body, "reason", fallback);
+    }
+
+    /**
+     * {@code GET /v1/pipelines/{p}/requests/{id}}: what became of a promote, rollback or stage change a standby
+     * forwarded (202 with that id): pending, applied, or refused with the owner's reason. Any instance answers (each
+     * follows the owner's answers on {@code <p>.models.decisions}); 404 for an id no instance forwarded, or one
+     * forgotten (only the {@value ForwardedRequests#MAX_REQUESTS} latest are kept).
+     */
+    Response request(Request request) {
+        requirePipeline(request);
+        String id = request.pathParam("id");
+        return requests.get(id).map(entry -> Response.ok(requests.view(entry, Instant.now())))
+                .orElseThrow(() -> HttpProblem.notFound("Pipeline '" + pipeline + "' has no forwarded request '"
+                        + (id.length() > 80 ? id.substring(0, 80) + "..." : id) + "' known to this instance (a "
+                        + "request made on the owner is applied at once and answered in its own response; only the "
+                        + ForwardedRequests.MAX_REQUESTS + " latest forwarded requests are kept)"));
     }
 
     /** {@code GET /v1/pipelines/{p}/runs}: recent runs handled by this instance, newest first. */

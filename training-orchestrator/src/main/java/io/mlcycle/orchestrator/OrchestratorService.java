@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * {@code <p>.models} (versions and stage changes, keyed by version, transactional), {@code <p>.models.decisions} (a
  * standby's forwarded promote, rollback and stage requests),
  * {@code <p>.monitoring.alerts} (GATE_FAILURE). Stage decisions on online evidence ({@code <p>.models.decisions}, from
- * serving) are applied to the registry by {@link StageDecisionConsumer}, exactly once.
+ * serving) are applied to the registry by {@link StageDecisionConsumer}, exactly once; it answers each forwarded
+ * request on the same topic, and every instance follows the answers ({@link ForwardedRequests}).
  *
  * <p>Threads: one control loop (the three consumers, trigger decisions, starting a deferred trigger once the run
  * and the cooldown are over, the volume check every {@code orchestrator.volume.check.interval}), one worker
@@ -83,6 +84,9 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
     private final KafkaConsumer<String, TrainingTrigger> triggerConsumer;
     private final KafkaConsumer<String, ModelVersion> modelsConsumer;
     private final KafkaConsumer<String, Alert> alertsConsumer;
+    /** Every instance follows {@code <p>.models.decisions} for the forwarded requests' answers. */
+    private final KafkaConsumer<String, io.mlcycle.avro.StageDecision> requestsConsumer;
+    private final ForwardedRequests requests;
     private final RegistryGuard guard;
     private final TriggerOffsets triggerOffsets = new TriggerOffsets();
     /** Triggers whose outcome is already final (from {@code <p>.training.runs} and the registry) at start. */
@@ -153,7 +157,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             this.decisions = new StageDecisionConsumer(pipeline, Topics.MODELS_DECISIONS.name(pipeline),
                     new KafkaConsumer<>(KafkaClients.consumerProperties(platform, config.applicationId() + "-decisions",
                             "orchestrator-decisions"), serdes.keyDeserializer(), serdes.decisionDeserializer()),
-                    registry, registryWriter, guard::previousChampion, config.spec().canary(),
+                    serdes.keySerializer(), serdes.decisionSerializer(), registry, registryWriter, guard::previousChampion, config.spec().canary(),
                     // not before ownership is complete: the former owner's last registry writes are read first
                     () -> modelsReplayed && active, Clock.systemUTC(), config.kafkaTimeout());
             closeables.add(decisions);
@@ -184,6 +188,11 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     KafkaClients.consumerProperties(platform, null, "orchestrator-alerts"),
                     serdes.keyDeserializer(), serdes.alertDeserializer());
             closeables.add(alertsConsumer);
+            this.requests = new ForwardedRequests(pipeline, signing);
+            this.requestsConsumer = new KafkaConsumer<>(
+                    KafkaClients.consumerProperties(platform, null, "orchestrator-requests"),
+                    serdes.keyDeserializer(), serdes.decisionDeserializer());
+            closeables.add(requestsConsumer);
             this.labeledCounter = new KafkaConsumer<>(
                     KafkaClients.consumerProperties(platform, null, "orchestrator-volume"),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -193,7 +202,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             closeables.add(http);
             OrchestratorHttp api = new OrchestratorHttp(pipeline, coordinator, registry, runs,
                     AdminTokens.fromConfig(platform.source().find(AdminTokens.CONFIG_KEY)), guard,
-                    config.spec().canary(), planner -> {
+                    config.spec().canary(), requests, planner -> {
                         if (!active) {
                             // promote, rollback and stage are forwarded from a standby (see Forwarding): only a
                             // request that raced with a loss of ownership ends here
@@ -234,6 +243,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                     .route("GET", OrchestratorHttp.MODELS, api::models)
                     .route("GET", OrchestratorHttp.MODEL, api::model)
                     .route("GET", OrchestratorHttp.RUNS, api::runs)
+                    .route("GET", OrchestratorHttp.REQUEST, api::request)
                     .route("POST", OrchestratorHttp.PROMOTE, api::promote)
                     .route("POST", OrchestratorHttp.ROLLBACK, api::rollback)
                     .route("POST", OrchestratorHttp.STAGE, api::stage)
@@ -306,6 +316,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                         repairRegistry();
                     }
                     pollAlerts();
+                    pollRequests();
                     pollTriggers();
                     commitTriggers();
                     if (active) {
@@ -351,6 +362,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                 replayModels();
                 startCounting();
                 followAlerts();
+                followRequests();
                 return;
             } catch (WakeupException e) {
                 throw e;
@@ -459,6 +471,30 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
                 LOG.warn("{} withdrawn: no online decision within promotion.max_test_duration {}",
                         update.versions().get(0).getVersion(), max);
             }
+        }
+    }
+
+    /**
+     * Reads {@code <p>.models.decisions} from its start (decisions are few) and then follows it: the forwarded
+     * requests and the owner's answers, for {@code GET .../requests/{id}} on this instance.
+     */
+    private void followRequests() {
+        List<TopicPartition> partitions = partitions(requestsConsumer, Topics.MODELS_DECISIONS.name(pipeline));
+        requestsConsumer.assign(partitions);
+        requestsConsumer.seekToBeginning(partitions);
+        partitions.forEach(requestsConsumer::position);
+    }
+
+    private void pollRequests() {
+        ConsumerRecords<String, io.mlcycle.avro.StageDecision> records;
+        try {
+            records = requestsConsumer.poll(Duration.ZERO);
+        } catch (RecordDeserializationException e) {
+            requestsConsumer.seek(e.topicPartition(), e.offset() + 1);
+            return;
+        }
+        for (ConsumerRecord<String, io.mlcycle.avro.StageDecision> record : records) {
+            requests.onDecision(record.value());
         }
     }
 
@@ -762,6 +798,7 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             triggerConsumer.wakeup();
             modelsConsumer.wakeup();
             alertsConsumer.wakeup();
+            requestsConsumer.wakeup();
             labeledCounter.wakeup();
             try {
                 if (!controlStopped.await(config.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS)) {

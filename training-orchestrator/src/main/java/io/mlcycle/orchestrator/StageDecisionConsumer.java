@@ -16,11 +16,13 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +33,11 @@ import org.slf4j.LoggerFactory;
  * is applied exactly once: a crash before the commit re-delivers it, after the commit it is never read again. A
  * stale decision ({@link StageDecisions}) is consumed without a write. Only the orchestrator writes the registry; the
  * decisions topic is how serving asks it to, and how a standby orchestrator instance forwards a person's promote,
- * rollback or stage change to the owner (planned under the spec's promotion policy, as the owner's HTTP call is). Starts applying once the registry has been replayed, and only while this instance owns the
- * pipeline (a standby is not in the decisions group).
+ * rollback or stage change to the owner (planned under the spec's promotion policy, as the owner's HTTP call is).
+ * Every forwarded request is answered on the same topic (decision ANSWER, its id, APPLIED or REFUSED and why, signed),
+ * in the transaction that consumes it: the person who got a 202 from the standby reads the answer with
+ * {@code GET .../requests/{id}} on any instance ({@link ForwardedRequests}). Starts applying once the registry has
+ * been replayed, and only while this instance owns the pipeline (a standby is not in the decisions group).
  */
 final class StageDecisionConsumer implements AutoCloseable {
 
@@ -43,6 +48,8 @@ final class StageDecisionConsumer implements AutoCloseable {
     private final String pipeline;
     private final String topic;
     private final Consumer<String, StageDecision> consumer;
+    private final Serializer<String> keySerializer;
+    private final Serializer<StageDecision> decisionSerializer;
     private final ModelRegistry registry;
     private final ModelRegistryWriter writer;
     private final java.util.function.Function<ModelVersion, Optional<ModelVersion>> previousChampion;
@@ -57,12 +64,15 @@ final class StageDecisionConsumer implements AutoCloseable {
     private volatile boolean failed;
 
     StageDecisionConsumer(String pipeline, String topic, Consumer<String, StageDecision> consumer,
+                          Serializer<String> keySerializer, Serializer<StageDecision> decisionSerializer,
                           ModelRegistry registry, ModelRegistryWriter writer,
                           java.util.function.Function<ModelVersion, Optional<ModelVersion>> previousChampion,
                           CanarySpec policy, BooleanSupplier registryReady, Clock clock, Duration timeout) {
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.topic = Objects.requireNonNull(topic, "topic");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
+        this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
+        this.decisionSerializer = Objects.requireNonNull(decisionSerializer, "decisionSerializer");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.writer = Objects.requireNonNull(writer, "writer");
         this.previousChampion = Objects.requireNonNull(previousChampion, "previousChampion");
@@ -148,36 +158,42 @@ final class StageDecisionConsumer implements AutoCloseable {
         }
     }
 
-    private void pollOnce() {
+    /** One poll: each decision applied or skipped, and its offset committed; package-private for tests. */
+    void pollOnce() {
         ConsumerRecords<String, StageDecision> records;
         try {
             records = consumer.poll(POLL);
         } catch (RecordDeserializationException e) {
             LOG.warn("Unreadable stage decision at {} offset {} is skipped: {}", e.topicPartition(), e.offset(),
                     e.getMessage());
-            commit(Optional.empty(), e.topicPartition(), e.offset());
+            commit(Optional.empty(), List.of(), e.topicPartition(), e.offset());
             consumer.seek(e.topicPartition(), e.offset() + 1);
             return;
         }
         for (ConsumerRecord<String, StageDecision> record : records) {
             TopicPartition partition = new TopicPartition(record.topic(), record.partition());
             StageDecision decision = record.value();
-            if (decision == null) {
-                commit(Optional.empty(), partition, record.offset());
+            if (decision == null || StageDecisions.isAnswer(decision)) {
+                // an answer (this owner's, or a former owner's) is for the people following a request
+                commit(Optional.empty(), List.of(), partition, record.offset());
                 continue;
             }
             // the check and the write under the writer's lock: no training run's promotion slips in between
             synchronized (writer) {
                 StageDecisions.Outcome outcome = StageDecisions.apply(pipeline, decision, registry,
                         previousChampion, policy, clock.instant());
-                List<ModelVersion> written = commit(outcome.update(), partition, record.offset());
+                // a person waits for a forwarded request (202 from a standby): the answer says what became of it, in
+                // the transaction that consumes the request, so it is published once and only if that is committed
+                List<ProducerRecord<byte[], byte[]>> answers = StageDecisions.isForwardedRequest(decision)
+                        ? List.of(answerRecord(decision, outcome)) : List.of();
+                List<ModelVersion> written = commit(outcome.update(), answers, partition, record.offset());
                 written.forEach(registry::apply);
                 if (outcome.applied()) {
                     applied++;
                     LOG.info("Stage decision {} applied: {}; {}", decision.getDecisionId(), outcome.note(),
                             decision.getEvidence());
                 } else if (decision.getForwardedBy() != null) {
-                    // a person waits for it (202 from a standby): say why it was not applied where operators look
+                    // also where operators look; the requester reads the answer (GET .../requests/{id})
                     LOG.warn("Forwarded request {} not applied: {}", decision.getDecisionId(), outcome.note());
                 } else {
                     LOG.info("Stage decision {} not applied: {}", decision.getDecisionId(), outcome.note());
@@ -186,11 +202,20 @@ final class StageDecisionConsumer implements AutoCloseable {
         }
     }
 
-    private List<ModelVersion> commit(Optional<StagePlanner.RegistryUpdate> update, TopicPartition partition,
+    private List<ModelVersion> commit(Optional<StagePlanner.RegistryUpdate> update,
+                                      List<ProducerRecord<byte[], byte[]>> records, TopicPartition partition,
                                       long offset) {
         StagePlanner.RegistryUpdate writes = update.orElseGet(() ->
                 new StagePlanner.RegistryUpdate(List.of(), Optional.empty()));
-        return writer.write(writes, Map.of(partition, new OffsetAndMetadata(offset + 1)), consumer.groupMetadata());
+        return writer.write(writes, records, Map.of(partition, new OffsetAndMetadata(offset + 1)),
+                consumer.groupMetadata());
+    }
+
+    /** The owner's signed answer to a forwarded request, keyed like the request (by model version). */
+    private ProducerRecord<byte[], byte[]> answerRecord(StageDecision request, StageDecisions.Outcome outcome) {
+        StageDecision answer = registry.signing().sign(StageDecisions.answer(request, outcome, clock.instant()));
+        return new ProducerRecord<>(topic, keySerializer.serialize(topic, answer.getModelVersion()),
+                decisionSerializer.serialize(topic, answer));
     }
 
     /** After a failed transaction: back to the committed positions, so the uncommitted decisions come again. */

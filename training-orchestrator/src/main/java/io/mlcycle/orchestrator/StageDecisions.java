@@ -2,6 +2,7 @@ package io.mlcycle.orchestrator;
 
 import io.mlcycle.avro.DecisionKind;
 import io.mlcycle.avro.ModelVersion;
+import io.mlcycle.avro.RequestStatus;
 import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.StageDecision;
 import io.mlcycle.mlcore.registry.ChampionSelector;
@@ -95,6 +96,9 @@ public final class StageDecisions {
         if (!pipeline.equals(decision.getPipeline())) {
             return Outcome.skip("decision " + id + " is about pipeline " + decision.getPipeline() + ", not " + pipeline);
         }
+        if (isAnswer(decision)) {
+            return Outcome.skip("decision " + id + " is an owner's answer to a forwarded request: nothing to apply");
+        }
         io.mlcycle.mlcore.registry.ModelSigning.Verification signed = registry.signing().verify(decision);
         if (!signed.valid()) {
             // Anyone who may write <p>.models.decisions could otherwise promote or roll back, also in a person's name.
@@ -153,6 +157,32 @@ public final class StageDecisions {
         }
         return new Outcome(Optional.of(new StagePlanner.RegistryUpdate(writes, Optional.empty())),
                 version.getVersion() + " " + from + " -> " + to + " (promoted on online evidence)");
+    }
+
+    /** Whether {@code decision} is a forwarded request the owner answers: a person waits for its outcome. */
+    public static boolean isForwardedRequest(StageDecision decision) {
+        return decision.getForwardedBy() != null && !isAnswer(decision);
+    }
+
+    /** Whether {@code decision} is the owner's answer to a forwarded request ({@link #answer}), not a decision. */
+    public static boolean isAnswer(StageDecision decision) {
+        return decision.getDecision() == DecisionKind.ANSWER || decision.getAnswer() != null;
+    }
+
+    /**
+     * The owner's answer to the forwarded {@code request} (unsigned; the owner signs it): APPLIED or REFUSED by
+     * {@code outcome}, with its note as the evidence, identified by the request's id, so that the person who got a
+     * 202 from a standby learns what became of the request ({@code GET .../requests/{id}} on any instance).
+     */
+    public static StageDecision answer(StageDecision request, Outcome outcome, Instant now) {
+        return StageDecision.newBuilder(request)
+                .setDecision(DecisionKind.ANSWER)
+                .setAnswer(outcome.applied() ? RequestStatus.APPLIED : RequestStatus.REFUSED)
+                .setEvidence(outcome.note())
+                .setDecidedBy(StagePlanner.ACTOR)
+                .setDecidedAt(now)
+                .setSignature(null)
+                .build();
     }
 
     /**

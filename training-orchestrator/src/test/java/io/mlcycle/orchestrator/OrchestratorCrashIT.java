@@ -64,6 +64,7 @@ class OrchestratorCrashIT {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String ADMIN_TOKEN = "crash-it-admin-token-0123456789";
+    private static final String SIGNING_KEY = "crash-it-signing-key";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
@@ -269,6 +270,11 @@ class OrchestratorCrashIT {
                 // and visible on the standby too, which follows the registry
                 await().atMost(WAIT).until(() -> get(standby, "/v1/pipelines/relay/models")
                         .contains("\"champion\":\"" + expected + "\""));
+                // the owner's answer, read by every instance: the person follows the request where they sent it
+                for (OrchestratorService instance : List.of(a, b)) {
+                    await().atMost(WAIT).until(() -> get(instance, "/v1/pipelines/relay/requests/" + requestId)
+                            .contains("\"status\":\"applied\""));
+                }
             }
             assertThat(observer.models.stream().filter(m -> m.getStage() == io.mlcycle.avro.Stage.CHAMPION)
                     .map(m -> last(m).getReason()).filter(r -> r.contains("forwarded by standby"))).hasSize(2);
@@ -297,6 +303,30 @@ class OrchestratorCrashIT {
                 assertThat(last(applied).getReason()).contains("forwarded by standby relay-");
                 await().atMost(WAIT).until(() -> get(standby, "/v1/pipelines/relay/models/" + other)
                         .contains("\"stage\":\"" + stage + "\""));
+            }
+            assertThat(observer.champion()).contains(nowChampion);
+
+            // requests the owner refuses are answered too, with the reason: one made too long ago (no owner for a
+            // while), one signed with another deployment's key
+            ModelVersion retired = observer.latest(other);
+            io.mlcycle.avro.StageDecision stale = io.mlcycle.mlcore.registry.ModelSigning.withKey(SIGNING_KEY)
+                    .sign(StageDecisions.forwarded("relay-stale", "relay", io.mlcycle.avro.DecisionKind.PROMOTE,
+                            retired, java.util.Optional.of(observer.latest(nowChampion)), "alice", "relay test",
+                            "relay-x", Instant.now().minus(java.time.Duration.ofMinutes(20))));
+            io.mlcycle.avro.StageDecision foreign = io.mlcycle.mlcore.registry.ModelSigning
+                    .withKey("another-deployments-signing-key").sign(StageDecisions.forwarded("relay-foreign",
+                            "relay", io.mlcycle.avro.DecisionKind.PROMOTE, retired,
+                            java.util.Optional.of(observer.latest(nowChampion)), "alice", "relay test", "relay-x",
+                            Instant.now()));
+            p.publishDecision(stale);
+            p.publishDecision(foreign);
+            for (OrchestratorService instance : List.of(a, b)) {
+                String staleAnswer = await().atMost(WAIT).until(() -> get(instance,
+                        "/v1/pipelines/relay/requests/relay-stale"), body -> body.contains("\"status\":\"refused\""));
+                assertThat(staleAnswer).contains("more than 10 minutes").contains("send it again");
+                String foreignAnswer = await().atMost(WAIT).until(() -> get(instance,
+                        "/v1/pipelines/relay/requests/relay-foreign"), body -> body.contains("\"status\":\"refused\""));
+                assertThat(foreignAnswer).contains("signature does not match");
             }
             assertThat(observer.champion()).contains(nowChampion);
         } finally {
@@ -370,7 +400,7 @@ class OrchestratorCrashIT {
             settings.put("state.dir", dir.resolve("state-" + instance).toString());
             settings.put("instance.id", instance);
             settings.put(OrchestratorConfig.VOLUME_CHECK_INTERVAL, "PT0.2S");
-            settings.put(io.mlcycle.mlcore.registry.ModelSigning.CONFIG_KEY, "crash-it-signing-key");
+            settings.put(io.mlcycle.mlcore.registry.ModelSigning.CONFIG_KEY, SIGNING_KEY);
             settings.put(io.mlcycle.platform.http.AdminTokens.CONFIG_KEY, "alice:" + ADMIN_TOKEN);
             // a dead or stalled member leaves the group within seconds, not the default 45 s / 5 min
             settings.put("kafka.session.timeout.ms", "6000");
@@ -436,6 +466,18 @@ class OrchestratorCrashIT {
                     }
                 }
                 pending = failed;
+            }
+        }
+
+        /** Publishes a decision on {@code <p>.models.decisions}, as a standby (or anyone) would. */
+        void publishDecision(io.mlcycle.avro.StageDecision decision) throws Exception {
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+            try (KafkaProducer<String, io.mlcycle.avro.StageDecision> producer = new KafkaProducer<>(props,
+                    serdes.keySerde(Topics.MODELS_DECISIONS).serializer(),
+                    serdes.valueSerde(Topics.MODELS_DECISIONS).serializer())) {
+                producer.send(new ProducerRecord<>(Topics.MODELS_DECISIONS.name(name), decision.getModelVersion(),
+                        decision)).get();
             }
         }
 

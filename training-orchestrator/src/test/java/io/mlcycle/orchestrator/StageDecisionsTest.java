@@ -391,10 +391,10 @@ class StageDecisionsTest {
     @Test
     void addingStageToDecisionKindIsFullyCompatibleAndAnOlderReaderReadsItAsUnknown() throws Exception {
         org.apache.avro.Schema current = StageDecision.getClassSchema();
-        String symbols = "\"symbols\":[\"PROMOTE\",\"ROLLBACK\",\"STAGE\",\"UNKNOWN\"]";
+        String symbols = "\"symbols\":[\"PROMOTE\",\"ROLLBACK\",\"STAGE\",\"UNKNOWN\",\"ANSWER\"]";
         assertThat(current.toString()).contains(symbols);
         org.apache.avro.Schema older = new org.apache.avro.Schema.Parser().parse(current.toString()
-                .replace(symbols, "\"symbols\":[\"PROMOTE\",\"ROLLBACK\",\"UNKNOWN\"]"));
+                .replace(symbols, "\"symbols\":[\"PROMOTE\",\"ROLLBACK\",\"UNKNOWN\",\"ANSWER\"]"));
 
         assertThat(io.mlcycle.schemas.compat.AvroCompatibility.violations(
                 io.mlcycle.schemas.compat.CompatibilityLevel.FULL_TRANSITIVE, current, List.of(older))).isEmpty();
@@ -435,5 +435,127 @@ class StageDecisionsTest {
                 .isEqualTo(Stage.CHAMPION);
         assertThat(StagePlanner.plan(candidate, registry.selection(), CanarySpec.defaults(), NOW).candidate()
                 .getStage()).isEqualTo(Stage.CHAMPION);
+    }
+
+    /**
+     * The owner's answer to a forwarded request it refuses as stale says so, under the request's id, signed (a writer
+     * of the topic cannot answer in the owner's name), and is itself nothing to apply.
+     */
+    @Test
+    void aStaleForwardedRequestIsAnsweredRefusedWithTheReason() {
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision request = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-a1", "credit",
+                DecisionKind.PROMOTE, retired, java.util.Optional.of(champion), "alice", "why", "standby-b", NOW));
+        Instant late = NOW.plus(StageDecisions.MAX_FORWARDED_AGE).plusSeconds(1);
+        StageDecisions.Outcome outcome = StageDecisions.apply("credit", request, registry, late);
+
+        StageDecision answer = Fixtures.SIGNING.sign(StageDecisions.answer(request, outcome, late));
+
+        assertThat(StageDecisions.isForwardedRequest(request)).isTrue();
+        assertThat(StageDecisions.isAnswer(answer)).isTrue();
+        assertThat(StageDecisions.isForwardedRequest(answer)).isFalse();
+        assertThat(answer.getDecisionId()).isEqualTo("req-a1");
+        assertThat(answer.getDecision()).isEqualTo(DecisionKind.ANSWER);
+        assertThat(answer.getAnswer()).isEqualTo(io.mlcycle.avro.RequestStatus.REFUSED);
+        assertThat(answer.getEvidence()).contains("req-a1").contains("more than 10 minutes")
+                .contains("send it again");
+        assertThat(answer.getDecidedBy()).isEqualTo(StagePlanner.ACTOR);
+        assertThat(answer.getDecidedAt()).isEqualTo(late);
+        assertThat(answer.getModelVersion()).isEqualTo("credit-v2");
+        assertThat(Fixtures.SIGNING.verify(answer).valid()).isTrue();
+        // the status is signed: an answer turned from refused into applied no longer verifies
+        assertThat(Fixtures.SIGNING.verify(StageDecision.newBuilder(answer)
+                .setAnswer(io.mlcycle.avro.RequestStatus.APPLIED).build()).valid()).isFalse();
+        // consumed by the owner like any record of the topic, an answer changes nothing
+        StageDecisions.Outcome onAnswer = StageDecisions.apply("credit", answer, registry, late);
+        assertThat(onAnswer.applied()).isFalse();
+        assertThat(onAnswer.note()).contains("answer");
+    }
+
+    /** An invalid request (signed with another key, about an unknown version, not allowed) is answered refused. */
+    @Test
+    void anInvalidForwardedRequestIsAnsweredRefusedWithTheReason() {
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision unsigned = StageDecisions.forwarded("req-a2", "credit", DecisionKind.PROMOTE, retired,
+                java.util.Optional.of(champion), "alice", "why", "standby-b", NOW);
+        StageDecision otherKey = io.mlcycle.mlcore.registry.ModelSigning.withKey("another-deployments-key-0123")
+                .sign(unsigned);
+        StageDecision refusedForKey = StageDecisions.answer(otherKey,
+                StageDecisions.apply("credit", otherKey, registry, NOW), NOW);
+        assertThat(refusedForKey.getAnswer()).isEqualTo(io.mlcycle.avro.RequestStatus.REFUSED);
+        assertThat(refusedForKey.getEvidence()).contains("refused").contains("signature does not match");
+
+        ModelVersion ghost = Fixtures.version("credit", 9, Stage.RETIRED, List.of());
+        StageDecision unknown = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-a3", "credit",
+                DecisionKind.PROMOTE, ghost, java.util.Optional.of(champion), "alice", "why", "standby-b", NOW));
+        StageDecision refusedForVersion = StageDecisions.answer(unknown,
+                StageDecisions.apply("credit", unknown, registry, NOW), NOW);
+        assertThat(refusedForVersion.getAnswer()).isEqualTo(io.mlcycle.avro.RequestStatus.REFUSED);
+        assertThat(refusedForVersion.getEvidence()).contains("credit-v9").contains("no verified registry record");
+
+        // a gate the owner applies itself: the champion cannot be put into CANARY
+        StageDecision canaryChampion = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-a4", "credit",
+                DecisionKind.STAGE, champion, Stage.CANARY, java.util.Optional.of(champion), "alice", "why",
+                "standby-b", NOW));
+        StageDecision refusedByPlanner = StageDecisions.answer(canaryChampion, StageDecisions.apply("credit",
+                canaryChampion, registry, c -> java.util.Optional.empty(), STAGED, NOW), NOW);
+        assertThat(refusedByPlanner.getAnswer()).isEqualTo(io.mlcycle.avro.RequestStatus.REFUSED);
+        assertThat(refusedByPlanner.getEvidence()).contains("req-a4").contains("not applied");
+
+        StageDecision signed = Fixtures.SIGNING.sign(unsigned);
+        StageDecision applied = StageDecisions.answer(signed, StageDecisions.apply("credit", signed, registry, NOW),
+                NOW);
+        assertThat(applied.getAnswer()).isEqualTo(io.mlcycle.avro.RequestStatus.APPLIED);
+        assertThat(applied.getEvidence()).contains("promote of credit-v2").contains("champion now credit-v2");
+    }
+
+    /**
+     * ANSWER and the answer field are fully compatible with the schema before them; an orchestrator from before reads
+     * an answer's kind as UNKNOWN and without the status, whose signature then does not match: it applies nothing.
+     */
+    @Test
+    void answersAreFullyCompatibleAndAnOlderOwnerAppliesNothingOfThem() throws Exception {
+        org.apache.avro.Schema current = StageDecision.getClassSchema();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(current.toString());
+        com.fasterxml.jackson.databind.node.ArrayNode fields = (com.fasterxml.jackson.databind.node.ArrayNode)
+                tree.get("fields");
+        for (int i = fields.size() - 1; i >= 0; i--) {
+            com.fasterxml.jackson.databind.JsonNode field = fields.get(i);
+            if (field.get("name").asText().equals("answer")) {
+                fields.remove(i);
+            } else if (field.get("name").asText().equals("decision")) {
+                ((com.fasterxml.jackson.databind.node.ArrayNode) field.get("type").get("symbols")).remove(4);
+            }
+        }
+        org.apache.avro.Schema older = new org.apache.avro.Schema.Parser().parse(tree.toString());
+        assertThat(older.getField("answer")).isNull();
+        assertThat(older.getField("decision").schema().getEnumSymbols())
+                .containsExactly("PROMOTE", "ROLLBACK", "STAGE", "UNKNOWN");
+        assertThat(io.mlcycle.schemas.compat.AvroCompatibility.violations(
+                io.mlcycle.schemas.compat.CompatibilityLevel.FULL_TRANSITIVE, current, List.of(older))).isEmpty();
+
+        ModelVersion champion = put(1, Stage.CHAMPION);
+        ModelVersion retired = put(2, Stage.RETIRED);
+        StageDecision request = Fixtures.SIGNING.sign(StageDecisions.forwarded("req-a5", "credit",
+                DecisionKind.PROMOTE, retired, java.util.Optional.of(champion), "alice", "why", "standby-b", NOW));
+        StageDecision answer = Fixtures.SIGNING.sign(StageDecisions.answer(request,
+                StageDecisions.apply("credit", request, registry, NOW), NOW));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+        new org.apache.avro.specific.SpecificDatumWriter<StageDecision>(current).write(answer, encoder);
+        encoder.flush();
+        org.apache.avro.generic.GenericRecord read = new org.apache.avro.generic.GenericDatumReader<
+                org.apache.avro.generic.GenericRecord>(current, older).read(null,
+                org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+        assertThat(read.get("decision")).hasToString("UNKNOWN");
+        StageDecision asOlderOwnerSeesIt = StageDecision.newBuilder(answer).setDecision(DecisionKind.UNKNOWN)
+                .setAnswer(null).build();
+        StageDecisions.Outcome outcome = StageDecisions.apply("credit", asOlderOwnerSeesIt, registry, NOW);
+        assertThat(outcome.applied()).isFalse();
+        assertThat(outcome.note()).contains("refused").contains("signature does not match");
     }
 }

@@ -3,11 +3,14 @@ package io.mlcycle.cli.models;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,12 +20,12 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code mlcycle models}: the registry of a pipeline, one version's lineage and gates, promote, stage (a challenger
- * decided by online evidence) and rollback.
+ * decided by online evidence) and rollback, and what became of a request a standby forwarded ({@code request}).
  */
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = "List a pipeline's model versions; show, promote, stage or roll back one.",
         subcommands = {ModelsCommand.Show.class, ModelsCommand.Promote.class, ModelsCommand.Stage.class,
-            ModelsCommand.Rollback.class})
+            ModelsCommand.Rollback.class, ModelsCommand.RequestOutcome.class})
 public final class ModelsCommand implements Callable<Integer> {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -211,12 +214,15 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--reason", defaultValue = "promoted by hand", description = "Why (kept in the history)")
         String reason;
 
+        @Mixin
+        Wait wait;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            return printChange(spec, target, target.client().post("/models/" + version + "/promote",
+            return printChange(spec, target, wait, target.client().post("/models/" + version + "/promote",
                     Map.of("reason", reason)));
         }
     }
@@ -239,12 +245,15 @@ public final class ModelsCommand implements Callable<Integer> {
                 description = "Why (kept in the history)")
         String reason;
 
+        @Mixin
+        Wait wait;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            return printChange(spec, target, target.client().post("/models/" + version + "/stage",
+            return printChange(spec, target, wait, target.client().post("/models/" + version + "/stage",
                     Map.of("stage", stage, "reason", reason)));
         }
     }
@@ -259,29 +268,103 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--reason", defaultValue = "rolled back by hand", description = "Why (kept in the history)")
         String reason;
 
+        @Mixin
+        Wait wait;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            return printChange(spec, target, target.client().post("/rollback", Map.of("reason", reason)));
+            return printChange(spec, target, wait, target.client().post("/rollback", Map.of("reason", reason)));
         }
     }
 
-    static int printChange(CommandSpec spec, Target target, JsonNode body) throws Exception {
+    /** {@code --wait}: how long to wait for the owner's answer when a standby forwarded the request. */
+    static final class Wait {
+        @Option(names = "--wait", paramLabel = "DURATION",
+                description = "When a standby instance forwards the request to the pipeline's owner, wait up to "
+                        + "DURATION (ISO-8601, e.g. PT1M) for the owner's answer: applied, or refused and why "
+                        + "(exit 1 if refused or still pending)")
+        Duration duration;
+    }
+
+    /**
+     * {@code mlcycle models request ID}: what became of a request a standby forwarded (its 202 names the id):
+     * pending, applied, or refused with the owner's reason. Exit 0 when applied (or pending without --wait), 1 when
+     * refused or still pending after --wait.
+     */
+    @Command(name = "request", mixinStandardHelpOptions = true,
+            description = "Show what became of a promote, rollback or stage change a standby forwarded: pending, "
+                    + "applied, or refused and why.")
+    static final class RequestOutcome implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "REQUEST_ID", description = "the request_id of the 202 answer")
+        String requestId;
+
+        @Mixin
+        Wait wait;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return follow(spec, target, target.client(), requestId, wait.duration);
+        }
+    }
+
+    /**
+     * Reads the request's outcome, waiting up to {@code wait} (null: not at all) while it is pending; prints it and
+     * returns the exit code: 0 applied (or pending when not waiting), 1 refused or still pending after the wait.
+     */
+    static int follow(CommandSpec spec, Target target, OrchestratorClient client, String requestId, Duration wait)
+            throws Exception {
+        String path = "/requests/" + java.net.URLEncoder.encode(requestId, java.nio.charset.StandardCharsets.UTF_8);
+        Instant deadline = wait == null ? Instant.now() : Instant.now().plus(wait);
+        JsonNode outcome = client.get(path);
+        while ("pending".equals(outcome.path("status").asText()) && Instant.now().isBefore(deadline)) {
+            TimeUnit.MILLISECONDS.sleep(500); // polling interval of a person waiting for an answer
+            outcome = client.get(path);
+        }
         PrintWriter out = spec.commandLine().getOut();
+        String status = outcome.path("status").asText();
+        if (target.json) {
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(outcome));
+        } else {
+            out.println("request " + requestId + " " + status + (wait != null && status.equals("pending")
+                    ? " after " + wait : "") + ": " + outcome.path("reason").asText());
+        }
+        return status.equals("applied") || (wait == null && status.equals("pending")) ? 0 : 1;
+    }
+
+    static int printChange(CommandSpec spec, Target target, Wait wait, JsonNode body) throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        boolean forwarded = "forwarded".equals(body.path("status").asText());
+        if (forwarded && wait.duration != null) {
+            if (!target.json) {
+                out.println("forwarded to the pipeline's owner as request " + body.path("request_id").asText()
+                        + " (by " + body.path("by").asText() + "); waiting up to " + wait.duration
+                        + " for its answer");
+            }
+            return follow(spec, target, target.client(), body.path("request_id").asText(), wait.duration);
+        }
         if (target.json) {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
             return 0;
         }
-        if ("forwarded".equals(body.path("status").asText())) {
+        if (forwarded) {
             // A standby orchestrator instance answered 202: the owner applies the request if nothing changed.
-            out.println("forwarded to the pipeline's owner as request " + body.path("request_id").asText()
+            String id = body.path("request_id").asText();
+            out.println("forwarded to the pipeline's owner as request " + id
                     + " (by " + body.path("by").asText() + "); expected:");
             for (JsonNode change : body.path("expected_changes")) {
                 out.println("  " + change.path("version").asText() + " -> " + change.path("stage").asText());
             }
-            out.println("follow: mlcycle models show " + body.path("follow").asText().replaceFirst(".*/", "")
+            out.println("follow: mlcycle models request " + id + " --wait PT1M (applied, or refused and why)");
+            out.println("        mlcycle models show " + body.path("follow").asText().replaceFirst(".*/", "")
                     + " (the applied change names the request id)");
             return 0;
         }

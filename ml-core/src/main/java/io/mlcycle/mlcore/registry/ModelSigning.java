@@ -174,8 +174,8 @@ public final class ModelSigning {
     }
 
     /**
-     * The bytes a stage decision's signature covers: every field but the signature, field by field, strings as their
-     * UTF-8 length and bytes (any length: a decision is not refused, nor a consumer stopped, by a long text).
+     * The bytes a stage decision's signature covers: every field but the signature (the answer status only when set),
+     * field by field, strings as their UTF-8 length and bytes (any length: a decision is not refused, nor a consumer stopped, by a long text).
      */
     static byte[] canonicalContent(io.mlcycle.avro.StageDecision d) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
@@ -199,6 +199,10 @@ public final class ModelSigning {
             text(out, d.getDecidedBy());
             out.writeLong(d.getDecidedAt().toEpochMilli());
             text(out, d.getForwardedBy());
+            if (d.getAnswer() != null) {
+                // only when set: the content of every decision without an answer, and its signature, are unchanged
+                text(out, d.getAnswer().name());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
