@@ -22,6 +22,7 @@ class ModelsCommandsTest {
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final List<String> stageBodies = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger requestReads = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger lateReads = new java.util.concurrent.atomic.AtomicInteger();
     private HttpServer server;
     private String url;
 
@@ -72,6 +73,19 @@ class ModelsCommandsTest {
                 {"request_id":"req-9","pipeline":"credit","status":"refused","reason":"stale request req-9 by alice
                  (forwarded by standby-b): the champion was credit-v2 when it was made, it is credit-v4 now",
                  "kind":"promote","model_version":"credit-v1"}""".replace("\n", "")));
+        // another instance behind a load balancer: it does not know req-7 until it has read it from the topic
+        server.createContext("/v1/pipelines/credit/requests/req-7", exchange -> {
+            if (lateReads.incrementAndGet() < 3) {
+                answer(exchange, 404, """
+                        {"type":"about:blank","title":"Not Found","status":404,"code":"not_found",
+                         "message":"Pipeline 'credit' has no forwarded request 'req-7' known to this instance"}"""
+                        .replace("\n", ""));
+            } else {
+                answer(exchange, 200, """
+                        {"request_id":"req-7","pipeline":"credit","status":"applied","reason":"request req-7 by alice:
+                         rollback of credit-v2"}""".replace("\n", ""));
+            }
+        });
         server.createContext("/v1/pipelines/credit/requests/req-8", exchange -> answer(exchange, 200, """
                 {"request_id":"req-8","pipeline":"credit","status":"applied","reason":"request req-8 by alice
                  (forwarded by standby-b): promote of credit-v1; champion now credit-v1"}""".replace("\n", "")));
@@ -157,6 +171,20 @@ class ModelsCommandsTest {
                 "request req-9 refused: stale request req-9 by alice (forwarded by standby-b): the champion was "
                         + "credit-v2 when it was made, it is credit-v4 now");
         assertThat(requestReads).hasValue(3);
+    }
+
+    @Test
+    void waitingTreatsAnUnknownRequestAsNotSeenYet() {
+        assertThat(run("models", "request", "req-7", "--wait", "PT30S", "--pipeline", "credit", "--url", url))
+                .isZero();
+        assertThat(out.toString().strip()).isEqualTo("request req-7 applied: request req-7 by alice: rollback of "
+                + "credit-v2");
+        assertThat(lateReads).hasValue(3);
+        // an id no instance ever sees: one line after the wait, exit 1
+        assertThat(run("models", "request", "req-x", "--wait", "PT1S", "--pipeline", "credit", "--url", url))
+                .isEqualTo(1);
+        assertThat(err.toString().strip()).startsWith("mlcycle models request: request req-x is not known to the "
+                + "orchestrator at " + url + " after PT1S").doesNotContain("Exception");
     }
 
     @Test

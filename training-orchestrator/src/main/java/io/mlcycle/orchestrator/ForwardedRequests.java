@@ -68,21 +68,30 @@ final class ForwardedRequests {
         if (StageDecisions.isAnswer(decision)) {
             answered(decision);
         } else if (decision.getForwardedBy() != null) {
-            forwarded(decision);
+            // Only a request a standby signed is followed: what else a writer of the topic sends must not take
+            // room from real requests (the owner refuses it anyway, and its signed answer is then recorded).
+            ModelSigning.Verification signed = signing.verify(decision);
+            if (signed.valid()) {
+                forwarded(decision);
+            } else {
+                LOG.warn("A forwarded request {} is not followed: {}", StageDecisions.clip(decision.getDecisionId(),
+                        StageDecisions.MAX_ANSWER_NAME), signed.reason());
+            }
         }
     }
 
     /** A forwarded request (seen on the topic, or just published by this instance): pending unless known already. */
     synchronized void forwarded(StageDecision request) {
         requests.putIfAbsent(request.getDecisionId(), new Entry(request.getDecisionId(), kind(request),
-                request.getModelVersion(), request.getToStage(), request.getDecidedBy(), request.getForwardedBy(),
-                request.getDecidedAt(), null, null, null));
+                name(request.getModelVersion()), request.getToStage(), name(request.getDecidedBy()),
+                name(request.getForwardedBy()), request.getDecidedAt(), null, null, null));
     }
 
     private void answered(StageDecision answer) {
         ModelSigning.Verification signed = signing.verify(answer);
         if (!signed.valid()) {
-            LOG.warn("An answer to forwarded request {} is ignored: {}", answer.getDecisionId(), signed.reason());
+            LOG.warn("An answer to forwarded request {} is ignored: {}", StageDecisions.clip(answer.getDecisionId(),
+                    StageDecisions.MAX_ANSWER_NAME), signed.reason());
             return;
         }
         RequestStatus status = answer.getAnswer() == null ? RequestStatus.UNKNOWN : answer.getAnswer();
@@ -92,10 +101,10 @@ final class ForwardedRequests {
         }
         // the answer repeats the request's fields: an answer read without its request (forgotten) is still complete
         requests.put(answer.getDecisionId(), new Entry(answer.getDecisionId(),
-                known != null ? known.kind() : kind(answer), answer.getModelVersion(),
+                known != null ? known.kind() : kind(answer), name(answer.getModelVersion()),
                 answer.getToStage(), known != null ? known.requestedBy() : null,
-                answer.getForwardedBy(), known != null ? known.requestedAt() : null, status,
-                answer.getEvidence(), answer.getDecidedAt()));
+                name(answer.getForwardedBy()), known != null ? known.requestedAt() : null, status,
+                StageDecisions.clip(answer.getEvidence(), StageDecisions.MAX_ANSWER_TEXT), answer.getDecidedAt()));
     }
 
     /** The request with this id, if this instance has seen it. */
@@ -103,18 +112,32 @@ final class ForwardedRequests {
         return Optional.ofNullable(requests.get(requestId));
     }
 
-    /** The HTTP view of a request at {@code now}: status pending, applied or refused, with the reason. */
-    Map<String, Object> view(Entry entry, Instant now) {
+    /** Names and ids kept from the topic, bounded like an answer's. */
+    private static String name(String text) {
+        return StageDecisions.clip(text, StageDecisions.MAX_ANSWER_NAME);
+    }
+
+    /**
+     * The HTTP view of a request at {@code now}: status pending, applied or refused, with the reason.
+     *
+     * @param appliedInRegistry whether this instance's registry names the request in a transition's reason: applied,
+     *                          also when no answer came (an owner from before answers, during a rolling upgrade)
+     */
+    Map<String, Object> view(Entry entry, Instant now, boolean appliedInRegistry) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("request_id", entry.requestId());
         body.put("pipeline", pipeline);
-        body.put("status", entry.pending() ? "pending" : switch (entry.status()) {
+        boolean appliedWithoutAnswer = entry.pending() && appliedInRegistry;
+        body.put("status", appliedWithoutAnswer ? "applied" : entry.pending() ? "pending" : switch (entry.status()) {
             case APPLIED -> "applied";
             case REFUSED -> "refused";
             default -> "unknown";
         });
         String reason = entry.reason();
-        if (entry.pending()) {
+        if (appliedWithoutAnswer) {
+            reason = "applied: the registry's history names this request (no answer came: the owner that applied it "
+                    + "predates answers)";
+        } else if (entry.pending()) {
             Duration waiting = entry.requestedAt() == null ? Duration.ZERO : Duration.between(entry.requestedAt(), now);
             reason = waiting.compareTo(StageDecisions.MAX_FORWARDED_AGE) > 0
                     ? "not answered yet: no instance has owned the pipeline since it was made, or the owner is "

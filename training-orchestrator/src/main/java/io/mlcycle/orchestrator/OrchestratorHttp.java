@@ -400,7 +400,8 @@ final class OrchestratorHttp {
     Response request(Request request) {
         requirePipeline(request);
         String id = request.pathParam("id");
-        return requests.get(id).map(entry -> Response.ok(requests.view(entry, Instant.now())))
+        return requests.get(id).map(entry -> Response.ok(requests.view(entry, Instant.now(),
+                        entry.pending() && StageDecisions.appliedInRegistry(registry, entry.requestId()))))
                 .orElseThrow(() -> HttpProblem.notFound("Pipeline '" + pipeline + "' has no forwarded request '"
                         + (id.length() > 80 ? id.substring(0, 80) + "..." : id) + "' known to this instance (a "
                         + "request made on the owner is applied at once and answered in its own response; only the "

@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * <p>Inputs: {@code <p>.training.triggers} (TrainingTrigger, from anyone; consumed in the group
  * {@code mlcycle-<p>-training-orchestrator}), {@code <p>.examples.labeled} (LabeledExample; counted continuously for
  * the bootstrap and volume triggers, read by offsets for datasets), {@code <p>.models} (ModelVersion; replayed from
- * the start on startup to know the champion and the highest version number, then followed).
+ * the start on startup to know the champion and the highest version number, then followed), {@code <p>.models.decisions}
+ * (StageDecision: applied by the owner; read from the start by every instance to follow the answers).
  * Outputs: {@code <p>.training.triggers} (its own BOOTSTRAP, VOLUME and HTTP MANUAL triggers), {@code <p>.training.runs}
  * (run progress, keyed by run id, transactional with the registry's producer: fenced like the registry writes),
  * {@code <p>.models} (versions and stage changes, keyed by version, transactional), {@code <p>.models.decisions} (a
@@ -60,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * serving) are applied to the registry by {@link StageDecisionConsumer}, exactly once; it answers each forwarded
  * request on the same topic, and every instance follows the answers ({@link ForwardedRequests}).
  *
- * <p>Threads: one control loop (the three consumers, trigger decisions, starting a deferred trigger once the run
+ * <p>Threads: one control loop (the consumers of triggers, labeled examples and models, and the reader of every
+ * decision from the start for {@link ForwardedRequests}; trigger decisions, starting a deferred trigger once the run
  * and the cooldown are over, the volume check every {@code orchestrator.volume.check.interval}), one worker
  * (training runs, one at a time), and the HTTP host. Ready once the models topic has been replayed.
  */
@@ -157,7 +159,8 @@ public final class OrchestratorService implements AutoCloseable, Terminating {
             this.decisions = new StageDecisionConsumer(pipeline, Topics.MODELS_DECISIONS.name(pipeline),
                     new KafkaConsumer<>(KafkaClients.consumerProperties(platform, config.applicationId() + "-decisions",
                             "orchestrator-decisions"), serdes.keyDeserializer(), serdes.decisionDeserializer()),
-                    serdes.keySerializer(), serdes.decisionSerializer(), registry, registryWriter, guard::previousChampion, config.spec().canary(),
+                    serdes.keySerializer(), serdes.decisionSerializer(), registry, registryWriter,
+                    guard::previousChampion, config.spec().canary(),
                     // not before ownership is complete: the former owner's last registry writes are read first
                     () -> modelsReplayed && active, Clock.systemUTC(), config.kafkaTimeout());
             closeables.add(decisions);

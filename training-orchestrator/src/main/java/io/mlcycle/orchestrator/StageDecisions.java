@@ -159,6 +159,22 @@ public final class StageDecisions {
                 version.getVersion() + " " + from + " -> " + to + " (promoted on online evidence)");
     }
 
+    /**
+     * Whether the registry's history names request {@code requestId} (an applied forwarded request marks the reasons
+     * of its transitions, {@link #applyForwarded}): it was applied, whether or not an answer says so (an owner from
+     * before answers applies without one).
+     */
+    public static boolean appliedInRegistry(ModelRegistry registry, String requestId) {
+        String marker = "[request " + requestId + " ";
+        return registry.all().stream().flatMap(v -> v.getHistory().stream())
+                .anyMatch(t -> t.getReason() != null && t.getReason().contains(marker));
+    }
+
+    /** Longest free text an answer carries from its request or outcome, so that an answer stays small. */
+    static final int MAX_ANSWER_TEXT = 1000;
+    /** Longest name or id an answer carries from its request. */
+    static final int MAX_ANSWER_NAME = 256;
+
     /** Whether {@code decision} is a forwarded request the owner answers: a person waits for its outcome. */
     public static boolean isForwardedRequest(StageDecision decision) {
         return decision.getForwardedBy() != null && !isAnswer(decision);
@@ -175,14 +191,27 @@ public final class StageDecisions {
      * 202 from a standby learns what became of the request ({@code GET .../requests/{id}} on any instance).
      */
     public static StageDecision answer(StageDecision request, Outcome outcome, Instant now) {
+        // Any writer of the topic can send a "request"; its answer must stay far below the record size limit whatever
+        // the request held, or the owner's transaction would fail on it at every retry and stop every decision.
         return StageDecision.newBuilder(request)
+                .setDecisionId(clip(request.getDecisionId(), MAX_ANSWER_NAME))
+                .setPipeline(clip(request.getPipeline(), MAX_ANSWER_NAME))
+                .setModelVersion(clip(request.getModelVersion(), MAX_ANSWER_NAME))
+                .setComparedWith(clip(request.getComparedWith(), MAX_ANSWER_NAME))
+                .setForwardedBy(clip(request.getForwardedBy(), MAX_ANSWER_NAME))
+                .setStatistics(new java.util.HashMap<>())
                 .setDecision(DecisionKind.ANSWER)
                 .setAnswer(outcome.applied() ? RequestStatus.APPLIED : RequestStatus.REFUSED)
-                .setEvidence(outcome.note())
+                .setEvidence(clip(outcome.note(), MAX_ANSWER_TEXT))
                 .setDecidedBy(StagePlanner.ACTOR)
                 .setDecidedAt(now)
                 .setSignature(null)
                 .build();
+    }
+
+    /** {@code text} cut to {@code max} characters (marked with "..."), or null for null. */
+    static String clip(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max - 3) + "...";
     }
 
     /**
@@ -250,10 +279,7 @@ public final class StageDecisions {
                     + ") refused: made at " + decision.getDecidedAt() + ", more than " + MAX_FORWARDED_AGE.toMinutes()
                     + " minutes from now; send it again");
         }
-        String marker = "[request " + id + " ";
-        boolean applied = registry.all().stream().flatMap(v -> v.getHistory().stream())
-                .anyMatch(t -> t.getReason() != null && t.getReason().contains(marker));
-        if (applied) {
+        if (appliedInRegistry(registry, id)) {
             return Outcome.skip("request " + id + " by " + by + " was applied already: not applied twice");
         }
         Optional<ModelVersion> champion = registry.champion();

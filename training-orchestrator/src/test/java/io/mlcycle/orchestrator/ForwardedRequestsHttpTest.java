@@ -177,6 +177,43 @@ class ForwardedRequestsHttpTest {
     }
 
     @Test
+    void aRequestTheRegistryNamesIsAppliedAlsoWithoutAnAnswer() throws Exception {
+        // an owner from before answers (a rolling upgrade) applies the request and publishes no answer
+        String id = JSON.readTree(promote("credit-v2").body()).get("request_id").asText();
+        StageDecisions.Outcome applied = StageDecisions.apply("credit", forwarded.get(0), registry, Instant.now());
+        assertThat(applied.applied()).isTrue();
+        applied.update().orElseThrow().versions().forEach(v -> registry.apply(Fixtures.SIGNING.sign(v)));
+
+        JsonNode outcome = JSON.readTree(get("/v1/pipelines/credit/requests/" + id).body());
+        assertThat(outcome.get("status").asText()).isEqualTo("applied");
+        assertThat(outcome.get("reason").asText()).contains("registry's history names this request");
+    }
+
+    @Test
+    void aForgedRequestIsNotFollowedAndItsAnswerStaysSmall() throws Exception {
+        String huge = "x".repeat(600_000);
+        StageDecision forged = StageDecision.newBuilder(StageDecisions.forwarded("forged-1", "credit",
+                        io.mlcycle.avro.DecisionKind.PROMOTE, registry.get("credit-v2").orElseThrow(),
+                        registry.champion(), huge, huge, huge, Instant.now()))
+                .setStatistics(java.util.Map.of("padding", 1.0)).build();
+        requests.onDecision(forged);
+        assertThat(requests.get("forged-1")).as("unsigned: not followed").isEmpty();
+
+        StageDecision answer = ownerAnswers(forged, Instant.now());
+        assertThat(answer.getAnswer()).isEqualTo(RequestStatus.REFUSED);
+        assertThat(answer.getForwardedBy()).hasSizeLessThanOrEqualTo(StageDecisions.MAX_ANSWER_NAME);
+        assertThat(answer.getEvidence()).hasSizeLessThanOrEqualTo(StageDecisions.MAX_ANSWER_TEXT);
+        assertThat(answer.getStatistics()).isEmpty();
+        assertThat(answer.toByteBuffer().remaining()).as("far below Kafka's 1 MB record limit").isLessThan(4_096);
+        requests.onDecision(answer);
+        assertThat(requests.get("forged-1")).hasValueSatisfying(entry -> {
+            assertThat(entry.status()).isEqualTo(RequestStatus.REFUSED);
+            assertThat(entry.reason()).hasSizeLessThanOrEqualTo(StageDecisions.MAX_ANSWER_TEXT);
+            assertThat(entry.forwardedBy()).hasSizeLessThanOrEqualTo(StageDecisions.MAX_ANSWER_NAME);
+        });
+    }
+
+    @Test
     void anUnknownRequestIs404WithAProblemNotAStackTrace() throws Exception {
         HttpResponse<String> unknown = get("/v1/pipelines/credit/requests/no-such-request");
         assertThat(unknown.statusCode()).isEqualTo(404);

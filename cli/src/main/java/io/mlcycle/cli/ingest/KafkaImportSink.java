@@ -196,7 +196,8 @@ final class KafkaImportSink implements ImportSink {
 
     /** {@link #encodeFeedback} into {@code pack}. */
     void packFeedback(String eventId, String label, long observedAtMillis, RecordPack pack) {
-        pack.add(RecordPack.FEEDBACK, observedAtMillis, keyOf(eventId), feedbackValue(eventId, label, observedAtMillis));
+        pack.add(RecordPack.FEEDBACK, observedAtMillis, keyOf(eventId),
+                feedbackValue(eventId, label, observedAtMillis));
     }
 
     private byte[] feedbackValue(String eventId, String label, long observedAtMillis) {

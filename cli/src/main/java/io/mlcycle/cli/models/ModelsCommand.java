@@ -323,12 +323,29 @@ public final class ModelsCommand implements Callable<Integer> {
     static int follow(CommandSpec spec, Target target, OrchestratorClient client, String requestId, Duration wait)
             throws Exception {
         String path = "/requests/" + java.net.URLEncoder.encode(requestId, java.nio.charset.StandardCharsets.UTF_8);
-        Instant deadline = wait == null ? Instant.now() : Instant.now().plus(wait);
-        JsonNode outcome = client.get(path);
-        while ("pending".equals(outcome.path("status").asText()) && Instant.now().isBefore(deadline)) {
-            TimeUnit.MILLISECONDS.sleep(500); // polling interval of a person waiting for an answer
-            outcome = client.get(path);
+        if (wait == null) {
+            return print(spec, target, requestId, null, client.get(path));
         }
+        // While waiting, a 404 is "not seen yet": an instance other than the one that forwarded the request (behind a
+        // load balancer) knows it only once it has read it from the decisions topic.
+        Instant deadline = Instant.now().plus(wait);
+        java.util.Optional<JsonNode> outcome = client.getIfFound(path);
+        while ((outcome.isEmpty() || "pending".equals(outcome.get().path("status").asText()))
+                && Instant.now().isBefore(deadline)) {
+            TimeUnit.MILLISECONDS.sleep(500); // polling interval of a person waiting for an answer
+            outcome = client.getIfFound(path);
+        }
+        if (outcome.isEmpty()) {
+            throw new IllegalStateException("request " + requestId + " is not known to the orchestrator at "
+                    + target.url + " after " + wait + " (not seen yet: the instance answering has not read it, or the"
+                    + " id is wrong)");
+        }
+        return print(spec, target, requestId, wait, outcome.get());
+    }
+
+    /** Prints a request's outcome and returns the exit code of {@link #follow}. */
+    private static int print(CommandSpec spec, Target target, String requestId, Duration wait, JsonNode outcome)
+            throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         String status = outcome.path("status").asText();
         if (target.json) {

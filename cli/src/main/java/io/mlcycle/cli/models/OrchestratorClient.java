@@ -32,14 +32,19 @@ final class OrchestratorClient {
     }
 
     JsonNode get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
+        return send(HttpRequest.newBuilder(uri(path)).GET(), false);
+    }
+
+    /** {@link #get}, with a 404 as empty rather than an error: for a resource that may not be known yet. */
+    java.util.Optional<JsonNode> getIfFound(String path) {
+        return java.util.Optional.ofNullable(send(HttpRequest.newBuilder(uri(path)).GET(), true));
     }
 
     JsonNode post(String path, Map<String, Object> body) {
         try {
             return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                     .header("Authorization", "Bearer " + token)
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))), false);
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode the request: " + e.getMessage(), e);
         }
@@ -49,7 +54,8 @@ final class OrchestratorClient {
         return URI.create(base + "/v1/pipelines/" + pipeline + path);
     }
 
-    private JsonNode send(HttpRequest.Builder request) {
+    /** @param notFoundIsNull whether a 404 answers null instead of failing */
+    private JsonNode send(HttpRequest.Builder request, boolean notFoundIsNull) {
         HttpResponse<String> response;
         try {
             response = http.send(request.timeout(Duration.ofSeconds(30)).build(),
@@ -62,6 +68,9 @@ final class OrchestratorClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
+        }
+        if (notFoundIsNull && response.statusCode() == 404) {
+            return null;
         }
         JsonNode body;
         try {

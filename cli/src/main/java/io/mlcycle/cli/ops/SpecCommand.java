@@ -39,8 +39,8 @@ import picocli.CommandLine.Spec;
  * against the subjects a running schema registry holds ({@code check}).
  */
 @Command(name = "spec", mixinStandardHelpOptions = true,
-        description = "Check pipeline specs: validate one, see what a change does to the data schema, or check it against"
-                + " the schema registry.",
+        description = "Check pipeline specs: validate one, see what a change does to the data schema, or check it"
+                + " against the schema registry.",
         subcommands = {SpecCommand.Validate.class, SpecCommand.Diff.class, SpecCommand.Check.class})
 public final class SpecCommand implements Runnable {
 
@@ -293,17 +293,20 @@ public final class SpecCommand implements Runnable {
                         : c.versions().size() + " (latest " + c.versions().get(c.versions().size() - 1) + ")",
                         c.compatibility(), c.compatible() ? "yes" : "NO"));
                 table.print(out);
-                SubjectCheck first = checks.get(0);
-                if (!first.versions().isEmpty()) {
+                // Subjects that drifted apart get a table each; normally both data subjects hold the same schema.
+                Map<List<Diff.FieldChange>, List<String>> subjectsByChanges = new LinkedHashMap<>();
+                checks.stream().filter(c -> !c.versions().isEmpty()).forEach(c -> subjectsByChanges
+                        .computeIfAbsent(c.changes(), k -> new ArrayList<>()).add(c.subject()));
+                subjectsByChanges.forEach((changes, subjects) -> {
                     out.println();
-                    if (first.changes().isEmpty()) {
-                        out.println("Data schema against the latest version: no field changes.");
-                    } else {
-                        Table changes = Table.of("FIELD", "CHANGE", "REGISTERED TYPE", "NEW TYPE");
-                        first.changes().forEach(c -> changes.row(c.field(), c.change(), c.oldType(), c.newType()));
-                        changes.print(out);
+                    out.printf("Data schema against the latest version of %s: %s%n", String.join(" and ", subjects),
+                            changes.isEmpty() ? "no field changes." : changes.size() + " field change(s)");
+                    if (!changes.isEmpty()) {
+                        Table changeTable = Table.of("FIELD", "CHANGE", "REGISTERED TYPE", "NEW TYPE");
+                        changes.forEach(c -> changeTable.row(c.field(), c.change(), c.oldType(), c.newType()));
+                        changeTable.print(out);
                     }
-                }
+                });
                 for (SubjectCheck c : checks) {
                     if (!c.compatible()) {
                         out.println();

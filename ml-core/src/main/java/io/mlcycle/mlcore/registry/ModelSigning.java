@@ -175,7 +175,8 @@ public final class ModelSigning {
 
     /**
      * The bytes a stage decision's signature covers: every field but the signature (the answer status only when set),
-     * field by field, strings as their UTF-8 length and bytes (any length: a decision is not refused, nor a consumer stopped, by a long text).
+     * field by field, strings as their UTF-8 length and bytes (any length: a decision is not refused, nor a consumer
+     * stopped, by a long text).
      */
     static byte[] canonicalContent(io.mlcycle.avro.StageDecision d) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);

@@ -60,7 +60,8 @@ public final class AvroCompatibility {
      * {@code field 'count': reader type: INT not compatible with writer type: STRING}); null if it can.
      */
     public static String explain(Schema reader, Schema writer) {
-        SchemaCompatibility.SchemaPairCompatibility result = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
+        SchemaCompatibility.SchemaPairCompatibility result =
+                SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
         if (result.getType() == SchemaCompatibilityType.COMPATIBLE) {
             return null;
         }
