@@ -84,6 +84,8 @@ final class DuplicateDetector implements AutoCloseable {
     private static final int MAGIC = 0x4d4c4446; // "MLDF"
     private static final int FORMAT = 1;
     private static final SecureRandom TOKENS = new SecureRandom();
+    /** Three buckets of at most 8 MiB, each possibly over by one smallest filter, and the headers. */
+    private static final long MAX_FILE_BYTES = 3 * (SeenIdFilter.MAX_BITS + SeenIdFilter.MIN_BITS) / 8 + (1 << 16);
     private static final Logger LOG = LoggerFactory.getLogger(DuplicateDetector.class);
     /** Entries between two looks at the clock during a rebuild slice (a few hundred microseconds of reading). */
     private static final int CLOCK_EVERY = 128;
@@ -290,6 +292,10 @@ final class DuplicateDetector implements AutoCloseable {
     private SeenIdFilter load() {
         byte[] bytes;
         try {
+            long size = Files.size(checkpoint);
+            if (size > MAX_FILE_BYTES) {
+                throw new IOException(size + " bytes, more than a filter takes");
+            }
             bytes = Files.readAllBytes(checkpoint);
         } catch (NoSuchFileException e) {
             LOG.info("Duplicate filter of store {} (task {}): no checkpoint in {}, rebuilding from the store",
@@ -332,7 +338,7 @@ final class DuplicateDetector implements AutoCloseable {
                         : "another closed one") + ": ids were put since, here after a crash, or on another instance)");
             }
             return SeenIdFilter.read(in, retention.toMillis());
-        } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
+        } catch (RuntimeException e) { // a malformed file (or an unreadable epoch): never the stream thread's end
             LOG.warn("Duplicate filter of store {} (task {}): its checkpoint is ignored ({}), rebuilding from the store",
                     store.name(), task, e.getMessage() == null ? e.toString() : e.getMessage());
             return null;
