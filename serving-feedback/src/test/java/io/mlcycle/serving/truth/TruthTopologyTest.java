@@ -339,6 +339,32 @@ class TruthTopologyTest {
         assertThat(Long.parseLong(raised.get(0).getEvidence().get("divergence_rejected_at"))).isBetween(1L, 300L);
     }
 
+    /**
+     * A window stored before the divergence test existed (its JSON value as that code wrote it, with no test in
+     * {@code truth-divergence}) restores with its counts and its alert flag, and is tested from its next outcome on.
+     */
+    @Test
+    void aWindowStoredBeforeTheDivergenceTestIsTestedFromItsNextOutcome() {
+        String key = "truth-v1|CHAMPION|" + T0.toEpochMilli();
+        byte[] earlier = ("{\"version\":\"truth-v1\",\"variant\":\"CHAMPION\",\"start\":" + T0.toEpochMilli()
+                + ",\"end\":" + T0.plus(Duration.ofHours(1)).toEpochMilli()
+                + ",\"threshold\":0.5,\"flagged\":3,\"dirty\":false,\"alerted\":false}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        KeyValueStore<String, TruthWindow> windows = driver.getKeyValueStore(TruthTopology.WINDOWS_STORE);
+        windows.put(key, TruthTopology.json(TruthWindow.class).deserializer().deserialize("", earlier));
+
+        play(T0, true, 0, 2); // 300 outcomes of a changed relation
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+
+        KeyValueStore<String, io.mlcycle.mlcore.monitoring.DivergenceTest> tests =
+                driver.getKeyValueStore(TruthTopology.DIVERGENCE_STORE);
+        assertThat(tests.get(key).outcomes()).isEqualTo(300);
+        OnlineMetrics emitted = metrics.readValuesToList().get(0);
+        assertThat(emitted.getFlaggedLabels()).isEqualTo(3);
+        assertThat(emitted.getMetrics()).containsEntry("estimate_diverged", 1.0);
+        assertThat(alerts.readValuesToList()).hasSize(1);
+    }
+
     @Test
     void labelFlagsMarkAContradictedConfidentPrediction() {
         io.mlcycle.mlcore.monitoring.LabelNoiseDetector detector = new io.mlcycle.mlcore.monitoring.LabelNoiseDetector(1);
@@ -452,6 +478,17 @@ class TruthTopologyTest {
                 }
             }
             return counts;
+        }
+
+        /** Each window's divergence test: how many outcomes it has seen and its state, by window key. */
+        Map<String, io.mlcycle.mlcore.monitoring.DivergenceTest> divergence() {
+            KeyValueStore<String, io.mlcycle.mlcore.monitoring.DivergenceTest> tests =
+                    driver.getKeyValueStore(TruthTopology.DIVERGENCE_STORE);
+            Map<String, io.mlcycle.mlcore.monitoring.DivergenceTest> values = new java.util.TreeMap<>();
+            try (var all = tests.all()) {
+                all.forEachRemaining(entry -> values.put(entry.key, entry.value));
+            }
+            return values;
         }
 
         Map<String, Long> progress() {
@@ -849,7 +886,11 @@ class TruthTopologyTest {
             assertThat(actual.getPredictions()).isEqualTo(expected.getPredictions()).isEqualTo(n);
             assertThat(actual.getLabeled()).isEqualTo(expected.getLabeled()).isEqualTo(n / 2);
             assertThat(actual.getMetrics()).isEqualTo(expected.getMetrics());
-            // the sequential test too: restored from its changelog, it decides as the uninterrupted run's
+            // the sequential test too: restored from its changelog, it has seen every outcome once, as the
+            // uninterrupted run's has (the re-delivered predictions bring no outcome to test again)
+            assertThat(restarted.divergence()).isEqualTo(uninterrupted.divergence());
+            assertThat(restarted.divergence().values()).extracting(
+                    io.mlcycle.mlcore.monitoring.DivergenceTest::outcomes).containsExactly((long) n / 2);
             assertThat(estimates(actual.getMetrics()))
                     .isEqualTo(binned(spec, calibration, 0.5, traffic.scores(), traffic.outcomes(), n));
         } finally {
