@@ -365,6 +365,48 @@ class TruthTopologyTest {
         assertThat(alerts.readValuesToList()).hasSize(1);
     }
 
+    /**
+     * However often a window is emitted (the wall clock decides), the divergence is decided at the same outcome and
+     * the test ends in the same state: a replay of the same records gives the same alert, whatever its pace.
+     */
+    @Test
+    void theDivergenceDecisionDoesNotDependOnHowOftenTheWindowIsEmitted() throws Exception {
+        PipelineSpec spec = spec();
+        Traffic flattened = Traffic.of("e", T0, 2_000, 0.5, new Calibration(0.3, 0), 61);
+        List<Alert> once;
+        Map<String, io.mlcycle.mlcore.monitoring.DivergenceTest> atOnce;
+        try (Run run = new Run(newDriver(spec, stateDir.resolve("once"), Calibration.IDENTITY))) {
+            run.predictions.pipeKeyValueList(flattened.sent());
+            run.labeled.pipeKeyValueList(flattened.known());
+            assertThat(run.emit()).hasSize(1);
+            once = alertsOf(run);
+            atOnce = run.divergence();
+        }
+        List<Alert> often;
+        Map<String, io.mlcycle.mlcore.monitoring.DivergenceTest> inSteps;
+        try (Run run = new Run(newDriver(spec, otherStateDir, Calibration.IDENTITY))) {
+            run.predictions.pipeKeyValueList(flattened.sent());
+            for (int from = 0; from < flattened.known().size(); from += 10) {
+                run.labeled.pipeKeyValueList(flattened.known().subList(from,
+                        Math.min(from + 10, flattened.known().size())));
+                run.emit(); // an emission every 10 outcomes: 100 looks
+            }
+            often = alertsOf(run);
+            inSteps = run.divergence();
+        }
+        assertThat(once).hasSize(1);
+        assertThat(often).hasSize(1);
+        assertThat(often.get(0).getEvidence().get("divergence_rejected_at"))
+                .isEqualTo(once.get(0).getEvidence().get("divergence_rejected_at"));
+        assertThat(inSteps).isEqualTo(atOnce);
+    }
+
+    private List<Alert> alertsOf(Run run) {
+        return run.driver.createOutputTopic(Topics.MONITORING_ALERTS.name("truth"),
+                serdes.keySerde(Topics.MONITORING_ALERTS).deserializer(),
+                serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer()).readValuesToList();
+    }
+
     @Test
     void labelFlagsMarkAContradictedConfidentPrediction() {
         io.mlcycle.mlcore.monitoring.LabelNoiseDetector detector = new io.mlcycle.mlcore.monitoring.LabelNoiseDetector(1);
