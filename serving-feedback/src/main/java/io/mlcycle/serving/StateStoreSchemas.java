@@ -12,18 +12,19 @@ import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * What the fingerprinted state-store serdes of serving share ({@link JoinStateSerde}, {@link LabelThresholdsSerde}):
+ * What the fingerprinted state-store serdes of serving share ({@link JoinStateSerde}, {@link LabelThresholdsSerde},
+ * the truth topology's {@code DivergenceSerde}):
  * the schemas shipped as resources (every schema a stored value may have been written with) and the encoding of a
  * value into single-object Avro (a header with the writer schema's fingerprint, so a changed contract still reads
  * what an older version stored).
  */
-final class StateStoreSchemas {
+public final class StateStoreSchemas {
 
     private StateStoreSchemas() {
     }
 
     /** The shipped schemas, read from resources next to {@code anchor}, in the order given (oldest first). */
-    static List<Schema> shipped(Class<?> anchor, List<String> resources) {
+    public static List<Schema> shipped(Class<?> anchor, List<String> resources) {
         List<Schema> schemas = new ArrayList<>();
         for (String resource : resources) {
             try (InputStream in = anchor.getResourceAsStream(resource)) {
@@ -39,7 +40,7 @@ final class StateStoreSchemas {
     }
 
     /** The record as single-object Avro bytes; {@code what} names the value in the error. */
-    static byte[] encode(BinaryMessageEncoder<GenericRecord> encoder, GenericRecord record, String what) {
+    public static byte[] encode(BinaryMessageEncoder<GenericRecord> encoder, GenericRecord record, String what) {
         try {
             ByteBuffer buffer = encoder.encode(record);
             byte[] bytes = new byte[buffer.remaining()];

@@ -69,6 +69,29 @@ public record Calibration(double a, double b, double varA, double varB, double c
         return sigmoid(a * logit(score) + b);
     }
 
+    /**
+     * How far the true calibrated probability of {@code score} may lie from {@link #apply(double)} for any (a, b) the
+     * fit cannot rule out: the largest distance over the fit's {@code level} confidence ellipse of (a, b) (the
+     * covariance's ellipse of chi-square radius with two degrees of freedom, {@code -2 ln(1 - level)}). The ellipse
+     * holds for every score at once, so a bound read from it at each score holds for all of them together; 0 for a
+     * calibration known exactly.
+     */
+    public double errorMargin(double score, double level) {
+        if (!uncertain()) {
+            return 0;
+        }
+        if (!(level > 0 && level < 1)) {
+            throw new IllegalArgumentException("level must be in (0, 1): " + level);
+        }
+        double x = logit(score);
+        // the logit a*x + b over the ellipse ranges over its value at the fit plus or minus k standard errors
+        double se = Math.sqrt(Math.max(0, varA * x * x + 2 * covAB * x + varB));
+        double k = Math.sqrt(-2 * Math.log(1 - level));
+        double z = a * x + b;
+        double p = sigmoid(z);
+        return Math.max(sigmoid(z + k * se) - p, p - sigmoid(z - k * se));
+    }
+
     public double[] apply(double[] scores) {
         double[] out = new double[scores.length];
         for (int i = 0; i < scores.length; i++) {

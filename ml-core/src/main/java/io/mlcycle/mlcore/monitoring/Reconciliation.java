@@ -17,7 +17,9 @@ import java.util.Map;
  * @param labeledEstimate the estimate over the labeled predictions only
  * @param realisedAccuracy accuracy realised on the labeled predictions (NaN when none)
  * @param realisedRocAuc  ROC AUC realised on the labeled predictions (NaN when undefined)
- * @param diverged        the realised accuracy or ROC AUC lies outside the labeled estimate's interval
+ * @param diverged        the realised accuracy or ROC AUC lies outside the labeled estimate's interval: a test for one
+ *                        look; a monitor that looks again as outcomes arrive decides with {@link DivergenceTest}
+ *                        instead ({@link #decidedBy})
  */
 public record Reconciliation(long predictions, long labeled, PerformanceEstimate window,
                              PerformanceEstimate labeledEstimate, double realisedAccuracy, double realisedRocAuc,
@@ -87,6 +89,15 @@ public record Reconciliation(long predictions, long labeled, PerformanceEstimate
         boolean diverged = bins.labeled() >= MIN_LABELED
                 && (!onLabeled.accuracyConsistent(accuracy) || !onLabeled.rocAucConsistent(auc));
         return new Reconciliation(bins.predictions(), bins.labeled(), window, onLabeled, accuracy, auc, diverged);
+    }
+
+    /**
+     * The same figures with the divergence decided by a sequential test (valid however often it is looked at) rather
+     * than by the interval, which is valid for one look only.
+     */
+    public Reconciliation decidedBy(boolean sequentialDivergence) {
+        return new Reconciliation(predictions, labeled, window, labeledEstimate, realisedAccuracy, realisedRocAuc,
+                sequentialDivergence);
     }
 
     /** As metric entries for {@code OnlineMetrics.metrics}. */

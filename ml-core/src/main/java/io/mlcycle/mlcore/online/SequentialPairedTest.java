@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
  * betting, Waudby-Smith &amp; Ramdas 2023; Shafer 2021). Each keeps a wealth that, when its null hypothesis holds, is
  * a nonnegative supermartingale starting at 1; by Ville's inequality it ever reaches {@code 1/alpha} with
  * probability at most alpha, whatever the number of looks. The bets are predictable (each uses only earlier
- * observations: an aGRAPA-style plug-in).
+ * observations: the aGRAPA-style plug-in of {@link BettingMartingale#bet}, the rule every betting test here shares).
  *
  * <ul>
  *   <li><b>worse</b>: H0 "mean d &le; 0" (the challenger is not worse); rejected means significantly worse.</li>
@@ -33,11 +33,6 @@ public record SequentialPairedTest(long n, double sum, double sumSquares, double
     /** Size of {@link #toBytes()}: eight 8-byte values. */
     public static final int BYTES = 8 * 8;
 
-    /** Largest fraction of wealth bet at once: keeps every factor at least 0.5, so one outcome never ruins a test. */
-    static final double MAX_BET = 0.5;
-    /** Pseudo-observations of the bet's plug-in estimate, so the first bets are small. */
-    private static final double PRIOR_COUNT = 10;
-    private static final double PRIOR_SECOND_MOMENT = 0.25;
 
     public SequentialPairedTest {
         if (!(margin >= 0 && margin < 1)) {
@@ -64,12 +59,9 @@ public record SequentialPairedTest(long n, double sum, double sumSquares, double
                 Math.max(maxLogWorse, logWorse), Math.max(maxLogNoWorse, logNoWorse), margin);
     }
 
-    /** aGRAPA plug-in: mean / second moment of the payoffs seen so far, shrunk towards no bet, in [0, MAX_BET]. */
+    /** The shared plug-in bet ({@link BettingMartingale#bet}) on the payoffs seen so far. */
     private double bet(double payoffSum, double payoffSquares) {
-        double mean = payoffSum / (n + PRIOR_COUNT);
-        double second = (payoffSquares + PRIOR_COUNT * PRIOR_SECOND_MOMENT) / (n + PRIOR_COUNT);
-        double lambda = mean / second;
-        return Math.max(0, Math.min(MAX_BET, lambda));
+        return BettingMartingale.bet(n, payoffSum, payoffSquares);
     }
 
     public double mean() {

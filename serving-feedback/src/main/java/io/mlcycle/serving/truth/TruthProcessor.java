@@ -8,6 +8,7 @@ import io.mlcycle.avro.Variant;
 import io.mlcycle.mlcore.gates.FutureTimeLimit;
 import io.mlcycle.mlcore.monitoring.Calibration;
 import io.mlcycle.mlcore.monitoring.Cbpe;
+import io.mlcycle.mlcore.monitoring.DivergenceTest;
 import io.mlcycle.mlcore.monitoring.PerformanceEstimate;
 import io.mlcycle.mlcore.monitoring.Reconciliation;
 import io.mlcycle.mlcore.monitoring.ScoreBins;
@@ -37,8 +38,18 @@ import org.slf4j.LoggerFactory;
  * as suspect ({@code label_suspect} on the labeled example). Input: {@code <p>.predictions} and {@code <p>.examples.labeled} (co-partitioned by event id),
  * decoded as views without their features ({@link TruthTopology#PREDICTION_VIEW}, {@link TruthTopology#LABELED_VIEW}).
  * Output: {@code OnlineMetrics} to {@code <p>.monitoring.metrics} for windows that changed, every punctuation
- * interval (wall clock), and a DEGRADATION alert to {@code <p>.monitoring.alerts} the first time a window's realised
- * metrics leave the estimate's interval.
+ * interval (wall clock), and a DEGRADATION alert to {@code <p>.monitoring.alerts} the first time a window's outcomes
+ * diverge from its calibrated scores.
+ *
+ * <p>Divergence is decided by a sequential test per window ({@link DivergenceTest}, stored in
+ * {@link TruthTopology#DIVERGENCE_STORE}), updated with each outcome in the order the labeled examples arrive, not by
+ * the realised metric leaving the estimate's interval: a window is emitted again and again as its outcomes arrive, and
+ * an interval checked at every emission is crossed by chance far more often than its level says (the demo raised
+ * such alerts before its drift point). The sequential test's false-alarm rate per window stays at most
+ * {@code 1 - monitoring.estimate_level} however often it is looked at. The interval and the realised metrics are still
+ * emitted, to read. Each outcome is tested once (the first time its prediction's entry gets one), with the decision
+ * the prediction logged and the calibration known for its version at that moment; a replay of the same records in
+ * the same order decides the same, at the same outcome.
  *
  * <p>One estimate method for every window, whatever its size: its {@link ScoreBins} (sufficient statistics in a fixed
  * number of score bins split at the window's own threshold), so an emission's cost is bounded (a window of a million
@@ -108,6 +119,9 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
     private KeyValueStore<String, TruthWindow> windows;
     private KeyValueStore<String, byte[]> predictions;
     private KeyValueStore<String, Long> progress;
+    private KeyValueStore<String, DivergenceTest> divergence;
+    /** The divergence store's values as last written, by window key (written through, cleared by {@link #init}). */
+    private final Map<String, DivergenceTest> divergenceCache = new HashMap<>();
     /**
      * The stored progress of each input ({@link TruthTopology#PROGRESS_STORE}), read on first use after {@link #init}
      * (a task's stores are restored before it processes or punctuates), then written through.
@@ -127,8 +141,10 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         this.windows = context.getStateStore(TruthTopology.WINDOWS_STORE);
         this.predictions = context.getStateStore(TruthTopology.PREDICTIONS_STORE);
         this.progress = context.getStateStore(TruthTopology.PROGRESS_STORE);
+        this.divergence = context.getStateStore(TruthTopology.DIVERGENCE_STORE);
         bins.clear();
         windowCache.clear();
+        divergenceCache.clear();
         progressRead = false;
         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
@@ -183,6 +199,9 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 double score = known == null ? (Double) prediction.get("score") : PredictionEntry.score(known);
                 predictions.put(entry, PredictionEntry.encode(score, positive));
                 track(window, known, score, positive);
+                if (PredictionEntry.outcome(known) == null) { // a redelivered outcome is tested once
+                    test(window, score, (Boolean) prediction.get("decision"), positive);
+                }
                 boolean changed = !window.dirty;
                 if (suspect && variant == Variant.CHAMPION) {
                     window.flagged++;
@@ -194,6 +213,26 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 }
             }
         }
+    }
+
+    /** Adds one outcome to its window's sequential divergence test. */
+    private void test(TruthWindow window, double score, boolean decision, boolean positive) {
+        String key = key(window);
+        DivergenceTest test = divergence(key).update(score, decision, positive,
+                settings.calibrations().apply(window.version), settings.spec().monitoring().estimateLevel());
+        divergence.put(key, test);
+        divergenceCache.put(key, test);
+    }
+
+    private DivergenceTest divergence(String key) {
+        DivergenceTest test = divergenceCache.get(key);
+        if (test == null) {
+            // none stored: a new window, or one stored before the test existed (tested from its next outcome on)
+            test = divergence.get(key);
+            test = test == null ? DivergenceTest.START : test;
+            divergenceCache.put(key, test);
+        }
+        return test;
     }
 
     /** Counts a record that does not move its input's progress; reported at the next emission (not per record). */
@@ -352,8 +391,10 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         }
         for (KeyValue<String, TruthWindow> entry : changed) {
             TruthWindow window = entry.value;
-            Reconciliation reconciliation = reconcile(entry.key, window);
+            DivergenceTest test = divergence(entry.key);
+            Reconciliation reconciliation = reconcile(entry.key, window).decidedBy(test.rejects(alpha()));
             Map<String, Double> metrics = new LinkedHashMap<>(reconciliation.toMetrics());
+            metrics.put("divergence_p_value", test.pValue());
             OnlineMetrics online = OnlineMetrics.newBuilder()
                     .setPipeline(settings.spec().pipeline())
                     .setModelVersion(window.version)
@@ -372,7 +413,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             if (reconciliation.diverged() && !window.alerted) {
                 window.alerted = true;
                 context.forward(new Record<>("DEGRADATION:" + window.version, (Object) alert(window, reconciliation,
-                        wallClockMs), wallClockMs), TruthTopology.ALERTS_SINK);
+                        test, wallClockMs), wallClockMs), TruthTopology.ALERTS_SINK);
             }
             window.dirty = false;
             save(entry.key, window);
@@ -383,29 +424,36 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
             }
             windows.delete(window);
             windowCache.remove(window);
+            divergence.delete(window);
+            divergenceCache.remove(window);
             bins.remove(window);
         }
     }
 
-    /** Names the metric that left its interval (accuracy, ROC AUC or both) with its numbers. */
-    private static String message(TruthWindow window, Reconciliation r) {
-        PerformanceEstimate estimate = r.labeledEstimate();
-        List<String> outside = new ArrayList<>();
-        if (!estimate.accuracyConsistent(r.realisedAccuracy())) {
-            outside.add(String.format(Locale.ROOT, "realised accuracy %.3f is outside its %.0f %% interval [%.3f, %.3f]",
-                    r.realisedAccuracy(), 100 * estimate.level(), estimate.accuracyLow(), estimate.accuracyHigh()));
-        }
-        if (!estimate.rocAucConsistent(r.realisedRocAuc())) {
-            outside.add(String.format(Locale.ROOT, "realised ROC AUC %.3f is outside its %.0f %% interval [%.3f, %.3f]",
-                    r.realisedRocAuc(), 100 * estimate.level(), estimate.rocAucLow(), estimate.rocAucHigh()));
-        }
-        return String.format(Locale.ROOT, "On %d labeled predictions of %s in the window from %s, %s estimated from the scores:"
-                        + " beyond the calibration's error and chance, so the scores no longer mean what they meant"
-                        + " at training (P(label | features) changed)", r.labeled(), window.version,
-                Instant.ofEpochMilli(window.start), String.join(" and ", outside));
+    /** The level of the divergence test: one minus the estimate's level. */
+    private double alpha() {
+        return 1 - settings.spec().monitoring().estimateLevel();
     }
 
-    private Alert alert(TruthWindow window, Reconciliation r, long now) {
+    /** What diverged, with the sequential test's evidence and the realised metrics beside their estimate. */
+    private String message(TruthWindow window, Reconciliation r, DivergenceTest test) {
+        PerformanceEstimate estimate = r.labeledEstimate();
+        String realised = String.format(Locale.ROOT, "realised accuracy %.3f against %.3f estimated from the scores"
+                        + " (%.0f %% interval [%.3f, %.3f])", r.realisedAccuracy(), estimate.accuracy(),
+                100 * estimate.level(), estimate.accuracyLow(), estimate.accuracyHigh());
+        if (!Double.isNaN(r.realisedRocAuc())) {
+            realised += String.format(Locale.ROOT, ", realised ROC AUC %.3f against %.3f", r.realisedRocAuc(),
+                    estimate.rocAuc());
+        }
+        return String.format(Locale.ROOT, "On %d labeled predictions of %s in the window from %s, the outcomes"
+                        + " diverge from the calibrated scores: %s (a sequential test, significant from outcome %d on, always-valid"
+                        + " p-value %.2g, valid however often the window is looked at); %s. Beyond the calibration's"
+                        + " error and chance, so the scores no longer mean what they meant at training (P(label |"
+                        + " features) changed)", r.labeled(), window.version, Instant.ofEpochMilli(window.start),
+                test.finding(alpha()), test.rejectedAt(), test.pValue(), realised);
+    }
+
+    private Alert alert(TruthWindow window, Reconciliation r, DivergenceTest test, long now) {
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put("window_start", Instant.ofEpochMilli(window.start).toString());
         evidence.put("labeled", Long.toString(r.labeled()));
@@ -415,6 +463,8 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
         evidence.put("estimated_accuracy_high", Double.toString(r.labeledEstimate().accuracyHigh()));
         evidence.put("realised_roc_auc", Double.toString(r.realisedRocAuc()));
         evidence.put("estimated_roc_auc", Double.toString(r.labeledEstimate().rocAuc()));
+        evidence.put("divergence_p_value", Double.toString(test.pValue()));
+        evidence.put("divergence_rejected_at", Long.toString(test.rejectedAt()));
         return Alert.newBuilder()
                 .setAlertId(UUID.randomUUID().toString())
                 .setPipeline(settings.spec().pipeline())
@@ -422,7 +472,7 @@ final class TruthProcessor implements Processor<String, Object, String, Object> 
                 .setSeverity(Severity.WARNING)
                 .setSourceService("serving-feedback")
                 .setSubject(window.version)
-                .setMessage(message(window, r))
+                .setMessage(message(window, r, test))
                 .setEvidence(evidence)
                 .setRaisedAt(Instant.ofEpochMilli(now))
                 .build();

@@ -27,7 +27,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The online-truth topology of serving-feedback: {@code <p>.predictions} and {@code <p>.examples.labeled} →
  * {@code <p>.monitoring.metrics} (estimated and realised performance per version, variant and window, label coverage,
- * flagged labels) and {@code <p>.monitoring.alerts} (estimate and outcomes diverge). A topology of its own, to run as
+ * flagged labels) and {@code <p>.monitoring.alerts} (scores and outcomes diverge, by a sequential test). A topology of its own, to run as
  * a second Kafka Streams application of the service (application id {@code mlcycle-<p>-serving-truth}), because the
  * serving topology already reads {@code <p>.predictions}.
  */
@@ -41,6 +41,11 @@ public final class TruthTopology {
      * the watermark that decides expiry, kept so a restart or a rebalance expires exactly as an uninterrupted run.
      */
     static final String PROGRESS_STORE = "truth-progress";
+    /**
+     * Per window, its sequential divergence test ({@code DivergenceTest}, {@link DivergenceSerde}): the decision that
+     * stays valid however often the window is emitted. Its own store, so the windows' JSON values keep their layout.
+     */
+    static final String DIVERGENCE_STORE = "truth-divergence";
     static final String METRICS_SINK = "truth-metrics-sink";
     static final String ALERTS_SINK = "truth-alerts-sink";
 
@@ -160,6 +165,8 @@ public final class TruthTopology {
                 Serdes.String(), Serdes.ByteArray()), "truth");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROGRESS_STORE),
                 Serdes.String(), Serdes.Long()), "truth");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DIVERGENCE_STORE),
+                Serdes.String(), new DivergenceSerde()), "truth");
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serializer<Object> metrics = (Serializer) serdes.valueSerde(Topics.MONITORING_METRICS).serializer();
         @SuppressWarnings({"unchecked", "rawtypes"})

@@ -224,7 +224,7 @@ class TruthTopologyTest {
                 new io.mlcycle.mlcore.monitoring.Cbpe(0.5, spec.monitoring().estimateLevel(), 200, 42),
                 calibration, scores, outcomes, 0.5);
         Map<String, Double> expected = exact.toMetrics();
-        Map<String, Double> binned = stepped.getMetrics();
+        Map<String, Double> binned = estimates(stepped.getMetrics());
         assertThat(binned.keySet()).isEqualTo(expected.keySet());
         assertThat(binned.get("realised_accuracy")).isEqualTo(expected.get("realised_accuracy"));
         assertThat(binned.get("estimate_diverged")).isEqualTo(expected.get("estimate_diverged")).isZero();
@@ -304,6 +304,11 @@ class TruthTopologyTest {
         }
         assertThat(first).isZero();
         assertThat(later).isEqualTo(600);
+        org.apache.kafka.streams.state.KeyValueStore<String, io.mlcycle.mlcore.monitoring.DivergenceTest> tests =
+                driver.getKeyValueStore(TruthTopology.DIVERGENCE_STORE);
+        assertThat(tests.get("truth-v1|CHAMPION|" + T0.toEpochMilli())).isNull();
+        assertThat(tests.get("truth-v1|CHAMPION|" + T0.plus(Duration.ofDays(2)).toEpochMilli()).outcomes())
+                .isEqualTo(300);
     }
 
     @Test
@@ -325,8 +330,81 @@ class TruthTopologyTest {
         assertThat(raised).hasSize(1);
         assertThat(raised.get(0).getType()).isEqualTo(AlertType.DEGRADATION);
         assertThat(raised.get(0).getSubject()).isEqualTo("truth-v1");
+        // decided by the sequential test (valid at every emission), not by the interval (valid for one look)
         assertThat(raised.get(0).getMessage()).contains("realised accuracy")
-                .contains("is outside its 95 % interval").contains("P(label | features) changed");
+                .contains("decisions correct less often than the calibrated scores say")
+                .contains("always-valid p-value").contains("P(label | features) changed");
+        assertThat(changed.getMetrics().get("divergence_p_value")).isLessThanOrEqualTo(0.05);
+        assertThat(byWindow.get(T0).getMetrics().get("divergence_p_value")).isGreaterThan(0.05);
+        assertThat(Long.parseLong(raised.get(0).getEvidence().get("divergence_rejected_at"))).isBetween(1L, 300L);
+    }
+
+    /**
+     * A window stored before the divergence test existed (its JSON value as that code wrote it, with no test in
+     * {@code truth-divergence}) restores with its counts and its alert flag, and is tested from its next outcome on.
+     */
+    @Test
+    void aWindowStoredBeforeTheDivergenceTestIsTestedFromItsNextOutcome() {
+        String key = "truth-v1|CHAMPION|" + T0.toEpochMilli();
+        byte[] earlier = ("{\"version\":\"truth-v1\",\"variant\":\"CHAMPION\",\"start\":" + T0.toEpochMilli()
+                + ",\"end\":" + T0.plus(Duration.ofHours(1)).toEpochMilli()
+                + ",\"threshold\":0.5,\"flagged\":3,\"dirty\":false,\"alerted\":false}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        KeyValueStore<String, TruthWindow> windows = driver.getKeyValueStore(TruthTopology.WINDOWS_STORE);
+        windows.put(key, TruthTopology.json(TruthWindow.class).deserializer().deserialize("", earlier));
+
+        play(T0, true, 0, 2); // 300 outcomes of a changed relation
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+
+        KeyValueStore<String, io.mlcycle.mlcore.monitoring.DivergenceTest> tests =
+                driver.getKeyValueStore(TruthTopology.DIVERGENCE_STORE);
+        assertThat(tests.get(key).outcomes()).isEqualTo(300);
+        OnlineMetrics emitted = metrics.readValuesToList().get(0);
+        assertThat(emitted.getFlaggedLabels()).isEqualTo(3);
+        assertThat(emitted.getMetrics()).containsEntry("estimate_diverged", 1.0);
+        assertThat(alerts.readValuesToList()).hasSize(1);
+    }
+
+    /**
+     * However often a window is emitted (the wall clock decides), the divergence is decided at the same outcome and
+     * the test ends in the same state: a replay of the same records gives the same alert, whatever its pace.
+     */
+    @Test
+    void theDivergenceDecisionDoesNotDependOnHowOftenTheWindowIsEmitted() throws Exception {
+        PipelineSpec spec = spec();
+        Traffic flattened = Traffic.of("e", T0, 2_000, 0.5, new Calibration(0.3, 0), 61);
+        List<Alert> once;
+        Map<String, io.mlcycle.mlcore.monitoring.DivergenceTest> atOnce;
+        try (Run run = new Run(newDriver(spec, stateDir.resolve("once"), Calibration.IDENTITY))) {
+            run.predictions.pipeKeyValueList(flattened.sent());
+            run.labeled.pipeKeyValueList(flattened.known());
+            assertThat(run.emit()).hasSize(1);
+            once = alertsOf(run);
+            atOnce = run.divergence();
+        }
+        List<Alert> often;
+        Map<String, io.mlcycle.mlcore.monitoring.DivergenceTest> inSteps;
+        try (Run run = new Run(newDriver(spec, otherStateDir, Calibration.IDENTITY))) {
+            run.predictions.pipeKeyValueList(flattened.sent());
+            for (int from = 0; from < flattened.known().size(); from += 10) {
+                run.labeled.pipeKeyValueList(flattened.known().subList(from,
+                        Math.min(from + 10, flattened.known().size())));
+                run.emit(); // an emission every 10 outcomes: 100 looks
+            }
+            often = alertsOf(run);
+            inSteps = run.divergence();
+        }
+        assertThat(once).hasSize(1);
+        assertThat(often).hasSize(1);
+        assertThat(often.get(0).getEvidence().get("divergence_rejected_at"))
+                .isEqualTo(once.get(0).getEvidence().get("divergence_rejected_at"));
+        assertThat(inSteps).isEqualTo(atOnce);
+    }
+
+    private List<Alert> alertsOf(Run run) {
+        return run.driver.createOutputTopic(Topics.MONITORING_ALERTS.name("truth"),
+                serdes.keySerde(Topics.MONITORING_ALERTS).deserializer(),
+                serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer()).readValuesToList();
     }
 
     @Test
@@ -444,6 +522,17 @@ class TruthTopologyTest {
             return counts;
         }
 
+        /** Each window's divergence test: how many outcomes it has seen and its state, by window key. */
+        Map<String, io.mlcycle.mlcore.monitoring.DivergenceTest> divergence() {
+            KeyValueStore<String, io.mlcycle.mlcore.monitoring.DivergenceTest> tests =
+                    driver.getKeyValueStore(TruthTopology.DIVERGENCE_STORE);
+            Map<String, io.mlcycle.mlcore.monitoring.DivergenceTest> values = new java.util.TreeMap<>();
+            try (var all = tests.all()) {
+                all.forEachRemaining(entry -> values.put(entry.key, entry.value));
+            }
+            return values;
+        }
+
         Map<String, Long> progress() {
             KeyValueStore<String, Long> progress = driver.getKeyValueStore(TruthTopology.PROGRESS_STORE);
             Map<String, Long> values = new java.util.TreeMap<>();
@@ -461,7 +550,7 @@ class TruthTopologyTest {
         Run restart(PipelineSpec spec, Path dir, Calibration calibration) {
             Map<String, List<KeyValue<String, byte[]>>> changelogs = new java.util.LinkedHashMap<>();
             for (String store : List.of(TruthTopology.WINDOWS_STORE, TruthTopology.PREDICTIONS_STORE,
-                    TruthTopology.PROGRESS_STORE)) {
+                    TruthTopology.PROGRESS_STORE, TruthTopology.DIVERGENCE_STORE)) {
                 changelogs.put(store, driver.createOutputTopic(APPLICATION_ID + "-" + store + "-changelog",
                         new StringDeserializer(), new ByteArrayDeserializer()).readKeyValuesToList());
             }
@@ -480,6 +569,12 @@ class TruthTopologyTest {
                 progress.put(entry.key, entry.value == null ? null
                         : Serdes.Long().deserializer().deserialize("", entry.value));
             }
+            KeyValueStore<String, io.mlcycle.mlcore.monitoring.DivergenceTest> divergence =
+                    restarted.driver.getKeyValueStore(TruthTopology.DIVERGENCE_STORE);
+            DivergenceSerde divergenceSerde = new DivergenceSerde();
+            for (KeyValue<String, byte[]> entry : changelogs.get(TruthTopology.DIVERGENCE_STORE)) {
+                divergence.put(entry.key, entry.value == null ? null : divergenceSerde.read(entry.value));
+            }
             assertThat(changelogs.get(TruthTopology.PREDICTIONS_STORE)).isNotEmpty();
             return restarted;
         }
@@ -488,6 +583,16 @@ class TruthTopologyTest {
         public void close() {
             driver.close();
         }
+    }
+
+    /**
+     * An emission's figures of the estimate and the realised metrics: without the sequential test's p-value, which
+     * depends on the order the outcomes came in, not only on the bins.
+     */
+    static Map<String, Double> estimates(Map<String, Double> emitted) {
+        Map<String, Double> figures = new java.util.LinkedHashMap<>(emitted);
+        assertThat(figures.remove("divergence_p_value")).isNotNull();
+        return figures;
     }
 
     /** What the window's bins, built here from the predictions sent, give: the one method for every window. */
@@ -711,14 +816,14 @@ class TruthTopologyTest {
             run.labeled.pipeKeyValueList(traffic.known().subList(0, first / 2));
             OnlineMetrics small = run.emit().get(0);
             assertThat(small.getPredictions()).isEqualTo(first);
-            assertThat(small.getMetrics()).isEqualTo(binned(spec, calibration, 0.5, traffic.scores(),
+            assertThat(estimates(small.getMetrics())).isEqualTo(binned(spec, calibration, 0.5, traffic.scores(),
                     traffic.outcomes(), first));
 
             run.predictions.pipeKeyValueList(traffic.sent().subList(first, n));
             run.labeled.pipeKeyValueList(traffic.known().subList(first / 2, traffic.known().size()));
             OnlineMetrics large = run.emit().get(0);
             assertThat(large.getPredictions()).isEqualTo(n);
-            assertThat(large.getMetrics()).isEqualTo(binned(spec, calibration, 0.5, traffic.scores(),
+            assertThat(estimates(large.getMetrics())).isEqualTo(binned(spec, calibration, 0.5, traffic.scores(),
                     traffic.outcomes(), n));
         }
     }
@@ -739,7 +844,7 @@ class TruthTopologyTest {
         try (Run run = new Run(newDriver(spec, otherStateDir, calibration))) {
             run.predictions.pipeKeyValueList(before.sent());
             run.labeled.pipeKeyValueList(before.known());
-            assertThat(run.emit().get(0).getMetrics()).isEqualTo(binned(spec, calibration, 0.5, before.scores(),
+            assertThat(estimates(run.emit().get(0).getMetrics())).isEqualTo(binned(spec, calibration, 0.5, before.scores(),
                     before.outcomes(), n));
             run.predictions.pipeKeyValueList(after.sent());
             run.labeled.pipeKeyValueList(after.known());
@@ -750,7 +855,7 @@ class TruthTopologyTest {
             Boolean[] outcomes = java.util.stream.Stream.concat(java.util.Arrays.stream(before.outcomes()),
                     java.util.Arrays.stream(after.outcomes())).toArray(Boolean[]::new);
             assertThat(changed.getPredictions()).isEqualTo(n + 1_000);
-            assertThat(changed.getMetrics()).isEqualTo(binned(spec, calibration, 0.37, scores, outcomes,
+            assertThat(estimates(changed.getMetrics())).isEqualTo(binned(spec, calibration, 0.37, scores, outcomes,
                     scores.length));
             long correct = 0;
             long labeledCount = 0;
@@ -779,14 +884,16 @@ class TruthTopologyTest {
         try (Run run = new Run(newDriver(spec, otherStateDir, calibration))) {
             run.predictions.pipeKeyValueList(traffic.sent());
             run.labeled.pipeKeyValueList(traffic.known());
-            assertThat(run.emit().get(0).getMetrics()).isEqualTo(expected);
+            Map<String, Double> first = run.emit().get(0).getMetrics();
+            assertThat(estimates(first)).isEqualTo(expected);
             // again, after the bins are held: a prediction with its outcome known, then the outcomes again
             run.predictions.pipeKeyValueList(traffic.sent().subList(0, 1_000));
             run.labeled.pipeKeyValueList(traffic.known().subList(0, 500));
             OnlineMetrics again = run.emit().get(0);
             assertThat(again.getPredictions()).isEqualTo(n);
             assertThat(again.getLabeled()).isEqualTo(n / 2);
-            assertThat(again.getMetrics()).isEqualTo(expected);
+            // the sequential divergence test too: a re-delivered outcome is tested once
+            assertThat(again.getMetrics()).isEqualTo(first);
         }
     }
 
@@ -820,7 +927,13 @@ class TruthTopologyTest {
             OnlineMetrics actual = restarted.emit().get(0);
             assertThat(actual.getPredictions()).isEqualTo(expected.getPredictions()).isEqualTo(n);
             assertThat(actual.getLabeled()).isEqualTo(expected.getLabeled()).isEqualTo(n / 2);
-            assertThat(actual.getMetrics()).isEqualTo(expected.getMetrics())
+            assertThat(actual.getMetrics()).isEqualTo(expected.getMetrics());
+            // the sequential test too: restored from its changelog, it has seen every outcome once, as the
+            // uninterrupted run's has (the re-delivered predictions bring no outcome to test again)
+            assertThat(restarted.divergence()).isEqualTo(uninterrupted.divergence());
+            assertThat(restarted.divergence().values()).extracting(
+                    io.mlcycle.mlcore.monitoring.DivergenceTest::outcomes).containsExactly((long) n / 2);
+            assertThat(estimates(actual.getMetrics()))
                     .isEqualTo(binned(spec, calibration, 0.5, traffic.scores(), traffic.outcomes(), n));
         } finally {
             uninterrupted.close();
