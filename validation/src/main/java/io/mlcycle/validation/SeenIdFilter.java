@@ -1,6 +1,5 @@
 package io.mlcycle.validation;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,17 +51,6 @@ final class SeenIdFilter {
     private boolean warming;
     /** Entries per bucket while a rebuild counts them, else {@code null}. */
     private BucketCounts counts;
-    /**
-     * The lowest timestamp for which this filter holds every id the store may show; {@link Long#MIN_VALUE} when it
-     * holds them all. A filter {@link #read read back} from a checkpoint lacks the buckets it had dropped by its old
-     * stream time, while the reopened store's own stream time starts again from nothing and may show them again.
-     */
-    private long completeFrom = Long.MIN_VALUE;
-    /**
-     * The highest timestamp of any id remembered or found in the store: the store's own stream time, which decides
-     * what it hides, is at most this (no entry is ever deleted from it but by expiry).
-     */
-    private long highestSeen = -1;
 
     SeenIdFilter(long retentionMs) {
         if (retentionMs <= 0) {
@@ -92,27 +80,15 @@ final class SeenIdFilter {
      * rebuild counts the store's entries, the id is only counted: the adding phase reads it back from the store.
      */
     void remember(String eventId, long timestamp) {
-        highestSeen = Math.max(highestSeen, timestamp);
         if (timestamp > streamTime) {
             streamTime = timestamp;
             expire();
-            if (completeFrom != Long.MIN_VALUE && visibleFrom() >= completeFrom) {
-                completeFrom = Long.MIN_VALUE; // the store hides again all that this filter dropped before its save
-            }
         }
         if (counts != null) {
             countRestored(timestamp);
         } else {
             add(hash(eventId), timestamp);
         }
-    }
-
-    /**
-     * Whether the filter holds every id the store may show at or after {@code timestamp}; if not, a "certainly not"
-     * from {@link #mayContain} does not cover a lookup reaching that far back.
-     */
-    boolean complete(long timestamp) {
-        return timestamp >= completeFrom;
     }
 
     /**
@@ -130,7 +106,6 @@ final class SeenIdFilter {
      */
     void startWarming() {
         buckets.clear();
-        completeFrom = Long.MIN_VALUE;
         counts = new BucketCounts();
         warming = true;
     }
@@ -142,7 +117,6 @@ final class SeenIdFilter {
 
     /** Counts one stored entry's bucket (the rebuild's first phase); a restart of the phase starts the counts again. */
     void countRestored(long timestamp) {
-        highestSeen = Math.max(highestSeen, timestamp);
         counts.count(bucketOf(timestamp));
     }
 
@@ -160,7 +134,6 @@ final class SeenIdFilter {
 
     /** Adds one stored entry, visited as ({@link #hash} of the id, timestamp), in the rebuild's second phase. */
     void addRestored(long hash, long timestamp) {
-        highestSeen = Math.max(highestSeen, timestamp);
         add(hash, timestamp);
     }
 
@@ -225,120 +198,6 @@ final class SeenIdFilter {
             if (bucketIndex(indexes[i]) < 0 && (indexes[i] + 1) * bucketMs - 1 >= visibleFrom()) {
                 insertBucket(new Bucket(indexes[i], fullest + fullest / 4));
             }
-        }
-    }
-
-    /** Format of {@link #write}: bump when the layout of the bits, the probes or the hash changes. */
-    private static final int LAYOUT = 1;
-
-    /** The bytes {@link #write} needs. */
-    long serializedSize() {
-        long size = 4 + 8 * 6 + 4 * 2 + 8 + 8 + 4;
-        for (Bucket bucket : buckets) {
-            size += 8 + 8 + 4;
-            for (Bloom bloom : bucket.filters) {
-                size += 8 + 8 + 4 + (long) bloom.words.length * Long.BYTES;
-            }
-        }
-        return size;
-    }
-
-    /**
-     * Writes a complete filter (not warming) with everything that decides where an id's bits are (retention, bucket
-     * length, bits per id, probes, block size, bounds, and the hash of a fixed id, which changes if the hash does),
-     * so that {@link #read} refuses a filter made under another layout; {@code out} has {@link #serializedSize} bytes
-     * left.
-     */
-    void write(ByteBuffer out) {
-        if (warming) {
-            throw new IllegalStateException("a warming filter is incomplete and cannot be saved");
-        }
-        out.putInt(LAYOUT).putLong(retentionMs).putLong(bucketMs).putInt(BITS_PER_ID).putInt(PROBES)
-                .putLong(BLOCK_LONGS).putLong(MIN_BITS).putLong(MAX_BITS).putLong(hash(LAYOUT_PROBE_ID));
-        // Complete from the horizon of the store's stream time on: below it, the store hid entries the filter never
-        // held or has dropped, which a reopened store (its stream time starting from nothing) shows again.
-        long horizon = Math.max(streamTime, highestSeen);
-        out.putLong(Math.max(completeFrom, horizon < 0 ? Long.MIN_VALUE : horizon - retentionMs + 1));
-        out.putLong(highestSeen);
-        out.putInt(buckets.size());
-        for (Bucket bucket : buckets) {
-            out.putLong(bucket.index).putLong(bucket.count).putInt(bucket.filters.length);
-            for (Bloom bloom : bucket.filters) {
-                out.putLong(bloom.capacity).putLong(bloom.count).putInt(bloom.words.length);
-                out.asLongBuffer().put(bloom.words);
-                out.position(out.position() + bloom.words.length * Long.BYTES);
-            }
-        }
-    }
-
-    private static final String LAYOUT_PROBE_ID = "mlcycle-seen-id-filter-layout";
-
-    /**
-     * A filter {@link #write written} for a store of {@code retentionMs}, or an {@link IllegalArgumentException}
-     * saying why it does not fit (another layout, retention or bucket length, inconsistent sizes). Its stream time
-     * starts again from nothing, like the reopened store's, and it answers for lookups from its saved stream time's
-     * horizon on ({@link #complete}) until its new stream time passes that horizon (until then a lookup reaching
-     * below it goes to the store).
-     */
-    static SeenIdFilter read(ByteBuffer in, long retentionMs) {
-        SeenIdFilter filter = new SeenIdFilter(retentionMs);
-        expect("layout", in.getInt(), LAYOUT);
-        expect("retention (ms)", in.getLong(), retentionMs);
-        expect("bucket length (ms)", in.getLong(), filter.bucketMs);
-        expect("bits per id", in.getInt(), BITS_PER_ID);
-        expect("probes", in.getInt(), PROBES);
-        expect("block size", in.getLong(), BLOCK_LONGS);
-        expect("smallest filter (bits)", in.getLong(), MIN_BITS);
-        expect("largest bucket (bits)", in.getLong(), MAX_BITS);
-        expect("hash of the layout probe", in.getLong(), hash(LAYOUT_PROBE_ID));
-        long completeFrom = in.getLong();
-        long highestSeen = in.getLong();
-        int buckets = in.getInt();
-        if (buckets < 0 || buckets > 64) {
-            throw new IllegalArgumentException("implausible bucket count " + buckets);
-        }
-        long lastIndex = Long.MIN_VALUE;
-        long bits = 0;
-        for (int b = 0; b < buckets; b++) {
-            long index = in.getLong();
-            long count = in.getLong();
-            int filters = in.getInt();
-            if (b > 0 && index <= lastIndex || count < 0 || filters < 1 || filters > 32) {
-                throw new IllegalArgumentException("inconsistent bucket " + b);
-            }
-            lastIndex = index;
-            Bloom[] blooms = new Bloom[filters];
-            for (int f = 0; f < filters; f++) {
-                long capacity = in.getLong();
-                long ids = in.getLong();
-                int words = in.getInt();
-                if (words <= 0 || words % BLOCK_LONGS != 0 || (long) words * Long.SIZE > MAX_BITS + MIN_BITS
-                        || capacity != (long) words * Long.SIZE / BITS_PER_ID || ids < 0
-                        || (long) words * Long.BYTES > in.remaining()) {
-                    throw new IllegalArgumentException("inconsistent filter " + f + " of bucket " + b);
-                }
-                long[] array = new long[words];
-                in.asLongBuffer().get(array);
-                in.position(in.position() + words * Long.BYTES);
-                blooms[f] = new Bloom(array, capacity, ids);
-                bits += (long) words * Long.SIZE;
-            }
-            if (bits > (long) buckets * (MAX_BITS + 4 * MIN_BITS)) {
-                throw new IllegalArgumentException("more bits than a filter can hold");
-            }
-            filter.buckets.add(new Bucket(index, blooms, count));
-        }
-        if (in.hasRemaining()) {
-            throw new IllegalArgumentException(in.remaining() + " unexpected trailing byte(s)");
-        }
-        filter.completeFrom = completeFrom;
-        filter.highestSeen = highestSeen;
-        return filter;
-    }
-
-    private static void expect(String what, long actual, long expected) {
-        if (actual != expected) {
-            throw new IllegalArgumentException(what + " " + actual + ", expected " + expected);
         }
     }
 
@@ -445,12 +304,6 @@ final class SeenIdFilter {
             this.filters = new Bloom[] {new Bloom(expectedIds)};
         }
 
-        Bucket(long index, Bloom[] filters, long count) {
-            this.index = index;
-            this.filters = filters;
-            this.count = count;
-        }
-
         void add(long hash, long probes) {
             Bloom last = filters[filters.length - 1];
             if (last.count >= last.capacity && bits() < MAX_BITS) {
@@ -492,13 +345,6 @@ final class SeenIdFilter {
             this.blocks = (bits + BLOCK_LONGS * Long.SIZE - 1) / (BLOCK_LONGS * Long.SIZE);
             this.words = new long[(int) blocks * BLOCK_LONGS];
             this.capacity = blocks * BLOCK_LONGS * Long.SIZE / BITS_PER_ID;
-        }
-
-        Bloom(long[] words, long capacity, long count) {
-            this.words = words;
-            this.blocks = words.length / BLOCK_LONGS;
-            this.capacity = capacity;
-            this.count = count;
         }
 
         void add(long hash, long probes) {

@@ -17,7 +17,6 @@ import java.util.List;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -56,8 +55,7 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
      * How often, and for how long at most, the stream thread advances the duplicate filter's rebuild: a fifth of its
      * time at most while the filter warms. At about 2 µs of CPU per stored id (both passes, 2,000,000 ids in a one-day
      * RocksDB store: {@code DuplicateFilterRebuildMeasure}), 86 million ids (1,000 records/s, one day) warm in some
-     * 15 minutes, during which every duplicate check goes to the store, as before the filter; a clean restart on the
-     * same instance loads the filter from its checkpoint instead ({@link DuplicateDetector}).
+     * 15 minutes, during which every duplicate check goes to the store, as before the filter.
      */
     static final Duration FILTER_REBUILD_EVERY = Duration.ofMillis(100);
     /** The most of the stream thread's time one rebuild step may take ({@link #FILTER_REBUILD_EVERY}). */
@@ -107,19 +105,13 @@ final class ValidationProcessor extends ContextualProcessor<byte[], byte[], Stri
         window = partials.partial();
         lastTimestamp = window.endMillis();
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> flushPartial());
-        // The filter's checkpoint only under exactly-once: its proof (the epoch) shares a transaction with the puts.
-        boolean checkpoint = StreamsConfig.EXACTLY_ONCE_V2.equals(
-                context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         duplicates = spec.gates().duplicates()
-                .map(retention -> new DuplicateDetector(context.getStateStore(DuplicateDetector.STORE),
-                        checkpoint ? context.getStateStore(DuplicateDetector.EPOCH_STORE) : null,
-                        checkpoint ? context.stateDir().toPath().resolve(DuplicateDetector.CHECKPOINT_FILE) : null,
-                        retention, context.taskId().toString()))
+                .map(retention -> new DuplicateDetector(context.getStateStore(DuplicateDetector.STORE), retention,
+                        context.taskId().toString()))
                 .orElse(null);
         if (duplicates != null) {
-            // The duplicate filter is loaded from its checkpoint on the first step if that provably describes the
-            // store (a clean restart here), else rebuilt from the store a slice at a time, never in init: a large
-            // store would hold the stream thread for minutes. Until then every id is looked up in the store.
+            // The duplicate filter is rebuilt from the store a slice at a time, never in init: a large store would
+            // hold the stream thread for minutes. Until it is done every id is looked up in the store.
             Cancellable[] rebuild = new Cancellable[1];
             rebuild[0] = context.schedule(FILTER_REBUILD_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> {
                 if (duplicates.rebuild(FILTER_REBUILD_SLICE)) {

@@ -60,11 +60,6 @@ public final class ValidationTopology {
 
     /** The duplicate store's name; its changelog is {@code <application id>-duplicates-by-event-id-changelog}. */
     public static final String DUPLICATES_STORE = DuplicateDetector.STORE;
-    /**
-     * The store of the duplicate filter's epoch, which proves a saved filter still describes the duplicate store; its
-     * changelog is {@code <application id>-duplicate-filter-epoch-changelog}.
-     */
-    public static final String DUPLICATE_FILTER_EPOCH_STORE = DuplicateDetector.EPOCH_STORE;
 
     private ValidationTopology() {
     }
@@ -125,9 +120,7 @@ public final class ValidationTopology {
         List<String> validateStores = new ArrayList<>(List.of(ValidationProcessor.PARTIALS_STORE));
         spec.gates().duplicates().ifPresent(retention -> {
             builder.addStateStore(DuplicateDetector.storeBuilder(retention));
-            builder.addStateStore(DuplicateDetector.epochStoreBuilder());
             validateStores.add(DuplicateDetector.STORE);
-            validateStores.add(DuplicateDetector.EPOCH_STORE);
         });
 
         KStream<String, ValidationOutput> outputs = builder

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -20,8 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A measurement, not a test (it asserts nothing and runs only with {@code -Dmeasure.rebuild=IDS}): the cost per stored
- * id of rebuilding the duplicate filter from a real RocksDB window store of IDS ids spread over a one-day retention,
- * and of saving it to its checkpoint and loading it at a clean restart instead.
+ * id of rebuilding the duplicate filter from a real RocksDB window store of IDS ids spread over a one-day retention.
  */
 @EnabledIfSystemProperty(named = "measure.rebuild", matches = "\\d+")
 class DuplicateFilterRebuildMeasure {
@@ -58,41 +56,7 @@ class DuplicateFilterRebuildMeasure {
                     sliced ? "slices" : "one call, as in init before", ids, nanos / 1_000_000, cpuNanos / 1_000_000,
                     nanos / ids, cpuNanos / ids);
         }
-        // A clean restart with the checkpoint: save the complete filter at close, reopen the stores, load it.
-        KeyValueStore<String, byte[]> epochs = openEpochs();
-        Path file = stateDir.resolve(DuplicateDetector.CHECKPOINT_FILE);
-        DuplicateDetector saving = new DuplicateDetector(store, epochs, file, RETENTION, "measure");
-        saving.rebuild(Integer.MAX_VALUE, Long.MAX_VALUE / 2);
-        long began = System.nanoTime();
-        long cpu = THREADS.getCurrentThreadCpuTime();
-        saving.close();
-        LOG.info("Saved the filter of {} ids in {} ms ({} ms CPU)", ids, (System.nanoTime() - began) / 1_000_000,
-                (THREADS.getCurrentThreadCpuTime() - cpu) / 1_000_000);
         store.close();
-        epochs.close();
-        store = open();
-        epochs = openEpochs();
-        DuplicateDetector loading = new DuplicateDetector(store, epochs, file, RETENTION, "measure");
-        began = System.nanoTime();
-        cpu = THREADS.getCurrentThreadCpuTime();
-        loading.rebuild(ValidationProcessor.FILTER_REBUILD_SLICE);
-        LOG.info("Restart: filter {} from the checkpoint in {} ms ({} ms CPU): {} ns CPU per id",
-                loading.loadedFromCheckpoint() ? "loaded" : "NOT loaded", (System.nanoTime() - began) / 1_000_000,
-                (THREADS.getCurrentThreadCpuTime() - cpu) / 1_000_000,
-                (THREADS.getCurrentThreadCpuTime() - cpu) / ids);
-        store.close();
-        epochs.close();
-    }
-
-    private KeyValueStore<String, byte[]> openEpochs() {
-        Properties config = new Properties();
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "duplicate-filter-rebuild-measure");
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(config, new TaskId(0, 0),
-                stateDir.toFile());
-        KeyValueStore<String, byte[]> epochs = DuplicateDetector.epochStoreBuilder().withLoggingDisabled().build();
-        epochs.init(context.getStateStoreContext(), epochs);
-        return epochs;
     }
 
     private static void rebuild(WindowStore<String, byte[]> store, boolean sliced) {

@@ -73,7 +73,12 @@ class GatesTopologyTest {
         spec = PipelineSpecParser.parse(yaml, "loans.yaml");
         serdes = new PipelineSerdes(new InMemorySchemaRegistryClient(), AvroSerdeConfig.defaults(), TestPipeline.NAME,
                 spec.dataSchema());
-        driver = new TopologyTestDriver(ValidationTopology.buildTopology(spec, serdes), props(), NOW);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "mlcycle-loans-validation");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(ValidationTopology.buildTopology(spec, serdes), props, NOW);
         raw = driver.createInputTopic("loans.data.raw", new ByteArraySerializer(), new ByteArraySerializer());
         validated = driver.createOutputTopic("loans.data.validated", new StringDeserializer(),
                 serdes.valueSerde(Topics.DATA_VALIDATED).deserializer());
@@ -85,20 +90,9 @@ class GatesTopologyTest {
                 serdes.valueSerde(Topics.MONITORING_ALERTS).deserializer());
     }
 
-    private Properties props() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "mlcycle-loans-validation");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        return props;
-    }
-
     @AfterEach
     void stop() {
-        if (driver != null) {
-            driver.close();
-        }
+        driver.close();
     }
 
     @Test
@@ -122,33 +116,6 @@ class GatesTopologyTest {
         QualityReport report = reports.readValue();
         assertThat(report.getViolations()).containsEntry("DUPLICATE_DROPPED", 1L)
                 .containsEntry("DUPLICATE_CONFLICT", 1L);
-    }
-
-    @Test
-    void underExactlyOnceTheProcessorWritesAnOpenEpochBeforeItsFirstPutAndSavesACompleteFilterAtClose() {
-        // (The test driver wipes its state when closed, so a restart from local state is ValidationServiceIT's.)
-        ch.qos.logback.classic.Logger logger =
-                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DuplicateDetector.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-                new ch.qos.logback.core.read.ListAppender<>();
-        appender.start();
-        logger.addAppender(appender);
-        try {
-            pipe("event-3", record("a-3"), NOW);
-            // No saved filter describes the store from the first put on.
-            byte[] epoch = driver.<String, byte[]>getKeyValueStore(ValidationTopology.DUPLICATE_FILTER_EPOCH_STORE)
-                    .get("epoch");
-            assertThat(epoch).isNotNull();
-            assertThat((char) epoch[0]).isEqualTo('O');
-            driver.advanceWallClockTime(ValidationProcessor.FILTER_REBUILD_EVERY.multipliedBy(2));
-            driver.close();
-            driver = null;
-        } finally {
-            logger.detachAppender(appender);
-        }
-        assertThat(appender.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
-                .anySatisfy(line -> assertThat(line).contains("rebuilt from 1 stored event id(s)"))
-                .anySatisfy(line -> assertThat(line).contains("saved to its checkpoint").contains("0_0"));
     }
 
     @Test

@@ -36,46 +36,6 @@ class SeenIdFilterTest {
     }
 
     @Test
-    void aFilterReadBackFromItsBytesHasEveryIdAndTheSameFalsePositivesAndCoversOnlyFromItsSavedHorizon() {
-        SeenIdFilter filter = new SeenIdFilter(86_400_000L);
-        int ids = 200_000;
-        for (int i = 0; i < ids; i++) {
-            filter.remember("e-" + i, 1_000_000L + i * 500L); // 100,000 s: the oldest buckets already dropped
-        }
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) filter.serializedSize());
-        filter.write(bytes);
-        assertThat(bytes.hasRemaining()).isFalse();
-        bytes.flip();
-        SeenIdFilter read = SeenIdFilter.read(bytes, 86_400_000L);
-        assertThat(read.bytes()).isEqualTo(filter.bytes());
-        assertThat(read.buckets()).isEqualTo(filter.buckets());
-        for (int i = 0; i < 2 * ids; i++) {
-            assertThat(read.mayContain("e-" + i)).as("e-%d", i).isEqualTo(filter.mayContain("e-" + i));
-        }
-        long horizon = 1_000_000L + (ids - 1) * 500L - 86_400_000L + 1;
-        assertThat(read.complete(horizon)).isTrue();
-        assertThat(read.complete(horizon - 1)).isFalse();
-        // Once its new stream time passes the saved one, all that it dropped is hidden by the store again.
-        read.remember("later", 1_000_000L + ids * 500L);
-        assertThat(read.complete(0)).isTrue();
-        assertThat(read.mayContain("later")).isTrue();
-    }
-
-    @Test
-    void aFilterIsNotReadBackUnderAnotherRetentionNorWhileWarming() {
-        SeenIdFilter filter = new SeenIdFilter(RETENTION);
-        filter.remember("e", 10);
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) filter.serializedSize());
-        filter.write(bytes);
-        bytes.flip();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SeenIdFilter.read(bytes, 2 * RETENTION))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
-        filter.startWarming();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> filter.write(java.nio.ByteBuffer.allocate(1 << 20)))
-                .isInstanceOf(IllegalStateException.class);
-    }
-
-    @Test
     void anIdIsForgottenOnlyOnceTheStoreCanNoLongerShowIt() {
         SeenIdFilter filter = new SeenIdFilter(RETENTION);
         filter.remember("old", 0);
