@@ -103,13 +103,21 @@ public final class ReplayCommand implements Callable<Integer> {
     static Replayed replay(LocalStack stack, Path specFile, PipelineSpec spec, ReplayPlan plan, Duration timeout,
                            java.util.function.Consumer<String> progress, Duration period, int rolling)
             throws Exception {
+        return replay(stack, specFile, spec, plan, timeout, progress, period, rolling, java.time.Clock.systemUTC());
+    }
+
+    /** {@link #replay(LocalStack, Path, PipelineSpec, ReplayPlan, Duration, java.util.function.Consumer, Duration,
+     * int)} judging outcome times against {@code wallClock} (tests fix it). */
+    static Replayed replay(LocalStack stack, Path specFile, PipelineSpec spec, ReplayPlan plan, Duration timeout,
+                           java.util.function.Consumer<String> progress, Duration period, int rolling,
+                           java.time.Clock wallClock) throws Exception {
         Path workDir = Files.createTempDirectory("mlcycle-replay-");
         try (PipelineStack pipeline = PipelineStack.start(new PipelineStack.Settings(specFile.toAbsolutePath(),
                      stack.bootstrapServers(), stack.registryUrl(), workDir.resolve("state"), 0,
                      ConfigSource.of(stackOverrides(spec))), Duration.ofSeconds(120))) {
             ReplayRunner runner = new ReplayRunner(spec, pipeline.serdes(), new ReplayRunner.Endpoints(
                     stack.bootstrapServers(), pipeline.httpBaseUrl("ingestion"), pipeline.httpBaseUrl("serving-feedback"),
-                    servingGroupId(spec)), timeout, progress);
+                    servingGroupId(spec)), timeout, progress, wallClock);
             ReplayRunner.Outcome outcome = runner.run(plan);
             try (ReplayObserver observer = outcome.observer()) {
                 return new Replayed(outcome, ReplayReport.compute(outcome, period, rolling));

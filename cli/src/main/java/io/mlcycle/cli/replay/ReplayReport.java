@@ -110,6 +110,15 @@ final class ReplayReport {
                         + " left out%n", figures.validated(), figures.quarantined(), figures.rejected(),
                 outcome.plan().skippedRows());
         out.printf("  scored      %d (%d before the first model)%n", figures.scored(), r.unscored());
+        ReplayRunner.OutcomesHeldBack heldBack = outcome.outcomesHeldBack();
+        if (!heldBack.isEmpty()) {
+            out.printf("  outcomes    %d not delivered: %d observed more than data.max_future after now (feedback"
+                            + " refuses them until then), %d refused by feedback%n",
+                    heldBack.notYetObservable().size() + heldBack.refused().size(),
+                    heldBack.notYetObservable().size(), heldBack.refused().size());
+            heldBack.refused().entrySet().stream().limit(3).forEach(e -> out.printf("    %s: %s%n", e.getKey(),
+                    e.getValue()));
+        }
         out.printf("  training    %d trigger(s) from the replay; runs %s; drift alerts %d%n",
                 outcome.triggersPublished(), figures.runsByStatus(), figures.driftAlerts());
         if (figures.violations().isEmpty()) {
@@ -153,6 +162,9 @@ final class ReplayReport {
         root.put("rejected", figures.rejected());
         root.put("skipped_rows", outcome.plan().skippedRows());
         root.put("scored", figures.scored());
+        root.put("outcomes_not_yet_observable", outcome.outcomesHeldBack().notYetObservable().size());
+        ObjectNode refused = root.putObject("outcomes_refused");
+        outcome.outcomesHeldBack().refused().forEach(refused::put);
         root.put("batches", outcome.batches());
         root.put("elapsed_ms", outcome.elapsed().toMillis());
         root.put("accuracy", r.model().accuracy());

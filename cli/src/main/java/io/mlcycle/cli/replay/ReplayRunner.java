@@ -10,6 +10,7 @@ import io.mlcycle.avro.Stage;
 import io.mlcycle.avro.TrainingRun;
 import io.mlcycle.avro.TrainingTrigger;
 import io.mlcycle.avro.TriggerReason;
+import io.mlcycle.mlcore.gates.FutureTimeLimit;
 import io.mlcycle.mlcore.spec.PipelineSpec;
 import io.mlcycle.platform.serde.PipelineSerdes;
 import io.mlcycle.schemas.Topics;
@@ -18,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,10 +73,20 @@ final class ReplayRunner {
     private final Duration timeout;
     private final Consumer<String> progress;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final FutureTimeLimit maxFuture;
+    /** The wall clock feedback judges {@code observed_at} by ({@code data.max_future}); fixed in tests. */
+    private final Clock wallClock;
     private volatile long clock;
 
     ReplayRunner(PipelineSpec spec, PipelineSerdes serdes, Endpoints endpoints, Duration timeout,
                  Consumer<String> progress) {
+        this(spec, serdes, endpoints, timeout, progress, Clock.systemUTC());
+    }
+
+    ReplayRunner(PipelineSpec spec, PipelineSerdes serdes, Endpoints endpoints, Duration timeout,
+                 Consumer<String> progress, Clock wallClock) {
+        this.maxFuture = FutureTimeLimit.of(spec);
+        this.wallClock = wallClock;
         this.spec = spec;
         this.serdes = serdes;
         this.endpoints = endpoints;
@@ -84,7 +96,19 @@ final class ReplayRunner {
 
     /** What the replay saw, for the report. */
     record Outcome(String pipeline, ReplayPlan plan, ReplayObserver observer, List<String> rejectedAtIngestion,
-                   int batches, int triggersPublished, Duration elapsed) {
+                   OutcomesHeldBack outcomesHeldBack, int batches, int triggersPublished, Duration elapsed) {
+    }
+
+    /**
+     * The outcomes the replay did not deliver although their observation time was due: {@code notYetObservable}
+     * (observed later than {@code data.max_future} after the wall clock when due, which feedback would refuse, as
+     * with the last outcomes of recent data) and {@code refused} (refused by the feedback endpoint, with its reason).
+     * Their events count as unlabeled; the replay does not wait for them.
+     */
+    record OutcomesHeldBack(List<String> notYetObservable, Map<String, String> refused) {
+        boolean isEmpty() {
+            return notYetObservable.isEmpty() && refused.isEmpty();
+        }
     }
 
     /** Runs the replay; the returned observer is closed by the caller once the report is made. */
@@ -99,6 +123,8 @@ final class ReplayRunner {
         ReplayObserver observer = new ReplayObserver(pipeline, endpoints.bootstrapServers(), serdes, () -> clock)
                 .start();
         List<String> rejected = new ArrayList<>();
+        List<String> notYetObservable = new ArrayList<>();
+        Map<String, String> refusedOutcomes = new LinkedHashMap<>();
         int batches = 0;
         int published = 0;
         Properties adminProps = new Properties();
@@ -141,12 +167,20 @@ final class ReplayRunner {
                 }
                 List<ReplayPlan.Event> due = new ArrayList<>();
                 List<ReplayPlan.Event> later = new ArrayList<>();
+                long now = wallClock.millis();
                 for (ReplayPlan.Event event : awaitingOutcome) {
-                    (event.observedAt() <= batchEnd ? due : later).add(event);
+                    if (event.observedAt() > batchEnd) {
+                        later.add(event);
+                    } else if (maxFuture.exceeds(event.observedAt(), now)) {
+                        // feedback would refuse the whole request for it (observed_at too far in the future)
+                        notYetObservable.add(event.eventId());
+                    } else {
+                        due.add(event);
+                    }
                 }
                 awaitingOutcome = later;
-                sendOutcomes(pipeline, due);
-                observer.await(() -> due.stream().allMatch(e -> observer.isLabeled(e.eventId())), timeout,
+                List<ReplayPlan.Event> delivered = sendOutcomes(pipeline, due, refusedOutcomes);
+                observer.await(() -> delivered.stream().allMatch(e -> observer.isLabeled(e.eventId())), timeout,
                         "the outcomes observed by " + Instant.ofEpochMilli(batchEnd) + " joined into labeled examples");
 
                 // The spec's automatic triggers, applied at this quiet point.
@@ -181,7 +215,13 @@ final class ReplayRunner {
                         Instant.ofEpochMilli(batchEnd), champion(observer)));
             }
         }
-        return new Outcome(pipeline, plan, observer, rejected, batches, published,
+        if (!notYetObservable.isEmpty() || !refusedOutcomes.isEmpty()) {
+            progress.accept(String.format("%d outcome(s) not delivered: %d observed beyond data.max_future of now,"
+                    + " %d refused by feedback", notYetObservable.size() + refusedOutcomes.size(),
+                    notYetObservable.size(), refusedOutcomes.size()));
+        }
+        return new Outcome(pipeline, plan, observer, rejected,
+                new OutcomesHeldBack(List.copyOf(notYetObservable), Map.copyOf(refusedOutcomes)), batches, published,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
@@ -213,19 +253,63 @@ final class ReplayRunner {
         return accepted;
     }
 
-    private void sendOutcomes(String pipeline, List<ReplayPlan.Event> due) throws IOException, InterruptedException {
+    /**
+     * Posts the outcomes in chunks; returns those written. Feedback writes nothing of a request with an invalid
+     * record (422), so the refused ones are recorded in {@code refused} with the reason and the rest posted again.
+     */
+    private List<ReplayPlan.Event> sendOutcomes(String pipeline, List<ReplayPlan.Event> due, Map<String, String> refused)
+            throws IOException, InterruptedException {
         URI uri = endpoints.serving().resolve("/v1/pipelines/" + pipeline + "/feedback");
+        List<ReplayPlan.Event> delivered = new ArrayList<>(due.size());
         for (int from = 0; from < due.size(); from += HTTP_CHUNK) {
-            ArrayNode body = JSON.createArrayNode();
-            for (ReplayPlan.Event event : due.subList(from, Math.min(due.size(), from + HTTP_CHUNK))) {
-                ObjectNode feedback = body.addObject();
-                feedback.put("event_id", event.eventId());
-                feedback.put("label", event.label());
-                feedback.put("observed_at", event.observedAt());
-                feedback.put("source", "mlcycle-replay");
+            List<ReplayPlan.Event> chunk = new ArrayList<>(due.subList(from, Math.min(due.size(), from + HTTP_CHUNK)));
+            while (!chunk.isEmpty()) {
+                ArrayNode body = JSON.createArrayNode();
+                for (ReplayPlan.Event event : chunk) {
+                    ObjectNode feedback = body.addObject();
+                    feedback.put("event_id", event.eventId());
+                    feedback.put("label", event.label());
+                    feedback.put("observed_at", event.observedAt());
+                    feedback.put("source", "mlcycle-replay");
+                }
+                JsonNode answer = post(uri, "application/json", JSON.writeValueAsString(body));
+                JsonNode problems = answer.path("records");
+                if (!answer.path("error").isTextual() || problems.isEmpty()) {
+                    delivered.addAll(chunk);
+                    break;
+                }
+                java.util.Set<Integer> refusedIndexes = new java.util.HashSet<>();
+                for (JsonNode problem : problems) {
+                    int index = problem.path("index").asInt(-1);
+                    if (index >= 0 && index < chunk.size() && refusedIndexes.add(index)) {
+                        refused.put(chunk.get(index).eventId(), reasonText(problem.path("reasons")));
+                    }
+                }
+                if (refusedIndexes.isEmpty()) {
+                    throw new IllegalStateException("POST " + uri.getPath() + " refused the outcomes without naming"
+                            + " one: " + answer.path("message").asText());
+                }
+                List<ReplayPlan.Event> rest = new ArrayList<>(chunk.size() - refusedIndexes.size());
+                for (int i = 0; i < chunk.size(); i++) {
+                    if (!refusedIndexes.contains(i)) {
+                        rest.add(chunk.get(i));
+                    }
+                }
+                chunk = rest;
             }
-            post(uri, "application/json", JSON.writeValueAsString(body));
         }
+        return delivered;
+    }
+
+    /** The reasons of one refused record as one line ({@code CODE: message; ...}). */
+    private static String reasonText(JsonNode reasons) {
+        List<String> parts = new ArrayList<>();
+        for (JsonNode reason : reasons) {
+            String code = reason.path("code").asText("");
+            String message = reason.path("detail").asText(reason.asText());
+            parts.add(code.isEmpty() ? message : code + ": " + message);
+        }
+        return parts.isEmpty() ? "refused" : String.join("; ", parts);
     }
 
     private JsonNode post(URI uri, String contentType, String body) throws IOException, InterruptedException {

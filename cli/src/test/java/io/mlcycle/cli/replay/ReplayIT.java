@@ -9,6 +9,7 @@ import io.mlcycle.mlcore.spec.PipelineSpecParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -124,6 +125,50 @@ class ReplayIT {
         assertThat(withoutPipeline(second.figures().prequential().perVersion()))
                 .isEqualTo(withoutPipeline(figures.prequential().perVersion()));
         assertThat(second.figures().prequential().noChange()).isEqualTo(figures.prequential().noChange());
+    }
+
+    /**
+     * Recent data: the last outcomes are observed (event time + label delay) later than {@code data.max_future} after
+     * now, which feedback refuses. The replay delivers every other outcome, reports those as not yet observable and
+     * finishes, instead of waiting for outcomes that were never written.
+     */
+    @Test
+    void recentDataHoldsBackOutcomesBeyondMaxFuture() throws Exception {
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant start = now.minus(Duration.ofSeconds(149 * 60 + 30)); // the last of 150 events half a minute ago
+        Path spec = dir.resolve("synth-recent.yaml");
+        Files.writeString(spec, SPEC.replace("PIPELINE", "synth-recent")
+                .replace("  record: Reading\n", "  record: Reading\n  max_future: PT1M\n")
+                .replace("delay: PT3M", "delay: PT10M")
+                .replace("batch: PT30M", "batch: PT1H")
+                .replace("start: 2020-01-01T00:00:00Z", "start: " + start));
+        Path history = dir.resolve("recent.csv");
+        StringBuilder csv = new StringBuilder("id,x1,x2,outcome\n");
+        Random random = new Random(5);
+        for (int i = 0; i < 150; i++) {
+            double x1 = random.nextGaussian();
+            double x2 = random.nextGaussian();
+            csv.append(',').append(x1).append(',').append(x2).append(',')
+                    .append(random.nextDouble() < 1 / (1 + Math.exp(-2 * x1)) ? "yes" : "no").append('\n');
+        }
+        Files.writeString(history, csv);
+        PipelineSpec parsed = PipelineSpecParser.parse(spec);
+        assertThat(parsed.data().maxFuture()).contains(Duration.ofMinutes(1));
+        ReplayPlan plan = ReplayPlan.build(parsed, HistoryFile.read(history, 0));
+        assertThat(plan.events()).hasSize(150);
+
+        ReplayCommand.Replayed replayed;
+        try (LocalStack stack = LocalStack.ephemeral()) {
+            replayed = ReplayCommand.replay(stack, spec, parsed, plan, Duration.ofSeconds(60), p -> { },
+                    Duration.ofHours(1), 50, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+        }
+        // event i is observed at start + i + 10 minutes: beyond now + 1 minute for i >= 141, all due in the last batch
+        List<String> expected = plan.events().subList(141, 150).stream().map(ReplayPlan.Event::eventId).toList();
+        assertThat(replayed.figures().validated()).isEqualTo(150);
+        assertThat(replayed.outcome().outcomesHeldBack().notYetObservable()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(replayed.outcome().outcomesHeldBack().refused()).isEmpty();
+        assertThat(ReplayReport.json(replayed.outcome(), replayed.figures(), null))
+                .contains("\"outcomes_not_yet_observable\" : 9");
     }
 
     /** Per event: the version's number (the pipeline names differ) and the score. */
